@@ -1,0 +1,1 @@
+//! The one definition of the #[extern_dispatch] declaration syntax. (Skeleton.)

@@ -1,0 +1,1 @@
+//! `#[extern_dispatch]`. (Skeleton.)

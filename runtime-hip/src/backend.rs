@@ -1,0 +1,94 @@
+//! The seam between the device-independent runtime and each platform.
+//!
+//! `Device`, `DeviceBuffer`, `Stream` and the launch path in `dispatch` are
+//! written once against these traits; `drivers::amd`, `drivers::nvidia` and
+//! `host` each implement them. Keeping the platforms behind one trait is what
+//! lets the safety argument (in `memory` and `stream`) be made once.
+
+use std::sync::Arc;
+
+use crate::bundle::VariantView;
+use crate::device::DeviceInfo;
+use crate::host::HostEntry;
+use crate::Error;
+
+/// A device address. On GPUs an address in the driver's unified space; on
+/// the host platform a plain pointer into host memory. Never 0 for a live
+/// allocation.
+pub(crate) type DevicePtr = u64;
+
+/// A kernel ready to launch on one device.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum KernelHandle {
+    /// `hipFunction_t` / `CUfunction`, as the driver returned it.
+    Gpu(usize),
+    /// Host entry points linked into this program.
+    Host(HostEntry),
+}
+
+/// One opened device of one platform.
+pub(crate) trait Backend: Send + Sync + 'static {
+    /// Name, target id and limits, queried once when the device was opened.
+    fn info(&self) -> &DeviceInfo;
+    /// Allocates `bytes` (> 0) of device memory, zero-filled.
+    fn alloc_zeroed(&self, bytes: usize) -> Result<DevicePtr, Error>;
+    /// Frees memory from `alloc_zeroed`.
+    ///
+    /// # Safety
+    /// `ptr` came from this backend's `alloc_zeroed`, is freed once, and no
+    /// queued or running work still uses it (callers synchronise first).
+    unsafe fn free(&self, ptr: DevicePtr);
+    /// Copies host bytes to device memory, synchronously.
+    ///
+    /// # Safety
+    /// `[dst, dst + src.len())` lies in a live allocation of this device that
+    /// no queued work uses.
+    unsafe fn copy_h2d(&self, dst: DevicePtr, src: &[u8]) -> Result<(), Error>;
+    /// Copies device memory to host bytes, synchronously.
+    ///
+    /// # Safety
+    /// `[src, src + dst.len())` lies in a live allocation of this device that
+    /// no queued work writes.
+    unsafe fn copy_d2h(&self, dst: &mut [u8], src: DevicePtr) -> Result<(), Error>;
+    /// Waits until all work queued on every stream of this device is done.
+    fn synchronize(&self) -> Result<(), Error>;
+    /// Creates a stream (a queue of launches executed in order).
+    fn create_stream(&self) -> Result<Arc<dyn BackendStream>, Error>;
+    /// Loads one variant and resolves the named functions, in order.
+    /// `host` carries the linked-in entry points on the host platform and is
+    /// ignored by GPU backends.
+    fn load(
+        &self,
+        variant: &VariantView<'_>,
+        functions: &[&str],
+        host: &[Option<HostEntry>],
+    ) -> Result<Vec<KernelHandle>, Error>;
+    /// Checks that `[ptr, ptr + bytes)` is inside memory this device
+    /// allocated and that is still alive. The host platform must implement
+    /// this (its kernels dereference bindings on the CPU); GPU backends may
+    /// accept anything, since a bad address there faults on the device.
+    fn check_binding(&self, ptr: DevicePtr, bytes: usize) -> Result<(), Error>;
+}
+
+/// A queue of launches on one device.
+pub(crate) trait BackendStream: Send + Sync {
+    /// Queues one launch. Returns once the launch is queued; the backend
+    /// copies `bindings` and `constants`, so they need not outlive the call.
+    ///
+    /// # Safety
+    /// The kernel's parameters are exactly `bindings.len()` pointers followed
+    /// by `constants.len()` 32-bit values; every binding is a live allocation
+    /// of this device that stays alive until the launch completes (the
+    /// memory module guarantees this by synchronising before any free).
+    unsafe fn launch(
+        &self,
+        kernel: KernelHandle,
+        grid: [u32; 3],
+        block: [u32; 3],
+        shared_bytes: u32,
+        bindings: &[DevicePtr],
+        constants: &[u32],
+    ) -> Result<(), Error>;
+    /// Waits until everything queued so far has finished.
+    fn synchronize(&self) -> Result<(), Error>;
+}

@@ -1,0 +1,1 @@
+//! The layer `#[extern_dispatch]` wrappers call. (Skeleton.)

@@ -1,0 +1,1 @@
+//! AMD: libamdhip64 loaded at run time.

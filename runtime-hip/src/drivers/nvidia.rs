@@ -1,0 +1,1 @@
+//! NVIDIA: the CUDA driver API (libcuda) loaded at run time.

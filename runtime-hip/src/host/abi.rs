@@ -1,0 +1,48 @@
+//! The C ABI between host kernels (compiled by `iree-build` with its host HIP
+//! header, `iree-build/include/host/hip/hip_runtime.h`) and this runtime.
+//!
+//! For every export `k` the build generates two entry points in the host
+//! object, `__iree_host_block_k` and `__iree_host_thread_k`, both of type
+//! [`HostKernelFn`]. `args` points to one pointer per kernel parameter, each
+//! pointing at the parameter's value (bindings first, then 32-bit constants),
+//! exactly as `cuLaunchKernel`'s `kernelParams`.
+//!
+//! * `block` runs every thread of block `launch.block_idx` as a loop. It is
+//!   used for kernels that never reach `__syncthreads()`.
+//! * `thread` runs the one thread `launch.thread_idx`; the executor runs each
+//!   thread of the block as a coroutine and `__syncthreads()` (which calls
+//!   [`__iree_host_barrier`](crate::host)) switches between them.
+//!
+//! Keep this file and the header in step: the header mirrors [`HostLaunch`].
+
+use std::ffi::c_void;
+
+/// What a host kernel reads for its built-in variables.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HostLaunch {
+    /// `gridDim`.
+    pub grid_dim: [u32; 3],
+    /// `blockDim`.
+    pub block_dim: [u32; 3],
+    /// `blockIdx`.
+    pub block_idx: [u32; 3],
+    /// `threadIdx` (read by `thread` entries only).
+    pub thread_idx: [u32; 3],
+}
+
+/// Signature of `__iree_host_block_<k>` and `__iree_host_thread_<k>`.
+pub type HostKernelFn = unsafe extern "C" fn(launch: *const HostLaunch, args: *const *mut c_void);
+
+/// The entry points of one host kernel, as the `#[extern_dispatch]` wrapper
+/// hands them to the runtime.
+#[derive(Clone, Copy, Debug)]
+pub struct HostEntry {
+    /// Runs a whole block as a loop over its threads.
+    pub block: HostKernelFn,
+    /// Runs one thread.
+    pub thread: HostKernelFn,
+    /// Whether the kernel can reach `__syncthreads()` (found at build time
+    /// from the host object's call graph); selects `thread` + coroutines.
+    pub uses_barrier: bool,
+}

@@ -1,0 +1,2 @@
+//! `cargo xtask`. (Skeleton.)
+fn main() {}
