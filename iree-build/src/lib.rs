@@ -4,8 +4,10 @@
 pub mod cache;
 pub mod code_object;
 pub mod compile;
+pub mod config;
 pub mod emit;
 pub mod ir;
+pub mod jobs;
 pub mod layout;
 pub mod manifest;
 pub mod outline;

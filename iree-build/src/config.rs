@@ -1,0 +1,242 @@
+//! Where a build's settings come from, in cargo's conventions.
+//!
+//! Targets: `IREE_BUILD_TARGETS` (comma-separated) overrides everything, then
+//! the list given to `Build::targets`, then `[package.metadata.iree] targets`
+//! in the crate's Cargo.toml, then [`DEFAULT_TARGETS`]. Every variable read is
+//! recorded so the build script can emit `cargo:rerun-if-env-changed` for it.
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+
+use crate::target::TargetId;
+
+/// What a crate builds for when nothing says otherwise: the seed's gfx1100,
+/// the common data-centre parts of both vendors, and the host so the program
+/// runs anywhere.
+pub const DEFAULT_TARGETS: &[&str] = &["gfx90a", "gfx942", "gfx1100", "sm_80", "sm_90", "host"];
+
+/// Environment access that remembers what it read.
+///
+/// Build scripts must tell cargo which variables they depend on, or cargo
+/// will not rerun them when one changes; reading through this type makes
+/// forgetting one impossible.
+#[derive(Debug, Default)]
+pub struct Env {
+    overrides: Option<Vec<(String, String)>>,
+    read: RefCell<Vec<String>>,
+}
+
+impl Env {
+    /// Reads the process environment.
+    pub fn from_process() -> Env {
+        Env::default()
+    }
+
+    /// A fixed environment, for tests.
+    pub fn fixed<K: Into<String>, V: Into<String>>(vars: impl IntoIterator<Item = (K, V)>) -> Env {
+        Env {
+            overrides: Some(
+                vars.into_iter()
+                    .map(|(k, v)| (k.into(), v.into()))
+                    .collect(),
+            ),
+            read: RefCell::default(),
+        }
+    }
+
+    /// The value of `key`, if set and valid UTF-8; records the read.
+    pub fn var(&self, key: &str) -> Option<String> {
+        let mut read = self.read.borrow_mut();
+        if !read.iter().any(|k| k == key) {
+            read.push(key.to_string());
+        }
+        match &self.overrides {
+            Some(vars) => vars.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()),
+            None => std::env::var(key).ok(),
+        }
+    }
+
+    /// Whether `key` is set to something other than empty, `0` or `false`.
+    pub fn flag(&self, key: &str) -> bool {
+        self.var(key)
+            .is_some_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
+    }
+
+    /// Every variable read so far, in first-read order.
+    pub fn read_vars(&self) -> Vec<String> {
+        self.read.borrow().clone()
+    }
+}
+
+/// Why the target list is unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A target id that does not parse, with where it came from.
+    #[error("{origin}: {source}")]
+    BadTarget {
+        /// `IREE_BUILD_TARGETS`, `Build::targets` or the Cargo.toml path.
+        origin: String,
+        /// What is wrong with it.
+        source: crate::target::TargetIdError,
+    },
+    /// The list is empty.
+    #[error("{0}: no targets given; name at least one (e.g. `host`)")]
+    NoTargets(String),
+    /// Cargo.toml could not be read or parsed.
+    #[error("{path}: {message}")]
+    Manifest {
+        /// The Cargo.toml.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// Resolves the target list by the precedence in the module docs.
+pub fn resolve_targets(
+    env: &Env,
+    from_builder: Option<&[String]>,
+    crate_dir: &Path,
+) -> Result<Vec<TargetId>, ConfigError> {
+    let (origin, list): (String, Vec<String>) = if let Some(v) = env.var("IREE_BUILD_TARGETS") {
+        ("IREE_BUILD_TARGETS".into(), split_list(&v))
+    } else if let Some(list) = from_builder {
+        ("Build::targets".into(), list.to_vec())
+    } else if let Some((path, list)) = metadata_targets(crate_dir)? {
+        (
+            format!("{} [package.metadata.iree] targets", path.display()),
+            list,
+        )
+    } else {
+        (
+            "default targets".into(),
+            DEFAULT_TARGETS.iter().map(|s| s.to_string()).collect(),
+        )
+    };
+    if list.is_empty() {
+        return Err(ConfigError::NoTargets(origin));
+    }
+    let mut targets: Vec<TargetId> = Vec::new();
+    for item in list {
+        let t = item.parse().map_err(|source| ConfigError::BadTarget {
+            origin: origin.clone(),
+            source,
+        })?;
+        if !targets.contains(&t) {
+            targets.push(t);
+        }
+    }
+    Ok(targets)
+}
+
+fn split_list(v: &str) -> Vec<String> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// `[package.metadata.iree] targets = [...]` of the crate's Cargo.toml.
+fn metadata_targets(crate_dir: &Path) -> Result<Option<(PathBuf, Vec<String>)>, ConfigError> {
+    let path = crate_dir.join("Cargo.toml");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(None);
+    };
+    let doc: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| ConfigError::Manifest {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+    let targets = doc
+        .get("package")
+        .and_then(|p| p.get("metadata"))
+        .and_then(|m| m.get("iree"))
+        .and_then(|i| i.get("targets"));
+    let Some(targets) = targets else {
+        return Ok(None);
+    };
+    let bad = || {
+        ConfigError::Manifest {
+        path: path.clone(),
+        message: "[package.metadata.iree] targets must be an array of strings, e.g. [\"gfx1100\", \"host\"]".into(),
+    }
+    };
+    let list = targets
+        .as_array()
+        .ok_or_else(bad)?
+        .iter()
+        .map(|v| v.as_str().map(String::from).ok_or_else(bad))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some((path, list)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(t: &[TargetId]) -> Vec<String> {
+        t.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn env_overrides_builder_overrides_metadata_overrides_default() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            "[package]\nname = \"x\"\n[package.metadata.iree]\ntargets = [\"gfx90a\", \"host\"]\n",
+        )
+        .unwrap();
+        let builder = vec!["sm_80".to_string()];
+
+        let env = Env::fixed([("IREE_BUILD_TARGETS", "gfx1100, host")]);
+        let t = resolve_targets(&env, Some(&builder), dir.path()).unwrap();
+        assert_eq!(names(&t), ["gfx1100", "host"]);
+        assert!(env.read_vars().contains(&"IREE_BUILD_TARGETS".to_string()));
+
+        let env = Env::fixed(Vec::<(String, String)>::new());
+        let t = resolve_targets(&env, Some(&builder), dir.path()).unwrap();
+        assert_eq!(names(&t), ["sm_80"]);
+        let t = resolve_targets(&env, None, dir.path()).unwrap();
+        assert_eq!(names(&t), ["gfx90a", "host"]);
+
+        let empty = tempfile::tempdir().unwrap();
+        let t = resolve_targets(&env, None, empty.path()).unwrap();
+        assert_eq!(names(&t), DEFAULT_TARGETS);
+    }
+
+    #[test]
+    fn bad_targets_name_their_origin() {
+        let env = Env::fixed([("IREE_BUILD_TARGETS", "gfx1100,gfx9999")]);
+        let err = resolve_targets(&env, None, Path::new("/nonexistent")).unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("IREE_BUILD_TARGETS: "), "{text}");
+        assert!(text.contains("gfx9999"), "{text}");
+        let env = Env::fixed([("IREE_BUILD_TARGETS", " , ")]);
+        assert!(matches!(
+            resolve_targets(&env, None, Path::new("/nonexistent")),
+            Err(ConfigError::NoTargets(_))
+        ));
+    }
+
+    #[test]
+    fn duplicates_are_dropped_in_order() {
+        let env = Env::fixed([("IREE_BUILD_TARGETS", "host,gfx90a,host")]);
+        let t = resolve_targets(&env, None, Path::new("/nonexistent")).unwrap();
+        assert_eq!(names(&t), ["host", "gfx90a"]);
+    }
+
+    #[test]
+    fn flags_understand_the_usual_spellings() {
+        let env = Env::fixed([
+            ("A", "1"),
+            ("B", "0"),
+            ("C", ""),
+            ("D", "false"),
+            ("E", "yes"),
+        ]);
+        assert!(env.flag("A") && env.flag("E"));
+        assert!(!env.flag("B") && !env.flag("C") && !env.flag("D") && !env.flag("Z"));
+    }
+}

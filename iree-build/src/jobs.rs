@@ -1,0 +1,116 @@
+//! Running compile jobs in parallel without oversubscribing the machine.
+//!
+//! Inside a build script cargo hands out a jobserver: this build already
+//! holds one implicit token, and each extra thread must first acquire one,
+//! so `cargo build -j N` caps the total number of clang processes across all
+//! crates being built. Outside cargo (tests, tools) the pool falls back to
+//! the available parallelism.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// Runs `f` on every item, in parallel, and returns the results in input
+/// order.
+///
+/// Workers take items from a shared queue; every worker but the calling
+/// thread holds a jobserver token while it works. A worker that cannot get a
+/// token simply does not start, so the build degrades to fewer threads
+/// rather than failing.
+pub fn run_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    run_with(items, jobserver_client(), f)
+}
+
+fn run_with<T: Sync, R: Send>(
+    items: &[T],
+    client: Option<jobserver::Client>,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let client = match client {
+        Some(c) if items.len() > 1 => c,
+        _ => return items.iter().map(&f).collect(),
+    };
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
+    let work = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(item) = items.get(i) else { break };
+        let r = f(item);
+        results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
+    };
+
+    std::thread::scope(|scope| {
+        for _ in 1..items.len() {
+            let client = client.clone();
+            let (next, work) = (&next, &work);
+            scope.spawn(move || {
+                if next.load(Ordering::Relaxed) >= items.len() {
+                    return;
+                }
+                // Hold the token for as long as this worker takes items.
+                if let Ok(_token) = client.acquire() {
+                    work();
+                }
+            });
+        }
+        // This thread uses the implicit token every build script holds.
+        work();
+    });
+
+    results
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .map(|r| r.expect("every item is processed exactly once"))
+        .collect()
+}
+
+/// Cargo's jobserver when running under cargo, else a local one sized to
+/// the machine (minus the implicit token of the calling thread).
+fn jobserver_client() -> Option<jobserver::Client> {
+    // SAFETY: `from_env` takes ownership of the file descriptors named in
+    // CARGO_MAKEFLAGS; nothing else in a build script uses them, and we call
+    // it once per `run_parallel`, cloning the client for threads.
+    if let Some(client) = unsafe { jobserver::Client::from_env() } {
+        return Some(client);
+    }
+    let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+    jobserver::Client::new(n.saturating_sub(1).max(1)).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn results_keep_input_order_and_every_item_runs_once() {
+        let items: Vec<u32> = (0..50).collect();
+        let calls = AtomicUsize::new(0);
+        let out = run_parallel(&items, |&i| {
+            calls.fetch_add(1, Ordering::Relaxed);
+            std::thread::sleep(Duration::from_millis(u64::from(50 - i) % 3));
+            i * 2
+        });
+        assert_eq!(out, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+        assert_eq!(calls.load(Ordering::Relaxed), 50);
+    }
+
+    #[test]
+    fn concurrency_is_capped_by_the_jobserver() {
+        // One token plus the caller's implicit one: at most 2 at once.
+        let client = jobserver::Client::new(1).unwrap();
+        let running = AtomicUsize::new(0);
+        let peak = AtomicUsize::new(0);
+        let items: Vec<u32> = (0..12).collect();
+        let out = run_with(&items, Some(client), |&i| {
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            peak.fetch_max(now, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(5));
+            running.fetch_sub(1, Ordering::SeqCst);
+            i
+        });
+        assert_eq!(out, items);
+        let peak = peak.load(Ordering::SeqCst);
+        assert!((1..=2).contains(&peak), "peak {peak}");
+    }
+}
