@@ -207,19 +207,20 @@ fn kernel_from_metadata(k: &Value) -> Result<KernelInfo, InspectError> {
             let offset = get_u32(arg, ".offset", &name)?;
             let kind = match kind {
                 "global_buffer" => {
-                    let access =
-                        match get(arg, ".actual_access").and_then(Value::as_str) {
-                            None => None,
-                            Some("read_only") => Some(Access::ReadOnly),
-                            Some("write_only") => Some(Access::WriteOnly),
-                            Some("read_write") => Some(Access::ReadWrite),
-                            Some(other) => return Err(InspectError::malformed(
+                    let access = match get(arg, ".actual_access").and_then(Value::as_str) {
+                        None => None,
+                        Some("read_only") => Some(Access::ReadOnly),
+                        Some("write_only") => Some(Access::WriteOnly),
+                        Some("read_write") => Some(Access::ReadWrite),
+                        Some(other) => {
+                            return Err(InspectError::malformed(
                                 WHAT,
                                 format!(
                                     "kernel `{name}` arg {i}: unknown `.actual_access` `{other}`"
                                 ),
-                            )),
-                        };
+                            ))
+                        }
+                    };
                     ArgKind::GlobalBuffer { access }
                 }
                 "by_value" => ArgKind::ByValue,

@@ -92,16 +92,40 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
     }
 
     // Relocations per section, sorted by offset.
-    let mut relocs: HashMap<SectionIndex, Vec<(u64, RelocationTarget)>> = HashMap::new();
+    let mut relocs: HashMap<SectionIndex, Vec<(u64, RelocationTarget, i64)>> = HashMap::new();
     for section in file.sections() {
         let list: Vec<_> = section
             .relocations()
-            .map(|(off, r)| (off, r.target()))
+            .map(|(off, r)| (off, r.target(), r.addend()))
             .collect();
         if !list.is_empty() {
             relocs.insert(section.index(), list);
         }
     }
+    // The symbols a relocation against a section (plus addend) may mean: the
+    // one covering the addend (or addend + 4, for x86's PC-relative `-4`),
+    // else, to stay conservative, every symbol in the section.
+    let in_section = |section: Option<SectionIndex>, addend: i64| -> Vec<usize> {
+        let all: Vec<(usize, &Sym)> = syms
+            .iter()
+            .filter(|(_, s)| s.section == section && section.is_some() && !s.is_section)
+            .map(|(i, s)| (*i, s))
+            .collect();
+        let covers = |s: &Sym, at: i64| {
+            u64::try_from(at)
+                .is_ok_and(|at| (s.address..s.address.saturating_add(s.size)).contains(&at))
+        };
+        let hits: Vec<usize> = all
+            .iter()
+            .filter(|(_, s)| covers(s, addend) || covers(s, addend.saturating_add(4)))
+            .map(|(i, _)| *i)
+            .collect();
+        if hits.is_empty() {
+            all.into_iter().map(|(i, _)| i).collect()
+        } else {
+            hits
+        }
+    };
     let uses_barrier = |start: usize| -> bool {
         let mut seen = HashSet::from([start]);
         let mut stack = vec![start];
@@ -115,7 +139,7 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
                 continue;
             };
             let end = sym.address.saturating_add(sym.size);
-            for (off, target) in list {
+            for (off, target, addend) in list {
                 if !sym.is_section && sym.size != 0 && !(sym.address..end).contains(off) {
                     continue;
                 }
@@ -127,20 +151,16 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
                 match target {
                     RelocationTarget::Symbol(t) => match syms.get(&t.0) {
                         Some(ts) if ts.is_section => {
-                            for (j, s) in &syms {
-                                if s.section == ts.section {
-                                    push(*j);
-                                }
+                            for j in in_section(ts.section, *addend) {
+                                push(j);
                             }
                         }
                         Some(_) => push(t.0),
                         None => {}
                     },
                     RelocationTarget::Section(sec) => {
-                        for (j, s) in &syms {
-                            if s.section == Some(*sec) {
-                                push(*j);
-                            }
+                        for j in in_section(Some(*sec), *addend) {
+                            push(j);
                         }
                     }
                     _ => {}

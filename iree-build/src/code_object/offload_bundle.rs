@@ -21,7 +21,7 @@ const MAGIC: &[u8] = b"__CLANG_OFFLOAD_BUNDLE__";
 const CCOB: &[u8] = b"CCOB";
 /// Refuse to inflate more than this: a corrupt size field must not become
 /// a huge allocation.
-const MAX_UNCOMPRESSED: usize = 1 << 30;
+const MAX_UNCOMPRESSED: usize = 1 << 28;
 
 pub(super) fn is_bundle(bytes: &[u8]) -> bool {
     bytes.starts_with(MAGIC) || bytes.starts_with(CCOB)
@@ -102,9 +102,15 @@ fn decompress(bytes: &[u8]) -> Result<Vec<u8>, InspectError> {
         0 => miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(payload, uncompressed)
             .map_err(|e| InspectError::malformed(WHAT, format!("zlib: {e:?}")))?,
         1 => {
-            let mut out = Vec::with_capacity(uncompressed);
-            ruzstd::decoding::FrameDecoder::new()
-                .decode_all_to_vec(payload, &mut out)
+            // Stream with a limit: a corrupt size field must not become a
+            // huge allocation or a long decode.
+            use std::io::Read;
+            let decoder = ruzstd::decoding::StreamingDecoder::new(payload)
+                .map_err(|e| InspectError::malformed(WHAT, format!("zstd: {e}")))?;
+            let mut out = Vec::new();
+            decoder
+                .take(uncompressed as u64 + 1)
+                .read_to_end(&mut out)
                 .map_err(|e| InspectError::malformed(WHAT, format!("zstd: {e}")))?;
             out
         }
