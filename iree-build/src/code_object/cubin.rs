@@ -14,7 +14,9 @@
 //!   each parameter's ordinal, offset and size (bits 18..32 of its last word),
 //!   `EIATTR_CBANK_PARAM_SIZE` (0x19) the parameter block size,
 //!   `EIATTR_MAX_THREADS` (0x05) `.maxntid`, `EIATTR_REQNTID` (0x10) `.reqntid`.
-//! - Static shared memory of a kernel is the size of `.nv.shared.<name>`.
+//! - Static shared memory of a kernel is the size of `.nv.shared.<name>`;
+//!   on sm_90 that includes 1 KiB ptxas reserves in front of the user's
+//!   variables (`.nv.shared.reserved.0`), i.e. it is what a block occupies.
 
 use object::{Object, ObjectSection, ObjectSymbol, SymbolKind};
 
