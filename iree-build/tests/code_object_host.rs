@@ -35,6 +35,20 @@ fn host_kernels_sizes_and_barriers() {
         assert_eq!(sizes("indirect"), [8, 8, 1], "{opt}");
         assert_eq!(sizes("calls_plain_helper"), [8, 2], "{opt}");
         assert_eq!(sizes("mangled"), [8], "{opt}");
+        let names: Vec<_> = info.kernels.iter().map(|k| k.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "simple_mul",
+                "with_barrier",
+                "indirect",
+                "calls_plain_helper",
+                "mangled"
+            ],
+            "{opt}"
+        );
+        // The C++-mangled `__global__` function itself is not an export.
+        assert_eq!(info.unexported, ["_Z7mangledPf"], "{opt}");
         let barrier = |k: &str| info.kernel(k).unwrap().uses_barrier;
         assert_eq!(barrier("simple_mul"), Some(false), "{opt}");
         assert_eq!(barrier("with_barrier"), Some(true), "{opt}");

@@ -71,6 +71,7 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
         target: Some(target),
         ptx_version: None,
         kernels,
+        unexported: Vec::new(),
     })
 }
 

@@ -88,6 +88,7 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
         target: Some(TargetId::Nvidia { sm }),
         ptx_version: None,
         kernels,
+        unexported: Vec::new(),
     })
 }
 

@@ -60,34 +60,35 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
         .map(|(i, s)| (s.name.as_str(), *i))
         .collect();
 
-    // Kernels: the functions in `.text.iree_kernel`, plus every export the
-    // signatures name; signatures give the arguments.
+    // Kernels: the exports, i.e. the names with a signature array. Functions
+    // in `.text.iree_kernel` without one are reported as unexported.
+    let mut sigs: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     let mut names: Vec<String> = Vec::new();
+    for s in file.symbols() {
+        let Ok(name) = s.name() else { continue };
+        let Some(export) = name.strip_prefix(SIG_PREFIX) else {
+            continue;
+        };
+        if s.is_undefined() || sigs.contains_key(export) {
+            continue;
+        }
+        let words = read_sig(&file, &s, little)
+            .map_err(|detail| InspectError::malformed(WHAT, format!("`{name}`: {detail}")))?;
+        sigs.insert(export.to_string(), words);
+        names.push(export.to_string());
+    }
     let kernel_section = file.section_by_name(KERNEL_SECTION).map(|s| s.index());
+    let mut unexported = Vec::new();
     for s in file.symbols() {
         if s.kind() == SymbolKind::Text
             && s.section_index().is_some()
             && s.section_index() == kernel_section
         {
             if let Ok(n) = s.name() {
-                names.push(n.to_string());
+                if !sigs.contains_key(n) && !unexported.iter().any(|u| u == n) {
+                    unexported.push(n.to_string());
+                }
             }
-        }
-    }
-    let mut sigs: BTreeMap<String, Vec<u32>> = BTreeMap::new();
-    for s in file.symbols() {
-        let Ok(name) = s.name() else { continue };
-        let Some(export) = name.strip_prefix(SIG_PREFIX) else {
-            continue;
-        };
-        if s.is_undefined() {
-            continue;
-        }
-        let words = read_sig(&file, &s, little)
-            .map_err(|detail| InspectError::malformed(WHAT, format!("`{name}`: {detail}")))?;
-        sigs.insert(export.to_string(), words);
-        if !names.iter().any(|n| n == export) {
-            names.push(export.to_string());
         }
     }
 
@@ -172,17 +173,14 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
 
     let mut kernels = Vec::new();
     for name in names {
-        let args = match sigs.get(&name) {
-            Some(words) => words[1..]
-                .iter()
-                .map(|&size| ArgInfo {
-                    size,
-                    offset: None,
-                    kind: ArgKind::Unknown,
-                })
-                .collect(),
-            None => Vec::new(),
-        };
+        let args = sigs[&name][1..]
+            .iter()
+            .map(|&size| ArgInfo {
+                size,
+                offset: None,
+                kind: ArgKind::Unknown,
+            })
+            .collect();
         // Start from the kernel itself; if it is not there under its export
         // name (C++ mangling, or inlined into its thunk), from the thunks.
         let starts: Vec<usize> = if let Some(&i) = by_name.get(name.as_str()) {
@@ -209,6 +207,7 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
         target: Some(TargetId::Host),
         ptx_version: None,
         kernels,
+        unexported,
     })
 }
 

@@ -44,6 +44,11 @@ pub struct ObjectInfo {
     pub ptx_version: Option<String>,
     /// Exported kernels, in the order the object lists them.
     pub kernels: Vec<KernelInfo>,
+    /// Host objects only: functions in the kernel section (`__global__`)
+    /// that have no `IREE_HOST_EXPORT` (no `__iree_host_sig_` array), so no
+    /// thunk the runtime could launch; possibly C++-mangled. Lets the
+    /// verifier say "not exported" instead of "not found".
+    pub unexported: Vec<String>,
 }
 
 impl ObjectInfo {

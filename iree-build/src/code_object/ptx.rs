@@ -115,6 +115,7 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
         target: Some(target),
         ptx_version: Some(version),
         kernels,
+        unexported: Vec::new(),
     })
 }
 
