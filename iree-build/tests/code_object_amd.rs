@@ -297,3 +297,25 @@ fn hsaco_read_as_another_format_is_an_error() {
         Some(Format::Hsaco)
     );
 }
+
+#[test]
+fn stripped_code_object_keeps_its_kernels() {
+    let dir = tempfile::tempdir().unwrap();
+    let co = s::amd_object(dir.path(), &s::seed_kernels(), &["gfx90a"], false, &[]);
+    let path = dir.path().join("seed.co");
+    let stripped = dir.path().join("seed.stripped.co");
+    std::fs::write(&path, &co).unwrap();
+    s::run(
+        Command::new("llvm-strip-19")
+            .arg(&path)
+            .arg("-o")
+            .arg(&stripped),
+    );
+    let stripped = std::fs::read(&stripped).unwrap();
+    assert!(stripped.len() < co.len());
+    let (full, stripped) = (
+        inspect(&co, Format::Hsaco).unwrap(),
+        inspect(&stripped, Format::Hsaco).unwrap(),
+    );
+    assert_eq!(full, stripped);
+}

@@ -40,8 +40,10 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
 
     // The `.kd` kernel descriptors are what the loader resolves; the metadata
     // describes them. Every descriptor needs its metadata and vice versa.
+    // `.dynsym` too: a stripped code object has no `.symtab`, and the loader
+    // only needs the dynamic symbols.
     let mut kernels = Vec::new();
-    for sym in file.symbols() {
+    for sym in file.symbols().chain(file.dynamic_symbols()) {
         let Ok(name) = sym.name() else { continue };
         let Some(kernel) = name.strip_suffix(".kd") else {
             continue;

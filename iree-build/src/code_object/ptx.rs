@@ -62,6 +62,12 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
                 .map_or_else(|| "a truncated ELF file".into(), super::elf::machine_name),
         });
     }
+    if super::offload_bundle::is_bundle(bytes) {
+        return Err(InspectError::WrongFormat {
+            expected: Format::Ptx,
+            found: "a clang offload bundle (unbundle it first)".into(),
+        });
+    }
     let text = std::str::from_utf8(bytes)
         .map_err(|e| InspectError::malformed(WHAT, format!("not UTF-8 text: {e}")))?;
     let toks = tokenize(text)?;
