@@ -319,3 +319,16 @@ fn stripped_code_object_keeps_its_kernels() {
     );
     assert_eq!(full, stripped);
 }
+
+#[test]
+fn code_object_versions_4_5_6() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = s::standalone_source(dir.path());
+    for v in ["4", "5", "6"] {
+        let flag = format!("-mcode-object-version={v}");
+        let co = s::amd_object(dir.path(), &src, &["gfx942:xnack-"], true, &[flag.as_str()]);
+        let info = inspect(&co, Format::Hsaco).unwrap();
+        assert_eq!(info.target, Some(t("gfx942:xnack-")), "v{v}");
+        assert_eq!(info.kernel("scale").unwrap().args.len(), 4, "v{v}");
+    }
+}
