@@ -1,0 +1,251 @@
+//! Host objects: the same `.cu` compiled for the CPU with the host header
+//! (`iree-build/include/host/hip/hip_runtime.h`), as a relocatable ELF file.
+//!
+//! The header's conventions (see docs/ARCHITECTURE.md, "Host kernels"):
+//! - `__global__` puts kernels in section `.text.iree_kernel`;
+//! - `IREE_HOST_EXPORT(k)` defines the thunks `__iree_host_block_k` and
+//!   `__iree_host_thread_k`, and the data symbol `__iree_host_sig_k`, a `u32`
+//!   array `{argc, sizeof(arg0), ...}`: the only place parameter sizes survive
+//!   compilation;
+//! - `__syncthreads()` calls `__iree_host_barrier`. Whether a kernel can reach
+//!   it is found by following relocations from the kernel through every
+//!   function and data symbol of the object (with `-ffunction-sections` each
+//!   function has its own section, but several kernels share
+//!   `.text.iree_kernel`, so a relocation belongs to the symbol whose
+//!   `[address, address + size)` covers it).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use object::{Object, ObjectSection, ObjectSymbol, RelocationTarget, SectionIndex, SymbolKind};
+
+use super::{elf, ArgInfo, ArgKind, InspectError, KernelInfo, ObjectInfo};
+use crate::target::{Format, TargetId};
+
+const WHAT: &str = "host object";
+/// The section the host header's `__global__` places kernels in.
+pub(crate) const KERNEL_SECTION: &str = ".text.iree_kernel";
+/// Prefix of the per-export signature arrays.
+pub(crate) const SIG_PREFIX: &str = "__iree_host_sig_";
+/// The host platform's barrier, called by `__syncthreads()`.
+pub(crate) const BARRIER: &str = "__iree_host_barrier";
+
+struct Sym {
+    name: String,
+    section: Option<SectionIndex>,
+    address: u64,
+    size: u64,
+    is_section: bool,
+}
+
+pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
+    let file = elf::parse(bytes, WHAT, Format::Host, None)?;
+    let little = file.is_little_endian();
+
+    let mut syms: BTreeMap<usize, Sym> = BTreeMap::new();
+    for s in file.symbols() {
+        syms.insert(
+            s.index().0,
+            Sym {
+                name: s.name().unwrap_or_default().to_string(),
+                section: s.section_index(),
+                address: s.address(),
+                size: s.size(),
+                is_section: s.kind() == SymbolKind::Section,
+            },
+        );
+    }
+    let by_name: HashMap<&str, usize> = syms
+        .iter()
+        .filter(|(_, s)| s.section.is_some() && !s.is_section && !s.name.is_empty())
+        .map(|(i, s)| (s.name.as_str(), *i))
+        .collect();
+
+    // Kernels: the exports, i.e. the names with a signature array. Functions
+    // in `.text.iree_kernel` without one are reported as unexported.
+    let mut sigs: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    let mut names: Vec<String> = Vec::new();
+    for s in file.symbols() {
+        let Ok(name) = s.name() else { continue };
+        let Some(export) = name.strip_prefix(SIG_PREFIX) else {
+            continue;
+        };
+        if s.is_undefined() || sigs.contains_key(export) {
+            continue;
+        }
+        let words = read_sig(&file, &s, little)
+            .map_err(|detail| InspectError::malformed(WHAT, format!("`{name}`: {detail}")))?;
+        sigs.insert(export.to_string(), words);
+        names.push(export.to_string());
+    }
+    let kernel_section = file.section_by_name(KERNEL_SECTION).map(|s| s.index());
+    let mut unexported = Vec::new();
+    for s in file.symbols() {
+        if s.kind() == SymbolKind::Text
+            && s.section_index().is_some()
+            && s.section_index() == kernel_section
+        {
+            if let Ok(n) = s.name() {
+                if !sigs.contains_key(n) && !unexported.iter().any(|u| u == n) {
+                    unexported.push(n.to_string());
+                }
+            }
+        }
+    }
+
+    // Relocations per section, sorted by offset.
+    let mut relocs: HashMap<SectionIndex, Vec<(u64, RelocationTarget, i64)>> = HashMap::new();
+    for section in file.sections() {
+        let list: Vec<_> = section
+            .relocations()
+            .map(|(off, r)| (off, r.target(), r.addend()))
+            .collect();
+        if !list.is_empty() {
+            relocs.insert(section.index(), list);
+        }
+    }
+    // The symbols a relocation against a section (plus addend) may mean: the
+    // one covering the addend (or addend + 4, for x86's PC-relative `-4`),
+    // else, to stay conservative, every symbol in the section.
+    let in_section = |section: Option<SectionIndex>, addend: i64| -> Vec<usize> {
+        let all: Vec<(usize, &Sym)> = syms
+            .iter()
+            .filter(|(_, s)| s.section == section && section.is_some() && !s.is_section)
+            .map(|(i, s)| (*i, s))
+            .collect();
+        let covers = |s: &Sym, at: i64| {
+            u64::try_from(at)
+                .is_ok_and(|at| (s.address..s.address.saturating_add(s.size)).contains(&at))
+        };
+        let hits: Vec<usize> = all
+            .iter()
+            .filter(|(_, s)| covers(s, addend) || covers(s, addend.saturating_add(4)))
+            .map(|(i, _)| *i)
+            .collect();
+        if hits.is_empty() {
+            all.into_iter().map(|(i, _)| i).collect()
+        } else {
+            hits
+        }
+    };
+    let uses_barrier = |start: usize| -> bool {
+        let mut seen = HashSet::from([start]);
+        let mut stack = vec![start];
+        while let Some(i) = stack.pop() {
+            let Some(sym) = syms.get(&i) else { continue };
+            if sym.name == BARRIER {
+                return true;
+            }
+            let Some(section) = sym.section else { continue };
+            let Some(list) = relocs.get(&section) else {
+                continue;
+            };
+            let end = sym.address.saturating_add(sym.size);
+            for (off, target, addend) in list {
+                if !sym.is_section && sym.size != 0 && !(sym.address..end).contains(off) {
+                    continue;
+                }
+                let mut push = |j: usize| {
+                    if seen.insert(j) {
+                        stack.push(j);
+                    }
+                };
+                match target {
+                    RelocationTarget::Symbol(t) => match syms.get(&t.0) {
+                        Some(ts) if ts.is_section => {
+                            for j in in_section(ts.section, *addend) {
+                                push(j);
+                            }
+                        }
+                        Some(_) => push(t.0),
+                        None => {}
+                    },
+                    RelocationTarget::Section(sec) => {
+                        for j in in_section(Some(*sec), *addend) {
+                            push(j);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        false
+    };
+
+    let mut kernels = Vec::new();
+    for name in names {
+        let args = sigs[&name][1..]
+            .iter()
+            .map(|&size| ArgInfo {
+                size,
+                offset: None,
+                kind: ArgKind::Unknown,
+            })
+            .collect();
+        // Start from the kernel itself; if it is not there under its export
+        // name (C++ mangling, or inlined into its thunk), from the thunks.
+        let starts: Vec<usize> = if let Some(&i) = by_name.get(name.as_str()) {
+            vec![i]
+        } else {
+            [
+                format!("__iree_host_thread_{name}"),
+                format!("__iree_host_block_{name}"),
+            ]
+            .iter()
+            .filter_map(|n| by_name.get(n.as_str()).copied())
+            .collect()
+        };
+        let barrier = starts.into_iter().any(&uses_barrier);
+        kernels.push(KernelInfo {
+            name,
+            args,
+            uses_barrier: Some(barrier),
+            ..KernelInfo::default()
+        });
+    }
+    Ok(ObjectInfo {
+        format: Format::Host,
+        target: Some(TargetId::Host),
+        ptx_version: None,
+        kernels,
+        unexported,
+    })
+}
+
+/// Reads a signature array: `{argc, sizeof(arg0), ...}`.
+fn read_sig(
+    file: &object::read::elf::ElfFile64<'_, object::Endianness>,
+    sym: &object::read::elf::ElfSymbol64<'_, '_, object::Endianness>,
+    little: bool,
+) -> Result<Vec<u32>, String> {
+    let section = sym
+        .section_index()
+        .and_then(|i| file.section_by_index(i).ok())
+        .ok_or("not in a section")?;
+    let data = section.data().map_err(|e| e.to_string())?;
+    // Relocatable objects: the symbol value is the offset in its section.
+    let start = usize::try_from(sym.address().wrapping_sub(section.address()))
+        .map_err(|_| "bad address")?;
+    let size = usize::try_from(sym.size()).map_err(|_| "bad size")?;
+    let bytes = start
+        .checked_add(size)
+        .and_then(|end| data.get(start..end))
+        .ok_or("outside its section")?;
+    if size % 4 != 0 || size == 0 {
+        return Err(format!("size {size} is not a non-empty u32 array"));
+    }
+    let words: Vec<u32> = bytes
+        .chunks_exact(4)
+        .map(|c| {
+            let c = [c[0], c[1], c[2], c[3]];
+            if little {
+                u32::from_le_bytes(c)
+            } else {
+                u32::from_be_bytes(c)
+            }
+        })
+        .collect();
+    if words[0] as usize + 1 != words.len() {
+        return Err(format!("argc {} but {} sizes", words[0], words.len() - 1));
+    }
+    Ok(words)
+}
