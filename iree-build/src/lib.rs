@@ -7,6 +7,8 @@ pub mod compile;
 pub mod emit;
 pub mod ir;
 pub mod layout;
+#[cfg(feature = "llvm")]
+pub mod llvm;
 pub mod manifest;
 pub mod outline;
 pub mod syntax;
