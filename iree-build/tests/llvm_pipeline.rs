@@ -48,7 +48,9 @@ fn seed_kernels() -> PathBuf {
 }
 
 fn env_or(var: &str, default: &str) -> PathBuf {
-    std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| default.into())
+    std::env::var_os(var)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| default.into())
 }
 
 fn clang() -> PathBuf {
@@ -64,11 +66,17 @@ fn readelf() -> PathBuf {
 }
 
 fn runs(tool: &Path) -> bool {
-    Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success())
+    Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 fn device_lib_dir() -> Option<PathBuf> {
-    let dir = env_or("IREE_BUILD_DEVICE_LIBS", "/usr/lib/x86_64-linux-gnu/amdgcn/bitcode");
+    let dir = env_or(
+        "IREE_BUILD_DEVICE_LIBS",
+        "/usr/lib/x86_64-linux-gnu/amdgcn/bitcode",
+    );
     dir.join("ocml.bc").is_file().then_some(dir)
 }
 
@@ -136,8 +144,16 @@ fn max_flat_workgroup_sizes(hsaco: &[u8]) -> BTreeMap<String, u32> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("k.hsaco");
     std::fs::write(&path, hsaco).unwrap();
-    let out = Command::new(readelf()).arg("--notes").arg(&path).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(readelf())
+        .arg("--notes")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let mut kernels = BTreeMap::new();
     let (mut name, mut size) = (None, None);
@@ -163,7 +179,9 @@ fn max_flat_workgroup_sizes(hsaco: &[u8]) -> BTreeMap<String, u32> {
         if line.starts_with("  - ") {
             flush(&mut name, &mut size);
         }
-        let key_line = line.strip_prefix("  - ").or_else(|| line.strip_prefix("    "));
+        let key_line = line
+            .strip_prefix("  - ")
+            .or_else(|| line.strip_prefix("    "));
         let Some(kv) = key_line.filter(|l| l.starts_with('.')) else {
             continue;
         };
@@ -179,12 +197,18 @@ fn max_flat_workgroup_sizes(hsaco: &[u8]) -> BTreeMap<String, u32> {
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
 }
 
 fn assert_amd_elf(hsaco: &[u8]) {
     assert_eq!(&hsaco[..4], b"\x7fELF");
-    assert_eq!(u16::from_le_bytes([hsaco[18], hsaco[19]]), 224, "e_machine is not AMDGPU");
+    assert_eq!(
+        u16::from_le_bytes([hsaco[18], hsaco[19]]),
+        224,
+        "e_machine is not AMDGPU"
+    );
 }
 
 #[test]
@@ -194,13 +218,21 @@ fn llvm_amd_seed_kernels_stamp_declared_workgroup_size() {
     }
     for chip in AMD_CHIPS {
         let mut job = amd_job("custom_dispatch", &seed_kernels(), chip);
-        job.kernel_workgroup_sizes.insert("simple_mul_inplace".into(), [128, 2, 1]);
+        job.kernel_workgroup_sizes
+            .insert("simple_mul_inplace".into(), [128, 2, 1]);
         let hsaco = compile_amd(&job).unwrap_or_else(|e| panic!("{chip}: {e}"));
         assert_amd_elf(&hsaco);
         let sizes = max_flat_workgroup_sizes(&hsaco);
         assert_eq!(sizes.get("simple_mul"), Some(&64), "{chip}: {sizes:?}");
-        assert_eq!(sizes.get("simple_mul_inplace"), Some(&256), "{chip}: {sizes:?}");
-        assert!(contains(&hsaco, "simple_mul.kd"), "{chip}: no kernel descriptor");
+        assert_eq!(
+            sizes.get("simple_mul_inplace"),
+            Some(&256),
+            "{chip}: {sizes:?}"
+        );
+        assert!(
+            contains(&hsaco, "simple_mul.kd"),
+            "{chip}: no kernel descriptor"
+        );
     }
 }
 
@@ -239,11 +271,17 @@ fn llvm_amd_math_kernel_links_needed_ocml_for_every_chip() {
         let hsaco = compile_amd(&job).unwrap_or_else(|e| panic!("{chip}: {e}"));
         assert_amd_elf(&hsaco);
         assert_eq!(max_flat_workgroup_sizes(&hsaco).get("softplus"), Some(&64));
-        let linked = std::fs::read_to_string(dump.path().join(format!("math.{chip}.linked.ll")))
-            .unwrap();
+        let linked =
+            std::fs::read_to_string(dump.path().join(format!("math.{chip}.linked.ll"))).unwrap();
         // Linked, internal, and only what is needed.
-        assert!(linked.contains("define internal float @__ocml_log_f32"), "{chip}");
-        assert!(!linked.contains("@__ocml_sin_f32"), "{chip}: all of ocml linked");
+        assert!(
+            linked.contains("define internal float @__ocml_log_f32"),
+            "{chip}"
+        );
+        assert!(
+            !linked.contains("@__ocml_sin_f32"),
+            "{chip}: all of ocml linked"
+        );
         // The chip's ISA version is set in-process (no oclc_isa_version_*.bc).
         let isa = iree_build::target::amd_chip(chip).unwrap().isa_version;
         assert!(
@@ -287,7 +325,10 @@ fn llvm_amd_waves_per_eu_and_kernarg_preload() {
         let linked =
             std::fs::read_to_string(dump.path().join(format!("attrs.{chip}.linked.ll"))).unwrap();
         assert!(linked.contains("\"amdgpu-waves-per-eu\"=\"2\""), "{chip}");
-        assert!(linked.contains("\"amdgpu-flat-work-group-size\"=\"1,64\""), "{chip}");
+        assert!(
+            linked.contains("\"amdgpu-flat-work-group-size\"=\"1,64\""),
+            "{chip}"
+        );
         let asm =
             std::fs::read_to_string(dump.path().join(format!("attrs.{chip}.rocmasm"))).unwrap();
         let preloads = asm.contains(".amdhsa_user_sgpr_kernarg_preload_length");
@@ -315,9 +356,21 @@ fn llvm_amd_links_user_bitcode() {
     .unwrap();
     let lib = dir.path().join("lib.bc");
     let st = Command::new(clang())
-        .args(["-x", "hip", "--offload-device-only", "--no-gpu-bundle-output"])
+        .args([
+            "-x",
+            "hip",
+            "--offload-device-only",
+            "--no-gpu-bundle-output",
+        ])
         // -fgpu-rdc: a device library keeps its unreferenced extern functions.
-        .args(["--offload-arch=gfx1100", "-nogpulib", "-fgpu-rdc", "-emit-llvm", "-c", "-O3"])
+        .args([
+            "--offload-arch=gfx1100",
+            "-nogpulib",
+            "-fgpu-rdc",
+            "-emit-llvm",
+            "-c",
+            "-O3",
+        ])
         .arg("-o")
         .arg(&lib)
         .arg(dir.path().join("lib.cu"))
@@ -330,8 +383,14 @@ fn llvm_amd_links_user_bitcode() {
     let hsaco = compile_amd(&job).unwrap();
     assert_eq!(max_flat_workgroup_sizes(&hsaco).get("scale"), Some(&64));
     let optimized = std::fs::read_to_string(dir.path().join("user.gfx1100.optimized.ll")).unwrap();
-    assert!(!optimized.contains("declare float @iree_scale"), "user bitcode not linked");
-    assert!(optimized.contains("3.000000e+00"), "user function not inlined");
+    assert!(
+        !optimized.contains("declare float @iree_scale"),
+        "user bitcode not linked"
+    );
+    assert!(
+        optimized.contains("3.000000e+00"),
+        "user function not inlined"
+    );
 }
 
 #[test]
@@ -341,8 +400,14 @@ fn llvm_nvptx_seed_kernels_carry_maxntid() {
     }
     let src = sources();
     for sm in SMS {
-        let mut job = nv_job("custom_dispatch", &seed_kernels(), sm, &src.path().join("nvinc"));
-        job.kernel_workgroup_sizes.insert("simple_mul_inplace".into(), [128, 2, 1]);
+        let mut job = nv_job(
+            "custom_dispatch",
+            &seed_kernels(),
+            sm,
+            &src.path().join("nvinc"),
+        );
+        job.kernel_workgroup_sizes
+            .insert("simple_mul_inplace".into(), [128, 2, 1]);
         let ptx = compile_nvptx(&job).unwrap_or_else(|e| panic!("{sm}: {e}"));
         assert!(ptx.contains(&format!(".target {sm}")), "{sm}");
         assert!(ptx.contains(".entry simple_mul("), "{sm}");
@@ -367,10 +432,18 @@ fn llvm_nvptx_math_kernel_links_libdevice() {
     }
     let src = sources();
     for sm in SMS {
-        let job = nv_job("math", &src.path().join("math.cu"), sm, &src.path().join("nvinc"));
+        let job = nv_job(
+            "math",
+            &src.path().join("math.cu"),
+            sm,
+            &src.path().join("nvinc"),
+        );
         let ptx = compile_nvptx(&job).unwrap_or_else(|e| panic!("{sm}: {e}"));
         assert!(ptx.contains(".entry softplus("), "{sm}");
-        assert!(!ptx.contains(".extern .func"), "{sm}: unresolved libdevice call");
+        assert!(
+            !ptx.contains(".extern .func"),
+            "{sm}: unresolved libdevice call"
+        );
         assert!(!ptx.contains("__nv_"), "{sm}: libdevice not inlined");
         assert!(!ptx.contains("__nvvm_reflect"), "{sm}: reflect not folded");
     }
@@ -382,7 +455,12 @@ fn llvm_nvptx_without_libdevice_is_an_error() {
         return;
     }
     let src = sources();
-    let mut job = nv_job("math", &src.path().join("math.cu"), "sm_90", &src.path().join("nvinc"));
+    let mut job = nv_job(
+        "math",
+        &src.path().join("math.cu"),
+        "sm_90",
+        &src.path().join("nvinc"),
+    );
     job.libdevice = None;
     let err = compile_nvptx(&job).unwrap_err();
     assert!(matches!(err, LlvmError::MissingLibrary { .. }), "{err}");
@@ -399,7 +477,12 @@ fn llvm_dump_dir_gets_every_intermediate() {
     let mut job = amd_job("custom_dispatch", &seed_kernels(), "gfx942");
     job.dump_dir = Some(dump.path().join("nested"));
     compile_amd(&job).unwrap();
-    let mut job = nv_job("custom_dispatch", &seed_kernels(), "sm_90", &src.path().join("nvinc"));
+    let mut job = nv_job(
+        "custom_dispatch",
+        &seed_kernels(),
+        "sm_90",
+        &src.path().join("nvinc"),
+    );
     job.dump_dir = Some(dump.path().join("nested"));
     let ptx = compile_nvptx(&job).unwrap();
     let mut files: Vec<String> = std::fs::read_dir(dump.path().join("nested"))
@@ -418,7 +501,8 @@ fn llvm_dump_dir_gets_every_intermediate() {
             "custom_dispatch.sm_90.ptx",
         ]
     );
-    let dumped = std::fs::read_to_string(dump.path().join("nested/custom_dispatch.sm_90.ptx")).unwrap();
+    let dumped =
+        std::fs::read_to_string(dump.path().join("nested/custom_dispatch.sm_90.ptx")).unwrap();
     assert_eq!(dumped, ptx);
     let asm =
         std::fs::read_to_string(dump.path().join("nested/custom_dispatch.gfx942.rocmasm")).unwrap();
@@ -428,6 +512,12 @@ fn llvm_dump_dir_gets_every_intermediate() {
 #[test]
 fn llvm_host_target_is_rejected() {
     let job = LlvmJob::new("x", seed_kernels(), "host".parse().unwrap(), clang(), lld());
-    assert!(matches!(compile_amd(&job), Err(LlvmError::UnsupportedTarget { .. })));
-    assert!(matches!(compile_nvptx(&job), Err(LlvmError::UnsupportedTarget { .. })));
+    assert!(matches!(
+        compile_amd(&job),
+        Err(LlvmError::UnsupportedTarget { .. })
+    ));
+    assert!(matches!(
+        compile_nvptx(&job),
+        Err(LlvmError::UnsupportedTarget { .. })
+    ));
 }

@@ -31,7 +31,12 @@ const MAX_PRELOAD_ARGS: u32 = 16;
 const KERNARG_PRELOAD_CHIPS: &[&str] = &["gfx90a", "gfx940", "gfx941", "gfx942"];
 
 pub fn compile(job: &LlvmJob) -> Result<Vec<u8>> {
-    let TargetId::Amd { chip, xnack, sramecc } = &job.target else {
+    let TargetId::Amd {
+        chip,
+        xnack,
+        sramecc,
+    } = &job.target
+    else {
         return Err(LlvmError::UnsupportedTarget {
             target: job.target.to_string(),
             why: "compile_amd takes an AMD gfx target".into(),
@@ -106,7 +111,10 @@ pub fn compile(job: &LlvmJob) -> Result<Vec<u8>> {
         .is_some_and(|n| n.to_string_lossy().starts_with("ld."))
     {
         lld = Command::new(&job.lld);
-        lld.arg("-shared").arg("-o").arg(&hsaco_path).arg(&object_path);
+        lld.arg("-shared")
+            .arg("-o")
+            .arg(&hsaco_path)
+            .arg(&object_path);
     }
     clang::run(lld, "ld.lld", &job.lld)?;
     std::fs::read(&hsaco_path).map_err(|source| LlvmError::Io {
@@ -125,7 +133,8 @@ fn init() {
 fn target_machine(chip: &AmdChip, xnack: Feature, sramecc: Feature) -> Result<TargetMachine> {
     init();
     let triple = TargetTriple::create("amdgcn-amd-amdhsa");
-    let target = Target::from_triple(&triple).map_err(|e| llvm_err("looking up amdgcn", None, e))?;
+    let target =
+        Target::from_triple(&triple).map_err(|e| llvm_err("looking up amdgcn", None, e))?;
     let mut features = Vec::new();
     for (name, setting) in [("xnack", xnack), ("sramecc", sramecc)] {
         match setting {
@@ -200,7 +209,10 @@ fn link_hip_bitcode_if_needed(job: &LlvmJob, module: &Module<'_>) -> Result<()> 
 fn set_hip_globals(module: &Module<'_>, chip: &AmdChip) {
     let values = [
         ("__oclc_ISA_version", u64::from(chip.isa_version)),
-        ("__oclc_wavefrontsize64", u64::from(chip.wavefront_size == 64)),
+        (
+            "__oclc_wavefrontsize64",
+            u64::from(chip.wavefront_size == 64),
+        ),
         ("__oclc_daz_opt", 0),
         ("__oclc_finite_only_opt", 0),
         ("__oclc_unsafe_math_opt", 0),
@@ -246,12 +258,23 @@ fn stamp_kernels(
         let name = f.get_name().to_string_lossy().into_owned();
         f.set_call_conventions(AMDGPU_KERNEL);
         let flat: u32 = job.workgroup_size_of(&name).iter().product();
-        set_string_attr(&context, f, "amdgpu-flat-work-group-size", &format!("1,{flat}"));
+        set_string_attr(
+            &context,
+            f,
+            "amdgpu-flat-work-group-size",
+            &format!("1,{flat}"),
+        );
         if let Some(waves) = job.waves_per_eu.filter(|w| *w > 0) {
             set_string_attr(&context, f, "amdgpu-waves-per-eu", &waves.to_string());
         }
         if preload {
-            for (i, param) in f.get_type().get_param_types().iter().enumerate().take(MAX_PRELOAD_ARGS as usize) {
+            for (i, param) in f
+                .get_type()
+                .get_param_types()
+                .iter()
+                .enumerate()
+                .take(MAX_PRELOAD_ARGS as usize)
+            {
                 let loc = AttributeLoc::Param(i as u32);
                 let plain = matches!(
                     param,
@@ -259,7 +282,11 @@ fn stamp_kernels(
                         | BasicMetadataTypeEnum::FloatType(_)
                         | BasicMetadataTypeEnum::PointerType(_)
                 );
-                if !plain || blocking.iter().any(|k| f.get_enum_attribute(loc, *k).is_some()) {
+                if !plain
+                    || blocking
+                        .iter()
+                        .any(|k| f.get_enum_attribute(loc, *k).is_some())
+                {
                     break;
                 }
                 f.add_attribute(loc, inreg);
@@ -268,7 +295,15 @@ fn stamp_kernels(
     }
 }
 
-fn set_string_attr(context: &inkwell::context::ContextRef<'_>, f: FunctionValue<'_>, key: &str, value: &str) {
+fn set_string_attr(
+    context: &inkwell::context::ContextRef<'_>,
+    f: FunctionValue<'_>,
+    key: &str,
+    value: &str,
+) {
     f.remove_string_attribute(AttributeLoc::Function, key);
-    f.add_attribute(AttributeLoc::Function, context.create_string_attribute(key, value));
+    f.add_attribute(
+        AttributeLoc::Function,
+        context.create_string_attribute(key, value),
+    );
 }

@@ -20,9 +20,14 @@ pub fn emit_device_bitcode(job: &LlvmJob, out: &Path) -> Result<()> {
     let mut cmd = Command::new(&job.clang);
     match &job.target {
         TargetId::Amd { .. } => {
-            cmd.args(["-x", "hip", "--offload-device-only", "--no-gpu-bundle-output"])
-                .arg(format!("--offload-arch={}", job.target))
-                .arg("-nogpulib");
+            cmd.args([
+                "-x",
+                "hip",
+                "--offload-device-only",
+                "--no-gpu-bundle-output",
+            ])
+            .arg(format!("--offload-arch={}", job.target))
+            .arg("-nogpulib");
         }
         TargetId::Nvidia { sm } => {
             cmd.args(["-x", "cuda", "--cuda-device-only"])
@@ -36,7 +41,14 @@ pub fn emit_device_bitcode(job: &LlvmJob, out: &Path) -> Result<()> {
             })
         }
     }
-    cmd.args(["-std=c++17", "-emit-llvm", "-c", "-O3", "-Xclang", "-disable-llvm-passes"]);
+    cmd.args([
+        "-std=c++17",
+        "-emit-llvm",
+        "-c",
+        "-O3",
+        "-Xclang",
+        "-disable-llvm-passes",
+    ]);
     for dir in &job.include_dirs {
         cmd.arg("-I").arg(dir);
     }

@@ -43,13 +43,13 @@ pub fn compile(job: &LlvmJob) -> Result<String> {
             why: "compile_nvptx takes an NVIDIA sm_* target".into(),
         });
     };
-    let ptx = job
-        .ptx_version
-        .or_else(|| min_ptx(sm))
-        .ok_or_else(|| LlvmError::UnsupportedTarget {
-            target: job.target.to_string(),
-            why: "LLVM 19's NVPTX backend does not know this SM; use clang's PTX".into(),
-        })?;
+    let ptx =
+        job.ptx_version
+            .or_else(|| min_ptx(sm))
+            .ok_or_else(|| LlvmError::UnsupportedTarget {
+                target: job.target.to_string(),
+                why: "LLVM 19's NVPTX backend does not know this SM; use clang's PTX".into(),
+            })?;
     let dump = Dumper::new(job)?;
     let scratch = Scratch::new("nvptx")?;
     let bitcode = scratch.path().join(format!("{}.bc", job.name));
@@ -153,7 +153,10 @@ fn annotate_kernels<'ctx>(
     let already = annotated_kernels(module);
     let i32_ty = context.i32_type();
     for name in kernels {
-        let Some(f) = module.get_function(name).filter(|f| link::is_definition(*f)) else {
+        let Some(f) = module
+            .get_function(name)
+            .filter(|f| link::is_definition(*f))
+        else {
             continue;
         };
         let ptr = f.as_global_value().as_pointer_value();
@@ -199,5 +202,8 @@ fn link_libdevice_if_needed(job: &LlvmJob, module: &Module<'_>) -> Result<()> {
 
 fn set_string_attr(context: &Context, f: FunctionValue<'_>, key: &str, value: &str) {
     f.remove_string_attribute(AttributeLoc::Function, key);
-    f.add_attribute(AttributeLoc::Function, context.create_string_attribute(key, value));
+    f.add_attribute(
+        AttributeLoc::Function,
+        context.create_string_attribute(key, value),
+    );
 }
