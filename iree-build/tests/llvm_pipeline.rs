@@ -521,3 +521,66 @@ fn llvm_host_target_is_rejected() {
         Err(LlvmError::UnsupportedTarget { .. })
     ));
 }
+
+#[test]
+fn llvm_amd_subgroup_size_picks_the_wavefront() {
+    if !amd_ready() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut job = amd_job("wave", &seed_kernels(), "gfx1100");
+    job.subgroup_size = Some(64);
+    job.dump_dir = Some(dir.path().to_path_buf());
+    let hsaco = compile_amd(&job).unwrap();
+    let notes = notes(&hsaco);
+    assert!(notes.contains(".wavefront_size: 64"), "{notes}");
+    let default = compile_amd(&amd_job("wave", &seed_kernels(), "gfx1100")).unwrap();
+    assert!(notes_of_default_wave(&default, 32));
+    let mut job = amd_job("wave", &seed_kernels(), "gfx942");
+    job.subgroup_size = Some(32);
+    assert!(matches!(
+        compile_amd(&job),
+        Err(LlvmError::UnsupportedTarget { .. })
+    ));
+}
+
+fn notes(hsaco: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("k.hsaco");
+    std::fs::write(&path, hsaco).unwrap();
+    let out = Command::new(readelf())
+        .arg("--notes")
+        .arg(&path)
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn notes_of_default_wave(hsaco: &[u8], wave: u32) -> bool {
+    notes(hsaco).contains(&format!(".wavefront_size: {wave}"))
+}
+
+/// `e_flags` carry the target id's xnack/sramecc settings (code object v4+:
+/// 0x100 any, 0x200 off, 0x300 on for xnack; 0x400/0x800/0xc00 for sramecc).
+#[test]
+fn llvm_amd_target_id_features_reach_e_flags() {
+    if !amd_ready() {
+        return;
+    }
+    for (id, mach, xnack, sramecc) in [
+        ("gfx90a", 0x3f, 0x100, 0x400),
+        ("gfx90a:xnack-", 0x3f, 0x200, 0x400),
+        ("gfx942:sramecc+:xnack-", 0x4c, 0x200, 0xc00),
+    ] {
+        let hsaco = compile_amd(&amd_job("ids", &seed_kernels(), id))
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        let flags = u32::from_le_bytes(hsaco[48..52].try_into().unwrap());
+        assert_eq!(flags & 0xff, mach, "{id}: {flags:#x}");
+        assert_eq!(flags & 0x300, xnack, "{id}: {flags:#x}");
+        assert_eq!(flags & 0xc00, sramecc, "{id}: {flags:#x}");
+    }
+}

@@ -49,12 +49,13 @@ pub fn compile(job: &LlvmJob) -> Result<Vec<u8>> {
             target: job.target.to_string(),
             why: format!("`{chip}` is not in the AMD chip table"),
         })?;
+    let wave = wavefront_size(job, info)?;
     let dump = Dumper::new(job)?;
     let scratch = Scratch::new("amd")?;
     let bitcode = scratch.path().join(format!("{}.bc", job.name));
     clang::emit_device_bitcode(job, &bitcode)?;
 
-    let machine = target_machine(info, *xnack, *sramecc)?;
+    let machine = target_machine(info, *xnack, *sramecc, wave)?;
     let context = Context::create();
     let module = link::load(&context, &bitcode)?;
     module.set_triple(&machine.get_triple());
@@ -70,7 +71,7 @@ pub fn compile(job: &LlvmJob) -> Result<Vec<u8>> {
     link::internalize_non_kernels(&module, is_kernel);
     run_passes(&module, "globaldce", &machine)?;
     link_hip_bitcode_if_needed(job, &module)?;
-    set_hip_globals(&module, info);
+    set_hip_globals(&module, info, wave);
     stamp_kernels(job, &module, info, is_kernel);
     module
         .verify()
@@ -130,7 +131,29 @@ fn init() {
 
 /// The target machine for the chip and the id's xnack/sramecc settings; a
 /// feature the id leaves open (`Any`) stays unset so the object says "any".
-fn target_machine(chip: &AmdChip, xnack: Feature, sramecc: Feature) -> Result<TargetMachine> {
+/// The wavefront size to compile for: the declared subgroup size where the
+/// chip can run it, else the chip's default.
+fn wavefront_size(job: &LlvmJob, chip: &AmdChip) -> Result<u32> {
+    match job.subgroup_size {
+        None => Ok(chip.wavefront_size),
+        Some(64) => Ok(64),
+        Some(32) if chip.wavefront_size == 32 => Ok(32),
+        Some(n) => Err(LlvmError::UnsupportedTarget {
+            target: job.target.to_string(),
+            why: format!(
+                "subgroup_size = {n}: {} runs wavefronts of {} only",
+                chip.name, chip.wavefront_size
+            ),
+        }),
+    }
+}
+
+fn target_machine(
+    chip: &AmdChip,
+    xnack: Feature,
+    sramecc: Feature,
+    wave: u32,
+) -> Result<TargetMachine> {
     init();
     let triple = TargetTriple::create("amdgcn-amd-amdhsa");
     let target =
@@ -142,6 +165,10 @@ fn target_machine(chip: &AmdChip, xnack: Feature, sramecc: Feature) -> Result<Ta
             Feature::Off => features.push(format!("-{name}")),
             Feature::Any => {}
         }
+    }
+    // Only chips that can run both sizes name one; gfx9 rejects the feature.
+    if chip.wavefront_size != 64 {
+        features.push(format!("+wavefrontsize{wave}"));
     }
     target
         .create_target_machine(
@@ -206,13 +233,10 @@ fn link_hip_bitcode_if_needed(job: &LlvmJob, module: &Module<'_>) -> Result<()> 
 /// are touched: defining unused ones would just be dead data. Values are
 /// HIP's defaults: no denormal flushing, no finite-only or unsafe math,
 /// correctly rounded `sqrtf`; the ABI version clang chose is kept.
-fn set_hip_globals(module: &Module<'_>, chip: &AmdChip) {
+fn set_hip_globals(module: &Module<'_>, chip: &AmdChip, wave: u32) {
     let values = [
         ("__oclc_ISA_version", u64::from(chip.isa_version)),
-        (
-            "__oclc_wavefrontsize64",
-            u64::from(chip.wavefront_size == 64),
-        ),
+        ("__oclc_wavefrontsize64", u64::from(wave == 64)),
         ("__oclc_daz_opt", 0),
         ("__oclc_finite_only_opt", 0),
         ("__oclc_unsafe_math_opt", 0),

@@ -28,6 +28,13 @@ pub fn emit_device_bitcode(job: &LlvmJob, out: &Path) -> Result<()> {
             ])
             .arg(format!("--offload-arch={}", job.target))
             .arg("-nogpulib");
+            // The kernels' own `target-features` must agree with the target
+            // machine's wavefront size.
+            if let (Some(64), Some(chip)) = (job.subgroup_size, job.target.amd_chip()) {
+                if chip.wavefront_size == 32 {
+                    cmd.arg("-mwavefrontsize64");
+                }
+            }
         }
         TargetId::Nvidia { sm } => {
             cmd.args(["-x", "cuda", "--cuda-device-only"])

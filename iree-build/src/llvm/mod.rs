@@ -86,6 +86,10 @@ pub struct LlvmJob {
     pub kernel_workgroup_sizes: BTreeMap<String, [u32; 3]>,
     /// `amdgpu-waves-per-eu` for every kernel (IREE's `waves_per_eu` target option).
     pub waves_per_eu: Option<u32>,
+    /// The declared `subgroup_size` (32 or 64). On AMD chips that run both
+    /// (gfx10+) it picks the wavefront size for code generation and for
+    /// `__oclc_wavefrontsize64`; gfx9 accepts only 64. `None` is the chip's default.
+    pub subgroup_size: Option<u32>,
     /// Whether to mark leading kernel arguments `inreg` on gfx9 chips whose
     /// LLVM 19 backend can preload kernel arguments into SGPRs.
     pub preload_kernargs: bool,
@@ -122,6 +126,7 @@ impl LlvmJob {
             workgroup_size: [1, 1, 1],
             kernel_workgroup_sizes: BTreeMap::new(),
             waves_per_eu: None,
+            subgroup_size: None,
             preload_kernargs: true,
             ptx_version: None,
             user_bitcode: Vec::new(),
