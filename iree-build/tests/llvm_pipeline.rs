@@ -93,6 +93,39 @@ fn libdevice() -> Option<PathBuf> {
     p.is_file().then_some(p)
 }
 
+/// `IREE_BUILD_PTXAS`, else the provisioned CUDA wheel's `ptxas`.
+fn ptxas() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("IREE_BUILD_PTXAS") {
+        return Some(PathBuf::from(p)).filter(|p| p.is_file());
+    }
+    let p = libdevice()?.parent()?.parent()?.parent()?.join("bin/ptxas");
+    p.is_file().then_some(p)
+}
+
+/// Assembles PTX with `ptxas` when it is around: the independent check that
+/// the text is valid for the SM, not just plausible.
+fn assemble(ptx: &str, sm: &str) {
+    let Some(ptxas) = ptxas() else {
+        eprintln!("note: no ptxas; PTX for {sm} not assembled");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("k.ptx");
+    std::fs::write(&input, ptx).unwrap();
+    let out = Command::new(&ptxas)
+        .arg(format!("-arch={sm}"))
+        .arg("-o")
+        .arg(dir.path().join("k.cubin"))
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "ptxas rejected the PTX for {sm}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Whether the AMD tests can run; prints what is missing when not.
 fn amd_ready() -> bool {
     for tool in [clang(), lld(), readelf()] {
@@ -415,6 +448,7 @@ fn llvm_nvptx_seed_kernels_carry_maxntid() {
         assert!(ptx.contains(".maxntid 64, 1, 1"), "{sm}");
         assert!(ptx.contains(".maxntid 128, 2, 1"), "{sm}");
         assert!(!ptx.contains(".extern .func"), "{sm}");
+        assemble(&ptx, sm);
     }
 }
 
@@ -446,6 +480,7 @@ fn llvm_nvptx_math_kernel_links_libdevice() {
         );
         assert!(!ptx.contains("__nv_"), "{sm}: libdevice not inlined");
         assert!(!ptx.contains("__nvvm_reflect"), "{sm}: reflect not folded");
+        assemble(&ptx, sm);
     }
 }
 

@@ -29,7 +29,22 @@
 //!
 //! `IREE_BUILD_DUMP=<dir>` ([`DUMP_ENV`]) asks for the intermediates, as the
 //! seed's `dumpIntermediatesPath` does: `<name>.<target>.linked.ll`,
-//! `.optimized.ll`, and `.rocmasm` (AMD) or `.ptx` (NVIDIA).
+//! `.optimized.ll`, and `.rocmasm` (AMD) or `.ptx` (NVIDIA), with `:` in a
+//! target id written as `_` (`gfx90a_xnack-`).
+//!
+//! Where this differs from the seed, and why:
+//! - kernels are the functions clang made kernels (`amdgpu_kernel`, or
+//!   `nvvm.annotations` `kernel`) plus any named in
+//!   [`LlvmJob::kernel_workgroup_sizes`]; every other definition is
+//!   internalised before deciding whether device libraries are needed, so
+//!   helpers the HIP headers define but no kernel calls (`__assert_fail`) do
+//!   not drag `ockl` in. HIP's `blockDim` is `__ockl_get_local_size`, so most
+//!   real kernels do link three small `ockl` functions — but no `ocml`
+//!   unless they do math;
+//! - the C API cannot set `TargetOptions` (`NoNaNsFPMath`, FP-op fusion), so
+//!   the target machine uses LLVM's defaults; fusion still follows clang's
+//!   per-function `-ffp-contract` (`fast-honor-pragmas` for HIP);
+//! - xnack/sramecc come from the target id, not a fixed `+sramecc,-xnack`.
 
 mod amd;
 mod clang;
