@@ -6,12 +6,12 @@
 //! path exists:
 //!
 //! - device libraries are linked only when the module calls into them, and only
-//!   the functions it needs, internalised ([`link`]); a kernel without math
+//!   the functions it needs, internalised (module `link`); a kernel without math
 //!   carries no `ocml` at all, and Debian's ROCm 5.2 missing the ISA control
 //!   libraries for newer chips stops mattering because
 //! - the HIP platform globals (`__oclc_ISA_version`, wavefront size, denormal
 //!   and math modes, ABI version) are set directly for the exact chip
-//!   ([`amd`]), the way the seed's `setHIPGlobals` does;
+//!   (module `amd`), the way the seed's `setHIPGlobals` does;
 //! - every kernel is stamped with what the *declaration* says (flat workgroup
 //!   size, waves per EU, kernarg preloading on gfx9; `maxntid` on NVIDIA), so
 //!   the code object's metadata tells the verifier and the runtime the truth;
