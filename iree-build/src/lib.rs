@@ -9,6 +9,8 @@ pub mod emit;
 pub mod ir;
 pub mod jobs;
 pub mod layout;
+#[cfg(feature = "llvm")]
+pub mod llvm;
 pub mod manifest;
 pub mod outline;
 pub mod syntax;

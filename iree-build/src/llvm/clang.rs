@@ -1,0 +1,96 @@
+//! The front end: clang emits unoptimised device bitcode for one target.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::{LlvmError, LlvmJob, Result};
+use crate::target::TargetId;
+
+/// Runs clang on `job.source` and writes device bitcode to `out`.
+///
+/// `-O3 -Xclang -disable-llvm-passes` gives the IR clang would optimise at O3
+/// (no `optnone`/`noinline`, TBAA and lifetime markers present) without running
+/// a single LLVM pass, so the one optimisation run happens later, after linking
+/// and stamping, for the real target machine. Device libraries are never linked
+/// by clang (`-nogpulib`, `-nocudalib`): that is this path's job.
+///
+/// NVIDIA sources are compiled in CUDA mode with `-nocudainc`: the caller's
+/// include directories must provide a `hip/hip_runtime.h` for CUDA clang.
+pub fn emit_device_bitcode(job: &LlvmJob, out: &Path) -> Result<()> {
+    let mut cmd = Command::new(&job.clang);
+    match &job.target {
+        TargetId::Amd { .. } => {
+            cmd.args([
+                "-x",
+                "hip",
+                "--offload-device-only",
+                "--no-gpu-bundle-output",
+            ])
+            .arg(format!("--offload-arch={}", job.target))
+            .arg("-nogpulib");
+            // The kernels' own `target-features` must agree with the target
+            // machine's wavefront size.
+            if let (Some(64), Some(chip)) = (job.subgroup_size, job.target.amd_chip()) {
+                if chip.wavefront_size == 32 {
+                    cmd.arg("-mwavefrontsize64");
+                }
+            }
+        }
+        TargetId::Nvidia { sm } => {
+            cmd.args(["-x", "cuda", "--cuda-device-only"])
+                .arg(format!("--cuda-gpu-arch=sm_{sm}"))
+                .args(["-nocudainc", "-nocudalib"]);
+        }
+        TargetId::Host => {
+            return Err(LlvmError::UnsupportedTarget {
+                target: job.target.to_string(),
+                why: "host objects are built by `compile`, not the GPU LLVM path".into(),
+            })
+        }
+    }
+    cmd.args([
+        "-std=c++17",
+        "-emit-llvm",
+        "-c",
+        "-O3",
+        "-Xclang",
+        "-disable-llvm-passes",
+    ]);
+    for dir in &job.include_dirs {
+        cmd.arg("-I").arg(dir);
+    }
+    for (name, value) in &job.defines {
+        match value {
+            Some(v) => cmd.arg(format!("-D{name}={v}")),
+            None => cmd.arg(format!("-D{name}")),
+        };
+    }
+    cmd.args(&job.clang_args);
+    cmd.arg("-o").arg(out).arg(&job.source);
+    run(cmd, "clang", &job.clang)
+}
+
+/// Runs a tool, turning a failure into an error that carries the command line.
+pub(super) fn run(mut cmd: Command, tool: &'static str, path: &Path) -> Result<()> {
+    let output = cmd.output().map_err(|source| LlvmError::Spawn {
+        tool,
+        path: PathBuf::from(path),
+        source,
+    })?;
+    if output.status.success() {
+        return Ok(());
+    }
+    Err(LlvmError::Tool {
+        tool,
+        command: render(&cmd),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    })
+}
+
+fn render(cmd: &Command) -> String {
+    std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
