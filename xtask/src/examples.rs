@@ -1,0 +1,140 @@
+//! `cargo xtask demo`, `cargo xtask run <example>` and `run --list`: the
+//! sample runner over the crates in `examples/`.
+
+use std::env;
+
+use anyhow::{bail, Context as _, Result};
+
+use crate::cli::RunArgs;
+use crate::runner::cargo;
+use crate::Ctx;
+
+/// The examples `cargo xtask demo` runs, in order: IREE's two samples.
+pub const DEMO: &[&str] = &["custom_dispatch", "inline_dispatch"];
+
+/// An example crate: a workspace package under `examples/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Example {
+    /// The package name (what `cargo run -p` takes).
+    pub name: String,
+    /// Its description from Cargo.toml.
+    pub description: Option<String>,
+}
+
+/// The workspace packages whose manifest lies under `<root>/examples/`.
+pub fn list(ctx: &Ctx) -> Result<Vec<Example>> {
+    let meta = cargo_metadata::MetadataCommand::new()
+        .cargo_path(&ctx.cargo)
+        .manifest_path(ctx.root.join("Cargo.toml"))
+        .no_deps()
+        .exec()
+        .context("reading the workspace with `cargo metadata`")?;
+    let dir = ctx.root.join("examples");
+    let mut out: Vec<Example> = meta
+        .packages
+        .iter()
+        .filter(|p| p.manifest_path.as_std_path().starts_with(&dir))
+        .map(|p| Example {
+            name: p.name.to_string(),
+            description: p.description.clone(),
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// `cargo xtask run --list`.
+pub fn print_list(ctx: &Ctx) -> Result<()> {
+    let ex = list(ctx)?;
+    if ex.is_empty() {
+        println!("no examples yet: crates under examples/ that are workspace members show up here");
+    }
+    for e in ex {
+        println!("{:<28} {}", e.name, e.description.as_deref().unwrap_or(""));
+    }
+    Ok(())
+}
+
+/// Runs one example with `cargo run`, its output straight to the terminal.
+fn run_example(ctx: &Ctx, name: &str, args: &RunArgs) -> Result<()> {
+    let device = args
+        .device
+        .map(|d| d.as_env().to_string())
+        .or_else(|| env::var("IREE_DEVICE").ok())
+        .unwrap_or_else(|| "best available (AMD, else NVIDIA, else host)".into());
+    let targets = args
+        .targets
+        .clone()
+        .or_else(|| env::var("IREE_BUILD_TARGETS").ok())
+        .unwrap_or_else(|| "the example's own list".into());
+    println!("== {name}: device {device}; targets {targets}");
+    let mut c = cargo(ctx);
+    c.args(["run", "--quiet", "-p", name]);
+    if args.release {
+        c.arg("--release");
+    }
+    if let Some(d) = args.device {
+        c.env("IREE_DEVICE", d.as_env());
+    }
+    if let Some(t) = &args.targets {
+        c.env("IREE_BUILD_TARGETS", t);
+    }
+    if !args.rest.is_empty() {
+        c.arg("--").args(&args.rest);
+    }
+    let status = c
+        .status()
+        .with_context(|| format!("could not start cargo to run {name}"))?;
+    if !status.success() {
+        bail!("example {name} failed ({status}); rerun it alone with `cargo xtask run {name}`");
+    }
+    Ok(())
+}
+
+/// `cargo xtask run <example> …`.
+pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
+    if args.list {
+        return print_list(ctx);
+    }
+    let name = args.example.as_deref().unwrap_or_default();
+    let known = list(ctx)?;
+    if !known.iter().any(|e| e.name == name) {
+        let names: Vec<_> = known.iter().map(|e| e.name.as_str()).collect();
+        bail!(
+            "no example named {name:?}; the examples are: {} (`cargo xtask run --list`)",
+            if names.is_empty() {
+                "none yet".to_string()
+            } else {
+                names.join(", ")
+            }
+        );
+    }
+    crate::provision::provision(ctx)?;
+    run_example(ctx, name, args)
+}
+
+/// `cargo xtask demo`: provision, then run the IREE samples in release mode.
+pub fn demo(ctx: &Ctx) -> Result<()> {
+    crate::provision::provision(ctx)?;
+    let known = list(ctx)?;
+    let (present, absent): (Vec<&str>, Vec<&str>) = DEMO
+        .iter()
+        .partition(|d| known.iter().any(|e| e.name == **d));
+    for a in &absent {
+        println!("demo: example {a} is not in the workspace yet (in progress), skipping it");
+    }
+    if present.is_empty() {
+        bail!(
+            "nothing to demo yet: none of the examples {} exists in examples/ (in progress)",
+            DEMO.join(", ")
+        );
+    }
+    let args = RunArgs {
+        release: true,
+        ..RunArgs::default()
+    };
+    for name in present {
+        run_example(ctx, name, &args)?;
+    }
+    Ok(())
+}
