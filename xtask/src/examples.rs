@@ -19,6 +19,8 @@ pub struct Example {
     pub name: String,
     /// Its description from Cargo.toml.
     pub description: Option<String>,
+    /// Whether it has a binary target (something `cargo run` can run).
+    pub runnable: bool,
 }
 
 /// The workspace packages whose manifest lies under `<root>/examples/`.
@@ -37,6 +39,10 @@ pub fn list(ctx: &Ctx) -> Result<Vec<Example>> {
         .map(|p| Example {
             name: p.name.to_string(),
             description: p.description.clone(),
+            runnable: p
+                .targets
+                .iter()
+                .any(|t| t.kind.contains(&cargo_metadata::TargetKind::Bin)),
         })
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
@@ -69,7 +75,7 @@ fn run_example(ctx: &Ctx, name: &str, args: &RunArgs) -> Result<()> {
         .unwrap_or_else(|| "the example's own list".into());
     println!("== {name}: device {device}; targets {targets}");
     let mut c = cargo(ctx);
-    c.args(["run", "--quiet", "-p", name]);
+    c.args(["run", "-p", name]);
     if args.release {
         c.arg("--release");
     }
@@ -137,4 +143,62 @@ pub fn demo(ctx: &Ctx) -> Result<()> {
         run_example(ctx, name, &args)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    /// `list` finds the workspace packages under examples/ (and only those),
+    /// with their description and whether they can be run.
+    #[test]
+    fn lists_packages_under_examples() {
+        let root = std::env::temp_dir().join(format!("xtask-examples-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        let pkg = |dir: &str, name: &str, bin: bool| {
+            let d = root.join(dir);
+            fs::create_dir_all(d.join("src")).unwrap();
+            fs::write(
+                d.join("Cargo.toml"),
+                format!(
+                    "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\
+                     description = \"the {name} sample\"\n"
+                ),
+            )
+            .unwrap();
+            let file = if bin { "main.rs" } else { "lib.rs" };
+            fs::write(d.join("src").join(file), "fn main() {}").unwrap();
+        };
+        pkg("tool", "tool", true);
+        pkg("examples/b_demo", "b_demo", true);
+        pkg("examples/a_lib", "a_lib", false);
+        fs::write(
+            root.join("Cargo.toml"),
+            "[workspace]\nresolver = \"2\"\nmembers = [\"tool\", \"examples/*\"]\n",
+        )
+        .unwrap();
+        let ctx = Ctx {
+            root: root.clone(),
+            toolchain_dir: root.join("target/iree-toolchain"),
+            cargo: std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()),
+        };
+        let got = list(&ctx).unwrap();
+        let _ = fs::remove_dir_all(&root);
+        assert_eq!(
+            got,
+            vec![
+                Example {
+                    name: "a_lib".into(),
+                    description: Some("the a_lib sample".into()),
+                    runnable: false
+                },
+                Example {
+                    name: "b_demo".into(),
+                    description: Some("the b_demo sample".into()),
+                    runnable: true
+                },
+            ]
+        );
+    }
 }

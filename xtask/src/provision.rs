@@ -108,7 +108,12 @@ fn root_prefix(pkgs: &[&str]) -> Result<Vec<&'static str>> {
     if sudo_ok {
         return Ok(vec!["sudo", "-n"]);
     }
-    bail!(
+    bail!("{}", needs_root_error(pkgs))
+}
+
+/// The error when apt is needed but neither root nor `sudo -n` is there.
+pub fn needs_root_error(pkgs: &[&str]) -> String {
+    format!(
         "installing {} needs root or sudo (without a password); run as root, \
          or install these packages yourself: apt-get install {}",
         pkgs.join(", "),
@@ -177,4 +182,19 @@ fn run_quiet(mut c: Command, what: &str) -> Result<()> {
         out.status,
         crate::runner::tail(&text, 40)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn needs_root_names_packages_and_the_command() {
+        let e = needs_root_error(&["clang-19", "lld-19"]);
+        assert_eq!(
+            e,
+            "installing clang-19, lld-19 needs root or sudo (without a password); run as root, \
+             or install these packages yourself: apt-get install clang-19 lld-19"
+        );
+    }
 }

@@ -2,10 +2,10 @@
 //! with a log file and a timing, and reading test counts from cargo's output.
 
 use std::fs::{self, File};
-use std::io::{self, Write as _};
+use std::io::{self, IsTerminal as _, Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _, Result};
 
@@ -138,6 +138,49 @@ pub fn log_path(ctx: &Ctx, name: &str) -> PathBuf {
         .join(format!("{slug}.log"))
 }
 
+/// Waits for `child`; on a terminal, shows the last line of its log
+/// (`Compiling foo`, `Running tests/…`) and the time so far, on one line.
+fn wait_with_progress(mut child: Child, log: &Path, prefix: &str) -> Result<ExitStatus> {
+    let tty = io::stdout().is_terminal();
+    let start = Instant::now();
+    let mut shown = false;
+    loop {
+        if let Some(st) = child.try_wait().context("waiting for cargo")? {
+            if shown {
+                // Put the step's line back as it was before the live status.
+                print!("\r\x1b[2K{prefix} … ");
+            }
+            return Ok(st);
+        }
+        std::thread::sleep(Duration::from_millis(250));
+        if tty && start.elapsed() > Duration::from_secs(1) {
+            let last = last_line(log).unwrap_or_default();
+            let last: String = last.chars().take(70).collect();
+            print!(
+                "\r\x1b[2K{prefix} {:>4.0}s {last}",
+                start.elapsed().as_secs_f64()
+            );
+            let _ = io::stdout().flush();
+            shown = true;
+        }
+    }
+}
+
+/// The last non-empty line of a file, read from its end.
+fn last_line(path: &Path) -> Option<String> {
+    let mut f = File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    f.seek(SeekFrom::Start(len.saturating_sub(4096))).ok()?;
+    let mut buf = Vec::new();
+    f.read_to_end(&mut buf).ok()?;
+    let text = String::from_utf8_lossy(&buf);
+    text.lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .map(str::to_string)
+}
+
 /// Runs one step: prints `[i/n] name … ok (1.2s)`; its output goes to a log
 /// (or to the terminal with `verbose`). On failure the error names the step
 /// and the command, after printing the tail of the log. Returns the log text
@@ -161,14 +204,20 @@ pub fn run_step(
     let status = if verbose {
         println!();
         c.status()
+            .with_context(|| format!("could not start `{}`", step.display()))?
     } else {
         fs::create_dir_all(log.parent().expect("log path has a parent"))
             .with_context(|| format!("creating {}", log.display()))?;
         let f = File::create(&log).with_context(|| format!("creating {}", log.display()))?;
         let f2 = f.try_clone().context("duplicating the log file handle")?;
-        c.stdin(Stdio::null()).stdout(f).stderr(f2).status()
-    }
-    .with_context(|| format!("could not start `{}`", step.display()))?;
+        let child = c
+            .stdin(Stdio::null())
+            .stdout(f)
+            .stderr(f2)
+            .spawn()
+            .with_context(|| format!("could not start `{}`", step.display()))?;
+        wait_with_progress(child, &log, &format!("[{i}/{n}] {:<8}", step.name))?
+    };
     let secs = start.elapsed().as_secs_f64();
     let text = if verbose {
         String::new()

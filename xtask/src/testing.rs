@@ -54,8 +54,10 @@ fn mentions(dir: &Path, needle: &str) -> bool {
     })
 }
 
-/// The steps of `cargo xtask test`, in order.
-pub fn steps(root: &Path) -> Vec<Step> {
+/// The steps of `cargo xtask test`, in order: fmt, clippy, tests, feature
+/// tests, each runnable example (`cargo run`; an example exits non-zero on a
+/// wrong answer), docs.
+pub fn steps(root: &Path, examples: &[String]) -> Vec<Step> {
     let mut s = vec![
         Step::new("fmt", &["fmt", "--all", "--check"]),
         Step::new(
@@ -79,6 +81,12 @@ pub fn steps(root: &Path) -> Vec<Step> {
             ));
         }
     }
+    for ex in examples {
+        s.push(Step::new(
+            &format!("run-{ex}"),
+            &["run", "--quiet", "-p", ex],
+        ));
+    }
     s.push(
         Step::new("doc", &["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-Dwarnings"),
     );
@@ -88,7 +96,12 @@ pub fn steps(root: &Path) -> Vec<Step> {
 /// Runs every step; prints a closing `xtask test: N passed, N failed, N skipped` line.
 pub fn test(ctx: &Ctx, verbose: bool) -> Result<()> {
     let start = Instant::now();
-    let steps = steps(&ctx.root);
+    let examples: Vec<String> = crate::examples::list(ctx)?
+        .into_iter()
+        .filter(|e| e.runnable)
+        .map(|e| e.name)
+        .collect();
+    let steps = steps(&ctx.root, &examples);
     for ft in FEATURE_TESTS {
         if !feature_in_use(&ctx.root, ft) {
             println!(
@@ -130,11 +143,22 @@ mod tests {
         fs::create_dir_all(&src).unwrap();
         fs::write(src.join("lib.rs"), "pub fn f() {}").unwrap();
         let names = |s: Vec<Step>| s.into_iter().map(|s| s.name).collect::<Vec<_>>();
-        assert_eq!(names(steps(&dir)), ["fmt", "clippy", "test", "doc"]);
+        assert_eq!(names(steps(&dir, &[])), ["fmt", "clippy", "test", "doc"]);
         fs::write(src.join("llvm.rs"), "#[cfg(feature = \"llvm\")]\nmod t {}").unwrap();
-        let s = steps(&dir);
+        let s = steps(&dir, &["custom_dispatch".to_string()]);
         assert_eq!(s[3].display(), "cargo test -p iree-build --features llvm");
-        assert_eq!(names(s), ["fmt", "clippy", "test", "test-llvm", "doc"]);
+        assert_eq!(s[4].display(), "cargo run --quiet -p custom_dispatch");
+        assert_eq!(
+            names(s),
+            [
+                "fmt",
+                "clippy",
+                "test",
+                "test-llvm",
+                "run-custom_dispatch",
+                "doc"
+            ]
+        );
         let _ = fs::remove_dir_all(&dir);
     }
 }
