@@ -15,37 +15,35 @@ pub fn doctor(ctx: &Ctx) -> Result<()> {
         ctx.toolchain_dir.display()
     );
     let mut problems = 0;
+    // Column where details start under a piece's name.
+    let pad = "";
     for (piece, state) in &inv.entries {
+        let label = piece.label();
         match state {
             State::Found(f) => {
-                println!("  ok       {:<17} {}", piece.label(), f.path.display());
+                println!("  ok       {label:<22} {}", f.path.display());
                 println!(
-                    "  {:<26} version: {} · from {}",
-                    "",
-                    f.version.as_deref().unwrap_or("(none reported)"),
+                    "  {pad:<31} version {} · from {}",
+                    f.version.as_deref().unwrap_or("(not reported)"),
                     f.origin
                 );
             }
-            State::Missing => {
+            State::Missing(looked) => {
                 problems += 1;
                 let p = piece.package();
+                println!("  MISSING  {label:<22} package {}: {}", p.name(), p.why());
                 println!(
-                    "  MISSING  {:<17} package {} ({})",
-                    piece.label(),
-                    p.name(),
-                    p.why()
-                );
-                println!(
-                    "  {:<26} install: {}",
-                    "",
+                    "  {pad:<31} install: {}",
                     p.install_hint(&ctx.toolchain_dir)
                 );
+                for place in looked {
+                    println!("  {pad:<31} looked at {place}");
+                }
             }
             State::BadEnv { var, value } => {
                 problems += 1;
                 println!(
-                    "  BAD ENV  {:<17} {var}={} does not exist; fix or unset {var}",
-                    piece.label(),
+                    "  BAD ENV  {label:<22} {var}={} does not exist; fix or unset {var}",
                     value.display()
                 );
             }

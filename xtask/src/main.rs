@@ -6,7 +6,6 @@
 
 mod bench;
 mod cli;
-mod discovery;
 mod doctor;
 mod examples;
 mod provision;

@@ -6,23 +6,14 @@ use std::env;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::discovery::{Located, Origin, Toolchain};
+use iree_build::toolchain::{Located, Tool, Toolchain};
 
-/// One piece of the kernel toolchain.
+/// One piece of the kernel toolchain: a [`Tool`] that `iree_build::toolchain`
+/// discovers, or LLVM 19's development files for the `llvm` feature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Piece {
-    /// clang-19: compiles `.cu` for AMD, NVIDIA and the host.
-    Clang,
-    /// ld.lld: links AMD code objects.
-    Lld,
-    /// ROCm device bitcode (ocml, ockl, …).
-    DeviceLibs,
-    /// HIP headers (`hip/hip_runtime.h`).
-    HipHeaders,
-    /// ptxas: PTX → cubin.
-    Ptxas,
-    /// libdevice.10.bc: NVIDIA math functions.
-    Libdevice,
+    /// A piece discovery finds (clang-19, ld.lld, device libs, HIP headers, ptxas, libdevice).
+    Tool(Tool),
     /// LLVM 19 development files (`llvm-config`), for iree-build's `llvm` feature.
     LlvmDev,
 }
@@ -31,12 +22,7 @@ impl Piece {
     /// A short human name.
     pub fn label(self) -> &'static str {
         match self {
-            Piece::Clang => "clang-19",
-            Piece::Lld => "ld.lld",
-            Piece::DeviceLibs => "ROCm device libs",
-            Piece::HipHeaders => "HIP headers",
-            Piece::Ptxas => "ptxas",
-            Piece::Libdevice => "libdevice",
+            Piece::Tool(t) => t.name(),
             Piece::LlvmDev => "llvm-config-19",
         }
     }
@@ -44,11 +30,11 @@ impl Piece {
     /// The package that provides it.
     pub fn package(self) -> Package {
         match self {
-            Piece::Clang => Package::Apt("clang-19"),
-            Piece::Lld => Package::Apt("lld-19"),
-            Piece::DeviceLibs => Package::Apt("rocm-device-libs"),
-            Piece::HipHeaders => Package::Apt("libamdhip64-dev"),
-            Piece::Ptxas | Piece::Libdevice => Package::Pip("nvidia-cuda-nvcc-cu12"),
+            Piece::Tool(Tool::Clang) => Package::Apt("clang-19"),
+            Piece::Tool(Tool::Lld) => Package::Apt("lld-19"),
+            Piece::Tool(Tool::DeviceLibs) => Package::Apt("rocm-device-libs"),
+            Piece::Tool(Tool::HipInclude) => Package::Apt("libamdhip64-dev"),
+            Piece::Tool(Tool::Ptxas | Tool::Libdevice) => Package::Pip("nvidia-cuda-nvcc-cu12"),
             Piece::LlvmDev => Package::Apt("llvm-19-dev"),
         }
     }
@@ -104,7 +90,7 @@ pub struct Found {
     pub path: PathBuf,
     /// Its version, when known.
     pub version: Option<String>,
-    /// Where it came from, in words: `env CLANG`, `PATH`, `well-known dir /usr/lib/...`.
+    /// Where it came from, in words: `$CLANG`, `PATH`, `well-known dir /usr/lib/...`.
     pub origin: String,
 }
 
@@ -113,8 +99,8 @@ pub struct Found {
 pub enum State {
     /// Found.
     Found(Found),
-    /// Not found anywhere.
-    Missing,
+    /// Not found anywhere; the places looked at, as discovery reports them.
+    Missing(Vec<String>),
     /// An environment variable names a file that is not there; installing
     /// cannot fix this, the user has to.
     BadEnv {
@@ -133,58 +119,44 @@ pub struct Inventory {
 }
 
 impl Inventory {
-    /// Discovers the toolchain now (through `iree_build::toolchain`).
+    /// Discovers the toolchain now, with `iree_build::toolchain`.
     pub fn discover() -> Inventory {
-        let tc = Toolchain::discover();
-        let env_file = |var: &str| {
-            env::var_os(var)
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        };
-        Inventory::from_parts(&tc, env_file("CLANG"), env_file("LLD"), llvm_config())
+        Inventory::from_parts(&Toolchain::discover(), llvm_config())
     }
 
-    /// Builds the inventory from a discovery result, the values of `CLANG`
-    /// and `LLD`, and the `llvm-config` found (pure; used by tests).
-    pub fn from_parts(
-        tc: &Toolchain,
-        clang_env: Option<PathBuf>,
-        lld_env: Option<PathBuf>,
-        llvm_config: Option<Found>,
-    ) -> Inventory {
-        let state = |loc: &Option<Located>, var: &str, env_val: &Option<PathBuf>| -> State {
-            match (loc, env_val) {
-                // A variable that is set but was not used means its file is not there.
-                (Some(l), Some(v)) if l.origin != Origin::Env(var.into()) => State::BadEnv {
-                    var: var.into(),
-                    value: v.clone(),
+    /// Builds the inventory from a discovery result and the `llvm-config`
+    /// found (pure; used by tests).
+    pub fn from_parts(tc: &Toolchain, llvm_config: Option<Found>) -> Inventory {
+        let mut entries: Vec<(Piece, State)> = Tool::ALL
+            .iter()
+            .map(|&tool| {
+                let state = match tc.get(tool) {
+                    Ok(l) => State::Found(found(l)),
+                    Err(m) => match &m.bad_env {
+                        Some((var, value)) => State::BadEnv {
+                            var: var.clone(),
+                            value: value.clone(),
+                        },
+                        None => State::Missing(m.looked.clone()),
+                    },
+                };
+                (Piece::Tool(tool), state)
+            })
+            .collect();
+        entries.push((
+            Piece::LlvmDev,
+            llvm_config.map_or_else(
+                || {
+                    State::Missing(vec![
+                        "$LLVM_SYS_191_PREFIX/bin/llvm-config".into(),
+                        "PATH: llvm-config-19".into(),
+                        format!("{DEBIAN_LLVM_PREFIX}/bin/llvm-config"),
+                    ])
                 },
-                (None, Some(v)) => State::BadEnv {
-                    var: var.into(),
-                    value: v.clone(),
-                },
-                (Some(l), _) => State::Found(found(l)),
-                (None, None) => State::Missing,
-            }
-        };
-        let plain = |loc: &Option<Located>| {
-            loc.as_ref()
-                .map_or(State::Missing, |l| State::Found(found(l)))
-        };
-        Inventory {
-            entries: vec![
-                (Piece::Clang, state(&tc.clang, "CLANG", &clang_env)),
-                (Piece::Lld, state(&tc.lld, "LLD", &lld_env)),
-                (Piece::DeviceLibs, plain(&tc.device_libs)),
-                (Piece::HipHeaders, plain(&tc.hip_include)),
-                (Piece::Ptxas, plain(&tc.ptxas)),
-                (Piece::Libdevice, plain(&tc.libdevice)),
-                (
-                    Piece::LlvmDev,
-                    llvm_config.map_or(State::Missing, State::Found),
-                ),
-            ],
-        }
+                State::Found,
+            ),
+        ));
+        Inventory { entries }
     }
 
     /// The pieces pointed at by a wrong environment variable.
@@ -210,11 +182,7 @@ fn found(l: &Located) -> Found {
     Found {
         path: l.path.clone(),
         version: l.version.clone(),
-        origin: match &l.origin {
-            Origin::Env(v) => format!("env {v}"),
-            Origin::Path => "PATH".into(),
-            Origin::WellKnown(d) => format!("well-known dir {}", d.display()),
-        },
+        origin: l.origin.to_string(),
     }
 }
 
@@ -267,7 +235,7 @@ fn llvm_found(path: PathBuf, origin: String) -> Found {
 pub fn missing_packages(inv: &Inventory, pip_available: bool) -> Vec<Package> {
     let mut out: Vec<Package> = Vec::new();
     for (piece, state) in &inv.entries {
-        if *state == State::Missing {
+        if matches!(state, State::Missing(_)) {
             let pkg = piece.package();
             if !out.contains(&pkg) {
                 out.push(pkg);
@@ -323,30 +291,44 @@ pub fn no_install_error(missing: &[Package], toolchain_dir: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use iree_build::toolchain::Probe;
+    use std::fs;
 
-    fn loc(p: &str, origin: Origin) -> Option<Located> {
-        Some(Located {
-            path: p.into(),
-            version: Some("1".into()),
-            origin,
-        })
+    /// A temp dir removed on drop.
+    struct Tmp(PathBuf);
+    impl Drop for Tmp {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
     }
 
-    fn full() -> Toolchain {
-        Toolchain {
-            clang: loc("/usr/bin/clang-19", Origin::Path),
-            lld: loc("/usr/bin/ld.lld-19", Origin::Path),
-            device_libs: loc(
-                "/usr/lib/x86_64-linux-gnu/amdgcn/bitcode",
-                Origin::WellKnown("/usr/lib".into()),
-            ),
-            hip_include: loc("/usr/include", Origin::WellKnown("/usr".into())),
-            ptxas: loc(
-                "/t/nvidia/cuda_nvcc/bin/ptxas",
-                Origin::WellKnown("/t".into()),
-            ),
-            libdevice: loc("/t/libdevice.10.bc", Origin::WellKnown("/t".into())),
+    fn tmp(name: &str) -> Tmp {
+        let d = env::temp_dir().join(format!("xtask-tools-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(&d).unwrap();
+        Tmp(d)
+    }
+
+    fn touch(root: &Path, rel: &str) {
+        let p = root.join(rel);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, "").unwrap();
+    }
+
+    /// Debian's layout plus the wheel in `<root>/target/iree-toolchain`.
+    fn full_layout(root: &Path) -> Probe {
+        for f in [
+            "usr/lib/llvm-19/bin/clang",
+            "usr/lib/llvm-19/bin/ld.lld",
+            "usr/lib/x86_64-linux-gnu/amdgcn/bitcode/ocml.bc",
+            "usr/lib/x86_64-linux-gnu/amdgcn/bitcode/ockl.bc",
+            "usr/include/hip/hip_runtime.h",
+            "target/iree-toolchain/nvidia/cuda_nvcc/bin/ptxas",
+            "target/iree-toolchain/nvidia/cuda_nvcc/nvvm/libdevice/libdevice.10.bc",
+        ] {
+            touch(root, f);
         }
+        Probe::fake(root).with_target_dir(root.join("target"))
     }
 
     fn llvm() -> Option<Found> {
@@ -359,15 +341,19 @@ mod tests {
 
     #[test]
     fn nothing_missing_nothing_to_install() {
-        let inv = Inventory::from_parts(&full(), None, None, llvm());
-        assert!(inv.complete());
+        let t = tmp("full");
+        let tc = Toolchain::discover_with(&full_layout(&t.0));
+        let inv = Inventory::from_parts(&tc, llvm());
+        assert!(inv.complete(), "{inv:#?}");
         assert_eq!(missing_packages(&inv, false), vec![]);
         assert_eq!(bad_env_error(&inv), None);
     }
 
     #[test]
     fn everything_missing_each_package_once_apt_first() {
-        let inv = Inventory::from_parts(&Toolchain::default(), None, None, None);
+        let t = tmp("empty");
+        let tc = Toolchain::discover_with(&Probe::fake(&t.0));
+        let inv = Inventory::from_parts(&tc, None);
         let names: Vec<_> = missing_packages(&inv, true)
             .iter()
             .map(|p| p.name())
@@ -383,13 +369,24 @@ mod tests {
                 "nvidia-cuda-nvcc-cu12"
             ]
         );
+        // Missing pieces carry where discovery looked.
+        match &inv.entries[0].1 {
+            State::Missing(looked) => {
+                assert!(looked.iter().any(|l| l.contains("CLANG")), "{looked:?}")
+            }
+            s => panic!("{s:?}"),
+        }
     }
 
     #[test]
     fn pip_piece_without_pip_brings_python3_pip() {
-        let mut tc = full();
-        tc.libdevice = None;
-        let inv = Inventory::from_parts(&tc, None, None, llvm());
+        let t = tmp("nolibdevice");
+        let probe = full_layout(&t.0);
+        fs::remove_file(
+            t.0.join("target/iree-toolchain/nvidia/cuda_nvcc/nvvm/libdevice/libdevice.10.bc"),
+        )
+        .unwrap();
+        let inv = Inventory::from_parts(&Toolchain::discover_with(&probe), llvm());
         assert_eq!(
             missing_packages(&inv, false),
             vec![
@@ -405,28 +402,28 @@ mod tests {
 
     #[test]
     fn wrong_clang_env_is_not_installable_and_named() {
-        // CLANG=/nonexistent: discovery fell back to PATH (or found nothing).
-        for clang in [full().clang, None] {
-            let tc = Toolchain { clang, ..full() };
-            let inv = Inventory::from_parts(&tc, Some("/nonexistent".into()), None, llvm());
-            assert_eq!(missing_packages(&inv, true), vec![]);
-            let e = bad_env_error(&inv).unwrap();
-            assert!(e.contains("CLANG is set to /nonexistent"), "{e}");
-            assert!(e.contains("/nonexistent does not exist"), "{e}");
-            assert!(e.contains("unset CLANG"), "{e}");
-        }
+        let t = tmp("badclang");
+        let probe = full_layout(&t.0).with_env("CLANG", "/nonexistent");
+        let inv = Inventory::from_parts(&Toolchain::discover_with(&probe), llvm());
+        assert_eq!(missing_packages(&inv, true), vec![]);
+        let e = bad_env_error(&inv).unwrap();
+        assert!(e.contains("CLANG is set to /nonexistent"), "{e}");
+        assert!(e.contains("/nonexistent does not exist"), "{e}");
+        assert!(e.contains("unset CLANG"), "{e}");
     }
 
     #[test]
-    fn clang_env_that_was_used_is_fine() {
-        let tc = Toolchain {
-            clang: loc("/opt/c", Origin::Env("CLANG".into())),
-            ..full()
-        };
-        let inv = Inventory::from_parts(&tc, Some("/opt/c".into()), None, llvm());
+    fn clang_env_that_was_used_is_reported_with_its_origin() {
+        let t = tmp("envclang");
+        touch(&t.0, "opt/myclang");
+        let probe = full_layout(&t.0).with_env("CLANG", t.0.join("opt/myclang"));
+        let inv = Inventory::from_parts(&Toolchain::discover_with(&probe), llvm());
         assert!(inv.complete());
         match &inv.entries[0].1 {
-            State::Found(f) => assert_eq!(f.origin, "env CLANG"),
+            State::Found(f) => {
+                assert_eq!(f.origin, "$CLANG");
+                assert_eq!(f.path, t.0.join("opt/myclang"));
+            }
             s => panic!("{s:?}"),
         }
     }
