@@ -13,20 +13,31 @@ use crate::tools::DEBIAN_LLVM_PREFIX;
 use crate::Ctx;
 
 /// A `cargo` command with the environment xtask gives every cargo it runs:
-/// `IREE_TOOLCHAIN_DIR`, and `LLVM_SYS_191_PREFIX` (for inkwell) when unset
-/// and Debian's LLVM 19 is there.
+/// `IREE_TOOLCHAIN_DIR`, and `LLVM_SYS_191_PREFIX` (for inkwell) only where
+/// llvm-sys would not find LLVM 19 by itself (no `llvm-config-19` on PATH,
+/// but Debian's `/usr/lib/llvm-19` is there), so that plain `cargo` and
+/// `cargo xtask` see the same environment and do not rebuild each other's
+/// build scripts.
 pub fn cargo(ctx: &Ctx) -> Command {
     let mut c = Command::new(&ctx.cargo);
     c.current_dir(&ctx.root)
         .env("IREE_TOOLCHAIN_DIR", &ctx.toolchain_dir);
-    if std::env::var_os("LLVM_SYS_191_PREFIX").is_none()
-        && Path::new(DEBIAN_LLVM_PREFIX)
-            .join("bin/llvm-config")
-            .is_file()
-    {
-        c.env("LLVM_SYS_191_PREFIX", DEBIAN_LLVM_PREFIX);
+    if let Some(prefix) = llvm_prefix_to_export() {
+        c.env("LLVM_SYS_191_PREFIX", prefix);
     }
     c
+}
+
+fn llvm_prefix_to_export() -> Option<&'static str> {
+    if std::env::var_os("LLVM_SYS_191_PREFIX").is_some() {
+        return None;
+    }
+    let on_path = std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("llvm-config-19").is_file()));
+    let debian = Path::new(DEBIAN_LLVM_PREFIX)
+        .join("bin/llvm-config")
+        .is_file();
+    (!on_path && debian).then_some(DEBIAN_LLVM_PREFIX)
 }
 
 /// One cargo invocation of `cargo xtask test`.
