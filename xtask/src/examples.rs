@@ -67,13 +67,14 @@ fn run_example(ctx: &Ctx, name: &str, args: &RunArgs) -> Result<()> {
         .device
         .map(|d| d.as_env().to_string())
         .or_else(|| env::var("IREE_DEVICE").ok())
-        .unwrap_or_else(|| "best available (AMD, else NVIDIA, else host)".into());
+        .unwrap_or_else(|| "not set: the example picks AMD, else NVIDIA, else host".into());
     let targets = args
         .targets
         .clone()
         .or_else(|| env::var("IREE_BUILD_TARGETS").ok())
         .unwrap_or_else(|| "the example's own list".into());
-    println!("== {name}: device {device}; targets {targets}");
+    println!("== {name} (IREE_DEVICE {device}; targets {targets})");
+    let start = std::time::Instant::now();
     let mut c = cargo(ctx);
     c.args(["run", "-p", name]);
     if args.release {
@@ -94,6 +95,10 @@ fn run_example(ctx: &Ctx, name: &str, args: &RunArgs) -> Result<()> {
     if !status.success() {
         bail!("example {name} failed ({status}); rerun it alone with `cargo xtask run {name}`");
     }
+    println!(
+        "== {name}: ok ({:.1}s, build and run)",
+        start.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
