@@ -837,7 +837,18 @@ fn find_libdevice(p: &Probe, ptxas: Option<&Located>) -> Found {
 /// Runs `tool --version` and picks the first dotted number out of what it
 /// prints (`Debian clang version 19.1.7`, `LLD 19.1.7`, `release 12.4, V12.4.131`).
 pub fn tool_version(tool: &Path) -> Option<String> {
-    let out = Command::new(tool).arg("--version").output().ok()?;
+    // ETXTBSY: a just-written executable can still be open in a child that
+    // another thread forked; it goes away at that child's exec.
+    let mut tries = 0;
+    let out = loop {
+        match Command::new(tool).arg("--version").output() {
+            Err(e) if e.raw_os_error() == Some(26) && tries < 20 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            r => break r.ok()?,
+        }
+    };
     let text =
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     parse_version(&text)

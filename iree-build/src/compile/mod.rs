@@ -88,21 +88,8 @@ pub enum CompileError {
     #[error(transparent)]
     Toolchain(#[from] ToolchainError),
     /// clang (or ptxas) rejected the input: its output, as it printed it.
-    #[error("{target}: {tool} failed on {} ({status}):\n{stderr}\ncommand: {command}", file.display())]
-    Tool {
-        /// The target the failure happened for.
-        target: TargetId,
-        /// `clang-19` or `ptxas`.
-        tool: String,
-        /// The file it was compiling.
-        file: PathBuf,
-        /// Its exit status.
-        status: String,
-        /// Everything it printed to stderr (diagnostics with `file:line:col`).
-        stderr: String,
-        /// The command line, for reproducing by hand.
-        command: String,
-    },
+    #[error("{0}")]
+    Tool(Box<ToolFailure>),
     /// A file could not be read or written, or a tool not started.
     #[error("{target}: cannot {action} {}: {error}", path.display())]
     Io {
@@ -116,6 +103,40 @@ pub enum CompileError {
         #[source]
         error: io::Error,
     },
+}
+
+/// A tool that ran and failed.
+#[derive(Debug)]
+pub struct ToolFailure {
+    /// The target the failure happened for.
+    pub target: TargetId,
+    /// `clang-19` or `ptxas`.
+    pub tool: String,
+    /// The file it was compiling.
+    pub file: PathBuf,
+    /// Its exit status.
+    pub status: String,
+    /// Everything it printed to stderr (diagnostics with `file:line:col`).
+    pub stderr: String,
+    /// The command line, for reproducing by hand.
+    pub command: String,
+}
+
+impl fmt::Display for ToolFailure {
+    /// `<target>: <tool> failed on <file> (<status>):`, then the tool's own
+    /// output unchanged, then the command line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {} failed on {} ({}):\n{}",
+            self.target,
+            self.tool,
+            self.file.display(),
+            self.status,
+            self.stderr.trim_end()
+        )?;
+        write!(f, "\ncommand: {}", self.command)
+    }
 }
 
 /// Where [`write_headers`] put our headers.
@@ -348,14 +369,14 @@ fn run(
     if out.status.success() {
         return Ok(stderr);
     }
-    Err(CompileError::Tool {
+    Err(CompileError::Tool(Box::new(ToolFailure {
         target: target.clone(),
         tool: tool.to_string(),
         file: file.to_path_buf(),
         status: out.status.to_string(),
         stderr,
         command: CommandLine(program, args).to_string(),
-    })
+    })))
 }
 
 /// A command line shell-quoted for display.
