@@ -4,6 +4,8 @@
 //! Every cargo command run from here gets `IREE_TOOLCHAIN_DIR` (default
 //! `<repo>/target/iree-toolchain`, where pip installs ptxas and libdevice).
 
+#![warn(missing_docs)]
+
 mod bench;
 mod cli;
 mod doctor;
