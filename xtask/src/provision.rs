@@ -125,7 +125,14 @@ fn install_apt(pkgs: &[&str]) -> Result<()> {
     let prefix = root_prefix(pkgs)?;
     let apt = |args: &[&str]| {
         let mut all: Vec<&str> = prefix.clone();
-        all.extend(["env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]);
+        all.extend([
+            "env",
+            "DEBIAN_FRONTEND=noninteractive",
+            "apt-get",
+            // Wait for another apt or dpkg to finish instead of failing at once.
+            "-o",
+            "DPkg::Lock::Timeout=300",
+        ]);
         all.extend(args);
         let mut c = Command::new(all[0]);
         c.args(&all[1..]);
