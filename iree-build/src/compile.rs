@@ -1,1 +1,0 @@
-//! (Skeleton: see docs/ARCHITECTURE.md.)

@@ -1,0 +1,403 @@
+//! One (source, target) → object file(s), with clang-19.
+//!
+//! This is the seed's `hip_kernel_hsaco_clang` CMake function as a library:
+//! each target kind has its own recipe (`amd`, `nvidia`, `host`), and all
+//! share the same frame: check the toolchain, write our headers into
+//! `OUT_DIR`, consult the content-hash [`cache`](crate::cache), run clang
+//! with a depfile, read the depfile, record the result.
+//!
+//! [`compile`] touches only files named after its job (source and target),
+//! so jobs for different (source, target) pairs can run on any threads at
+//! once; the lead's `Build` schedules them under cargo's jobserver.
+
+mod amd;
+pub mod depfile;
+mod host;
+mod nvidia;
+
+use std::ffi::OsString;
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::cache::{self, KeyInputs};
+use crate::target::{Format, Platform, TargetId};
+use crate::toolchain::{Located, Toolchain, ToolchainError};
+
+/// Our NVIDIA HIP-compatibility header (`include/nvidia/hip/hip_runtime.h`).
+pub const NVIDIA_HIP_RUNTIME_H: &str = include_str!("../../include/nvidia/hip/hip_runtime.h");
+/// The host HIP header (`include/host/hip/hip_runtime.h`), mirroring
+/// `runtime_hip::host::abi`.
+pub const HOST_HIP_RUNTIME_H: &str = include_str!("../../include/host/hip/hip_runtime.h");
+
+/// One source compiled for one target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompileJob {
+    /// The HIP source (`.cu`); relative paths are taken from the current dir.
+    pub source: PathBuf,
+    /// What to compile for.
+    pub target: TargetId,
+    /// Where outputs, depfiles, stamps and our headers go (`OUT_DIR`).
+    pub out_dir: PathBuf,
+    /// Extra `-I` directories, searched before the system ones.
+    pub include_dirs: Vec<PathBuf>,
+    /// `-D name` or `-D name=value`.
+    pub defines: Vec<(String, Option<String>)>,
+    /// Kernels to export from a host object (`IREE_HOST_EXPORT(k)` each);
+    /// ignored for GPU targets.
+    pub host_exports: Vec<String>,
+}
+
+impl CompileJob {
+    /// A job with no extra include dirs, defines or host exports.
+    pub fn new(source: impl Into<PathBuf>, target: TargetId, out_dir: impl Into<PathBuf>) -> Self {
+        CompileJob {
+            source: source.into(),
+            target,
+            out_dir: out_dir.into(),
+            include_dirs: Vec::new(),
+            defines: Vec::new(),
+            host_exports: Vec::new(),
+        }
+    }
+}
+
+/// What a job produced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompiledObject {
+    /// The target compiled for.
+    pub target: TargetId,
+    /// The objects, best first: `[(Hsaco, ..)]`, `[(Ptx, ..), (Cubin, ..)]`
+    /// (cubin only when ptxas was found), or `[(Host, ..)]`.
+    pub outputs: Vec<(Format, PathBuf)>,
+    /// Every file the compile read that a user may edit (the source and each
+    /// header it includes, from clang's depfile; our generated files in
+    /// `out_dir` excluded): emit `cargo:rerun-if-changed` for each.
+    pub deps: Vec<PathBuf>,
+    /// True when the outputs came from the cache and no compiler ran.
+    pub cached: bool,
+    /// Warnings clang printed (empty when cached), for `cargo:warning`.
+    pub diagnostics: String,
+}
+
+/// Why a job failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    /// A tool the target needs is missing.
+    #[error(transparent)]
+    Toolchain(#[from] ToolchainError),
+    /// clang (or ptxas) rejected the input: its output, as it printed it.
+    #[error("{0}")]
+    Tool(Box<ToolFailure>),
+    /// A file could not be read or written, or a tool not started.
+    #[error("{target}: cannot {action} {}: {error}", path.display())]
+    Io {
+        /// The target being built.
+        target: TargetId,
+        /// What was being done (`read`, `write`, `run`).
+        action: &'static str,
+        /// The file or program.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        error: io::Error,
+    },
+}
+
+/// A tool that ran and failed.
+#[derive(Debug)]
+pub struct ToolFailure {
+    /// The target the failure happened for.
+    pub target: TargetId,
+    /// `clang-19` or `ptxas`.
+    pub tool: String,
+    /// The file it was compiling.
+    pub file: PathBuf,
+    /// Its exit status.
+    pub status: String,
+    /// Everything it printed to stderr (diagnostics with `file:line:col`).
+    pub stderr: String,
+    /// The command line, for reproducing by hand.
+    pub command: String,
+}
+
+impl fmt::Display for ToolFailure {
+    /// `<target>: <tool> failed on <file> (<status>):`, then the tool's own
+    /// output unchanged, then the command line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {} failed on {} ({}):\n{}",
+            self.target,
+            self.tool,
+            self.file.display(),
+            self.status,
+            self.stderr.trim_end()
+        )?;
+        write!(f, "\ncommand: {}", self.command)
+    }
+}
+
+/// Where [`write_headers`] put our headers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IncludeDirs {
+    /// `-I` dir for NVIDIA targets (holds `hip/hip_runtime.h`).
+    pub nvidia: PathBuf,
+    /// `-I` dir for the host target (holds `hip/hip_runtime.h`).
+    pub host: PathBuf,
+    /// Generated AMD bitcode (platform globals).
+    pub amdgcn: PathBuf,
+}
+
+/// Writes our headers from the crate's embedded copies into
+/// `out_dir/iree-include/{nvidia,host}`, so user crates never depend on
+/// this crate's source path. Rewrites only what changed.
+pub fn write_headers(out_dir: &Path) -> io::Result<IncludeDirs> {
+    let root = out_dir.join("iree-include");
+    let dirs = IncludeDirs {
+        nvidia: root.join("nvidia"),
+        host: root.join("host"),
+        amdgcn: root.join("amdgcn"),
+    };
+    cache::write_if_changed(
+        &dirs.nvidia.join("hip/hip_runtime.h"),
+        NVIDIA_HIP_RUNTIME_H.as_bytes(),
+    )?;
+    cache::write_if_changed(
+        &dirs.host.join("hip/hip_runtime.h"),
+        HOST_HIP_RUNTIME_H.as_bytes(),
+    )?;
+    std::fs::create_dir_all(&dirs.amdgcn)?;
+    Ok(dirs)
+}
+
+/// What a recipe decided: the clang command and the files around it.
+struct Plan {
+    /// Arguments to clang.
+    args: Vec<OsString>,
+    /// The file clang compiles (the source, or the host wrapper TU).
+    input: PathBuf,
+    /// The main output.
+    output: (Format, PathBuf),
+    /// Where clang writes the depfile.
+    depfile: PathBuf,
+    /// Files whose bytes matter but that the depfile will not list.
+    extra_inputs: Vec<PathBuf>,
+    /// Words besides the args that change the output (tool versions).
+    extra_words: Vec<String>,
+    /// ptxas to run on the PTX: (ptxas, cubin path).
+    ptxas: Option<(Located, PathBuf)>,
+}
+
+/// Paths of one job's files: `out_dir/iree-objects/<stem>-<hash>/<target>.*`.
+struct JobPaths {
+    dir: PathBuf,
+    base: String,
+}
+
+impl JobPaths {
+    fn new(job: &CompileJob, source: &Path) -> JobPaths {
+        let stem = source
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("source");
+        let dir = job.out_dir.join("iree-objects").join(format!(
+            "{stem}-{}",
+            cache::short_hash(&source.to_string_lossy())
+        ));
+        let base = job.target.to_string().replace(':', "_");
+        JobPaths { dir, base }
+    }
+
+    fn file(&self, ext: &str) -> PathBuf {
+        self.dir.join(format!("{}.{ext}", self.base))
+    }
+}
+
+/// Compiles `job.source` for `job.target`, or reuses the cached outputs when
+/// nothing the compile reads has changed.
+pub fn compile(job: &CompileJob, tc: &Toolchain) -> Result<CompiledObject, CompileError> {
+    tc.require_for(&job.target)?;
+    let target = &job.target;
+    let io_err = |action: &'static str, path: &Path| {
+        let path = path.to_path_buf();
+        move |error| CompileError::Io {
+            target: target.clone(),
+            action,
+            path,
+            error,
+        }
+    };
+    let clang = tc.clang().expect("require_for checked clang");
+    let source = std::fs::canonicalize(&job.source).map_err(io_err("read", &job.source))?;
+    let headers =
+        write_headers(&job.out_dir).map_err(io_err("write headers into", &job.out_dir))?;
+    let paths = JobPaths::new(job, &source);
+    std::fs::create_dir_all(&paths.dir).map_err(io_err("create", &paths.dir))?;
+
+    let mut plan = match target.platform() {
+        Platform::Amd => amd::plan(job, tc, &source, &headers, &paths)?,
+        Platform::Nvidia => nvidia::plan(job, tc, &source, &headers, &paths)?,
+        Platform::Host => host::plan(job, &source, &headers, &paths)?,
+    };
+    let cwd = std::env::current_dir().map_err(io_err("read", Path::new(".")))?;
+    let mut common: Vec<OsString> = Vec::new();
+    for dir in &job.include_dirs {
+        let mut a = OsString::from("-I");
+        a.push(cwd.join(dir));
+        common.push(a);
+    }
+    for (name, value) in &job.defines {
+        common.push(match value {
+            Some(v) => format!("-D{name}={v}").into(),
+            None => format!("-D{name}").into(),
+        });
+    }
+    common.extend(["-fno-color-diagnostics".into(), "-MD".into(), "-MF".into()]);
+    common.push(plan.depfile.clone().into());
+    common.push("-o".into());
+    common.push(plan.output.1.clone().into());
+    common.push(plan.input.clone().into());
+    plan.args.extend(common);
+
+    let mut key = KeyInputs::default();
+    key.words
+        .push(format!("iree-build {}", env!("CARGO_PKG_VERSION")));
+    key.words.push(format!(
+        "clang {} {}",
+        clang.path.display(),
+        clang.version.as_deref().unwrap_or("?")
+    ));
+    key.words.extend(plan.extra_words.iter().cloned());
+    key.words
+        .extend(plan.args.iter().map(|a| a.to_string_lossy().into_owned()));
+    key.files.push(source.clone());
+    key.files.push(plan.input.clone());
+    key.files.extend(plan.extra_inputs.iter().cloned());
+
+    let stamp_path = paths.file("stamp");
+    let user_deps = |read: &[PathBuf]| -> Vec<PathBuf> {
+        let mut deps = vec![source.clone()];
+        for d in read {
+            if !d.starts_with(&job.out_dir) && !deps.contains(d) {
+                deps.push(d.clone());
+            }
+        }
+        deps
+    };
+    let expected_outputs = {
+        let mut o = vec![plan.output.clone()];
+        if let Some((_, cubin)) = &plan.ptxas {
+            o.push((Format::Cubin, cubin.clone()));
+        }
+        o
+    };
+    if let Some(stamp) = cache::lookup(&stamp_path, &key) {
+        let outputs: Vec<(String, PathBuf)> = expected_outputs
+            .iter()
+            .map(|(f, p)| (f.name().to_string(), p.clone()))
+            .collect();
+        if stamp.outputs == outputs {
+            return Ok(CompiledObject {
+                target: target.clone(),
+                outputs: expected_outputs,
+                deps: user_deps(&stamp.inputs),
+                cached: true,
+                diagnostics: String::new(),
+            });
+        }
+    }
+
+    // Stale outputs must not survive a failed compile.
+    for (_, p) in &expected_outputs {
+        let _ = std::fs::remove_file(p);
+    }
+    let _ = std::fs::remove_file(&stamp_path);
+    let mut diagnostics = run(target, &clang.path, "clang-19", &plan.args, &plan.input)?;
+    let dep_text = std::fs::read_to_string(&plan.depfile).map_err(io_err("read", &plan.depfile))?;
+    let read = depfile::parse(&dep_text, &cwd);
+
+    if let Some((ptxas, cubin)) = &plan.ptxas {
+        let sm = match target {
+            TargetId::Nvidia { sm } => *sm,
+            _ => unreachable!("ptxas only runs for NVIDIA targets"),
+        };
+        let args: Vec<OsString> = vec![
+            format!("-arch=sm_{sm}").into(),
+            plan.output.1.clone().into(),
+            "-o".into(),
+            cubin.clone().into(),
+        ];
+        diagnostics += &run(target, &ptxas.path, "ptxas", &args, &plan.output.1)?;
+    }
+
+    let stamp_outputs = expected_outputs
+        .iter()
+        .map(|(f, p)| (f.name().to_string(), p.clone()))
+        .collect();
+    let stamp = cache::store(&stamp_path, &key, read, stamp_outputs)
+        .map_err(io_err("write", &stamp_path))?;
+    Ok(CompiledObject {
+        target: target.clone(),
+        outputs: expected_outputs,
+        deps: user_deps(&stamp.inputs),
+        cached: false,
+        diagnostics,
+    })
+}
+
+/// Runs a tool, returning what it printed on success and its diagnostics,
+/// as printed, on failure.
+fn run(
+    target: &TargetId,
+    program: &Path,
+    tool: &str,
+    args: &[OsString],
+    file: &Path,
+) -> Result<String, CompileError> {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .map_err(|error| CompileError::Io {
+            target: target.clone(),
+            action: "run",
+            path: program.to_path_buf(),
+            error,
+        })?;
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    if out.status.success() {
+        return Ok(stderr);
+    }
+    Err(CompileError::Tool(Box::new(ToolFailure {
+        target: target.clone(),
+        tool: tool.to_string(),
+        file: file.to_path_buf(),
+        status: out.status.to_string(),
+        stderr,
+        command: CommandLine(program, args).to_string(),
+    })))
+}
+
+/// A command line shell-quoted for display.
+struct CommandLine<'a>(&'a Path, &'a [OsString]);
+
+impl fmt::Display for CommandLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let quote = |s: &str| {
+            if !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_=./:,+@".contains(c))
+            {
+                s.to_string()
+            } else {
+                format!("'{}'", s.replace('\'', r"'\''"))
+            }
+        };
+        f.write_str(&quote(&self.0.to_string_lossy()))?;
+        for a in self.1 {
+            write!(f, " {}", quote(&a.to_string_lossy()))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,346 @@
+//! Toolchain discovery against fake layouts built in a temp dir: ROCm under
+//! `/opt/rocm`, Debian's packages, the `nvidia-cuda-nvcc-cu12` wheel, and
+//! the precedence env var > PATH > well-known dir.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use iree_build::toolchain::{Origin, Probe, Tool, Toolchain, ENV_VARS};
+
+/// An executable that prints a version banner like the real tool's.
+fn fake_tool(path: &Path, banner: &str) -> PathBuf {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, format!("#!/bin/sh\necho '{banner}'\n")).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path.to_path_buf()
+}
+
+fn file(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn bitcode_dir(dir: &Path) {
+    file(&dir.join("ocml.bc"), "BC");
+    file(&dir.join("ockl.bc"), "BC");
+}
+
+fn hip_headers(include: &Path, minor: u32) {
+    file(&include.join("hip/hip_runtime.h"), "");
+    file(
+        &include.join("hip/hip_version.h"),
+        &format!("#define HIP_VERSION_MAJOR 6\n#define HIP_VERSION_MINOR {minor}\n#define HIP_VERSION_PATCH 1\n"),
+    );
+}
+
+/// `<root>/opt/rocm`: clang and lld in llvm/bin, bitcode in amdgcn/bitcode.
+fn rocm_layout(root: &Path) -> PathBuf {
+    let rocm = root.join("opt/rocm");
+    fake_tool(
+        &rocm.join("llvm/bin/clang"),
+        "AMD clang version 19.0.0git (rocm)",
+    );
+    fake_tool(
+        &rocm.join("llvm/bin/ld.lld"),
+        "AMD LLD 19.0.0 (compatible with GNU linkers)",
+    );
+    bitcode_dir(&rocm.join("amdgcn/bitcode"));
+    hip_headers(&rocm.join("include"), 3);
+    file(&rocm.join(".info/version"), "6.3.1-48\n");
+    rocm
+}
+
+/// Debian: clang-19 in /usr/lib/llvm-19/bin, bitcode in the multiarch dir.
+fn debian_layout(root: &Path) {
+    fake_tool(
+        &root.join("usr/lib/llvm-19/bin/clang"),
+        "Debian clang version 19.1.7 (3+b1)",
+    );
+    fake_tool(
+        &root.join("usr/lib/llvm-19/bin/ld.lld"),
+        "Debian LLD 19.1.7 (compatible with GNU linkers)",
+    );
+    bitcode_dir(&root.join("usr/lib/x86_64-linux-gnu/amdgcn/bitcode"));
+    hip_headers(&root.join("usr/include"), 2);
+}
+
+/// The wheel as `pip install --target <dir>` leaves it.
+fn wheel_layout(dir: &Path) {
+    let nvcc = dir.join("nvidia/cuda_nvcc");
+    fake_tool(
+        &nvcc.join("bin/ptxas"),
+        "ptxas: NVIDIA (R) Ptx optimizing assembler\nCuda compilation tools, release 12.9, V12.9.86",
+    );
+    file(&nvcc.join("nvvm/libdevice/libdevice.10.bc"), "BC");
+}
+
+fn located(tc: &Toolchain, tool: Tool) -> (PathBuf, Option<String>, Origin) {
+    let l = tc.get(tool).unwrap_or_else(|m| panic!("{m}"));
+    (l.path.clone(), l.version.clone(), l.origin.clone())
+}
+
+#[test]
+fn rocm_layout_under_opt_rocm() {
+    let root = tempfile::tempdir().unwrap();
+    let rocm = rocm_layout(root.path());
+    let tc = Toolchain::discover_with(&Probe::fake(root.path()));
+    let wk = |d: &str| Origin::WellKnown(rocm.join(d));
+    assert_eq!(
+        located(&tc, Tool::Clang),
+        (
+            rocm.join("llvm/bin/clang"),
+            Some("19.0.0git".into()),
+            wk("llvm/bin")
+        )
+    );
+    assert_eq!(located(&tc, Tool::Lld).0, rocm.join("llvm/bin/ld.lld"));
+    assert_eq!(
+        located(&tc, Tool::DeviceLibs),
+        (
+            rocm.join("amdgcn/bitcode"),
+            Some("6.3.1-48".into()),
+            Origin::WellKnown(rocm.clone())
+        )
+    );
+    assert_eq!(
+        located(&tc, Tool::HipInclude),
+        (
+            rocm.join("include"),
+            Some("6.3.1".into()),
+            Origin::WellKnown(rocm.clone())
+        )
+    );
+    assert!(tc.require_for(&"gfx1100".parse().unwrap()).is_ok());
+    assert!(tc.require_for(&"sm_90".parse().unwrap()).is_err());
+}
+
+#[test]
+fn rocm_path_env_names_the_install() {
+    let root = tempfile::tempdir().unwrap();
+    let elsewhere = root.path().join("rocm-6.3");
+    rocm_layout(&elsewhere);
+    debian_layout(root.path());
+    let rocm = elsewhere.join("opt/rocm");
+    let tc = Toolchain::discover_with(&Probe::fake(root.path()).with_env("ROCM_PATH", &rocm));
+    let env = Origin::Env("ROCM_PATH".into());
+    assert_eq!(located(&tc, Tool::Clang).0, rocm.join("llvm/bin/clang"));
+    assert_eq!(located(&tc, Tool::Clang).2, env);
+    assert_eq!(
+        located(&tc, Tool::DeviceLibs).0,
+        rocm.join("amdgcn/bitcode")
+    );
+    assert_eq!(located(&tc, Tool::DeviceLibs).2, env);
+    assert_eq!(located(&tc, Tool::HipInclude).2, env);
+}
+
+#[test]
+fn debian_layout_under_usr() {
+    let root = tempfile::tempdir().unwrap();
+    debian_layout(root.path());
+    let tc = Toolchain::discover_with(&Probe::fake(root.path()));
+    let llvm = root.path().join("usr/lib/llvm-19/bin");
+    assert_eq!(
+        located(&tc, Tool::Clang),
+        (
+            llvm.join("clang"),
+            Some("19.1.7".into()),
+            Origin::WellKnown(llvm.clone())
+        )
+    );
+    assert_eq!(located(&tc, Tool::Lld).1.as_deref(), Some("19.1.7"));
+    let multiarch = root.path().join("usr/lib/x86_64-linux-gnu");
+    assert_eq!(
+        located(&tc, Tool::DeviceLibs),
+        (
+            multiarch.join("amdgcn/bitcode"),
+            None,
+            Origin::WellKnown(multiarch)
+        )
+    );
+    assert_eq!(
+        located(&tc, Tool::HipInclude).0,
+        root.path().join("usr/include")
+    );
+    assert_eq!(located(&tc, Tool::HipInclude).1.as_deref(), Some("6.2.1"));
+}
+
+#[test]
+fn wheel_layout_in_target_dir_and_in_iree_toolchain_dir() {
+    let root = tempfile::tempdir().unwrap();
+    let target = root.path().join("target");
+    wheel_layout(&target.join("iree-toolchain"));
+    let tc = Toolchain::discover_with(&Probe::fake(root.path()).with_target_dir(&target));
+    let nvcc = target.join("iree-toolchain/nvidia/cuda_nvcc");
+    let wk = Origin::WellKnown(target.join("iree-toolchain"));
+    assert_eq!(
+        located(&tc, Tool::Ptxas),
+        (nvcc.join("bin/ptxas"), Some("12.9".into()), wk.clone())
+    );
+    assert_eq!(
+        located(&tc, Tool::Libdevice),
+        (
+            nvcc.join("nvvm/libdevice/libdevice.10.bc"),
+            Some("10".into()),
+            wk
+        )
+    );
+
+    // IREE_TOOLCHAIN_DIR wins over the target dir.
+    let custom = root.path().join("custom");
+    wheel_layout(&custom);
+    let probe = Probe::fake(root.path())
+        .with_target_dir(&target)
+        .with_env("IREE_TOOLCHAIN_DIR", &custom);
+    let tc = Toolchain::discover_with(&probe);
+    let env = Origin::Env("IREE_TOOLCHAIN_DIR".into());
+    assert_eq!(
+        located(&tc, Tool::Ptxas).0,
+        custom.join("nvidia/cuda_nvcc/bin/ptxas")
+    );
+    assert_eq!(located(&tc, Tool::Ptxas).2, env);
+    assert_eq!(located(&tc, Tool::Libdevice).2, env);
+
+    // ptxas on PATH brings its libdevice along.
+    let probe = Probe::fake(root.path()).with_path_dir(custom.join("nvidia/cuda_nvcc/bin"));
+    let tc = Toolchain::discover_with(&probe);
+    assert_eq!(located(&tc, Tool::Ptxas).2, Origin::Path);
+    assert_eq!(located(&tc, Tool::Libdevice).2, Origin::Path);
+}
+
+#[test]
+fn precedence_env_over_path_over_well_known() {
+    let root = tempfile::tempdir().unwrap();
+    debian_layout(root.path());
+    let on_path = fake_tool(&root.path().join("bin/clang-19"), "clang version 19.1.0");
+    let from_env = fake_tool(&root.path().join("custom/my-clang"), "clang version 19.1.1");
+
+    let well_known = Toolchain::discover_with(&Probe::fake(root.path()));
+    assert!(matches!(
+        located(&well_known, Tool::Clang).2,
+        Origin::WellKnown(_)
+    ));
+
+    let probe = Probe::fake(root.path()).with_path_dir(root.path().join("bin"));
+    let path = Toolchain::discover_with(&probe);
+    assert_eq!(
+        located(&path, Tool::Clang),
+        (on_path, Some("19.1.0".into()), Origin::Path)
+    );
+
+    let probe = Probe::fake(root.path())
+        .with_path_dir(root.path().join("bin"))
+        .with_env("CLANG", &from_env);
+    let env = Toolchain::discover_with(&probe);
+    assert_eq!(
+        located(&env, Tool::Clang),
+        (from_env, Some("19.1.1".into()), Origin::Env("CLANG".into()))
+    );
+}
+
+#[test]
+fn an_old_unversioned_clang_on_path_is_passed_over() {
+    let root = tempfile::tempdir().unwrap();
+    debian_layout(root.path());
+    fake_tool(
+        &root.path().join("bin/clang"),
+        "Debian clang version 14.0.6",
+    );
+    let tc =
+        Toolchain::discover_with(&Probe::fake(root.path()).with_path_dir(root.path().join("bin")));
+    assert!(matches!(located(&tc, Tool::Clang).2, Origin::WellKnown(_)));
+}
+
+#[test]
+fn clang_env_pointing_nowhere_stops_the_search() {
+    let root = tempfile::tempdir().unwrap();
+    debian_layout(root.path());
+    let probe = Probe::fake(root.path()).with_env("CLANG", "/nonexistent");
+    let tc = Toolchain::discover_with(&probe);
+    let missing = tc.get(Tool::Clang).unwrap_err();
+    assert_eq!(
+        missing.bad_env,
+        Some(("CLANG".into(), PathBuf::from("/nonexistent")))
+    );
+    let text = tc
+        .require_for(&"host".parse().unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(text.contains("environment variable CLANG"), "{text}");
+    assert!(
+        text.contains("`/nonexistent`, which does not exist"),
+        "{text}"
+    );
+    // The report says the same, and still lists what was found.
+    let report = tc.to_string();
+    assert!(report.contains("MISSING  clang-19"), "{report}");
+    assert!(report.contains("ok       ld.lld"), "{report}");
+}
+
+#[test]
+fn missing_everything_says_where_and_what_to_install() {
+    let root = tempfile::tempdir().unwrap();
+    let probe = Probe::fake(root.path()).with_target_dir(root.path().join("target"));
+    let tc = Toolchain::discover_with(&probe);
+    let report = tc.to_string();
+    for hint in [
+        "apt-get install clang-19",
+        "apt-get install lld-19",
+        "apt-get install rocm-device-libs",
+        "apt-get install libamdhip64-dev",
+        "pip install nvidia-cuda-nvcc-cu12",
+    ] {
+        assert!(report.contains(hint), "{hint} in\n{report}");
+    }
+    let ptxas = tc.get(Tool::Ptxas).unwrap_err();
+    let wheel = root
+        .path()
+        .join("target/iree-toolchain/nvidia/cuda_nvcc/bin/ptxas");
+    assert!(
+        ptxas
+            .looked
+            .iter()
+            .any(|l| l.contains(&*wheel.to_string_lossy())),
+        "{:?}",
+        ptxas.looked
+    );
+    assert!(ptxas.looked.iter().any(|l| l == "$CUDA_PATH (not set)"));
+    assert!(ptxas.looked.iter().any(|l| l == "PATH: ptxas (not found)"));
+}
+
+#[test]
+fn every_variable_read_is_listed_for_rerun_if_env_changed() {
+    let root = tempfile::tempdir().unwrap();
+    let probe = Probe::fake(root.path());
+    let tc = Toolchain::discover_with(&probe);
+    for var in [
+        "CLANG",
+        "LLD",
+        "ROCM_PATH",
+        "HIP_PATH",
+        "HIP_CLANG_PATH",
+        "CUDA_PATH",
+        "IREE_TOOLCHAIN_DIR",
+    ] {
+        assert!(tc.env_vars().iter().any(|v| v == var), "{var}");
+        assert!(ENV_VARS.contains(&var), "{var}");
+    }
+    for var in probe.vars_read() {
+        assert!(
+            ENV_VARS.contains(&var.as_str()),
+            "{var} read but not in ENV_VARS"
+        );
+    }
+}
+
+#[test]
+fn this_machine_has_a_clang() {
+    let tc = Toolchain::discover();
+    let clang = tc.clang().unwrap_or_else(|| panic!("{tc}"));
+    assert!(
+        clang
+            .version
+            .as_deref()
+            .is_some_and(|v| v.starts_with("19")),
+        "{clang:?}"
+    );
+}

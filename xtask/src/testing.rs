@@ -1,0 +1,164 @@
+//! `cargo xtask test`: provision, then fmt, clippy, tests, feature tests and
+//! docs, failing fast with the step's name.
+
+use std::fs;
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::Result;
+
+use crate::runner::{parse_test_counts, run_step, Step, TestCounts};
+use crate::Ctx;
+
+/// A feature whose tests run as their own step, once the package has code
+/// that uses the feature (so a feature nobody implemented yet costs nothing).
+/// Extend this list to test more features.
+pub struct FeatureTests {
+    /// Cargo package name.
+    pub package: &'static str,
+    /// Its directory, relative to the repo root.
+    pub dir: &'static str,
+    /// The feature.
+    pub feature: &'static str,
+}
+
+/// The feature test steps. `iree-build --features llvm` is the in-process
+/// LLVM path (inkwell); it needs `llvm-19-dev`, which provision installs.
+pub const FEATURE_TESTS: &[FeatureTests] = &[FeatureTests {
+    package: "iree-build",
+    dir: "iree-build",
+    feature: "llvm",
+}];
+
+/// Whether any `.rs` file under `<dir>/src` or `<dir>/tests` mentions
+/// `feature = "<feature>"`, i.e. the feature has code (and so tests) yet.
+pub fn feature_in_use(root: &Path, ft: &FeatureTests) -> bool {
+    let needle = format!("feature = \"{}\"", ft.feature);
+    ["src", "tests"]
+        .iter()
+        .any(|sub| mentions(&root.join(ft.dir).join(sub), &needle))
+}
+
+fn mentions(dir: &Path, needle: &str) -> bool {
+    let Ok(rd) = fs::read_dir(dir) else {
+        return false;
+    };
+    rd.flatten().any(|e| {
+        let p = e.path();
+        if p.is_dir() {
+            mentions(&p, needle)
+        } else {
+            p.extension().is_some_and(|x| x == "rs")
+                && fs::read_to_string(&p).is_ok_and(|t| t.contains(needle))
+        }
+    })
+}
+
+/// The steps of `cargo xtask test`, in order: fmt, clippy, tests, feature
+/// tests, each runnable example (`cargo run`; an example exits non-zero on a
+/// wrong answer), docs.
+pub fn steps(root: &Path, examples: &[String]) -> Vec<Step> {
+    let mut s = vec![
+        Step::new("fmt", &["fmt", "--all", "--check"]),
+        Step::new(
+            "clippy",
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        ),
+        Step::new("test", &["test", "--workspace"]),
+    ];
+    for ft in FEATURE_TESTS {
+        if feature_in_use(root, ft) {
+            s.push(Step::new(
+                &format!("test-{}", ft.feature),
+                &["test", "-p", ft.package, "--features", ft.feature],
+            ));
+        }
+    }
+    for ex in examples {
+        s.push(Step::new(
+            &format!("run-{ex}"),
+            &["run", "--quiet", "-p", ex],
+        ));
+    }
+    s.push(
+        Step::new("doc", &["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-Dwarnings"),
+    );
+    s
+}
+
+/// Runs every step; prints a closing `xtask test: N passed, N failed, N skipped` line.
+pub fn test(ctx: &Ctx, verbose: bool) -> Result<()> {
+    let start = Instant::now();
+    let examples: Vec<String> = crate::examples::list(ctx)?
+        .into_iter()
+        .filter(|e| e.runnable)
+        .map(|e| e.name)
+        .collect();
+    let steps = steps(&ctx.root, &examples);
+    for ft in FEATURE_TESTS {
+        if !feature_in_use(&ctx.root, ft) {
+            println!(
+                "(skipping `cargo test -p {} --features {}`: no code uses that feature yet)",
+                ft.package, ft.feature
+            );
+        }
+    }
+    let mut counts = TestCounts::default();
+    for (i, step) in steps.iter().enumerate() {
+        let (text, _) = run_step(ctx, step, i + 1, steps.len(), verbose)?;
+        if step.args.first().is_some_and(|a| a == "test") {
+            counts += parse_test_counts(&text);
+        }
+    }
+    println!(
+        "all {} steps ok in {:.0}s",
+        steps.len(),
+        start.elapsed().as_secs_f64()
+    );
+    if !verbose {
+        // The plain closing line CI reads (cargo's own lines are in the logs).
+        println!(
+            "xtask: {} passed, {} failed, {} skipped",
+            counts.passed, counts.failed, counts.ignored
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_in_order_and_feature_tests_only_when_used() {
+        let dir = std::env::temp_dir().join(format!("xtask-steps-{}", std::process::id()));
+        let src = dir.join("iree-build/src");
+        fs::create_dir_all(&src).unwrap();
+        fs::write(src.join("lib.rs"), "pub fn f() {}").unwrap();
+        let names = |s: Vec<Step>| s.into_iter().map(|s| s.name).collect::<Vec<_>>();
+        assert_eq!(names(steps(&dir, &[])), ["fmt", "clippy", "test", "doc"]);
+        fs::write(src.join("llvm.rs"), "#[cfg(feature = \"llvm\")]\nmod t {}").unwrap();
+        let s = steps(&dir, &["custom_dispatch".to_string()]);
+        assert_eq!(s[3].display(), "cargo test -p iree-build --features llvm");
+        assert_eq!(s[4].display(), "cargo run --quiet -p custom_dispatch");
+        assert_eq!(
+            names(s),
+            [
+                "fmt",
+                "clippy",
+                "test",
+                "test-llvm",
+                "run-custom_dispatch",
+                "doc"
+            ]
+        );
+        let _ = fs::remove_dir_all(&dir);
+    }
+}
