@@ -1,13 +1,14 @@
-//! `cargo xtask bench` runs this: every figure of docs/BENCHMARKS.md, one
-//! line each (`name: value unit`). `--quick` shrinks sizes and repetitions
-//! to finish in well under three minutes; `--write-docs DIR` also writes
-//! `DIR/BENCHMARKS.md` (the table) and `DIR/host_throughput.png`.
+//! The figures of docs/BENCHMARKS.md, one line each (`name: value unit`).
+//! `cargo xtask bench` runs them through `benches/perf.rs`; `--quick`
+//! shrinks sizes and repetitions to finish in well under three minutes;
+//! `--write-docs DIR` also writes `DIR/BENCHMARKS.md` (the table) and
+//! `DIR/host_throughput.png`.
 
-mod build_bench;
-mod host;
-mod kernels;
-mod plot;
-mod stats;
+pub mod build_bench;
+pub mod host;
+pub mod kernels;
+pub mod plot;
+pub mod stats;
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -45,9 +46,9 @@ impl Report {
     }
 }
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let quick = args.iter().any(|a| a == "--quick");
+/// Runs the benchmarks as the command line `args` asks.
+pub fn main_with_args(args: &[String]) -> ExitCode {
+    let quick = args.iter().any(|a| a == "--quick") || std::env::var_os("IREE_BENCH_QUICK").is_some();
     let docs = args
         .iter()
         .position(|a| a == "--write-docs")
