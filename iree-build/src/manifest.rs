@@ -102,6 +102,12 @@ pub struct LayoutEntry {
     pub bindings_read_only: Vec<bool>,
     /// Number of 32-bit push constants.
     pub constants: u32,
+    /// For the i-th buffer parameter, the binding index (kernel parameter
+    /// index) it is passed as: differs from `0, 1, 2, …` only when the
+    /// declaration reorders buffers with `bindings = [...]`. Empty means
+    /// the identity (older manifests, derived layouts).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub binding_slots: Vec<u32>,
 }
 
 /// Host entry symbols of one export.
