@@ -1,0 +1,212 @@
+//! Host-platform figures: kernel throughput against the plain Rust loop a
+//! user would otherwise write, on the same number of threads, and the cost
+//! of a launch through the generated wrapper and through the raw runtime.
+
+use runtime_hip::dispatch::{ExportRef, Kernel};
+use runtime_hip::host::HostEntry;
+use runtime_hip::{Device, Error};
+
+use crate::kernels::{block_sum, noop, simple_mul};
+use crate::stats::{time_pair, Sample};
+use crate::Report;
+
+/// How much work each figure does.
+pub struct Sizes {
+    /// log2 of the element count for the memory-bound and reduction kernels.
+    pub log2_n: u32,
+    /// Repetitions per figure.
+    pub reps: usize,
+    /// Launches per overhead measurement.
+    pub launches: usize,
+}
+
+/// Splits `0..n` into `threads` contiguous chunks and runs `f` on each, the
+/// way a hand-written Rust loop on the same cores would.
+fn par_chunks(threads: usize, n: usize, f: impl Fn(std::ops::Range<usize>) + Sync) {
+    let chunk = n.div_ceil(threads.max(1));
+    std::thread::scope(|s| {
+        for t in 0..threads {
+            let range = (t * chunk).min(n)..((t + 1) * chunk).min(n);
+            let f = &f;
+            s.spawn(move || f(range));
+        }
+    });
+}
+
+/// A raw pointer that may cross to the reference loop's threads; each
+/// thread writes a disjoint range.
+#[derive(Clone, Copy)]
+struct SharedMut(*mut f32);
+// SAFETY: only used by `par_chunks`, whose ranges are disjoint.
+unsafe impl Send for SharedMut {}
+unsafe impl Sync for SharedMut {}
+
+/// `simple_mul` over 2^n floats against `ret[i] = lhs[i] * rhs[i]` in Rust.
+pub fn simple_mul_vs_rust(device: &Device, log2_n: u32, reps: usize) -> Result<(Sample, Sample), Error> {
+    let n = 1usize << log2_n;
+    let threads = device.limits().multiprocessor_count as usize;
+    let stream = device.stream()?;
+    let lhs_h: Vec<f32> = (0..n).map(|i| (i % 97) as f32).collect();
+    let rhs_h: Vec<f32> = (0..n).map(|i| (i % 89) as f32 * 0.5).collect();
+    let (lhs, rhs) = (device.upload(&lhs_h)?, device.upload(&rhs_h)?);
+    let mut ret = device.alloc_zeroed::<f32>(n)?;
+    let mut ret_h = vec![0.0f32; n];
+    let dim = n as i32;
+
+    let mut failure = None;
+    let (kernel, rust) = time_pair(
+        reps,
+        || {
+            if let Err(e) = simple_mul(&stream, &lhs, &rhs, &mut ret, dim).and_then(|_| stream.synchronize()) {
+                failure.get_or_insert(e);
+            }
+        },
+        || {
+            let out = SharedMut(ret_h.as_mut_ptr());
+            par_chunks(threads, n, |r| {
+                let out = out;
+                for i in r {
+                    // SAFETY: ranges are disjoint and within `ret_h`.
+                    unsafe { *out.0.add(i) = lhs_h[i] * rhs_h[i] };
+                }
+            });
+        },
+    );
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let got = ret.download()?;
+    assert_eq!(got, ret_h, "kernel and Rust loop disagree");
+    Ok((kernel, rust))
+}
+
+/// `block_sum` (barriers, shared memory) against a chunked Rust sum.
+pub fn reduction_vs_rust(device: &Device, log2_n: u32, reps: usize) -> Result<(Sample, Sample), Error> {
+    let n = 1usize << log2_n;
+    let threads = device.limits().multiprocessor_count as usize;
+    let blocks = 1024usize;
+    let stream = device.stream()?;
+    let x_h: Vec<f32> = (0..n).map(|i| (i % 7) as f32).collect();
+    let x = device.upload(&x_h)?;
+    let mut partial = device.alloc_zeroed::<f32>(blocks)?;
+    let sums = std::sync::Mutex::new(Vec::new());
+
+    let mut failure = None;
+    let (kernel, rust) = time_pair(
+        reps,
+        || {
+            if let Err(e) = block_sum(&stream, &x, &mut partial, n as i32).and_then(|_| stream.synchronize()) {
+                failure.get_or_insert(e);
+            }
+        },
+        || {
+            sums.lock().unwrap().clear();
+            par_chunks(threads, n, |r| {
+                let s: f32 = x_h[r].iter().sum();
+                sums.lock().unwrap().push(s);
+            });
+        },
+    );
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let total: f64 = partial.download()?.iter().map(|&v| f64::from(v)).sum();
+    let want: f64 = x_h.iter().map(|&v| f64::from(v)).sum();
+    assert!((total - want).abs() / want < 1e-6, "block_sum {total} vs {want}");
+    Ok((kernel, rust))
+}
+
+extern "C" {
+    #[link_name = "__iree_host_block_noop"]
+    fn noop_block(launch: *const runtime_hip::host::HostLaunch, args: *const *mut std::ffi::c_void);
+    #[link_name = "__iree_host_thread_noop"]
+    fn noop_thread(launch: *const runtime_hip::host::HostLaunch, args: *const *mut std::ffi::c_void);
+}
+
+/// The same export the `noop` wrapper launches, called by hand through the
+/// runtime's raw launch: what the wrapper is compared against.
+static RAW_NOOP: Kernel = Kernel::new(ExportRef {
+    bundle: include_bytes!(concat!(env!("OUT_DIR"), "/iree/perf.bundle")),
+    executable: 1,
+    ordinal: 1,
+    name: "noop",
+    host: Some(HostEntry {
+        block: noop_block,
+        thread: noop_thread,
+        uses_barrier: false,
+    }),
+});
+
+/// Nanoseconds per launch of an empty one-block kernel: through the
+/// generated wrapper, and through `Kernel::launch` directly.
+pub fn launch_overhead(device: &Device, launches: usize, reps: usize) -> Result<(Sample, Sample), Error> {
+    let stream = device.stream()?;
+    let mut failure = None;
+    let (wrapper, raw) = time_pair(
+        reps,
+        || {
+            for _ in 0..launches {
+                if let Err(e) = noop(&stream, 1) {
+                    failure.get_or_insert(e);
+                }
+            }
+            let _ = stream.synchronize();
+        },
+        || {
+            for _ in 0..launches {
+                // SAFETY: `noop(int)` takes no bindings and one 32-bit constant.
+                if let Err(e) = unsafe { RAW_NOOP.launch(&stream, [1, 1, 1], &[], &[1]) } {
+                    failure.get_or_insert(e);
+                }
+            }
+            let _ = stream.synchronize();
+        },
+    );
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let per = |s: Sample| Sample {
+        median: s.median / launches as f64,
+        min: s.min / launches as f64,
+        max: s.max / launches as f64,
+    };
+    Ok((per(wrapper), per(raw)))
+}
+
+/// Runs every host figure into `report`.
+pub fn run(report: &mut Report, sizes: &Sizes) -> Result<(), Error> {
+    let device = Device::open(runtime_hip::Platform::Host, 0)?;
+    let threads = device.limits().multiprocessor_count;
+    report.note(format!("host device: {} ({threads} worker threads)", device.info().name));
+
+    let n = sizes.log2_n;
+    let bytes = 12.0 * (1u64 << n) as f64;
+    let (k, r) = simple_mul_vs_rust(&device, n, sizes.reps)?;
+    report.figure(&format!("host.simple_mul_2^{n}.kernel"), bytes / k.median / 1e9, "GB/s", Some(k));
+    report.figure(&format!("host.simple_mul_2^{n}.rust_loop"), bytes / r.median / 1e9, "GB/s", Some(r));
+    report.figure(&format!("host.simple_mul_2^{n}.ratio"), r.median / k.median, "x (kernel/rust throughput, target >= 0.8)", None);
+
+    let (k, r) = reduction_vs_rust(&device, n, sizes.reps)?;
+    report.figure(&format!("host.block_sum_2^{n}.kernel"), k.median * 1e3, "ms", Some(k));
+    report.figure(&format!("host.block_sum_2^{n}.rust"), r.median * 1e3, "ms", Some(r));
+    report.figure(&format!("host.block_sum_2^{n}.ratio"), k.median / r.median, "x (kernel/rust time, target <= 3)", None);
+
+    let (w, raw) = launch_overhead(&device, sizes.launches, sizes.reps)?;
+    report.figure("host.launch.wrapper", w.median * 1e9, "ns/dispatch", Some(w));
+    report.figure("host.launch.raw", raw.median * 1e9, "ns/dispatch", Some(raw));
+    report.figure("host.launch.wrapper_ratio", w.median / raw.median, "x (wrapper/raw, target <= 1.05)", None);
+    Ok(())
+}
+
+/// Throughput of `simple_mul` and the Rust loop for 2^lo ..= 2^hi elements,
+/// for the plot: (log2 n, kernel GB/s, rust GB/s).
+pub fn sweep(lo: u32, hi: u32, reps: usize) -> Result<Vec<(u32, f64, f64)>, Error> {
+    let device = Device::open(runtime_hip::Platform::Host, 0)?;
+    (lo..=hi)
+        .map(|n| {
+            let (k, r) = simple_mul_vs_rust(&device, n, reps)?;
+            let bytes = 12.0 * (1u64 << n) as f64;
+            Ok((n, bytes / k.median / 1e9, bytes / r.median / 1e9))
+        })
+        .collect()
+}

@@ -1,0 +1,27 @@
+//! The kernels the benchmarks launch, declared once for the binary.
+
+use runtime_hip::DeviceSlice;
+
+/// `ret = lhs * rhs`: the IREE sample's kernel, memory-bound.
+#[iree_macros::extern_dispatch(
+    source = "../custom_dispatch/kernels/kernels.cu",
+    workgroup_size = [64, 1, 1],
+    count = |dim| [(dim as u32).div_ceil(64), 1, 1],
+)]
+pub fn simple_mul(lhs: &DeviceSlice<f32>, rhs: &DeviceSlice<f32>, ret: &mut DeviceSlice<f32>, dim: i32);
+
+/// One partial sum per block, through shared memory and barriers.
+#[iree_macros::extern_dispatch(
+    source = "kernels/reduce.cu",
+    workgroup_size = [256, 1, 1],
+    count = |partial| [partial.len() as u32, 1, 1],
+)]
+pub fn block_sum(x: &DeviceSlice<f32>, partial: &mut DeviceSlice<f32>, n: i32);
+
+/// An empty kernel: launch overhead alone.
+#[iree_macros::extern_dispatch(
+    source = "kernels/reduce.cu",
+    workgroup_size = [1, 1, 1],
+    count = |n| [n as u32, 1, 1],
+)]
+pub fn noop(n: i32);

@@ -1,0 +1,108 @@
+//! `cargo xtask bench` runs this: every figure of docs/BENCHMARKS.md, one
+//! line each (`name: value unit`). `--quick` shrinks sizes and repetitions
+//! to finish in well under three minutes; `--write-docs DIR` also writes
+//! `DIR/BENCHMARKS.md` (the table) and `DIR/host_throughput.png`.
+
+mod build_bench;
+mod host;
+mod kernels;
+mod plot;
+mod stats;
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use stats::Sample;
+
+/// Figures as they are measured: printed at once, kept for the docs table.
+#[derive(Default)]
+pub struct Report {
+    rows: Vec<(String, f64, String, Option<Sample>)>,
+    notes: Vec<String>,
+}
+
+impl Report {
+    /// Records and prints one figure.
+    pub fn figure(&mut self, name: &str, value: f64, unit: &str, sample: Option<Sample>) {
+        println!("{name}: {value:.3} {unit}");
+        self.rows.push((name.to_string(), value, unit.to_string(), sample));
+    }
+
+    /// Records and prints context (device, thread count).
+    pub fn note(&mut self, text: String) {
+        println!("# {text}");
+        self.notes.push(text);
+    }
+
+    fn markdown(&self) -> String {
+        let mut md = String::from("| figure | value | unit | spread (max-min)/median |\n| --- | ---: | --- | ---: |\n");
+        for (name, value, unit, sample) in &self.rows {
+            let spread = sample.map_or("".into(), |s| format!("{:.0}%", s.spread_pct()));
+            let _ = writeln!(md, "| `{name}` | {value:.3} | {unit} | {spread} |");
+        }
+        md
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let docs = args
+        .iter()
+        .position(|a| a == "--write-docs")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from);
+    let mut report = Report::default();
+    let sizes = if quick {
+        host::Sizes { log2_n: 22, reps: 5, launches: 2_000 }
+    } else {
+        host::Sizes { log2_n: 24, reps: 15, launches: 20_000 }
+    };
+    report.note(format!(
+        "{} run, {} cores, {}",
+        if quick { "quick" } else { "full" },
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        std::env::consts::ARCH
+    ));
+    if let Err(e) = host::run(&mut report, &sizes) {
+        eprintln!("error: host benchmarks: {e}");
+        return ExitCode::FAILURE;
+    }
+    if let Err(e) = build_bench::run(&mut report, if quick { 1 } else { 5 }) {
+        eprintln!("error: build benchmarks: {e}");
+        return ExitCode::FAILURE;
+    }
+    if let Some(dir) = docs {
+        if let Err(e) = write_docs(&report, &dir, sizes.reps) {
+            eprintln!("error: writing {}: {e}", dir.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Regenerates the measured part of BENCHMARKS.md between its markers and
+/// the plot next to it; prose outside the markers is kept.
+fn write_docs(report: &Report, dir: &std::path::Path, reps: usize) -> Result<(), String> {
+    let points = host::sweep(14, 24, reps.min(7)).map_err(|e| e.to_string())?;
+    plot::throughput(&points, &dir.join("host_throughput.png"))?;
+    let mut table = String::new();
+    for note in &report.notes {
+        let _ = writeln!(table, "- {note}");
+    }
+    table.push('\n');
+    table.push_str(&report.markdown());
+    table.push_str("\n| log2(n) | kernel GB/s | Rust loop GB/s |\n| ---: | ---: | ---: |\n");
+    for (n, k, r) in &points {
+        let _ = writeln!(table, "| {n} | {k:.2} | {r:.2} |");
+    }
+    let path = dir.join("BENCHMARKS.md");
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    let (begin, end) = ("<!-- measured:begin -->", "<!-- measured:end -->");
+    let new = match (old.find(begin), old.find(end)) {
+        (Some(b), Some(e)) if b < e => format!("{}{begin}\n{table}{}", &old[..b], &old[e..]),
+        _ => format!("# Benchmarks\n\n{begin}\n{table}{end}\n"),
+    };
+    std::fs::write(&path, new).map_err(|e| e.to_string())
+}

@@ -1,0 +1,56 @@
+//! Repeated timing: the machines are noisy, so every figure is the median
+//! of several runs, reported with its spread, and every comparison is taken
+//! as a ratio of two medians measured in the same run.
+
+use std::time::Instant;
+
+/// Median and spread of repeated measurements, in seconds.
+#[derive(Clone, Copy, Debug)]
+pub struct Sample {
+    /// The median.
+    pub median: f64,
+    /// The fastest run.
+    pub min: f64,
+    /// The slowest run.
+    pub max: f64,
+}
+
+impl Sample {
+    /// `(max - min) / median`, as a percentage.
+    pub fn spread_pct(&self) -> f64 {
+        100.0 * (self.max - self.min) / self.median
+    }
+}
+
+/// Times `f` `reps` times after one untimed warm-up run.
+pub fn time(reps: usize, mut f: impl FnMut()) -> Sample {
+    f();
+    summarise((0..reps.max(1)).map(|_| once(&mut f)).collect())
+}
+
+fn once(f: &mut impl FnMut()) -> f64 {
+    let start = Instant::now();
+    f();
+    start.elapsed().as_secs_f64()
+}
+
+/// Times `a` and `b` alternately, so drift in the machine's speed hits both.
+pub fn time_pair(reps: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (Sample, Sample) {
+    let (mut ra, mut rb) = (Vec::new(), Vec::new());
+    a();
+    b();
+    for _ in 0..reps.max(1) {
+        ra.push(once(&mut a));
+        rb.push(once(&mut b));
+    }
+    (summarise(ra), summarise(rb))
+}
+
+fn summarise(mut runs: Vec<f64>) -> Sample {
+    runs.sort_by(f64::total_cmp);
+    Sample {
+        median: runs[runs.len() / 2],
+        min: runs[0],
+        max: runs[runs.len() - 1],
+    }
+}
