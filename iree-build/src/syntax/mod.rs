@@ -18,7 +18,8 @@ mod parse;
 
 pub use error::{Error, Errors};
 pub use parse::{
-    is_extern_dispatch_attr, parse_declaration, parse_file, parse_item_fn, VALID_KEYS,
+    edit_distance, is_extern_dispatch_attr, nearest as nearest_name, parse_declaration, parse_file,
+    parse_item_fn, VALID_KEYS,
 };
 
 use crate::layout::{InterfaceBinding, ParamClass, PipelineLayout};

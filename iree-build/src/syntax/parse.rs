@@ -219,11 +219,9 @@ fn parse_args(input: ParseStream) -> syn::Result<Vec<(syn::Ident, Value)>> {
     Ok(out)
 }
 
-/// The candidate closest to `name` by edit distance, if reasonably close.
-pub(crate) fn nearest<'a>(
-    name: &str,
-    candidates: impl Iterator<Item = &'a str>,
-) -> Option<&'a str> {
+/// The candidate closest to `name` by edit distance, if reasonably close:
+/// "did you mean" hints for keys, parameters and kernel names.
+pub fn nearest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .map(|c| (edit_distance(name, c), c))
         .filter(|(d, c)| *d <= (c.len().max(name.len()) / 2).max(1))
@@ -232,7 +230,7 @@ pub(crate) fn nearest<'a>(
 }
 
 /// Levenshtein distance over chars.
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
