@@ -66,6 +66,12 @@ pub struct DeclarationEntry {
     pub errors: Vec<Diagnostic>,
     /// Verification warnings: each becomes a warning at the declaration.
     pub warnings: Vec<Diagnostic>,
+    /// Absolute path of the bundle holding this declaration's executable.
+    /// Several `compile()` calls write several bundles into one manifest, so
+    /// the top-level [`Manifest::bundle_path`] (the last one written) is only
+    /// the fallback for entries where this is empty.
+    #[serde(default)]
+    pub bundle_path: PathBuf,
 }
 
 /// One declared parameter.

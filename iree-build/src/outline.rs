@@ -112,6 +112,22 @@ pub fn outline(
     crate_name: &str,
     dispatches: &[DispatchExtern],
 ) -> Result<Outlined, Vec<OutlineError>> {
+    let (out, errors) = outline_all(crate_name, dispatches);
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Like [`outline`], but always returns the outlined result alongside the
+/// conflicts (a conflicting dispatch is placed at the export it conflicts
+/// with), so the build can still write a manifest in which the macro finds
+/// the error for that declaration.
+pub fn outline_all(
+    crate_name: &str,
+    dispatches: &[DispatchExtern],
+) -> (Outlined, Vec<OutlineError>) {
     let mut out = Outlined::default();
     let mut errors = Vec::new();
     for (i, d) in dispatches.iter().enumerate() {
@@ -196,11 +212,7 @@ pub fn outline(
             _ => format!("{crate_part}_dispatch_{n}"),
         };
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
+    (out, errors)
 }
 
 #[cfg(test)]

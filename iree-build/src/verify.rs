@@ -142,6 +142,21 @@ impl Report {
     pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
         self.dispatches.iter().flat_map(|d| d.warnings.iter())
     }
+    /// Records outlining conflicts as errors of the dispatches they concern,
+    /// so they reach the manifest (and the macro) like any other error.
+    pub fn add_outline_errors(&mut self, errors: &[crate::outline::OutlineError]) {
+        for e in errors {
+            if self.dispatches.len() <= e.dispatch {
+                self.dispatches
+                    .resize(e.dispatch + 1, DispatchReport::default());
+            }
+            self.dispatches[e.dispatch].errors.push(Diagnostic {
+                message: e.to_string(),
+                param: None,
+                target: None,
+            });
+        }
+    }
 }
 
 /// Verifies every export of every executable against the objects compiled
