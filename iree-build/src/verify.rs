@@ -88,15 +88,7 @@ mod stand_in {
     }
 }
 
-/// Most bindings one dispatch may have: IREE's
-/// `IREE_HAL_HIP_MAX_DISPATCH_BINDING_COUNT` (16, in
-/// `runtime/src/iree/hal/drivers/hip/native_executable.h`). Our runtime has
-/// no such table, but staying within it keeps kernels portable to IREE.
-pub const MAX_BINDINGS: usize = 16;
-
-/// Most 32-bit push constants one dispatch may have: IREE's
-/// `IREE_HAL_HIP_MAX_DISPATCH_CONSTANT_COUNT` (64, same header).
-pub const MAX_CONSTANTS: u32 = 64;
+pub use crate::layout::{MAX_BINDINGS, MAX_CONSTANTS};
 
 /// Most threads in one workgroup on every platform we target (HIP and CUDA
 /// both cap a block at 1024 threads).
@@ -718,7 +710,21 @@ fn simple_mul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f3
             "#[extern_dispatch(source = \"k.cu\", workgroup_size = [1, 1, 1])]\nfn many({});",
             params.join(", ")
         );
-        let r = run(&src, vec![]);
+        let e = crate::syntax::parse_file(std::path::Path::new("src/main.rs"), &src).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("17 buffer parameters exceed IREE's HIP limit of 16"),
+            "{e}"
+        );
+        // Hand-built IR (no syntax check) is caught by verify.
+        let mut d = dispatches(
+            "src/main.rs",
+            &src.replace("b16: &DeviceSlice<f32>", "n: i32"),
+        );
+        let extra = d[0].layout.bindings[0];
+        d[0].layout.bindings.push(extra);
+        let o = outline("t", &d).unwrap();
+        let r = verify(&o, &d, &[vec![]]);
         assert!(one_error(&r)
             .message
             .contains("17 bindings exceed IREE's HIP limit of 16"));

@@ -361,6 +361,7 @@ fn build(
     let mut objects = None;
     let mut export = None;
     let mut workgroup_size = None;
+    let mut workgroup_size_given = false;
     let mut subgroup_size = None;
     let mut workgroup_local_memory = None;
     let mut layout_lit: Option<syn::LitStr> = None;
@@ -412,6 +413,7 @@ fn build(
                 }
             }
             ("workgroup_size", Value::IntArray(span, lits)) => {
+                workgroup_size_given = true;
                 if lits.len() != 3 {
                     errors.error(
                         span,
@@ -491,12 +493,7 @@ fn build(
             None
         }
     };
-    if workgroup_size.is_none()
-        && !errors
-            .0
-            .iter()
-            .any(|e| e.message.contains("workgroup_size"))
-    {
+    if !workgroup_size_given {
         errors.error(
             attr_span,
             "missing `workgroup_size = [x, y, z]`: HIP kernels are launched with a fixed block size",
@@ -583,6 +580,28 @@ fn build(
                 format!("the layout does not match the signature of `{fn_name}`: {msg} (derived from the signature: `{derived}`)"),
             );
         }
+    }
+
+    // IREE's HIP driver maxima, checked here too so the macro points at the
+    // signature (verify repeats them for hand-built IR).
+    let n_constants = params.len() - n_buffers;
+    if n_buffers > layout::MAX_BINDINGS {
+        errors.error(
+            sig.paren_token.span.join(),
+            format!(
+                "{n_buffers} buffer parameters exceed IREE's HIP limit of {} bindings per dispatch; pack buffers together",
+                layout::MAX_BINDINGS
+            ),
+        );
+    }
+    if n_constants > layout::MAX_CONSTANTS as usize {
+        errors.error(
+            sig.paren_token.span.join(),
+            format!(
+                "{n_constants} scalar parameters exceed IREE's HIP limit of {} push constants per dispatch; pass them in a buffer",
+                layout::MAX_CONSTANTS
+            ),
+        );
     }
 
     // The count closure.
