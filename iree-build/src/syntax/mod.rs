@@ -279,5 +279,109 @@ impl Declaration {
     }
 }
 
+impl Declaration {
+    /// Compares this declaration with the manifest entry the build wrote for
+    /// it; `None` when they agree. The macro uses this so that a declaration
+    /// edited after the build script last ran (or one the build never saw)
+    /// is a compile error pointing at what changed, not a wrapper generated
+    /// from stale facts.
+    pub fn diff_entry(&self, entry: &manifest::DeclarationEntry) -> Option<Error> {
+        let stale = "; the build script saw a different declaration (rebuild, or check `.bridge(...)` lists this file)";
+        if self.ident != entry.fn_name.as_str() {
+            return Some(Error::new(
+                self.ident.span(),
+                format!(
+                    "the manifest entry is for `{}`, not `{}`{stale}",
+                    entry.fn_name, self.ident
+                ),
+            ));
+        }
+        if self.export_name() != entry.export {
+            let span = self.export.as_ref().map_or(self.ident.span(), |l| l.span());
+            return Some(Error::new(
+                span,
+                format!(
+                    "export `{}` here but `{}` in the manifest{stale}",
+                    self.export_name(),
+                    entry.export
+                ),
+            ));
+        }
+        let mine = self.manifest_params();
+        for (i, p) in self.params.iter().enumerate() {
+            match entry.params.get(i) {
+                Some(theirs) if *theirs == mine[i] => {}
+                Some(theirs) => {
+                    return Some(Error::new(
+                        p.span,
+                        format!(
+                            "parameter {} is `{}` here but `{}` in the manifest{stale}",
+                            i + 1,
+                            describe(&mine[i]),
+                            describe(theirs)
+                        ),
+                    ))
+                }
+                None => {
+                    return Some(Error::new(
+                        p.span,
+                        format!(
+                        "parameter `{}` is not in the manifest, which has {} parameter(s){stale}",
+                        p.ident,
+                        entry.params.len()
+                    ),
+                    ))
+                }
+            }
+        }
+        if entry.params.len() > self.params.len() {
+            return Some(Error::new(
+                self.ident.span(),
+                format!(
+                    "the manifest also has parameter `{}`{stale}",
+                    describe(&entry.params[self.params.len()])
+                ),
+            ));
+        }
+        if self.manifest_layout() != entry.layout {
+            let span = self
+                .layout_lit
+                .as_ref()
+                .map_or(self.ident.span(), |l| l.span());
+            return Some(Error::new(
+                span,
+                format!(
+                    "the layout `{}` differs from the manifest's{stale}",
+                    self.layout
+                ),
+            ));
+        }
+        if self.workgroup_size.value != entry.workgroup_size {
+            return Some(Error::new(
+                self.workgroup_size.span,
+                format!(
+                    "workgroup_size {:?} here but {:?} in the manifest{stale}",
+                    self.workgroup_size.value, entry.workgroup_size
+                ),
+            ));
+        }
+        None
+    }
+}
+
+/// `name: &mut DeviceSlice<f32>` for messages.
+fn describe(p: &manifest::ParamEntry) -> String {
+    match &p.kind {
+        manifest::ParamKind::Buffer { elem, mutable } => {
+            format!(
+                "{}: &{}DeviceSlice<{elem}>",
+                p.name,
+                if *mutable { "mut " } else { "" }
+            )
+        }
+        manifest::ParamKind::Scalar { ty } => format!("{}: {ty}", p.name),
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -243,3 +243,36 @@ fn unrelated() {}
         "{e}"
     );
 }
+
+#[test]
+fn diff_against_the_manifest_entry() {
+    let d = decl(SIMPLE_MUL).unwrap();
+    let mut entry = crate::manifest::DeclarationEntry {
+        file: "src/main.rs".into(),
+        line: d.line(),
+        fn_name: "simple_mul".into(),
+        export: "simple_mul".into(),
+        executable: 0,
+        executable_name: "kernels".into(),
+        ordinal: 0,
+        params: d.manifest_params(),
+        layout: d.manifest_layout(),
+        workgroup_size: [64, 1, 1],
+        targets: vec![],
+        host: None,
+        errors: vec![],
+        warnings: vec![],
+        bundle_path: Default::default(),
+    };
+    assert!(d.diff_entry(&entry).is_none());
+    entry.params[3].kind = crate::manifest::ParamKind::Scalar { ty: "u32".into() };
+    let e = d.diff_entry(&entry).unwrap();
+    assert!(
+        e.message
+            .contains("parameter 4 is `dim: i32` here but `dim: u32`"),
+        "{e}"
+    );
+    entry.params.pop();
+    let e = d.diff_entry(&entry).unwrap();
+    assert!(e.message.contains("`dim` is not in the manifest"), "{e}");
+}
