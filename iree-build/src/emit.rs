@@ -272,6 +272,7 @@ mod tests {
                 format: Format::Host,
                 target: Some(TargetId::Host),
                 ptx_version: None,
+                unexported: vec![],
                 kernels: vec![KernelInfo {
                     name: "simple_mul".into(),
                     uses_barrier: Some(false),

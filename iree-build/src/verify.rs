@@ -43,6 +43,7 @@ mod stand_in {
         pub target: Option<TargetId>,
         pub ptx_version: Option<String>,
         pub kernels: Vec<KernelInfo>,
+        pub unexported: Vec<String>,
     }
 
     impl ObjectInfo {
@@ -226,6 +227,20 @@ pub fn verify_export(
     r: &mut DispatchReport,
 ) {
     let Some(kernel) = info.kernel(&export.name) else {
+        if let Some(found) = info.unexported.iter().find(|u| {
+            // The name itself, or its Itanium-mangled `<length><name>` form.
+            **u == export.name || u.contains(&format!("{}{}", export.name.len(), export.name))
+        }) {
+            r.errors.push(d.diagnostic(
+                format_args!(
+                    "the object has a kernel `{found}` but does not export it as `{}`: declare it `extern \"C\"` so its name is not mangled",
+                    export.name
+                ),
+                None,
+                Some(target),
+            ));
+            return;
+        }
         let names: Vec<&str> = info.kernels.iter().map(|k| k.name.as_str()).collect();
         let have = if names.is_empty() {
             "it exports no kernels (is the kernel `extern \"C\" __global__`?)".to_string()
@@ -467,6 +482,7 @@ mod tests {
             format: Format::Hsaco,
             target: Some("gfx1100".parse().unwrap()),
             ptx_version: None,
+            unexported: vec![],
             kernels: vec![
                 KernelInfo {
                     name: "simple_mul".into(),
@@ -542,6 +558,20 @@ fn simple_mull(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f
         );
         assert_eq!(e.target.as_deref(), Some("gfx1100"));
         assert!(r.dispatches[0].targets.is_empty());
+    }
+
+    #[test]
+    fn mangled_kernel_is_named() {
+        let mut obj = sample_object();
+        obj.kernels.remove(0);
+        obj.unexported.push("_Z10simple_mulPKfS0_Pfi".into());
+        let r = run(SAMPLE, vec![(TargetId::Host, obj)]);
+        let e = one_error(&r);
+        assert!(
+            e.message.contains("`_Z10simple_mulPKfS0_Pfi`") && e.message.contains("extern \"C\""),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
@@ -629,6 +659,7 @@ fn simple_mul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f3
             format: Format::Ptx,
             target: Some("sm_80".parse().unwrap()),
             ptx_version: Some("7.8".into()),
+            unexported: vec![],
             kernels: vec![KernelInfo {
                 name: "simple_mul".into(),
                 args: vec![
