@@ -66,6 +66,12 @@ pub struct DeclarationEntry {
     pub errors: Vec<Diagnostic>,
     /// Verification warnings: each becomes a warning at the declaration.
     pub warnings: Vec<Diagnostic>,
+    /// Absolute path of the bundle holding this declaration's executable.
+    /// Several `compile()` calls write several bundles into one manifest, so
+    /// the top-level [`Manifest::bundle_path`] (the last one written) is only
+    /// the fallback for entries where this is empty.
+    #[serde(default)]
+    pub bundle_path: PathBuf,
 }
 
 /// One declared parameter.
@@ -102,6 +108,12 @@ pub struct LayoutEntry {
     pub bindings_read_only: Vec<bool>,
     /// Number of 32-bit push constants.
     pub constants: u32,
+    /// For the i-th buffer parameter, the binding index (kernel parameter
+    /// index) it is passed as: differs from `0, 1, 2, …` only when the
+    /// declaration reorders buffers with `bindings = [...]`. Empty means
+    /// the identity (older manifests, derived layouts).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub binding_slots: Vec<u32>,
 }
 
 /// Host entry symbols of one export.

@@ -1,1 +1,387 @@
-//! The one definition of the #[extern_dispatch] declaration syntax. (Skeleton.)
+//! The one definition of the `#[extern_dispatch(...)]` declaration syntax.
+//!
+//! Two programs read declarations: the build script (`Build::bridge`, which
+//! parses whole files to learn what to compile and verify) and the
+//! `#[extern_dispatch]` macro (which generates the wrapper). Like `cxx`'s
+//! `syntax/` module, both call the functions here, so the two can never
+//! disagree about what a declaration means:
+//!
+//! - [`parse_declaration`]: the macro's entry (attribute arguments + item).
+//! - [`parse_file`]: the build script's entry (a whole `.rs` file, nested
+//!   inline modules included).
+//!
+//! Errors carry a [`proc_macro2::Span`] (for `compile_error!`) and, thanks to
+//! proc-macro2's `span-locations`, a line and column for build-script output.
+
+mod error;
+mod parse;
+
+pub use error::{Error, Errors};
+pub use parse::{
+    edit_distance, is_extern_dispatch_attr, nearest as nearest_name, parse_declaration, parse_file,
+    parse_item_fn, VALID_KEYS,
+};
+
+use crate::layout::{InterfaceBinding, ParamClass, PipelineLayout};
+use crate::manifest;
+use proc_macro2::Span;
+use quote::ToTokens;
+use runtime_hip::target::TargetId;
+use std::path::PathBuf;
+
+/// A value with the span of the tokens it came from, so later passes can
+/// still point at it.
+#[derive(Clone, Debug)]
+pub struct Spanned<T> {
+    /// The value.
+    pub value: T,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// Where a declaration's kernel objects come from.
+#[derive(Clone, Debug)]
+pub enum Objects {
+    /// `source = "kernels/k.cu"`: compiled by the build for every target.
+    Source(syn::LitStr),
+    /// `objects = { "gfx1100" = "k.co", … }`: prebuilt, one per target (the
+    /// seed's external HSACO). Only these targets get a variant.
+    Prebuilt(Vec<PrebuiltObject>),
+}
+
+/// One `"target" = "path"` entry of `objects = { … }`.
+#[derive(Clone, Debug)]
+pub struct PrebuiltObject {
+    /// The parsed target id.
+    pub target: TargetId,
+    /// The target literal as written (for spans).
+    pub target_lit: syn::LitStr,
+    /// The object path, relative to the crate root.
+    pub path: syn::LitStr,
+}
+
+/// The 32-bit scalar types allowed as push constants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Scalar {
+    /// `i32`.
+    I32,
+    /// `u32`.
+    U32,
+    /// `f32`.
+    F32,
+}
+
+impl Scalar {
+    /// The Rust spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scalar::I32 => "i32",
+            Scalar::U32 => "u32",
+            Scalar::F32 => "f32",
+        }
+    }
+}
+
+/// What a parameter is in the ABI.
+#[derive(Clone, Debug)]
+pub enum ParamType {
+    /// `&DeviceSlice<elem>` (ReadOnly binding) or `&mut DeviceSlice<elem>`
+    /// (read-write, tied binding).
+    Buffer {
+        /// The element type as written.
+        elem: Box<syn::Type>,
+        /// `&mut`.
+        mutable: bool,
+    },
+    /// A 32-bit push constant.
+    Scalar(Scalar),
+}
+
+/// One declared parameter.
+#[derive(Clone, Debug)]
+pub struct Param {
+    /// Its name.
+    pub ident: syn::Ident,
+    /// The type exactly as written (the macro re-emits it).
+    pub ty: Box<syn::Type>,
+    /// Its ABI class.
+    pub kind: ParamType,
+    /// Span of the whole `name: Type`.
+    pub span: Span,
+}
+
+impl Param {
+    /// The layout class of this parameter.
+    pub fn class(&self) -> ParamClass {
+        match &self.kind {
+            ParamType::Buffer { mutable, .. } => ParamClass::Binding {
+                read_only: !mutable,
+            },
+            ParamType::Scalar(_) => ParamClass::Constant,
+        }
+    }
+
+    /// True for buffers.
+    pub fn is_buffer(&self) -> bool {
+        matches!(self.kind, ParamType::Buffer { .. })
+    }
+
+    /// The manifest's view of this parameter.
+    pub fn to_manifest(&self) -> manifest::ParamEntry {
+        manifest::ParamEntry {
+            name: self.ident.to_string(),
+            kind: match &self.kind {
+                ParamType::Buffer { elem, mutable } => manifest::ParamKind::Buffer {
+                    elem: type_string(elem),
+                    mutable: *mutable,
+                },
+                ParamType::Scalar(s) => manifest::ParamKind::Scalar {
+                    ty: s.name().to_string(),
+                },
+            },
+        }
+    }
+}
+
+/// A type as a compact string (`f32`, `runtime_hip::Half`): tokens joined
+/// without the spaces `to_string` puts between them, so the build and the
+/// macro compare the same text.
+pub fn type_string(ty: &syn::Type) -> String {
+    ty.to_token_stream()
+        .to_string()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+/// What a `count` closure parameter refers to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CountInput {
+    /// A declared parameter, by index in [`Declaration::params`].
+    Param(usize),
+    /// The reserved `device` (`&Device`, like `!hal.device` in IREE's count
+    /// region).
+    Device,
+}
+
+/// `count = |a, b| [x, y, z]`: the workgroup count function.
+#[derive(Clone, Debug)]
+pub struct Count {
+    /// The closure as written; the macro re-emits it.
+    pub closure: syn::ExprClosure,
+    /// Its parameters in order: names and what each refers to.
+    pub inputs: Vec<(syn::Ident, CountInput)>,
+}
+
+/// One parsed and checked `#[extern_dispatch]` declaration.
+#[derive(Clone, Debug)]
+pub struct Declaration {
+    /// Attributes of the fn other than `#[extern_dispatch]` (doc comments,
+    /// `cfg`), carried over to the wrapper.
+    pub attrs: Vec<syn::Attribute>,
+    /// Visibility, carried over to the wrapper.
+    pub vis: syn::Visibility,
+    /// The Rust function name.
+    pub ident: syn::Ident,
+    /// Parameters in order.
+    pub params: Vec<Param>,
+    /// Where the kernel objects come from.
+    pub objects: Objects,
+    /// `export = "…"`; `None` means the fn name.
+    pub export: Option<syn::LitStr>,
+    /// `workgroup_size = [x, y, z]` (required: HIP needs block dims up front).
+    pub workgroup_size: Spanned<[u32; 3]>,
+    /// `subgroup_size = n`.
+    pub subgroup_size: Option<Spanned<u32>>,
+    /// `workgroup_local_memory = bytes` of dynamic shared memory.
+    pub workgroup_local_memory: Option<Spanned<u32>>,
+    /// The `layout = "…"` literal when one was written.
+    pub layout_lit: Option<syn::LitStr>,
+    /// The effective layout: the explicit one (already checked against the
+    /// signature) or the one derived from it.
+    pub layout: PipelineLayout,
+    /// `bindings = [...]` as written, when given.
+    pub bindings: Option<Vec<(syn::LitStr, InterfaceBinding)>>,
+    /// For the i-th buffer parameter, the layout binding index (= kernel
+    /// parameter index) it is passed as. Identity without `bindings`.
+    pub binding_slots: Vec<usize>,
+    /// The count closure; `None` launches a single workgroup `[1, 1, 1]`.
+    pub count: Option<Count>,
+    /// Span of the `#[extern_dispatch(...)]` attribute (call site in the macro).
+    pub attr_span: Span,
+    /// Inline modules enclosing the declaration (file parsing only).
+    pub module_path: Vec<String>,
+    /// File the declaration was read from (file parsing only).
+    pub file: Option<PathBuf>,
+}
+
+impl Declaration {
+    /// The kernel's exported C name: `export`, else the fn name.
+    pub fn export_name(&self) -> String {
+        match &self.export {
+            Some(l) => l.value(),
+            None => self.ident.to_string(),
+        }
+    }
+
+    /// 1-based line of the fn name: what both the build and the macro use to
+    /// identify a declaration in the manifest.
+    pub fn line(&self) -> u32 {
+        self.ident.span().start().line as u32
+    }
+
+    /// 1-based column of the fn name.
+    pub fn column(&self) -> u32 {
+        self.ident.span().start().column as u32 + 1
+    }
+
+    /// The parameter with this name.
+    pub fn param(&self, name: &str) -> Option<&Param> {
+        self.params.iter().find(|p| p.ident == name)
+    }
+
+    /// The buffer parameters in order.
+    pub fn buffers(&self) -> impl Iterator<Item = &Param> {
+        self.params.iter().filter(|p| p.is_buffer())
+    }
+
+    /// The scalar parameters in order.
+    pub fn scalars(&self) -> impl Iterator<Item = &Param> {
+        self.params.iter().filter(|p| !p.is_buffer())
+    }
+
+    /// Names of the declared parameters the count closure reads.
+    pub fn count_uses(&self) -> Vec<String> {
+        self.count
+            .iter()
+            .flat_map(|c| c.inputs.iter())
+            .filter(|(_, i)| matches!(i, CountInput::Param(_)))
+            .map(|(n, _)| n.to_string())
+            .collect()
+    }
+
+    /// Parameters in order, as the manifest records them.
+    pub fn manifest_params(&self) -> Vec<manifest::ParamEntry> {
+        self.params.iter().map(Param::to_manifest).collect()
+    }
+
+    /// The layout as the manifest records it.
+    pub fn manifest_layout(&self) -> manifest::LayoutEntry {
+        manifest::LayoutEntry {
+            bindings_read_only: self.layout.read_only_flags(),
+            constants: self.layout.constants,
+            binding_slots: if self.binding_slots.iter().enumerate().all(|(i, s)| i == *s) {
+                Vec::new()
+            } else {
+                self.binding_slots.iter().map(|s| *s as u32).collect()
+            },
+        }
+    }
+}
+
+impl Declaration {
+    /// Compares this declaration with the manifest entry the build wrote for
+    /// it; `None` when they agree. The macro uses this so that a declaration
+    /// edited after the build script last ran (or one the build never saw)
+    /// is a compile error pointing at what changed, not a wrapper generated
+    /// from stale facts.
+    pub fn diff_entry(&self, entry: &manifest::DeclarationEntry) -> Option<Error> {
+        let stale = "; the build script saw a different declaration (rebuild, or check `.bridge(...)` lists this file)";
+        if self.ident != entry.fn_name.as_str() {
+            return Some(Error::new(
+                self.ident.span(),
+                format!(
+                    "the manifest entry is for `{}`, not `{}`{stale}",
+                    entry.fn_name, self.ident
+                ),
+            ));
+        }
+        if self.export_name() != entry.export {
+            let span = self.export.as_ref().map_or(self.ident.span(), |l| l.span());
+            return Some(Error::new(
+                span,
+                format!(
+                    "export `{}` here but `{}` in the manifest{stale}",
+                    self.export_name(),
+                    entry.export
+                ),
+            ));
+        }
+        let mine = self.manifest_params();
+        for (i, p) in self.params.iter().enumerate() {
+            match entry.params.get(i) {
+                Some(theirs) if *theirs == mine[i] => {}
+                Some(theirs) => {
+                    return Some(Error::new(
+                        p.span,
+                        format!(
+                            "parameter {} is `{}` here but `{}` in the manifest{stale}",
+                            i + 1,
+                            describe(&mine[i]),
+                            describe(theirs)
+                        ),
+                    ))
+                }
+                None => {
+                    return Some(Error::new(
+                        p.span,
+                        format!(
+                        "parameter `{}` is not in the manifest, which has {} parameter(s){stale}",
+                        p.ident,
+                        entry.params.len()
+                    ),
+                    ))
+                }
+            }
+        }
+        if entry.params.len() > self.params.len() {
+            return Some(Error::new(
+                self.ident.span(),
+                format!(
+                    "the manifest also has parameter `{}`{stale}",
+                    describe(&entry.params[self.params.len()])
+                ),
+            ));
+        }
+        if self.manifest_layout() != entry.layout {
+            let span = self
+                .layout_lit
+                .as_ref()
+                .map_or(self.ident.span(), |l| l.span());
+            return Some(Error::new(
+                span,
+                format!(
+                    "the layout `{}` differs from the manifest's{stale}",
+                    self.layout
+                ),
+            ));
+        }
+        if self.workgroup_size.value != entry.workgroup_size {
+            return Some(Error::new(
+                self.workgroup_size.span,
+                format!(
+                    "workgroup_size {:?} here but {:?} in the manifest{stale}",
+                    self.workgroup_size.value, entry.workgroup_size
+                ),
+            ));
+        }
+        None
+    }
+}
+
+/// `name: &mut DeviceSlice<f32>` for messages.
+fn describe(p: &manifest::ParamEntry) -> String {
+    match &p.kind {
+        manifest::ParamKind::Buffer { elem, mutable } => {
+            format!(
+                "{}: &{}DeviceSlice<{elem}>",
+                p.name,
+                if *mutable { "mut " } else { "" }
+            )
+        }
+        manifest::ParamKind::Scalar { ty } => format!("{}: {ty}", p.name),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,278 @@
+use super::*;
+use std::path::Path;
+
+/// Parses one declaration written as Rust source (attribute attached).
+fn decl(src: &str) -> Result<Declaration, Errors> {
+    parse_item_fn(src.parse().unwrap())
+}
+
+fn err(src: &str) -> String {
+    match decl(src) {
+        Ok(_) => panic!("expected an error for:\n{src}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+const SIMPLE_MUL: &str = r#"
+#[iree_macros::extern_dispatch(
+    source = "kernels/kernels.cu",
+    workgroup_size = [64, 1, 1],
+    count = |dim| [(dim as u32).div_ceil(64), 1, 1],
+)]
+/// `ret = lhs * rhs`
+pub fn simple_mul(lhs: &DeviceSlice<f32>, rhs: &DeviceSlice<f32>, ret: &mut DeviceSlice<f32>, dim: i32);
+"#;
+
+#[test]
+fn parses_the_iree_sample() {
+    let d = decl(SIMPLE_MUL).unwrap();
+    assert_eq!(d.export_name(), "simple_mul");
+    assert_eq!(d.params.len(), 4);
+    assert_eq!(d.workgroup_size.value, [64, 1, 1]);
+    assert_eq!(d.layout.read_only_flags(), vec![true, true, false]);
+    assert_eq!(d.layout.constants, 1);
+    assert_eq!(d.count_uses(), vec!["dim".to_string()]);
+    assert_eq!(d.binding_slots, vec![0, 1, 2]);
+    assert!(matches!(d.objects, Objects::Source(_)));
+    assert_eq!(d.attrs.len(), 1, "the doc comment is kept");
+    let m = d.manifest_params();
+    assert_eq!(
+        m[2].kind,
+        crate::manifest::ParamKind::Buffer {
+            elem: "f32".into(),
+            mutable: true
+        }
+    );
+}
+
+#[test]
+fn macro_entry_point() {
+    let attr: proc_macro2::TokenStream =
+        r#"objects = { "gfx1100" = "k.co", "sm_80" = "k.ptx" }, export = "k", workgroup_size = [32, 2, 1], subgroup_size = 32, workgroup_local_memory = 1024, count = |device, n| [n, 1, 1]"#
+            .parse()
+            .unwrap();
+    let item = "fn kernel(x: &mut runtime_hip::DeviceSlice<u32>, n: u32);"
+        .parse()
+        .unwrap();
+    let d = parse_declaration(attr, item).unwrap();
+    assert_eq!(d.export_name(), "k");
+    let Objects::Prebuilt(objs) = &d.objects else {
+        panic!()
+    };
+    assert_eq!(objs.len(), 2);
+    assert_eq!(objs[1].target.to_string(), "sm_80");
+    assert_eq!(d.subgroup_size.as_ref().unwrap().value, 32);
+    assert_eq!(d.workgroup_local_memory.as_ref().unwrap().value, 1024);
+    let c = d.count.as_ref().unwrap();
+    assert_eq!(c.inputs[0].1, CountInput::Device);
+    assert_eq!(c.inputs[1].1, CountInput::Param(1));
+}
+
+#[test]
+fn explicit_layout_and_bindings() {
+    let d = decl(
+        r##"
+#[extern_dispatch(
+    source = "k.cu", workgroup_size = [64, 1, 1],
+    layout = "#hal.pipeline.layout<push_constants = 1, sets = [<0, bindings = [<0, storage_buffer, ReadOnly>, <1, storage_buffer>]>]>",
+    bindings = ["#hal.interface.binding<0, 0>", "#hal.interface.binding<0, 1>"],
+)]
+fn simple_mul_inplace(lhs: &DeviceSlice<f32>, rhs: &mut DeviceSlice<f32>, dim: i32);
+"##,
+    )
+    .unwrap();
+    assert_eq!(d.layout.read_only_flags(), vec![true, false]);
+    assert_eq!(d.bindings.as_ref().unwrap().len(), 2);
+    // Permuted bindings map buffers to other slots.
+    let d = decl(
+        r##"
+#[extern_dispatch(
+    source = "k.cu", workgroup_size = [64, 1, 1],
+    layout = "#hal.pipeline.layout<constants = 0, bindings = [#hal.pipeline.binding<storage_buffer>, #hal.pipeline.binding<storage_buffer, ReadOnly>]>",
+    bindings = ["#hal.interface.binding<0, 1>", "#hal.interface.binding<0, 0>"],
+)]
+fn swapped(a: &DeviceSlice<f32>, b: &mut DeviceSlice<f32>);
+"##,
+    )
+    .unwrap();
+    assert_eq!(d.binding_slots, vec![1, 0]);
+}
+
+#[test]
+fn layout_disagreeing_with_signature() {
+    let e = err(r##"
+#[extern_dispatch(source = "k.cu", workgroup_size = [64, 1, 1],
+    layout = "#hal.pipeline.layout<push_constants = 1, sets = [<0, bindings = [<0, storage_buffer, ReadOnly>, <1, storage_buffer, ReadOnly>]>]>")]
+fn f(a: &DeviceSlice<f32>, b: &mut DeviceSlice<f32>, n: i32);
+"##);
+    assert!(
+        e.contains("binding <0, 1> is ReadOnly") && e.contains("`b`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn bad_layout_string_quotes_the_fragment() {
+    let e = err(r##"
+#[extern_dispatch(source = "k.cu", workgroup_size = [64, 1, 1],
+    layout = "#hal.pipeline.layout<push_constants = 1, sets = [<0, bindings = [<0, storage_bufer>]>]>")]
+fn f(a: &DeviceSlice<f32>, n: i32);
+"##);
+    assert!(
+        e.contains("storage_bufer") && e.contains("column 70"),
+        "{e}"
+    );
+    assert!(e.starts_with("error: 3:"), "line of the literal: {e}");
+}
+
+#[test]
+fn attribute_errors() {
+    let e = err(r#"#[extern_dispatch(source = "k.cu", workgroup_sise = [1, 1, 1])] fn f();"#);
+    assert!(
+        e.contains("unknown key `workgroup_sise`")
+            && e.contains("did you mean `workgroup_size`")
+            && e.contains("valid keys: source, objects"),
+        "{e}"
+    );
+    let e = err(
+        r#"#[extern_dispatch(source = "k.cu", source = "k.cu", workgroup_size = [1, 1, 1])] fn f();"#,
+    );
+    assert!(e.contains("duplicate key `source`"), "{e}");
+    let e = err(r#"#[extern_dispatch(source = "k.cu")] fn f();"#);
+    assert!(e.contains("missing `workgroup_size"), "{e}");
+    let e = err(r#"#[extern_dispatch(workgroup_size = [1, 1, 1])] fn f();"#);
+    assert!(e.contains("missing `source"), "{e}");
+    let e = err(
+        r#"#[extern_dispatch(source = "k.cu", objects = { "gfx1100" = "k.co" }, workgroup_size = [1, 1, 1])] fn f();"#,
+    );
+    assert!(e.contains("not both"), "{e}");
+    let e = err(
+        r#"#[extern_dispatch(objects = { "gfx9999" = "k.co" }, workgroup_size = [1, 1, 1])] fn f();"#,
+    );
+    assert!(e.contains("gfx9999"), "{e}");
+    let e = err(r#"#[extern_dispatch(source = "k.cu", workgroup_size = [64, 1])] fn f();"#);
+    assert!(e.contains("three values"), "{e}");
+    let e = err(r#"#[extern_dispatch(source = "k.cu", workgroup_size = [64, 0, 1])] fn f();"#);
+    assert!(e.contains("cannot be 0"), "{e}");
+}
+
+#[test]
+fn signature_errors() {
+    let e =
+        err(r#"#[extern_dispatch(source = "k.cu", workgroup_size = [1, 1, 1])] fn f(n: i32) {}"#);
+    assert!(e.contains("no body"), "{e}");
+    let e = err(
+        r#"#[extern_dispatch(source = "k.cu", workgroup_size = [1, 1, 1])] fn f<T>(x: &DeviceSlice<T>);"#,
+    );
+    assert!(e.contains("cannot be generic"), "{e}");
+    let e = err(
+        r#"#[extern_dispatch(source = "k.cu", workgroup_size = [1, 1, 1])] fn f(&self, n: i32);"#,
+    );
+    assert!(e.contains("`self`"), "{e}");
+    let e = err(r#"#[extern_dispatch(source = "k.cu", workgroup_size = [1, 1, 1])] fn f(n: i64);"#);
+    assert!(
+        e.contains("parameter `n`") && e.contains("64-bit") && e.contains("two `u32`"),
+        "{e}"
+    );
+    let e =
+        err(r#"#[extern_dispatch(source = "k.cu", workgroup_size = [1, 1, 1])] fn f(n: &[f32]);"#);
+    assert!(e.contains("allowed parameter types"), "{e}");
+    let e = err(
+        r#"#[extern_dispatch(source = "k.cu", workgroup_size = [1, 1, 1])] fn f(n: &DeviceBuffer<f32>);"#,
+    );
+    assert!(e.contains("instead of `DeviceBuffer"), "{e}");
+    let e = err(
+        r#"#[extern_dispatch(source = "k.cu", workgroup_size = [1, 1, 1])] fn f(n: i32) -> i32;"#,
+    );
+    assert!(e.contains("no return type"), "{e}");
+}
+
+#[test]
+fn count_errors() {
+    let e = err(
+        r#"#[extern_dispatch(source = "k.cu", workgroup_size = [1, 1, 1], count = |dimm| [dimm as u32, 1, 1])] fn f(dim: i32);"#,
+    );
+    assert!(
+        e.contains("`dimm` is not a parameter of `f`") && e.contains("did you mean `dim`"),
+        "{e}"
+    );
+    let e = err(
+        r#"#[extern_dispatch(source = "k.cu", workgroup_size = [1, 1, 1], count = [1, 1, 1])] fn f(dim: i32);"#,
+    );
+    assert!(e.contains("must be a closure"), "{e}");
+}
+
+#[test]
+fn errors_have_spans_with_positions() {
+    let src = "#[extern_dispatch(source = \"k.cu\",\n    bogus = 1, workgroup_size = [1, 1, 1])]\nfn f();";
+    let e = decl(src).unwrap_err();
+    assert_eq!(e.0[0].line(), 2);
+    assert_eq!(e.0[0].column(), 5);
+    assert!(!e.to_compile_error().is_empty());
+}
+
+#[test]
+fn parses_whole_files_with_nested_modules() {
+    let src = r#"
+use runtime_hip::DeviceSlice;
+mod a {
+    pub mod b {
+        #[iree_macros::extern_dispatch(source = "k.cu", workgroup_size = [64, 1, 1], count = |n| [n, 1, 1])]
+        pub fn inner(x: &mut DeviceSlice<f32>, n: u32);
+    }
+}
+#[extern_dispatch(source = "k.cu", workgroup_size = [64, 1, 1])]
+fn top(x: &DeviceSlice<f32>);
+fn unrelated() {}
+"#;
+    let decls = parse_file(Path::new("src/lib.rs"), src).unwrap();
+    assert_eq!(decls.len(), 2);
+    assert_eq!(decls[0].ident, "inner");
+    assert_eq!(decls[0].module_path, vec!["a", "b"]);
+    assert_eq!(decls[0].line(), 6);
+    assert_eq!(decls[1].line(), 10);
+    assert_eq!(decls[1].file.as_deref(), Some(Path::new("src/lib.rs")));
+
+    let bad = "#[extern_dispatch(source = \"k.cu\")]\nfn f();\n";
+    let e = parse_file(Path::new("src/bad.rs"), bad).unwrap_err();
+    assert!(e.to_string().starts_with("error: src/bad.rs:1:"), "{e}");
+    let body = "#[extern_dispatch(source = \"k.cu\", workgroup_size = [1, 1, 1])]\nfn f() {}\n";
+    let e = parse_file(Path::new("src/body.rs"), body).unwrap_err();
+    assert!(
+        e.to_string().contains("src/body.rs:2:") && e.to_string().contains("no body"),
+        "{e}"
+    );
+}
+
+#[test]
+fn diff_against_the_manifest_entry() {
+    let d = decl(SIMPLE_MUL).unwrap();
+    let mut entry = crate::manifest::DeclarationEntry {
+        file: "src/main.rs".into(),
+        line: d.line(),
+        fn_name: "simple_mul".into(),
+        export: "simple_mul".into(),
+        executable: 0,
+        executable_name: "kernels".into(),
+        ordinal: 0,
+        params: d.manifest_params(),
+        layout: d.manifest_layout(),
+        workgroup_size: [64, 1, 1],
+        targets: vec![],
+        host: None,
+        errors: vec![],
+        warnings: vec![],
+        bundle_path: Default::default(),
+    };
+    assert!(d.diff_entry(&entry).is_none());
+    entry.params[3].kind = crate::manifest::ParamKind::Scalar { ty: "u32".into() };
+    let e = d.diff_entry(&entry).unwrap();
+    assert!(
+        e.message
+            .contains("parameter 4 is `dim: i32` here but `dim: u32`"),
+        "{e}"
+    );
+    entry.params.pop();
+    let e = d.diff_entry(&entry).unwrap();
+    assert!(e.message.contains("`dim` is not in the manifest"), "{e}");
+}
