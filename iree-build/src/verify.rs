@@ -28,66 +28,7 @@ use crate::manifest::Diagnostic;
 use crate::outline::{Export, Outlined};
 use runtime_hip::target::{Platform, TargetId};
 
-pub use stand_in::{Access, ArgInfo, ArgKind, KernelInfo, ObjectInfo};
-
-/// Stand-in for `crate::code_object`'s types, field for field, until that
-/// module lands on this branch; then this module is deleted and the `use`
-/// above points at `crate::code_object`.
-#[allow(missing_docs)]
-mod stand_in {
-    use runtime_hip::target::{Format, TargetId};
-
-    #[derive(Clone, Debug, PartialEq, Eq)]
-    pub struct ObjectInfo {
-        pub format: Format,
-        pub target: Option<TargetId>,
-        pub ptx_version: Option<String>,
-        pub kernels: Vec<KernelInfo>,
-        pub unexported: Vec<String>,
-    }
-
-    impl ObjectInfo {
-        pub fn kernel(&self, name: &str) -> Option<&KernelInfo> {
-            self.kernels.iter().find(|k| k.name == name)
-        }
-    }
-
-    #[derive(Clone, Debug, Default, PartialEq, Eq)]
-    pub struct KernelInfo {
-        pub name: String,
-        pub args: Vec<ArgInfo>,
-        pub max_flat_workgroup_size: Option<u32>,
-        pub wavefront_size: Option<u32>,
-        pub group_segment_fixed_size: Option<u32>,
-        pub private_segment_fixed_size: Option<u32>,
-        pub kernarg_segment_size: Option<u32>,
-        pub reqntid: Option<[u32; 3]>,
-        pub maxntid: Option<[u32; 3]>,
-        pub uses_barrier: Option<bool>,
-    }
-
-    #[derive(Clone, Debug, PartialEq, Eq)]
-    pub struct ArgInfo {
-        pub size: u32,
-        pub offset: Option<u32>,
-        pub kind: ArgKind,
-    }
-
-    #[derive(Clone, Debug, PartialEq, Eq)]
-    pub enum ArgKind {
-        GlobalBuffer { access: Option<Access> },
-        ByValue,
-        Unknown,
-        Other(String),
-    }
-
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Access {
-        ReadOnly,
-        WriteOnly,
-        ReadWrite,
-    }
-}
+pub use crate::code_object::{Access, ArgInfo, ArgKind, KernelInfo, ObjectInfo};
 
 pub use crate::layout::{MAX_BINDINGS, MAX_CONSTANTS};
 
