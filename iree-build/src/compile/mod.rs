@@ -3,7 +3,7 @@
 //! This is the seed's `hip_kernel_hsaco_clang` CMake function as a library:
 //! each target kind has its own recipe (`amd`, `nvidia`, `host`), and all
 //! share the same frame: check the toolchain, write our headers into
-//! `OUT_DIR`, consult the content-hash [`cache`](crate::cache), run clang
+//! `OUT_DIR`, consult the content-hash [`cache`], run clang
 //! with a depfile, read the depfile, record the result.
 //!
 //! [`compile`] touches only files named after its job (source and target),
