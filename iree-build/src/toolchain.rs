@@ -224,7 +224,9 @@ impl Probe {
         };
         let mut dirs = Vec::new();
         if let Some(dir) = probe.var("CARGO_TARGET_DIR") {
-            dirs.push(PathBuf::from(dir));
+            // Cargo takes a relative one from the current directory.
+            let dir = PathBuf::from(dir);
+            dirs.push(std::path::absolute(&dir).unwrap_or(dir));
         }
         let starts = [
             std::env::var_os("OUT_DIR").map(PathBuf::from),
