@@ -224,7 +224,9 @@ impl Probe {
         };
         let mut dirs = Vec::new();
         if let Some(dir) = probe.var("CARGO_TARGET_DIR") {
-            dirs.push(PathBuf::from(dir));
+            // Cargo takes a relative one from the current directory.
+            let dir = PathBuf::from(dir);
+            dirs.push(std::path::absolute(&dir).unwrap_or(dir));
         }
         let starts = [
             std::env::var_os("OUT_DIR").map(PathBuf::from),
@@ -543,7 +545,12 @@ impl Toolchain {
         }
         let mut device_libs = find_device_libs(probe);
         if let Ok(l) = &mut device_libs {
-            l.version = rocm_version(&l.path);
+            l.version = rocm_version(&l.path).or_else(|| {
+                debian_package_version(
+                    &probe.well_known("/var/lib/dpkg/status"),
+                    "rocm-device-libs",
+                )
+            });
         }
         let mut hip_include = find_hip_include(probe);
         if let Ok(l) = &mut hip_include {
@@ -873,6 +880,21 @@ fn rocm_version(bitcode_dir: &Path) -> Option<String> {
     bitcode_dir.ancestors().skip(1).take(3).find_map(|d| {
         std::fs::read_to_string(d.join(".info/version"))
             .ok()
+            .map(|v| v.trim().to_string())
+    })
+}
+
+/// The version dpkg records for `package` (Debian's device libraries carry
+/// no version file of their own).
+fn debian_package_version(status: &Path, package: &str) -> Option<String> {
+    let text = std::fs::read_to_string(status).ok()?;
+    text.split("\n\n").find_map(|para| {
+        let mut lines = para.lines();
+        lines
+            .any(|l| l.strip_prefix("Package: ") == Some(package))
+            .then_some(())?;
+        para.lines()
+            .find_map(|l| l.strip_prefix("Version: "))
             .map(|v| v.trim().to_string())
     })
 }

@@ -218,3 +218,33 @@ fn amd_target_features_reach_the_code_object() {
         .unwrap()
         .contains("gfx90a_xnack-"));
 }
+
+/// The device-side HIP API a kernel may use (shuffles, votes, dynamic shared
+/// memory, `__constant__`, atomics, intrinsics, math) builds for every GPU
+/// target from the same source, and the NVIDIA PTX passes ptxas.
+#[test]
+fn hip_device_api_builds_for_every_gpu_target() {
+    let tc = toolchain();
+    let out = tempfile::tempdir().unwrap();
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kernels/hip_api.cu");
+    for name in [
+        "gfx90a", "gfx942", "gfx1100", "gfx1201", "sm_70", "sm_75", "sm_80", "sm_86", "sm_89",
+        "sm_90",
+    ] {
+        let obj = compile(&CompileJob::new(&source, t(name), out.path()), &tc)
+            .unwrap_or_else(|e| panic!("{e}"));
+        if let TargetId::Nvidia { .. } = obj.target {
+            let ptx = String::from_utf8(output(&obj, Format::Ptx).unwrap()).unwrap();
+            assert!(
+                ptx.contains("shfl.sync.down"),
+                "{name}: warp shuffle is the .sync form"
+            );
+            assert!(!ptx.contains(".extern .func"), "{name}: unresolved call");
+            assert!(
+                !obj.diagnostics.contains("deprecated"),
+                "{name}: {}",
+                obj.diagnostics
+            );
+        }
+    }
+}

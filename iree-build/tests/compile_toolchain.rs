@@ -62,6 +62,10 @@ fn debian_layout(root: &Path) {
     );
     bitcode_dir(&root.join("usr/lib/x86_64-linux-gnu/amdgcn/bitcode"));
     hip_headers(&root.join("usr/include"), 2);
+    file(
+        &root.join("var/lib/dpkg/status"),
+        "Package: clang-19\nVersion: 1:19.1.7-3\n\nPackage: rocm-device-libs\nStatus: install ok installed\nVersion: 5.2.3-2\n",
+    );
 }
 
 /// The wheel as `pip install --target <dir>` leaves it.
@@ -153,7 +157,7 @@ fn debian_layout_under_usr() {
         located(&tc, Tool::DeviceLibs),
         (
             multiarch.join("amdgcn/bitcode"),
-            None,
+            Some("5.2.3-2".into()),
             Origin::WellKnown(multiarch)
         )
     );

@@ -43,6 +43,13 @@ pub(super) fn plan(
     .into_iter()
     .map(OsString::from)
     .collect();
+    // In a build script cross-compiling, the host kernels run on cargo's
+    // TARGET, not on the machine running the build.
+    if let (Ok(target), Ok(host)) = (std::env::var("TARGET"), std::env::var("HOST")) {
+        if target != host {
+            args.push(format!("--target={target}").into());
+        }
+    }
     let mut inc = OsString::from("-I");
     inc.push(&headers.host);
     args.push(inc);

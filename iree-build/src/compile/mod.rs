@@ -3,7 +3,7 @@
 //! This is the seed's `hip_kernel_hsaco_clang` CMake function as a library:
 //! each target kind has its own recipe (`amd`, `nvidia`, `host`), and all
 //! share the same frame: check the toolchain, write our headers into
-//! `OUT_DIR`, consult the content-hash [`cache`](crate::cache), run clang
+//! `OUT_DIR`, consult the content-hash [`cache`], run clang
 //! with a depfile, read the depfile, record the result.
 //!
 //! [`compile`] touches only files named after its job (source and target),
@@ -25,11 +25,35 @@ use crate::cache::{self, KeyInputs};
 use crate::target::{Format, Platform, TargetId};
 use crate::toolchain::{Located, Toolchain, ToolchainError};
 
-/// Our NVIDIA HIP-compatibility header (`include/nvidia/hip/hip_runtime.h`).
-pub const NVIDIA_HIP_RUNTIME_H: &str = include_str!("../../include/nvidia/hip/hip_runtime.h");
+/// Our NVIDIA HIP-compatibility headers (`include/nvidia/**`): relative path
+/// and contents. `hip/hip_runtime.h` is the one kernels include;
+/// `crt/sm_70_rt.hpp` stands in for the CUDA SDK file clang's intrinsics
+/// header includes.
+pub const NVIDIA_HEADERS: &[(&str, &str)] = &[
+    (
+        "hip/hip_runtime.h",
+        include_str!("../../include/nvidia/hip/hip_runtime.h"),
+    ),
+    (
+        "crt/sm_70_rt.hpp",
+        include_str!("../../include/nvidia/crt/sm_70_rt.hpp"),
+    ),
+];
 /// The host HIP header (`include/host/hip/hip_runtime.h`), mirroring
 /// `runtime_hip::host::abi`.
 pub const HOST_HIP_RUNTIME_H: &str = include_str!("../../include/host/hip/hip_runtime.h");
+
+/// Environment variables clang itself reads that change what it compiles:
+/// part of the cache key, and a build script should emit
+/// `cargo:rerun-if-env-changed` for each (besides `toolchain::ENV_VARS`).
+pub const ENV_VARS: &[&str] = &[
+    "CPATH",
+    "C_INCLUDE_PATH",
+    "CPLUS_INCLUDE_PATH",
+    "ROCM_PATH",
+    "HIP_PATH",
+    "HIP_DEVICE_LIB_PATH",
+];
 
 /// One source compiled for one target.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -160,10 +184,9 @@ pub fn write_headers(out_dir: &Path) -> io::Result<IncludeDirs> {
         host: root.join("host"),
         amdgcn: root.join("amdgcn"),
     };
-    cache::write_if_changed(
-        &dirs.nvidia.join("hip/hip_runtime.h"),
-        NVIDIA_HIP_RUNTIME_H.as_bytes(),
-    )?;
+    for (rel, text) in NVIDIA_HEADERS {
+        cache::write_if_changed(&dirs.nvidia.join(rel), text.as_bytes())?;
+    }
     cache::write_if_changed(
         &dirs.host.join("hip/hip_runtime.h"),
         HOST_HIP_RUNTIME_H.as_bytes(),
@@ -270,6 +293,11 @@ pub fn compile(job: &CompileJob, tc: &Toolchain) -> Result<CompiledObject, Compi
         clang.version.as_deref().unwrap_or("?")
     ));
     key.words.extend(plan.extra_words.iter().cloned());
+    for var in ENV_VARS {
+        if let Some(v) = std::env::var_os(var) {
+            key.words.push(format!("{var}={}", v.to_string_lossy()));
+        }
+    }
     key.words
         .extend(plan.args.iter().map(|a| a.to_string_lossy().into_owned()));
     key.files.push(source.clone());

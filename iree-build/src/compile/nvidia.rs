@@ -10,7 +10,7 @@ use std::ffi::OsString;
 use std::path::Path;
 
 use super::{CompileError, CompileJob, IncludeDirs, JobPaths, Plan};
-use crate::target::Format;
+use crate::target::{Format, TargetId};
 use crate::toolchain::Toolchain;
 
 pub(super) fn plan(
@@ -20,6 +20,10 @@ pub(super) fn plan(
     headers: &IncludeDirs,
     paths: &JobPaths,
 ) -> Result<Plan, CompileError> {
+    let sm = match job.target {
+        TargetId::Nvidia { sm } => sm,
+        _ => unreachable!("NVIDIA recipe for a non-NVIDIA target"),
+    };
     let libdevice = &tc.libdevice().expect("require_for checked libdevice").path;
     let mut args: Vec<OsString> = vec![
         "-x".into(),
@@ -30,6 +34,12 @@ pub(super) fn plan(
         "-nocudalib".into(),
         "-O3".into(),
         "-S".into(),
+        // Without a CUDA install clang enables no PTX ISA feature, and the
+        // *_sync warp builtins need one: ask for the oldest ISA the sm has.
+        "-Xclang".into(),
+        "-target-feature".into(),
+        "-Xclang".into(),
+        format!("+ptx{}", min_ptx_isa(sm)).into(),
     ];
     let mut inc = OsString::from("-I");
     inc.push(&headers.nvidia);
@@ -60,4 +70,19 @@ pub(super) fn plan(
         extra_words,
         ptxas,
     })
+}
+
+/// The first PTX ISA version (major * 10 + minor) that supports `sm`, from
+/// the PTX ISA release notes; PTX this old is JIT-able by the most drivers.
+pub fn min_ptx_isa(sm: u32) -> u32 {
+    match sm {
+        0..=70 => 60,
+        71..=75 => 63,
+        76..=80 => 70,
+        81..=86 => 71,
+        87 => 74,
+        88..=90 => 78,
+        91..=100 => 86,
+        _ => 87,
+    }
 }
