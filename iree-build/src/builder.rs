@@ -63,9 +63,10 @@ pub struct Output {
     pub compiler_runs: usize,
     /// How many were answered from the cache.
     pub cached: usize,
-    /// The compiler command lines that ran, program first, for reproducing
-    /// (and benchmarking) the build by hand.
-    pub commands: Vec<Vec<String>>,
+    /// For each compiler job that ran, its command lines in order (clang,
+    /// then ptxas for NVIDIA), program first: the build by hand, for
+    /// reproducing it and for benchmarking against it.
+    pub commands: Vec<Vec<Vec<String>>>,
     /// Verification errors, also in the manifest (the macro reports them).
     pub errors: Vec<String>,
     /// Warnings: verification warnings, targets skipped, bridges that did
@@ -144,7 +145,12 @@ impl Build {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        self.targets = Some(targets.into_iter().map(|s| s.as_ref().to_string()).collect());
+        self.targets = Some(
+            targets
+                .into_iter()
+                .map(|s| s.as_ref().to_string())
+                .collect(),
+        );
         self
     }
 
@@ -156,7 +162,8 @@ impl Build {
 
     /// A preprocessor definition for every source (`-DNAME` or `-DNAME=VALUE`).
     pub fn define(&mut self, name: &str, value: Option<&str>) -> &mut Build {
-        self.defines.push((name.to_string(), value.map(String::from)));
+        self.defines
+            .push((name.to_string(), value.map(String::from)));
         self
     }
 
@@ -210,7 +217,9 @@ impl Build {
                 ))
             }
         };
-        let crate_name = env.var("CARGO_PKG_NAME").unwrap_or_else(|| name.to_string());
+        let crate_name = env
+            .var("CARGO_PKG_NAME")
+            .unwrap_or_else(|| name.to_string());
         let asked = config::resolve_targets(&env, self.targets.as_deref(), &crate_dir)?;
         let docs_rs = env.flag("DOCS_RS");
         let allow_missing = env.flag("IREE_BUILD_ALLOW_MISSING");
@@ -254,12 +263,11 @@ impl Build {
             }
         }
         if docs_rs {
-            warnings.push("DOCS_RS is set: no kernels compiled, the bundle holds no variants".into());
+            warnings
+                .push("DOCS_RS is set: no kernels compiled, the bundle holds no variants".into());
         }
 
         // 3. Compile jobs, one per (source, target), host thunks merged.
-        let include = compile::write_headers(&out_dir).map_err(io_err(&out_dir))?;
-        let _ = include; // `compile` finds its headers under out_dir itself.
         let mut planned = JobPlan::default();
         let mut prebuilt: Vec<(usize, TargetId, PathBuf)> = Vec::new();
         for (e, exe) in outlined.executables.iter().enumerate() {
@@ -317,7 +325,7 @@ impl Build {
                 cached += 1;
             } else {
                 compiler_runs += 1;
-                commands.extend(obj.commands.iter().cloned());
+                commands.push(obj.commands.clone());
             }
             if !obj.diagnostics.trim().is_empty() {
                 warnings.push(format!("{}: {}", obj.target, obj.diagnostics.trim()));
@@ -390,6 +398,7 @@ impl Build {
             }
             let mut vars: BTreeSet<String> = env.read_vars().into_iter().collect();
             vars.extend(toolchain.env_vars().iter().cloned());
+            vars.extend(compile::ENV_VARS.iter().map(|v| v.to_string()));
             for v in vars {
                 let _ = writeln!(out, "cargo:rerun-if-env-changed={v}");
             }
@@ -428,7 +437,13 @@ struct PlannedJob {
 }
 
 impl JobPlan {
-    fn add(&mut self, source: PathBuf, target: &TargetId, exports: &[String], executable: Option<usize>) {
+    fn add(
+        &mut self,
+        source: PathBuf,
+        target: &TargetId,
+        exports: &[String],
+        executable: Option<usize>,
+    ) {
         let idx = match self
             .jobs
             .iter()
@@ -465,7 +480,12 @@ fn is_source(path: &Path) -> bool {
     )
 }
 
-fn inspect_for(data: &[u8], format: Format, target: &TargetId, path: &Path) -> Result<ObjectInfo, Error> {
+fn inspect_for(
+    data: &[u8],
+    format: Format,
+    target: &TargetId,
+    path: &Path,
+) -> Result<ObjectInfo, Error> {
     let wrap = |source| Error::Inspect {
         path: path.to_path_buf(),
         target: target.to_string(),

@@ -111,13 +111,20 @@ pub fn verify(
                 let dispatch = &dispatches[d];
                 let r = &mut report.dispatches[d];
                 check_limits(dispatch, r);
+                // A target is verified when every object it has (PTX and
+                // cubin for NVIDIA) verifies.
+                let mut failed: Vec<String> = Vec::new();
                 for (target, info) in objects.get(e).map(Vec::as_slice).unwrap_or(&[]) {
                     let before = r.errors.len();
                     verify_export(dispatch, export, target, info, r);
-                    if r.errors.len() == before {
-                        r.targets.push(target.to_string());
+                    let name = target.to_string();
+                    if r.errors.len() != before {
+                        failed.push(name);
+                    } else if !r.targets.contains(&name) {
+                        r.targets.push(name);
                     }
                 }
+                r.targets.retain(|t| !failed.contains(t));
             }
         }
     }

@@ -33,7 +33,10 @@ fn run() -> Result<bool, runtime_hip::Error> {
 
     println!("EXEC @mixed_invocation");
     println!("{}", format_tensor(&values));
-    println!("time: {:.3} ms (first call: loads the executable)", elapsed.as_secs_f64() * 1e3);
+    println!(
+        "time: {:.3} ms (first call: loads the executable)",
+        elapsed.as_secs_f64() * 1e3
+    );
     let ok = values == [96.0f32; 8];
     if !ok {
         eprintln!("wrong answer: expected 8xf32=96 96 96 96 96 96 96 96");

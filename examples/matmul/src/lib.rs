@@ -14,7 +14,14 @@ pub const TILE: u32 = 16;
     workgroup_size = [16, 16, 1],
     count = |m, n| [(n as u32).div_ceil(16), (m as u32).div_ceil(16), 1],
 )]
-pub fn matmul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f32>, m: i32, n: i32, k: i32);
+pub fn matmul(
+    a: &DeviceSlice<f32>,
+    b: &DeviceSlice<f32>,
+    c: &mut DeviceSlice<f32>,
+    m: i32,
+    n: i32,
+    k: i32,
+);
 
 /// Checks shapes on the host before launching, so a wrong size is an error
 /// rather than an out-of-bounds access by the kernel.
@@ -46,7 +53,9 @@ pub fn matmul_reference(a: &[f32], b: &[f32], (m, n, k): (usize, usize, usize)) 
     let mut c = vec![0.0f32; m * n];
     for i in 0..m {
         for j in 0..n {
-            let acc: f64 = (0..k).map(|p| f64::from(a[i * k + p]) * f64::from(b[p * n + j])).sum();
+            let acc: f64 = (0..k)
+                .map(|p| f64::from(a[i * k + p]) * f64::from(b[p * n + j]))
+                .sum();
             c[i * n + j] = acc as f32;
         }
     }

@@ -9,7 +9,10 @@ use matmul::{matmul_checked, matmul_reference};
 use runtime_hip::Device;
 
 fn main() -> ExitCode {
-    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let shape = match args[..] {
         [m, n, k] => (m, n, k),
         _ => (512, 512, 512),
@@ -56,7 +59,11 @@ fn run((m, n, k): (usize, usize, usize)) -> Result<bool, runtime_hip::Error> {
 
     let want = matmul_reference(&a, &b, (m, n, k));
     let err = relative_error(&got, &want);
-    println!("matmul {m}x{n}x{k}: {:.3} ms, {:.2} GFLOP/s, relative error {err:.2e}", secs * 1e3, 2.0 * (m * n * k) as f64 / secs / 1e9);
+    println!(
+        "matmul {m}x{n}x{k}: {:.3} ms, {:.2} GFLOP/s, relative error {err:.2e}",
+        secs * 1e3,
+        2.0 * (m * n * k) as f64 / secs / 1e9
+    );
     Ok(err < 1e-5)
 }
 

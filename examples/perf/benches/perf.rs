@@ -2,6 +2,9 @@
 //! bench` runs): see the `perf` library for the figures.
 
 fn main() -> std::process::ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     perf::main_with_args(&args)
 }

@@ -45,24 +45,28 @@ fn build(crate_dir: &Path, out_dir: &Path) -> Result<(Duration, iree_build::Outp
     Ok((start.elapsed(), out))
 }
 
-/// Runs the recorded compiler commands all at once, one thread each, as a
-/// user with a Makefile and `-j` would.
-fn by_hand(commands: &[Vec<String>]) -> Result<Duration, String> {
+/// Runs the recorded compiler jobs all at once, one thread each (a job's
+/// own commands in order: clang, then ptxas), as a user with a Makefile and
+/// `-j` would.
+fn by_hand(jobs: &[Vec<Vec<String>>]) -> Result<Duration, String> {
     let start = Instant::now();
     std::thread::scope(|s| {
-        let handles: Vec<_> = commands
+        let handles: Vec<_> = jobs
             .iter()
-            .map(|cmd| {
+            .map(|job| {
                 s.spawn(move || {
-                    let status = Command::new(&cmd[0]).args(&cmd[1..]).status();
-                    match status {
-                        Ok(s) if s.success() => Ok(()),
-                        other => Err(format!("{}: {other:?}", cmd.join(" "))),
-                    }
+                    job.iter().try_for_each(|cmd| {
+                        match Command::new(&cmd[0]).args(&cmd[1..]).status() {
+                            Ok(s) if s.success() => Ok(()),
+                            other => Err(format!("{}: {other:?}", cmd.join(" "))),
+                        }
+                    })
                 })
             })
             .collect();
-        handles.into_iter().try_for_each(|h| h.join().unwrap_or(Err("panicked".into())))
+        handles
+            .into_iter()
+            .try_for_each(|h| h.join().unwrap_or(Err("panicked".into())))
     })?;
     Ok(start.elapsed())
 }
@@ -80,7 +84,8 @@ fn sample(runs: &mut [f64]) -> Sample {
 pub fn run(report: &mut Report, reps: usize) -> Result<(), String> {
     let scratch = tempfile::tempdir().map_err(|e| e.to_string())?;
     scratch_copy(scratch.path()).map_err(|e| e.to_string())?;
-    let (mut cold, mut hand, mut noop, mut touch, mut change) = (vec![], vec![], vec![], vec![], vec![]);
+    let (mut cold, mut hand, mut noop, mut touch, mut change) =
+        (vec![], vec![], vec![], vec![], vec![]);
     let mut noop_clang_runs = 0;
     let mut commands = 0;
     for rep in 0..reps.max(1) {
@@ -95,8 +100,12 @@ pub fn run(report: &mut Report, reps: usize) -> Result<(), String> {
         noop_clang_runs += out.compiler_runs;
 
         let kernels = scratch.path().join("kernels/kernels.cu");
-        let file = std::fs::File::options().append(true).open(&kernels).map_err(|e| e.to_string())?;
-        file.set_modified(SystemTime::now()).map_err(|e| e.to_string())?;
+        let file = std::fs::File::options()
+            .append(true)
+            .open(&kernels)
+            .map_err(|e| e.to_string())?;
+        file.set_modified(SystemTime::now())
+            .map_err(|e| e.to_string())?;
         let (t, out) = build(scratch.path(), &out_dir)?;
         touch.push(t.as_secs_f64());
         noop_clang_runs += out.compiler_runs;
@@ -107,16 +116,44 @@ pub fn run(report: &mut Report, reps: usize) -> Result<(), String> {
         let (t, _) = build(scratch.path(), &out_dir)?;
         change.push(t.as_secs_f64());
     }
-    let (cold, hand, noop, touch, change) =
-        (sample(&mut cold), sample(&mut hand), sample(&mut noop), sample(&mut touch), sample(&mut change));
-    report.note(format!("build figures: {commands} compiler commands for {} targets", TARGETS.len()));
+    let (cold, hand, noop, touch, change) = (
+        sample(&mut cold),
+        sample(&mut hand),
+        sample(&mut noop),
+        sample(&mut touch),
+        sample(&mut change),
+    );
+    report.note(format!(
+        "build figures: {commands} compiler commands for {} targets",
+        TARGETS.len()
+    ));
     report.figure("build.cold_6_targets", cold.median, "s", Some(cold));
     report.figure("build.same_commands_by_hand", hand.median, "s", Some(hand));
-    report.figure("build.cold_ratio", cold.median / hand.median, "x (iree-build/by hand)", None);
+    report.figure(
+        "build.cold_ratio",
+        cold.median / hand.median,
+        "x (iree-build/by hand)",
+        None,
+    );
     report.figure("build.noop_rebuild", noop.median * 1e3, "ms", Some(noop));
-    report.figure("build.noop_and_touch_compiler_runs", noop_clang_runs as f64, "processes", None);
-    report.figure("build.touch_without_change", touch.median * 1e3, "ms", Some(touch));
+    report.figure(
+        "build.noop_and_touch_compiler_runs",
+        noop_clang_runs as f64,
+        "processes",
+        None,
+    );
+    report.figure(
+        "build.touch_without_change",
+        touch.median * 1e3,
+        "ms",
+        Some(touch),
+    );
     report.figure("build.real_change", change.median * 1e3, "ms", Some(change));
-    report.figure("build.touch_vs_change", touch.median / change.median, "x", None);
+    report.figure(
+        "build.touch_vs_change",
+        touch.median / change.median,
+        "x",
+        None,
+    );
     Ok(())
 }

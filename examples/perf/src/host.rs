@@ -42,7 +42,11 @@ unsafe impl Send for SharedMut {}
 unsafe impl Sync for SharedMut {}
 
 /// `simple_mul` over 2^n floats against `ret[i] = lhs[i] * rhs[i]` in Rust.
-pub fn simple_mul_vs_rust(device: &Device, log2_n: u32, reps: usize) -> Result<(Sample, Sample), Error> {
+pub fn simple_mul_vs_rust(
+    device: &Device,
+    log2_n: u32,
+    reps: usize,
+) -> Result<(Sample, Sample), Error> {
     let n = 1usize << log2_n;
     let threads = device.limits().multiprocessor_count as usize;
     let stream = device.stream()?;
@@ -57,7 +61,9 @@ pub fn simple_mul_vs_rust(device: &Device, log2_n: u32, reps: usize) -> Result<(
     let (kernel, rust) = time_pair(
         reps,
         || {
-            if let Err(e) = simple_mul(&stream, &lhs, &rhs, &mut ret, dim).and_then(|_| stream.synchronize()) {
+            if let Err(e) =
+                simple_mul(&stream, &lhs, &rhs, &mut ret, dim).and_then(|_| stream.synchronize())
+            {
                 failure.get_or_insert(e);
             }
         },
@@ -81,7 +87,11 @@ pub fn simple_mul_vs_rust(device: &Device, log2_n: u32, reps: usize) -> Result<(
 }
 
 /// `block_sum` (barriers, shared memory) against a chunked Rust sum.
-pub fn reduction_vs_rust(device: &Device, log2_n: u32, reps: usize) -> Result<(Sample, Sample), Error> {
+pub fn reduction_vs_rust(
+    device: &Device,
+    log2_n: u32,
+    reps: usize,
+) -> Result<(Sample, Sample), Error> {
     let n = 1usize << log2_n;
     let threads = device.limits().multiprocessor_count as usize;
     let blocks = 1024usize;
@@ -95,7 +105,9 @@ pub fn reduction_vs_rust(device: &Device, log2_n: u32, reps: usize) -> Result<(S
     let (kernel, rust) = time_pair(
         reps,
         || {
-            if let Err(e) = block_sum(&stream, &x, &mut partial, n as i32).and_then(|_| stream.synchronize()) {
+            if let Err(e) =
+                block_sum(&stream, &x, &mut partial, n as i32).and_then(|_| stream.synchronize())
+            {
                 failure.get_or_insert(e);
             }
         },
@@ -112,7 +124,10 @@ pub fn reduction_vs_rust(device: &Device, log2_n: u32, reps: usize) -> Result<(S
     }
     let total: f64 = partial.download()?.iter().map(|&v| f64::from(v)).sum();
     let want: f64 = x_h.iter().map(|&v| f64::from(v)).sum();
-    assert!((total - want).abs() / want < 1e-6, "block_sum {total} vs {want}");
+    assert!(
+        (total - want).abs() / want < 1e-6,
+        "block_sum {total} vs {want}"
+    );
     Ok((kernel, rust))
 }
 
@@ -120,7 +135,10 @@ extern "C" {
     #[link_name = "__iree_host_block_noop"]
     fn noop_block(launch: *const runtime_hip::host::HostLaunch, args: *const *mut std::ffi::c_void);
     #[link_name = "__iree_host_thread_noop"]
-    fn noop_thread(launch: *const runtime_hip::host::HostLaunch, args: *const *mut std::ffi::c_void);
+    fn noop_thread(
+        launch: *const runtime_hip::host::HostLaunch,
+        args: *const *mut std::ffi::c_void,
+    );
 }
 
 /// The same export the `noop` wrapper launches, called by hand through the
@@ -139,7 +157,11 @@ static RAW_NOOP: Kernel = Kernel::new(ExportRef {
 
 /// Nanoseconds per launch of an empty one-block kernel: through the
 /// generated wrapper, and through `Kernel::launch` directly.
-pub fn launch_overhead(device: &Device, launches: usize, reps: usize) -> Result<(Sample, Sample), Error> {
+pub fn launch_overhead(
+    device: &Device,
+    launches: usize,
+    reps: usize,
+) -> Result<(Sample, Sample), Error> {
     let stream = device.stream()?;
     let mut failure = None;
     let (wrapper, raw) = time_pair(
@@ -177,24 +199,72 @@ pub fn launch_overhead(device: &Device, launches: usize, reps: usize) -> Result<
 pub fn run(report: &mut Report, sizes: &Sizes) -> Result<(), Error> {
     let device = Device::open(runtime_hip::Platform::Host, 0)?;
     let threads = device.limits().multiprocessor_count;
-    report.note(format!("host device: {} ({threads} worker threads)", device.info().name));
+    report.note(format!(
+        "host device: {} ({threads} worker threads)",
+        device.info().name
+    ));
 
     let n = sizes.log2_n;
     let bytes = 12.0 * (1u64 << n) as f64;
     let (k, r) = simple_mul_vs_rust(&device, n, sizes.reps)?;
-    report.figure(&format!("host.simple_mul_2^{n}.kernel"), bytes / k.median / 1e9, "GB/s", Some(k));
-    report.figure(&format!("host.simple_mul_2^{n}.rust_loop"), bytes / r.median / 1e9, "GB/s", Some(r));
-    report.figure(&format!("host.simple_mul_2^{n}.ratio"), r.median / k.median, "x (kernel/rust throughput, target >= 0.8)", None);
+    report.figure(
+        &format!("host.simple_mul_2^{n}.kernel"),
+        bytes / k.median / 1e9,
+        "GB/s",
+        Some(k),
+    );
+    report.figure(
+        &format!("host.simple_mul_2^{n}.rust_loop"),
+        bytes / r.median / 1e9,
+        "GB/s",
+        Some(r),
+    );
+    report.figure(
+        &format!("host.simple_mul_2^{n}.ratio"),
+        r.median / k.median,
+        "x (kernel/rust throughput, target >= 0.8)",
+        None,
+    );
 
     let (k, r) = reduction_vs_rust(&device, n, sizes.reps)?;
-    report.figure(&format!("host.block_sum_2^{n}.kernel"), k.median * 1e3, "ms", Some(k));
-    report.figure(&format!("host.block_sum_2^{n}.rust"), r.median * 1e3, "ms", Some(r));
-    report.figure(&format!("host.block_sum_2^{n}.ratio"), k.median / r.median, "x (kernel/rust time, target <= 3)", None);
+    report.figure(
+        &format!("host.block_sum_2^{n}.kernel"),
+        k.median * 1e3,
+        "ms",
+        Some(k),
+    );
+    report.figure(
+        &format!("host.block_sum_2^{n}.rust"),
+        r.median * 1e3,
+        "ms",
+        Some(r),
+    );
+    report.figure(
+        &format!("host.block_sum_2^{n}.ratio"),
+        k.median / r.median,
+        "x (kernel/rust time, target <= 3)",
+        None,
+    );
 
     let (w, raw) = launch_overhead(&device, sizes.launches, sizes.reps)?;
-    report.figure("host.launch.wrapper", w.median * 1e9, "ns/dispatch", Some(w));
-    report.figure("host.launch.raw", raw.median * 1e9, "ns/dispatch", Some(raw));
-    report.figure("host.launch.wrapper_ratio", w.median / raw.median, "x (wrapper/raw, target <= 1.05)", None);
+    report.figure(
+        "host.launch.wrapper",
+        w.median * 1e9,
+        "ns/dispatch",
+        Some(w),
+    );
+    report.figure(
+        "host.launch.raw",
+        raw.median * 1e9,
+        "ns/dispatch",
+        Some(raw),
+    );
+    report.figure(
+        "host.launch.wrapper_ratio",
+        w.median / raw.median,
+        "x (wrapper/raw, target <= 1.05)",
+        None,
+    );
     Ok(())
 }
 

@@ -8,7 +8,12 @@ use runtime_hip::DeviceSlice;
     workgroup_size = [64, 1, 1],
     count = |dim| [(dim as u32).div_ceil(64), 1, 1],
 )]
-pub fn simple_mul(lhs: &DeviceSlice<f32>, rhs: &DeviceSlice<f32>, ret: &mut DeviceSlice<f32>, dim: i32);
+pub fn simple_mul(
+    lhs: &DeviceSlice<f32>,
+    rhs: &DeviceSlice<f32>,
+    ret: &mut DeviceSlice<f32>,
+    dim: i32,
+);
 
 /// One partial sum per block, through shared memory and barriers.
 #[iree_macros::extern_dispatch(

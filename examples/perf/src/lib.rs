@@ -27,7 +27,8 @@ impl Report {
     /// Records and prints one figure.
     pub fn figure(&mut self, name: &str, value: f64, unit: &str, sample: Option<Sample>) {
         println!("{name}: {value:.3} {unit}");
-        self.rows.push((name.to_string(), value, unit.to_string(), sample));
+        self.rows
+            .push((name.to_string(), value, unit.to_string(), sample));
     }
 
     /// Records and prints context (device, thread count).
@@ -37,7 +38,9 @@ impl Report {
     }
 
     fn markdown(&self) -> String {
-        let mut md = String::from("| figure | value | unit | spread (max-min)/median |\n| --- | ---: | --- | ---: |\n");
+        let mut md = String::from(
+            "| figure | value | unit | spread (max-min)/median |\n| --- | ---: | --- | ---: |\n",
+        );
         for (name, value, unit, sample) in &self.rows {
             let spread = sample.map_or("".into(), |s| format!("{:.0}%", s.spread_pct()));
             let _ = writeln!(md, "| `{name}` | {value:.3} | {unit} | {spread} |");
@@ -48,7 +51,8 @@ impl Report {
 
 /// Runs the benchmarks as the command line `args` asks.
 pub fn main_with_args(args: &[String]) -> ExitCode {
-    let quick = args.iter().any(|a| a == "--quick") || std::env::var_os("IREE_BENCH_QUICK").is_some();
+    let quick =
+        args.iter().any(|a| a == "--quick") || std::env::var_os("IREE_BENCH_QUICK").is_some();
     let docs = args
         .iter()
         .position(|a| a == "--write-docs")
@@ -56,9 +60,17 @@ pub fn main_with_args(args: &[String]) -> ExitCode {
         .map(PathBuf::from);
     let mut report = Report::default();
     let sizes = if quick {
-        host::Sizes { log2_n: 22, reps: 5, launches: 2_000 }
+        host::Sizes {
+            log2_n: 22,
+            reps: 5,
+            launches: 2_000,
+        }
     } else {
-        host::Sizes { log2_n: 24, reps: 15, launches: 20_000 }
+        host::Sizes {
+            log2_n: 24,
+            reps: 15,
+            launches: 20_000,
+        }
     };
     report.note(format!(
         "{} run, {} cores, {}",

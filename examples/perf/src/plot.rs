@@ -11,9 +11,11 @@ const FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 
 /// Draws kernel and Rust-loop throughput against log2(size) into a PNG.
 pub fn throughput(points: &[(u32, f64, f64)], path: &Path) -> Result<(), String> {
-    let font = std::fs::read(FONT).map_err(|e| format!("{FONT}: {e} (install fonts-dejavu-core)"))?;
+    let font =
+        std::fs::read(FONT).map_err(|e| format!("{FONT}: {e} (install fonts-dejavu-core)"))?;
     let font: &'static [u8] = Box::leak(font.into_boxed_slice());
-    register_font("sans-serif", FontStyle::Normal, font).map_err(|_| format!("{FONT}: not a usable font"))?;
+    register_font("sans-serif", FontStyle::Normal, font)
+        .map_err(|_| format!("{FONT}: not a usable font"))?;
 
     let (lo, hi) = match (points.first(), points.last()) {
         (Some(a), Some(b)) => (a.0, b.0),
@@ -40,7 +42,9 @@ pub fn throughput(points: &[(u32, f64, f64)], path: &Path) -> Result<(), String>
         ("kernel (host platform)", RED, 1usize),
         ("hand-written Rust loop", BLUE, 2usize),
     ] {
-        let series = points.iter().map(|p| (p.0, if pick == 1 { p.1 } else { p.2 }));
+        let series = points
+            .iter()
+            .map(|p| (p.0, if pick == 1 { p.1 } else { p.2 }));
         chart
             .draw_series(LineSeries::new(series, color.stroke_width(2)))
             .map_err(|e| err(&e))?

@@ -39,7 +39,9 @@ pub fn softmax_reference(x: &[f32], (rows, cols): (usize, usize)) -> Vec<f32> {
     let mut out = vec![0.0f32; rows * cols];
     for r in 0..rows {
         let row = &x[r * cols..(r + 1) * cols];
-        let max = row.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(f64::from(v)));
+        let max = row
+            .iter()
+            .fold(f64::NEG_INFINITY, |m, &v| m.max(f64::from(v)));
         let sum: f64 = row.iter().map(|&v| (f64::from(v) - max).exp()).sum();
         for (o, &v) in out[r * cols..(r + 1) * cols].iter_mut().zip(row) {
             *o = ((f64::from(v) - max).exp() / sum) as f32;

@@ -9,7 +9,10 @@ use runtime_hip::Device;
 use softmax::{softmax_checked, softmax_reference};
 
 fn main() -> ExitCode {
-    let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let shape = match args[..] {
         [rows, cols] => (rows, cols),
         _ => (1024, 1000),
@@ -30,7 +33,9 @@ fn run((rows, cols): (usize, usize)) -> Result<bool, runtime_hip::Error> {
     let stream = device.stream()?;
     // Deterministic inputs in [-8, 8): large enough that skipping the max
     // subtraction would lose precision.
-    let x: Vec<f32> = (0..rows * cols).map(|i| ((i * 7919) % 1601) as f32 / 100.0 - 8.0).collect();
+    let x: Vec<f32> = (0..rows * cols)
+        .map(|i| ((i * 7919) % 1601) as f32 / 100.0 - 8.0)
+        .collect();
     let dx = device.upload(&x)?;
     let mut dout = device.alloc_zeroed::<f32>(rows * cols)?;
 
@@ -43,7 +48,15 @@ fn run((rows, cols): (usize, usize)) -> Result<bool, runtime_hip::Error> {
     let got = dout.download()?;
 
     let want = softmax_reference(&x, (rows, cols));
-    let worst = got.iter().zip(&want).map(|(g, w)| ((g - w) / w.max(1e-30)).abs()).fold(0.0f32, f32::max);
-    println!("softmax {rows}x{cols}: {:.3} ms, {:.2} GB/s, worst relative error {worst:.2e}", secs * 1e3, 8.0 * (rows * cols) as f64 / secs / 1e9);
+    let worst = got
+        .iter()
+        .zip(&want)
+        .map(|(g, w)| ((g - w) / w.max(1e-30)).abs())
+        .fold(0.0f32, f32::max);
+    println!(
+        "softmax {rows}x{cols}: {:.3} ms, {:.2} GB/s, worst relative error {worst:.2e}",
+        secs * 1e3,
+        8.0 * (rows * cols) as f64 / secs / 1e9
+    );
     Ok(worst < 1e-4)
 }

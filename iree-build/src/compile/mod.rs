@@ -103,6 +103,9 @@ pub struct CompiledObject {
     pub cached: bool,
     /// Warnings clang printed (empty when cached), for `cargo:warning`.
     pub diagnostics: String,
+    /// The commands that ran, in order, program first (empty when cached):
+    /// what a user would type to reproduce this job by hand.
+    pub commands: Vec<Vec<String>>,
 }
 
 /// Why a job failed.
@@ -333,6 +336,7 @@ pub fn compile(job: &CompileJob, tc: &Toolchain) -> Result<CompiledObject, Compi
                 deps: user_deps(&stamp.inputs),
                 cached: true,
                 diagnostics: String::new(),
+                commands: Vec::new(),
             });
         }
     }
@@ -342,6 +346,12 @@ pub fn compile(job: &CompileJob, tc: &Toolchain) -> Result<CompiledObject, Compi
         let _ = std::fs::remove_file(p);
     }
     let _ = std::fs::remove_file(&stamp_path);
+    let argv = |program: &Path, args: &[OsString]| -> Vec<String> {
+        std::iter::once(program.to_string_lossy().into_owned())
+            .chain(args.iter().map(|a| a.to_string_lossy().into_owned()))
+            .collect()
+    };
+    let mut commands = vec![argv(&clang.path, &plan.args)];
     let mut diagnostics = run(target, &clang.path, "clang-19", &plan.args, &plan.input)?;
     let dep_text = std::fs::read_to_string(&plan.depfile).map_err(io_err("read", &plan.depfile))?;
     let read = depfile::parse(&dep_text, &cwd);
@@ -358,6 +368,7 @@ pub fn compile(job: &CompileJob, tc: &Toolchain) -> Result<CompiledObject, Compi
             cubin.clone().into(),
         ];
         diagnostics += &run(target, &ptxas.path, "ptxas", &args, &plan.output.1)?;
+        commands.push(argv(&ptxas.path, &args));
     }
 
     let stamp_outputs = expected_outputs
@@ -372,6 +383,7 @@ pub fn compile(job: &CompileJob, tc: &Toolchain) -> Result<CompiledObject, Compi
         deps: user_deps(&stamp.inputs),
         cached: false,
         diagnostics,
+        commands,
     })
 }
 
