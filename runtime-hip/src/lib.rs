@@ -28,6 +28,8 @@ pub mod host;
 mod memory;
 mod stream;
 pub mod target;
+#[cfg(test)]
+mod testing;
 
 pub use device::{Device, DeviceInfo, Limits};
 pub use error::Error;
