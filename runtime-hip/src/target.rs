@@ -228,8 +228,7 @@ impl FromStr for TargetId {
         if s.starts_with("gfx") {
             let mut parts = s.split(':');
             let name = parts.next().unwrap_or_default();
-            let chip =
-                amd_chip(name).ok_or_else(|| TargetIdError::UnknownChip(name.to_string()))?;
+            let chip = amd_chip(name).ok_or_else(|| TargetIdError::UnknownChip(name.to_string()))?;
             let (mut xnack, mut sramecc) = (Feature::Any, Feature::Any);
             for feat in parts {
                 let bad = || TargetIdError::BadFeature {
@@ -403,10 +402,7 @@ mod tests {
         assert_eq!(t("sm_90").fitness(Format::Ptx, &sm90), Some(1));
         assert_eq!(t("sm_80").fitness(Format::Ptx, &sm90), Some(11));
         assert_eq!(t("sm_90").fitness(Format::Ptx, &t("sm_80")), None);
-        assert_eq!(
-            TargetId::Host.fitness(Format::Host, &TargetId::Host),
-            Some(0)
-        );
+        assert_eq!(TargetId::Host.fitness(Format::Host, &TargetId::Host), Some(0));
     }
 
     #[test]
