@@ -69,6 +69,18 @@ pub(crate) trait Backend: Send + Sync + 'static {
     /// this (its kernels dereference bindings on the CPU); GPU backends may
     /// accept anything, since a bad address there faults on the device.
     fn check_binding(&self, ptr: DevicePtr, bytes: usize) -> Result<(), Error>;
+    /// Checks every binding of one launch; `Err` carries the index of the
+    /// first bad one. Zero-byte ranges always pass (their address is not
+    /// used). Backends override this to take their allocation lock once per
+    /// launch instead of once per binding: it is on the launch fast path.
+    fn check_bindings(&self, bindings: &[(DevicePtr, usize)]) -> Result<(), (usize, Error)> {
+        for (i, &(ptr, bytes)) in bindings.iter().enumerate() {
+            if bytes != 0 {
+                self.check_binding(ptr, bytes).map_err(|e| (i, e))?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A queue of launches on one device.

@@ -135,11 +135,41 @@ impl Kernel {
     ) -> Result<(), Error> {
         let device = stream.device();
         let r = self.resolved(device)?;
-        let backend = device.backend();
-        let mut ptrs = [0 as DevicePtr; MAX_BINDINGS];
-        check_launch(&r, workgroups, bindings, constants, &mut ptrs, |p, b| {
-            backend.check_binding(p, b)
-        })
+        // Small launches use small arrays: initialising 64 slots per launch
+        // shows up next to a driver launch of a few microseconds.
+        if bindings.len() <= 8 {
+            // SAFETY: forwarded from the caller.
+            unsafe { self.launch_n::<8>(stream, &r, workgroups, bindings, constants) }
+        } else {
+            // SAFETY: forwarded from the caller.
+            unsafe { self.launch_n::<MAX_BINDINGS>(stream, &r, workgroups, bindings, constants) }
+        }
+    }
+
+    /// [`Kernel::launch`] with room for `N >= bindings.len()` bindings.
+    ///
+    /// # Safety
+    /// As [`Kernel::launch`].
+    unsafe fn launch_n<const N: usize>(
+        &self,
+        stream: &Stream,
+        r: &Resolved,
+        workgroups: [u32; 3],
+        bindings: &[Binding<'_>],
+        constants: &[u32],
+    ) -> Result<(), Error> {
+        let backend = stream.device().backend();
+        let mut ptrs = [0 as DevicePtr; N];
+        let mut ranges = [(0 as DevicePtr, 0usize); N];
+        check_launch(
+            r,
+            workgroups,
+            bindings,
+            constants,
+            &mut ptrs,
+            &mut ranges,
+            |ranges| backend.check_bindings(ranges),
+        )
         .map_err(|reason| self.fail(reason))?;
         if workgroups.contains(&0) {
             return Ok(());
@@ -174,14 +204,17 @@ impl Kernel {
 
 /// The launch-time checks, factored out of [`Kernel::launch`] so that they
 /// can be tested without a device. Fills `ptrs` with the binding addresses
-/// (0 for empty bindings). Zero workgroups pass: the caller skips the launch.
+/// (0 for empty bindings) and `ranges` with what to check; both hold at
+/// least `bindings.len()` entries. Zero workgroups pass: the caller skips
+/// the launch.
 fn check_launch(
     r: &Resolved,
     workgroups: [u32; 3],
     bindings: &[Binding<'_>],
     constants: &[u32],
-    ptrs: &mut [DevicePtr; MAX_BINDINGS],
-    mut check_binding: impl FnMut(DevicePtr, usize) -> Result<(), Error>,
+    ptrs: &mut [DevicePtr],
+    ranges: &mut [(DevicePtr, usize)],
+    check_bindings: impl FnOnce(&[(DevicePtr, usize)]) -> Result<(), (usize, Error)>,
 ) -> Result<(), String> {
     if bindings.len() != r.bindings as usize || constants.len() != r.constants as usize {
         return Err(format!(
@@ -201,20 +234,23 @@ fn check_launch(
             ));
         }
     }
+    if bindings.len() > ptrs.len() || bindings.len() > 64 {
+        return Err(format!(
+            "{} bindings exceed the runtime's limit",
+            bindings.len()
+        ));
+    }
     for (i, b) in bindings.iter().enumerate() {
         if r.read_only & (1 << i) == 0 && !b.writable {
             return Err(format!(
                 "binding {i} is writable in the export but was passed read-only (use binding_mut)"
             ));
         }
-        if b.bytes == 0 {
-            ptrs[i] = 0;
-            continue;
-        }
-        check_binding(b.ptr, b.bytes).map_err(|e| format!("binding {i}: {e}"))?;
-        ptrs[i] = b.ptr;
+        // Empty bindings pass a null pointer; their address is never used.
+        ptrs[i] = if b.bytes == 0 { 0 } else { b.ptr };
+        ranges[i] = (b.ptr, b.bytes);
     }
-    Ok(())
+    check_bindings(&ranges[..bindings.len()]).map_err(|(i, e)| format!("binding {i}: {e}"))
 }
 
 /// Finds, checks and loads an export for a device.

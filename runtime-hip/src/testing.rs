@@ -152,6 +152,15 @@ impl Backend for MockBackend {
             .map(|i| KernelHandle::Gpu(100 + i))
             .collect())
     }
+    fn check_bindings(&self, bindings: &[(DevicePtr, usize)]) -> Result<(), (usize, Error)> {
+        match self.0.allocs.first_outside(bindings) {
+            None => Ok(()),
+            Some(i) => Err((
+                i,
+                crate::drivers::foreign(bindings[i].0, bindings[i].1, "mock"),
+            )),
+        }
+    }
     fn check_binding(&self, ptr: DevicePtr, bytes: usize) -> Result<(), Error> {
         if self.0.allocs.contains(ptr, bytes) {
             Ok(())
@@ -693,4 +702,95 @@ fn concurrent_first_launches_resolve_once() {
     });
     assert_eq!(m.loads.load(Ordering::Relaxed), 1);
     assert_eq!(m.launches.lock().unwrap().len(), 8);
+}
+
+// ------------------------------------------------------- launch cost ----
+
+/// A stream whose launches do nothing, to measure the runtime's own cost.
+struct NullStream;
+
+impl BackendStream for NullStream {
+    unsafe fn launch(
+        &self,
+        kernel: KernelHandle,
+        _grid: [u32; 3],
+        _block: [u32; 3],
+        _shared_bytes: u32,
+        bindings: &[DevicePtr],
+        constants: &[u32],
+    ) -> Result<(), Error> {
+        // What a GPU backend does besides the driver call.
+        let mut p = KernelParams::new();
+        KernelParams::pack(bindings, constants, &mut p).map_err(|reason| Error::Launch {
+            kernel: String::new(),
+            reason,
+        })?;
+        std::hint::black_box((kernel, p.as_ptr()));
+        Ok(())
+    }
+    fn synchronize(&self) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
+/// Time per launch through `Kernel::launch` and straight into the backend
+/// stream, with a stream that does nothing: the difference is what the
+/// wrapper path adds to a driver launch (a few microseconds on real GPUs).
+/// `cargo test -p runtime-hip --release --lib launch_overhead -- --ignored --nocapture`
+#[test]
+#[ignore = "timing; run explicitly"]
+fn launch_overhead() {
+    let bundle = sample_bundle();
+    let k = kernel(bundle, "simple_mul", 0);
+    let (d, _) = mock_device("gfx1100");
+    let s = crate::Stream::new(d.clone(), Arc::new(NullStream));
+    let a = d.upload(&[1.0f32; 256]).unwrap();
+    let mut b = d.upload(&[1.0f32; 256]).unwrap();
+    let iters = 2_000_000u32;
+    // SAFETY: nothing runs.
+    unsafe {
+        k.launch(
+            &s,
+            [4, 1, 1],
+            &[a.binding(), a.binding(), b.binding_mut()],
+            &[256],
+        )
+    }
+    .unwrap();
+    let t = std::time::Instant::now();
+    for i in 0..iters {
+        // SAFETY: nothing runs.
+        unsafe {
+            k.launch(
+                &s,
+                [4, 1, 1],
+                &[a.binding(), a.binding(), b.binding_mut()],
+                &[i],
+            )
+            .unwrap()
+        };
+    }
+    let wrapped = t.elapsed().as_secs_f64() * 1e9 / f64::from(iters);
+    let ptrs = [a.addr(), a.addr(), b.addr()];
+    let t = std::time::Instant::now();
+    for i in 0..iters {
+        // SAFETY: nothing runs.
+        unsafe {
+            s.inner
+                .launch(
+                    KernelHandle::Gpu(100),
+                    [4, 1, 1],
+                    [64, 1, 1],
+                    0,
+                    &ptrs,
+                    &[i],
+                )
+                .unwrap()
+        };
+    }
+    let raw = t.elapsed().as_secs_f64() * 1e9 / f64::from(iters);
+    eprintln!(
+        "Kernel::launch {wrapped:.1} ns, raw backend launch {raw:.1} ns: the wrapper adds {:.1} ns",
+        wrapped - raw
+    );
 }

@@ -523,6 +523,21 @@ impl Backend for AmdDevice {
             .collect()
     }
 
+    fn check_bindings(&self, bindings: &[(DevicePtr, usize)]) -> Result<(), (usize, Error)> {
+        match self.allocs.first_outside(bindings) {
+            None => Ok(()),
+            Some(i) => {
+                let (ptr, bytes) = bindings[i];
+                Err((
+                    i,
+                    self.check_binding(ptr, bytes)
+                        .err()
+                        .unwrap_or_else(|| foreign(ptr, bytes, "this device")),
+                ))
+            }
+        }
+    }
+
     fn check_binding(&self, ptr: DevicePtr, bytes: usize) -> Result<(), Error> {
         if self.allocs.contains(ptr, bytes) {
             Ok(())

@@ -12,8 +12,9 @@ pub(crate) mod nvidia;
 
 use std::collections::BTreeMap;
 use std::ffi::{c_void, CStr};
+use std::mem::MaybeUninit;
 use std::os::raw::c_char;
-use std::sync::Mutex;
+use std::sync::RwLock;
 
 use crate::backend::DevicePtr;
 use crate::target::Platform;
@@ -99,15 +100,20 @@ pub(crate) const MAX_CONSTANTS: usize = 64;
 /// at parameter `k`'s value: the `kernelParams` array `hipModuleLaunchKernel`
 /// and `cuLaunchKernel` take, and the `args` of a host kernel.
 pub(crate) struct KernelParams {
-    storage: [u64; (MAX_BINDINGS * 8 + MAX_CONSTANTS * 4) / 8],
+    /// Only the first `bytes` bytes are initialised (written by `pack`);
+    /// left uninitialised otherwise, since zeroing 768 bytes per launch
+    /// would be a measurable part of the launch path.
+    storage: MaybeUninit<[u64; STORAGE_WORDS]>,
     ptrs: [*mut c_void; MAX_BINDINGS + MAX_CONSTANTS],
     count: usize,
     bytes: usize,
 }
 
+const STORAGE_WORDS: usize = (MAX_BINDINGS * 8 + MAX_CONSTANTS * 4) / 8;
+
 impl KernelParams {
-    /// Packs `bindings` then `constants`. The pointers refer into `self`,
-    /// so `self` must not move between this call and the launch (keep it in
+    /// Packs `bindings` then `constants`. The pointers refer into `out`,
+    /// so `out` must not move between this call and the launch (keep it in
     /// a local and pass [`KernelParams::as_ptr`] straight on).
     pub(crate) fn pack(
         bindings: &[DevicePtr],
@@ -154,7 +160,7 @@ impl KernelParams {
     /// An empty parameter array to pack into.
     pub(crate) fn new() -> KernelParams {
         KernelParams {
-            storage: [0; (MAX_BINDINGS * 8 + MAX_CONSTANTS * 4) / 8],
+            storage: MaybeUninit::uninit(),
             ptrs: [std::ptr::null_mut(); MAX_BINDINGS + MAX_CONSTANTS],
             count: 0,
             bytes: 0,
@@ -169,11 +175,10 @@ impl KernelParams {
     /// The packed argument bytes.
     #[cfg_attr(not(test), allow(dead_code))]
     pub(crate) fn bytes(&self) -> Vec<u8> {
-        self.storage
-            .iter()
-            .flat_map(|w| w.to_le_bytes())
-            .take(self.bytes)
-            .collect()
+        // SAFETY: `pack` wrote every byte of `[0, bytes)` (values are
+        // contiguous: 8-byte bindings, then 4-byte constants).
+        unsafe { std::slice::from_raw_parts(self.storage.as_ptr().cast::<u8>(), self.bytes) }
+            .to_vec()
     }
 
     /// Offset of each parameter's value within [`KernelParams::bytes`].
@@ -191,34 +196,47 @@ impl KernelParams {
 /// a buffer of this device from a foreign or freed one.
 #[derive(Default)]
 pub(crate) struct Allocations {
-    live: Mutex<BTreeMap<DevicePtr, usize>>,
+    live: RwLock<BTreeMap<DevicePtr, usize>>,
 }
 
 impl Allocations {
     pub(crate) fn insert(&self, ptr: DevicePtr, bytes: usize) {
-        self.lock().insert(ptr, bytes);
+        self.live
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(ptr, bytes);
     }
 
     pub(crate) fn remove(&self, ptr: DevicePtr) {
-        self.lock().remove(&ptr);
+        self.live
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&ptr);
     }
 
     /// Whether `[ptr, ptr + bytes)` lies inside one live allocation.
     pub(crate) fn contains(&self, ptr: DevicePtr, bytes: usize) -> bool {
-        let live = self.lock();
-        match live.range(..=ptr).next_back() {
-            Some((&start, &len)) => {
-                let end = start.saturating_add(len as u64);
-                ptr.checked_add(bytes as u64).is_some_and(|e| e <= end)
-            }
-            None => false,
-        }
+        self.first_outside(&[(ptr, bytes)]).is_none()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<DevicePtr, usize>> {
+    /// The index of the first non-empty range that is not inside one live
+    /// allocation, taking the lock once.
+    pub(crate) fn first_outside(&self, ranges: &[(DevicePtr, usize)]) -> Option<usize> {
         // A panic while holding this lock cannot leave the map inconsistent
-        // (each operation is one map call), so poisoning is ignored.
-        self.live.lock().unwrap_or_else(|e| e.into_inner())
+        // (each write is one map call), so poisoning is ignored.
+        let live = self.live.read().unwrap_or_else(|e| e.into_inner());
+        ranges.iter().position(|&(ptr, bytes)| {
+            if bytes == 0 {
+                return false;
+            }
+            match live.range(..=ptr).next_back() {
+                Some((&start, &len)) => {
+                    let end = start.saturating_add(len as u64);
+                    ptr.checked_add(bytes as u64).is_none_or(|e| e > end)
+                }
+                None => true,
+            }
+        })
     }
 }
 
@@ -292,6 +310,10 @@ mod tests {
         assert!(!a.contains(0xfff, 1));
         assert!(!a.contains(0x1800, 1));
         assert!(a.contains(0x2000, 0));
+        assert_eq!(
+            a.first_outside(&[(0x1000, 4), (0, 0), (0x3000, 1)]),
+            Some(2)
+        );
         assert!(!a.contains(u64::MAX, 2));
         a.remove(0x1000);
         assert!(!a.contains(0x1000, 1));
