@@ -163,9 +163,13 @@ fn hip() -> Result<Arc<Hip>, Error> {
         };
         let rc = init(0);
         if rc != HIP_SUCCESS {
+            let reason = format!("{}: hipInit(0) returned {}", h.path, h.describe(rc));
+            // Never unload a driver whose init ran: it may have registered
+            // exit handlers that point into it.
+            std::mem::forget(h);
             return Err(Error::NoDevice {
                 platform: Platform::Amd,
-                reason: format!("{}: hipInit(0) returned {}", h.path, h.describe(rc)),
+                reason,
             });
         }
         h

@@ -144,9 +144,13 @@ fn cuda() -> Result<Arc<Cuda>, Error> {
         };
         let rc = init(0);
         if rc != CUDA_SUCCESS {
+            let reason = format!("{}: cuInit(0) returned {}", c.path, c.describe(rc));
+            // Never unload a driver whose init ran: it may have registered
+            // exit handlers that point into it.
+            std::mem::forget(c);
             return Err(Error::NoDevice {
                 platform: Platform::Nvidia,
-                reason: format!("{}: cuInit(0) returned {}", c.path, c.describe(rc)),
+                reason,
             });
         }
         c
