@@ -794,3 +794,16 @@ fn launch_overhead() {
         wrapped - raw
     );
 }
+
+#[test]
+fn handles_are_thread_safe() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Device>();
+    send_sync::<crate::Stream>();
+    send_sync::<crate::DeviceBuffer<f32>>();
+    send_sync::<&crate::DeviceSlice<f32>>();
+    send_sync::<Kernel>();
+    send_sync::<Error>();
+    fn error_trait<T: std::error::Error + Send + Sync + 'static>() {}
+    error_trait::<Error>();
+}
