@@ -23,6 +23,7 @@ pub(crate) enum KernelHandle {
     /// `hipFunction_t` / `CUfunction`, as the driver returned it.
     Gpu(usize),
     /// Host entry points linked into this program.
+    #[allow(dead_code)] // constructed by the host platform (src/host)
     Host(HostEntry),
 }
 
@@ -55,8 +56,13 @@ pub(crate) trait Backend: Send + Sync + 'static {
     /// Creates a stream (a queue of launches executed in order).
     fn create_stream(&self) -> Result<Arc<dyn BackendStream>, Error>;
     /// Loads one variant and resolves the named functions, in order.
-    /// `host` carries the linked-in entry points on the host platform and is
-    /// ignored by GPU backends.
+    /// `host` carries the linked-in entry points on the host platform (one
+    /// per function; `dispatch` loads host variants one export at a time)
+    /// and is ignored by GPU backends, which are given every export of the
+    /// executable at once. The returned handles must stay valid for as long
+    /// as the backend lives (GPU backends unload their modules on drop).
+    /// `dispatch` caches the result, so this runs once per (device,
+    /// executable) on GPUs and once per (device, export) on the host.
     fn load(
         &self,
         variant: &VariantView<'_>,
@@ -64,10 +70,25 @@ pub(crate) trait Backend: Send + Sync + 'static {
         host: &[Option<HostEntry>],
     ) -> Result<Vec<KernelHandle>, Error>;
     /// Checks that `[ptr, ptr + bytes)` is inside memory this device
-    /// allocated and that is still alive. The host platform must implement
-    /// this (its kernels dereference bindings on the CPU); GPU backends may
-    /// accept anything, since a bad address there faults on the device.
+    /// allocated and that is still alive; `Err(Error::ForeignBuffer)`
+    /// otherwise. The host platform must implement this (its kernels
+    /// dereference bindings on the CPU). The GPU backends implement it too,
+    /// with a registry of their allocations, so that a buffer of another
+    /// device is an error instead of a device fault; `Stream::read`/`write`
+    /// rely on it to refuse slices of other devices.
     fn check_binding(&self, ptr: DevicePtr, bytes: usize) -> Result<(), Error>;
+    /// Checks every binding of one launch; `Err` carries the index of the
+    /// first bad one. Zero-byte ranges always pass (their address is not
+    /// used). Backends override this to take their allocation lock once per
+    /// launch instead of once per binding: it is on the launch fast path.
+    fn check_bindings(&self, bindings: &[(DevicePtr, usize)]) -> Result<(), (usize, Error)> {
+        for (i, &(ptr, bytes)) in bindings.iter().enumerate() {
+            if bytes != 0 {
+                self.check_binding(ptr, bytes).map_err(|e| (i, e))?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A queue of launches on one device.

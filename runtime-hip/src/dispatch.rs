@@ -1,15 +1,23 @@
 //! The layer `#[extern_dispatch]` wrappers call.
 //!
 //! A wrapper holds one `static` [`Kernel`] describing its export; the first
-//! launch on a device parses the bundle, picks the variant for that device,
-//! loads it and resolves the function, and later launches reuse that.
-//! (Skeleton: bodies come with the runtime issue.)
+//! launch on a device parses the bundle, picks the variant for that device
+//! ([`select_variant`]), loads it and resolves the function, checks the
+//! export's block size against the device, and caches the result in a
+//! per-device slot. Later launches on that device read the slot (one atomic
+//! load), check the launch's arguments and queue it.
 
 use std::marker::PhantomData;
+use std::sync::{Mutex, OnceLock};
 
+use crate::backend::{DevicePtr, KernelHandle};
+use crate::bundle::{Bundle, ExecutableView, ExportView, VariantView, BINDING_READ_ONLY};
+use crate::device::{Device, Limits};
+use crate::drivers::{MAX_BINDINGS, MAX_CONSTANTS};
 use crate::host::HostEntry;
 use crate::memory::DeviceSlice;
 use crate::stream::Stream;
+use crate::target::{Platform, TargetId};
 use crate::Error;
 
 /// Where an export lives, as the macro writes it.
@@ -27,20 +35,83 @@ pub struct ExportRef {
     pub host: Option<HostEntry>,
 }
 
+/// Devices whose resolution lives in a lock-free slot; devices with a
+/// larger id (only when a process opens many) use the mutex-guarded list.
+const SLOTS: usize = 8;
+
+/// What a launch needs, resolved once per (kernel, device).
+#[derive(Clone, Copy, Debug)]
+struct Resolved {
+    handle: KernelHandle,
+    block: [u32; 3],
+    shared_bytes: u32,
+    bindings: u32,
+    constants: u32,
+    /// Bit `i` set: binding `i` is ReadOnly in the export.
+    read_only: u64,
+    max_grid: [u32; 3],
+}
+
 /// One export, resolved lazily per device and cached.
 pub struct Kernel {
     export: ExportRef,
+    slots: [OnceLock<Resolved>; SLOTS],
+    overflow: Mutex<Vec<(usize, Resolved)>>,
+    /// Serialises first resolutions so each (kernel, device) loads once.
+    resolving: Mutex<()>,
 }
 
 impl Kernel {
     /// A kernel for `export`; `const` so wrappers can keep it in a `static`.
     pub const fn new(export: ExportRef) -> Kernel {
-        Kernel { export }
+        Kernel {
+            export,
+            slots: [const { OnceLock::new() }; SLOTS],
+            overflow: Mutex::new(Vec::new()),
+            resolving: Mutex::new(()),
+        }
     }
 
     /// The export this kernel launches.
     pub fn export(&self) -> &ExportRef {
         &self.export
+    }
+
+    /// The resolution for `device`, computing it on first use.
+    fn resolved(&self, device: &Device) -> Result<Resolved, Error> {
+        let id = device.id();
+        if let Some(r) = self.slots.get(id).and_then(OnceLock::get) {
+            return Ok(*r);
+        }
+        self.resolve_slow(device)
+    }
+
+    #[cold]
+    fn resolve_slow(&self, device: &Device) -> Result<Resolved, Error> {
+        let id = device.id();
+        let _guard = self.resolving.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(slot) = self.slots.get(id) {
+            if let Some(r) = slot.get() {
+                return Ok(*r);
+            }
+            let r = resolve(&self.export, device)?;
+            // Cannot already be set: `resolving` is held.
+            let _ = slot.set(r);
+            return Ok(r);
+        }
+        let mut overflow = self.overflow.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, r)) = overflow.iter().find(|(d, _)| *d == id) {
+            return Ok(*r);
+        }
+        let r = resolve(&self.export, device)?;
+        overflow.push((id, r));
+        Ok(r)
+    }
+
+    /// Resolves this kernel for `device` now (parse, select, load), so that
+    /// the first launch does not pay for it and errors surface early.
+    pub fn prepare(&self, device: &Device) -> Result<(), Error> {
+        self.resolved(device).map(|_| ())
     }
 
     /// Queues one launch of `workgroups` blocks on `stream`.
@@ -62,9 +133,292 @@ impl Kernel {
         bindings: &[Binding<'_>],
         constants: &[u32],
     ) -> Result<(), Error> {
-        let _ = (stream, workgroups, bindings, constants);
-        todo!()
+        let device = stream.device();
+        let r = self.resolved(device)?;
+        // Small launches use small arrays: initialising 64 slots per launch
+        // shows up next to a driver launch of a few microseconds.
+        if bindings.len() <= 8 {
+            // SAFETY: forwarded from the caller.
+            unsafe { self.launch_n::<8>(stream, &r, workgroups, bindings, constants) }
+        } else {
+            // SAFETY: forwarded from the caller.
+            unsafe { self.launch_n::<MAX_BINDINGS>(stream, &r, workgroups, bindings, constants) }
+        }
     }
+
+    /// [`Kernel::launch`] with room for `N >= bindings.len()` bindings.
+    ///
+    /// # Safety
+    /// As [`Kernel::launch`].
+    unsafe fn launch_n<const N: usize>(
+        &self,
+        stream: &Stream,
+        r: &Resolved,
+        workgroups: [u32; 3],
+        bindings: &[Binding<'_>],
+        constants: &[u32],
+    ) -> Result<(), Error> {
+        let backend = stream.device().backend();
+        let mut ptrs = [0 as DevicePtr; N];
+        let mut ranges = [(0 as DevicePtr, 0usize); N];
+        check_launch(
+            r,
+            workgroups,
+            bindings,
+            constants,
+            &mut ptrs,
+            &mut ranges,
+            |ranges| backend.check_bindings(ranges),
+        )
+        .map_err(|reason| self.fail(reason))?;
+        if workgroups.contains(&0) {
+            return Ok(());
+        }
+        // SAFETY: the caller guarantees the parameter list matches the
+        // kernel; every binding was checked to lie in a live allocation of
+        // this device, borrowed for this call, and buffers synchronise the
+        // device before being freed, so they outlive the launch.
+        unsafe {
+            stream.inner.launch(
+                r.handle,
+                workgroups,
+                r.block,
+                r.shared_bytes,
+                &ptrs[..bindings.len()],
+                constants,
+            )
+        }
+        .map_err(|e| match e {
+            Error::Launch { kernel, reason } if kernel.is_empty() => self.fail(reason),
+            e => e,
+        })
+    }
+
+    fn fail(&self, reason: String) -> Error {
+        Error::Launch {
+            kernel: self.export.name.to_string(),
+            reason,
+        }
+    }
+}
+
+/// The launch-time checks, factored out of [`Kernel::launch`] so that they
+/// can be tested without a device. Fills `ptrs` with the binding addresses
+/// (0 for empty bindings) and `ranges` with what to check; both hold at
+/// least `bindings.len()` entries. Zero workgroups pass: the caller skips
+/// the launch.
+fn check_launch(
+    r: &Resolved,
+    workgroups: [u32; 3],
+    bindings: &[Binding<'_>],
+    constants: &[u32],
+    ptrs: &mut [DevicePtr],
+    ranges: &mut [(DevicePtr, usize)],
+    check_bindings: impl FnOnce(&[(DevicePtr, usize)]) -> Result<(), (usize, Error)>,
+) -> Result<(), String> {
+    if bindings.len() != r.bindings as usize || constants.len() != r.constants as usize {
+        return Err(format!(
+            "the export takes {} bindings and {} constants; the launch passed {} and {}",
+            r.bindings,
+            r.constants,
+            bindings.len(),
+            constants.len()
+        ));
+    }
+    for (i, (&n, &max)) in workgroups.iter().zip(&r.max_grid).enumerate() {
+        if n > max {
+            return Err(format!(
+                "workgroup count {workgroups:?} exceeds the device's maximum {:?} in dimension {}",
+                r.max_grid,
+                ["x", "y", "z"][i]
+            ));
+        }
+    }
+    if bindings.len() > ptrs.len() || bindings.len() > 64 {
+        return Err(format!(
+            "{} bindings exceed the runtime's limit",
+            bindings.len()
+        ));
+    }
+    for (i, b) in bindings.iter().enumerate() {
+        if r.read_only & (1 << i) == 0 && !b.writable {
+            return Err(format!(
+                "binding {i} is writable in the export but was passed read-only (use binding_mut)"
+            ));
+        }
+        // Empty bindings pass a null pointer; their address is never used.
+        ptrs[i] = if b.bytes == 0 { 0 } else { b.ptr };
+        ranges[i] = (b.ptr, b.bytes);
+    }
+    check_bindings(&ranges[..bindings.len()]).map_err(|(i, e)| format!("binding {i}: {e}"))
+}
+
+/// Finds, checks and loads an export for a device.
+fn resolve(export: &ExportRef, device: &Device) -> Result<Resolved, Error> {
+    let bundle = Bundle::parse(export.bundle)?;
+    let exe = bundle
+        .executable(export.executable as usize)
+        .ok_or_else(|| Error::MissingExport {
+            what: format!(
+                "executable {} (it has {}); the wrapper of `{}` is out of date with its bundle",
+                export.executable,
+                bundle.executable_count(),
+                export.name
+            ),
+        })?;
+    let (position, ex) = exe
+        .exports()
+        .enumerate()
+        .find(|(_, e)| e.ordinal() == export.ordinal)
+        .ok_or_else(|| Error::MissingExport {
+            what: format!(
+                "export ordinal {} in executable `{}` (wanted `{}`)",
+                export.ordinal,
+                exe.name(),
+                export.name
+            ),
+        })?;
+    if ex.name() != export.name {
+        return Err(Error::MissingExport {
+            what: format!(
+                "export `{}`: ordinal {} of `{}` is `{}`; the wrapper is out of date with its bundle",
+                export.name,
+                export.ordinal,
+                exe.name(),
+                ex.name()
+            ),
+        });
+    }
+    let info = device.info();
+    check_export(&ex, &info.limits).map_err(|reason| Error::Launch {
+        kernel: export.name.to_string(),
+        reason: format!("{reason} on {device}"),
+    })?;
+    let (_, variant) = select_variant(&exe, &info.target)?;
+    let name_error = |mut e: Error| {
+        if let Error::ModuleLoad { executable, .. } = &mut e {
+            *executable = exe.name().to_string();
+        }
+        e
+    };
+    let backend = device.backend();
+    let handle = if info.platform == Platform::Host {
+        // Host entry points come per export from the wrapper.
+        let h = backend
+            .load(&variant, &[export.name], &[export.host])
+            .map_err(name_error)?;
+        first(h, export.name)?
+    } else {
+        // One module per executable and device; every export's function
+        // resolved once.
+        let names: Vec<&str> = exe.exports().map(|e| e.name()).collect();
+        let key = (
+            export.bundle.as_ptr() as usize,
+            export.bundle.len(),
+            export.executable,
+        );
+        let handles = device.executable(key, || {
+            backend
+                .load(&variant, &names, &vec![None; names.len()])
+                .map_err(name_error)
+        })?;
+        first(
+            handles.get(position..).unwrap_or_default().to_vec(),
+            export.name,
+        )?
+    };
+    let mut read_only = 0u64;
+    for (i, f) in ex.binding_flags().enumerate() {
+        if f & BINDING_READ_ONLY != 0 && i < 64 {
+            read_only |= 1 << i;
+        }
+    }
+    Ok(Resolved {
+        handle,
+        block: ex.block_dims(),
+        shared_bytes: ex.workgroup_local_memory(),
+        bindings: ex.binding_count(),
+        constants: ex.constant_count(),
+        read_only,
+        max_grid: info.limits.max_grid_dims,
+    })
+}
+
+fn first(handles: Vec<KernelHandle>, name: &str) -> Result<KernelHandle, Error> {
+    handles.first().copied().ok_or_else(|| Error::Launch {
+        kernel: name.to_string(),
+        reason: "the backend resolved no function".into(),
+    })
+}
+
+/// Checks an export's fixed launch shape against a device's limits, once
+/// per device (IREE's HIP driver does the same before each launch).
+pub(crate) fn check_export(ex: &ExportView<'_>, limits: &Limits) -> Result<(), String> {
+    let block = ex.block_dims();
+    if block.contains(&0) {
+        return Err(format!("block size {block:?} has a zero dimension"));
+    }
+    for i in 0..3 {
+        if block[i] > limits.max_block_dims[i] {
+            return Err(format!(
+                "block size {block:?} exceeds the device's maximum {:?}",
+                limits.max_block_dims
+            ));
+        }
+    }
+    let threads = block.iter().map(|&d| u64::from(d)).product::<u64>();
+    if threads > u64::from(limits.max_threads_per_block) {
+        return Err(format!(
+            "block size {block:?} has {threads} threads; the device allows {}",
+            limits.max_threads_per_block
+        ));
+    }
+    if ex.workgroup_local_memory() > limits.shared_memory_per_block {
+        return Err(format!(
+            "{} bytes of workgroup local memory exceed the device's {}",
+            ex.workgroup_local_memory(),
+            limits.shared_memory_per_block
+        ));
+    }
+    if ex.binding_count() as usize > MAX_BINDINGS || ex.constant_count() as usize > MAX_CONSTANTS {
+        return Err(format!(
+            "{} bindings and {} constants exceed the runtime's limits ({MAX_BINDINGS}, {MAX_CONSTANTS})",
+            ex.binding_count(),
+            ex.constant_count()
+        ));
+    }
+    Ok(())
+}
+
+/// Picks the variant of `exe` that best fits a device whose target is
+/// `device` ([`TargetId::fitness`], lowest wins, the first on ties), with
+/// its index among the executable's variants.
+///
+/// `Err(NoVariant)` lists every `target (format)` the executable holds and
+/// the device's target. Variants whose target id this runtime cannot parse
+/// (from a newer build) are skipped but still listed.
+pub fn select_variant<'a>(
+    exe: &ExecutableView<'a>,
+    device: &TargetId,
+) -> Result<(usize, VariantView<'a>), Error> {
+    let mut best: Option<(u32, usize, VariantView<'a>)> = None;
+    for (i, v) in exe.variants().enumerate() {
+        let Ok(t) = v.target() else { continue };
+        if let Some(f) = t.fitness(v.format(), device) {
+            if best.as_ref().is_none_or(|(bf, _, _)| f < *bf) {
+                best = Some((f, i, v));
+            }
+        }
+    }
+    best.map(|(_, i, v)| (i, v))
+        .ok_or_else(|| Error::NoVariant {
+            executable: exe.name().to_string(),
+            device_target: device.to_string(),
+            available: exe
+                .variants()
+                .map(|v| format!("{} ({})", v.target_str(), v.format()))
+                .collect(),
+        })
 }
 
 /// A buffer passed to a launch, borrowed for the duration of the call.
@@ -80,12 +434,22 @@ pub struct Binding<'a> {
 impl<T> DeviceSlice<T> {
     /// This slice as a ReadOnly binding.
     pub fn binding(&self) -> Binding<'_> {
-        todo!()
+        Binding {
+            ptr: self.addr(),
+            bytes: self.byte_len(),
+            writable: false,
+            _borrow: PhantomData,
+        }
     }
     /// This slice as a writable binding; `&mut` guarantees no other binding
     /// of the same launch aliases it.
     pub fn binding_mut(&mut self) -> Binding<'_> {
-        todo!()
+        Binding {
+            ptr: self.addr(),
+            bytes: self.byte_len(),
+            writable: true,
+            _borrow: PhantomData,
+        }
     }
 }
 

@@ -1,1 +1,675 @@
 //! AMD: libamdhip64 loaded at run time.
+//!
+//! Library candidates, in order: `$IREE_AMD_LIBRARY` (an explicit path),
+//! `$ROCM_PATH/lib/libamdhip64.so*`, `libamdhip64.so`, `libamdhip64.so.6`,
+//! `libamdhip64.so.5` (the dynamic linker's search path), then
+//! `/opt/rocm/lib/libamdhip64.so*`. `HIP_VISIBLE_DEVICES` /
+//! `ROCR_VISIBLE_DEVICES` are applied by the library itself: ordinals here
+//! are the ones it reports.
+//!
+//! # Device properties across ROCm versions
+//!
+//! `hipDeviceProp_t` changed layout in ROCm 6 (`hipGetDevicePropertiesR0600`),
+//! so no field offset is hard-coded here. Limits come from
+//! `hipDeviceGetAttribute`, whose enum values (from HIP 5.2's header,
+//! `hipDeviceAttributeMaxBlockDimX = 26` …) did not change in ROCm 6, and
+//! the name from `hipDeviceGetName`. The target id, which only exists as the
+//! `gcnArchName` string inside the struct, is found by filling an oversized
+//! zeroed buffer with whichever properties entry point the library has and
+//! taking the first NUL-terminated string after the 256-byte `name` that
+//! starts with `gfx` and parses as a target id.
+//!
+//! All calls run with the device made current (`hipSetDevice`) on the
+//! calling thread, since HIP's current device is per thread; launches go to
+//! the stream's own device.
+
+use std::ffi::c_void;
+use std::os::raw::{c_char, c_int, c_uint};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use super::{buf_text, cstr, foreign, open_first, sym, Allocations, KernelParams};
+use crate::backend::{Backend, BackendStream, DevicePtr, KernelHandle};
+use crate::bundle::VariantView;
+use crate::device::{DeviceInfo, Limits};
+use crate::host::HostEntry;
+use crate::target::{Format, Platform, TargetId};
+use crate::Error;
+
+type HipError = c_int;
+const HIP_SUCCESS: HipError = 0;
+
+// hipDeviceAttribute_t values (HIP 5.2 header; unchanged in ROCm 6).
+const ATTR_MAX_BLOCK_DIM_X: c_int = 26;
+const ATTR_MAX_GRID_DIM_X: c_int = 29;
+const ATTR_MAX_THREADS_PER_BLOCK: c_int = 56;
+const ATTR_MULTIPROCESSOR_COUNT: c_int = 63;
+const ATTR_MAX_SHARED_MEMORY_PER_BLOCK: c_int = 74;
+const ATTR_WARP_SIZE: c_int = 87;
+
+// hipJitOption values (same numbering as CUDA's CUjit_option).
+const JIT_ERROR_LOG_BUFFER: c_int = 5;
+const JIT_ERROR_LOG_BUFFER_SIZE_BYTES: c_int = 6;
+
+const LOG_SIZE: usize = 16 * 1024;
+
+/// The entry points used, copied out of the library once.
+struct Hip {
+    _lib: libloading::Library,
+    path: String,
+    get_error_name: unsafe extern "C" fn(HipError) -> *const c_char,
+    get_error_string: unsafe extern "C" fn(HipError) -> *const c_char,
+    get_device_count: unsafe extern "C" fn(*mut c_int) -> HipError,
+    set_device: unsafe extern "C" fn(c_int) -> HipError,
+    device_get: unsafe extern "C" fn(*mut c_int, c_int) -> HipError,
+    device_get_name: unsafe extern "C" fn(*mut c_char, c_int, c_int) -> HipError,
+    device_get_attribute: unsafe extern "C" fn(*mut c_int, c_int, c_int) -> HipError,
+    get_device_properties: unsafe extern "C" fn(*mut c_void, c_int) -> HipError,
+    malloc: unsafe extern "C" fn(*mut *mut c_void, usize) -> HipError,
+    free: unsafe extern "C" fn(*mut c_void) -> HipError,
+    memset: unsafe extern "C" fn(*mut c_void, c_int, usize) -> HipError,
+    memcpy_htod: unsafe extern "C" fn(*mut c_void, *mut c_void, usize) -> HipError,
+    memcpy_dtoh: unsafe extern "C" fn(*mut c_void, *mut c_void, usize) -> HipError,
+    device_synchronize: unsafe extern "C" fn() -> HipError,
+    stream_create: unsafe extern "C" fn(*mut *mut c_void) -> HipError,
+    stream_destroy: unsafe extern "C" fn(*mut c_void) -> HipError,
+    stream_synchronize: unsafe extern "C" fn(*mut c_void) -> HipError,
+    module_load_data_ex: unsafe extern "C" fn(
+        *mut *mut c_void,
+        *const c_void,
+        c_uint,
+        *mut c_int,
+        *mut *mut c_void,
+    ) -> HipError,
+    module_unload: unsafe extern "C" fn(*mut c_void) -> HipError,
+    module_get_function:
+        unsafe extern "C" fn(*mut *mut c_void, *mut c_void, *const c_char) -> HipError,
+    #[allow(clippy::type_complexity)]
+    module_launch_kernel: unsafe extern "C" fn(
+        *mut c_void,
+        c_uint,
+        c_uint,
+        c_uint,
+        c_uint,
+        c_uint,
+        c_uint,
+        c_uint,
+        *mut c_void,
+        *mut *mut c_void,
+        *mut *mut c_void,
+    ) -> HipError,
+}
+
+/// The candidate library names, in the order they are tried.
+pub(crate) fn candidates() -> Vec<String> {
+    let mut c = Vec::new();
+    if let Ok(p) = std::env::var("IREE_AMD_LIBRARY") {
+        c.push(p);
+    }
+    let versions = ["libamdhip64.so", "libamdhip64.so.6", "libamdhip64.so.5"];
+    if let Ok(root) = std::env::var("ROCM_PATH") {
+        for v in versions {
+            c.push(format!("{root}/lib/{v}"));
+        }
+    }
+    c.extend(versions.iter().map(|v| v.to_string()));
+    for v in versions {
+        c.push(format!("/opt/rocm/lib/{v}"));
+    }
+    c
+}
+
+static HIP: OnceLock<Arc<Hip>> = OnceLock::new();
+
+/// The library, loaded and initialised once per process (failures are
+/// retried on the next call).
+fn hip() -> Result<Arc<Hip>, Error> {
+    if let Some(h) = HIP.get() {
+        return Ok(h.clone());
+    }
+    let (lib, path) = open_first(Platform::Amd, &candidates())?;
+    // SAFETY: each type below is the C prototype from HIP's
+    // hip_runtime_api.h (hipDevice_t, hipDeviceAttribute_t and hipJitOption
+    // are `int`; handles are pointers); `lib` moves into the struct that
+    // owns the pointers and lives for the rest of the process.
+    let h = unsafe {
+        let p = Platform::Amd;
+        let props = sym(&lib, p, &path, "hipGetDevicePropertiesR0600")
+            .or_else(|_| sym(&lib, p, &path, "hipGetDeviceProperties"))?;
+        let init: unsafe extern "C" fn(c_uint) -> HipError = sym(&lib, p, &path, "hipInit")?;
+        let h = Hip {
+            get_error_name: sym(&lib, p, &path, "hipGetErrorName")?,
+            get_error_string: sym(&lib, p, &path, "hipGetErrorString")?,
+            get_device_count: sym(&lib, p, &path, "hipGetDeviceCount")?,
+            set_device: sym(&lib, p, &path, "hipSetDevice")?,
+            device_get: sym(&lib, p, &path, "hipDeviceGet")?,
+            device_get_name: sym(&lib, p, &path, "hipDeviceGetName")?,
+            device_get_attribute: sym(&lib, p, &path, "hipDeviceGetAttribute")?,
+            get_device_properties: props,
+            malloc: sym(&lib, p, &path, "hipMalloc")?,
+            free: sym(&lib, p, &path, "hipFree")?,
+            memset: sym(&lib, p, &path, "hipMemset")?,
+            memcpy_htod: sym(&lib, p, &path, "hipMemcpyHtoD")?,
+            memcpy_dtoh: sym(&lib, p, &path, "hipMemcpyDtoH")?,
+            device_synchronize: sym(&lib, p, &path, "hipDeviceSynchronize")?,
+            stream_create: sym(&lib, p, &path, "hipStreamCreate")?,
+            stream_destroy: sym(&lib, p, &path, "hipStreamDestroy")?,
+            stream_synchronize: sym(&lib, p, &path, "hipStreamSynchronize")?,
+            module_load_data_ex: sym(&lib, p, &path, "hipModuleLoadDataEx")?,
+            module_unload: sym(&lib, p, &path, "hipModuleUnload")?,
+            module_get_function: sym(&lib, p, &path, "hipModuleGetFunction")?,
+            module_launch_kernel: sym(&lib, p, &path, "hipModuleLaunchKernel")?,
+            _lib: lib,
+            path,
+        };
+        let rc = init(0);
+        if rc != HIP_SUCCESS {
+            let reason = format!("{}: hipInit(0) returned {}", h.path, h.describe(rc));
+            // Never unload a driver whose init ran: it may have registered
+            // exit handlers that point into it.
+            std::mem::forget(h);
+            return Err(Error::NoDevice {
+                platform: Platform::Amd,
+                reason,
+            });
+        }
+        h
+    };
+    Ok(HIP.get_or_init(|| Arc::new(h)).clone())
+}
+
+impl Hip {
+    /// `hipErrorNoDevice (100): no ROCm-capable device is detected`.
+    fn describe(&self, rc: HipError) -> String {
+        let (name, msg) = self.names(rc);
+        format!("{name} ({rc}): {msg}")
+    }
+
+    fn names(&self, rc: HipError) -> (String, String) {
+        // SAFETY: both return static strings (or null) for any value.
+        unsafe {
+            (
+                cstr((self.get_error_name)(rc)),
+                cstr((self.get_error_string)(rc)),
+            )
+        }
+    }
+
+    fn check(&self, call: &'static str, rc: HipError) -> Result<(), Error> {
+        if rc == HIP_SUCCESS {
+            return Ok(());
+        }
+        let (name, message) = self.names(rc);
+        Err(Error::Driver {
+            platform: Platform::Amd,
+            call,
+            code: rc,
+            name,
+            message,
+        })
+    }
+
+    fn device_count(&self) -> Result<usize, Error> {
+        let mut n: c_int = 0;
+        // SAFETY: `n` is a valid out-pointer.
+        let rc = unsafe { (self.get_device_count)(&mut n) };
+        if rc != HIP_SUCCESS {
+            return Err(Error::NoDevice {
+                platform: Platform::Amd,
+                reason: format!(
+                    "{}: hipGetDeviceCount returned {}",
+                    self.path,
+                    self.describe(rc)
+                ),
+            });
+        }
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+}
+
+/// How many AMD devices the driver reports.
+pub(crate) fn device_count() -> Result<usize, Error> {
+    hip()?.device_count()
+}
+
+/// Opens AMD device `ordinal`.
+pub(crate) fn open(ordinal: usize) -> Result<Arc<dyn Backend>, Error> {
+    let hip = hip()?;
+    let count = hip.device_count()?;
+    if ordinal >= count {
+        return Err(Error::NoDevice {
+            platform: Platform::Amd,
+            reason: format!(
+                "{}: device {ordinal} asked for, {count} present (HIP_VISIBLE_DEVICES may hide some)",
+                hip.path
+            ),
+        });
+    }
+    let ord = ordinal as c_int;
+    // SAFETY: ord < device count.
+    hip.check("hipSetDevice", unsafe { (hip.set_device)(ord) })?;
+    let mut dev: c_int = 0;
+    // SAFETY: valid out-pointer, ordinal in range.
+    hip.check("hipDeviceGet", unsafe { (hip.device_get)(&mut dev, ord) })?;
+    let mut name = [0u8; 256];
+    // SAFETY: the buffer holds 256 bytes, the length passed.
+    hip.check("hipDeviceGetName", unsafe {
+        (hip.device_get_name)(name.as_mut_ptr().cast(), 256, dev)
+    })?;
+    let name = buf_text(&name);
+    let attr = |a: c_int, call: &'static str| -> Result<u32, Error> {
+        let mut v: c_int = 0;
+        // SAFETY: valid out-pointer; unknown attributes are an error code.
+        hip.check(call, unsafe { (hip.device_get_attribute)(&mut v, a, ord) })?;
+        Ok(u32::try_from(v).unwrap_or(0))
+    };
+    let mut block = [0u32; 3];
+    let mut grid = [0u32; 3];
+    for i in 0..3 {
+        block[i] = attr(
+            ATTR_MAX_BLOCK_DIM_X + i as c_int,
+            "hipDeviceGetAttribute(MaxBlockDim)",
+        )?;
+        grid[i] = attr(
+            ATTR_MAX_GRID_DIM_X + i as c_int,
+            "hipDeviceGetAttribute(MaxGridDim)",
+        )?;
+    }
+    let limits = Limits {
+        max_block_dims: block,
+        max_threads_per_block: attr(
+            ATTR_MAX_THREADS_PER_BLOCK,
+            "hipDeviceGetAttribute(MaxThreadsPerBlock)",
+        )?,
+        max_grid_dims: grid,
+        shared_memory_per_block: attr(
+            ATTR_MAX_SHARED_MEMORY_PER_BLOCK,
+            "hipDeviceGetAttribute(MaxSharedMemoryPerBlock)",
+        )?,
+        warp_size: attr(ATTR_WARP_SIZE, "hipDeviceGetAttribute(WarpSize)")?,
+        multiprocessor_count: attr(
+            ATTR_MULTIPROCESSOR_COUNT,
+            "hipDeviceGetAttribute(MultiprocessorCount)",
+        )?,
+    };
+
+    // Oversized: larger than every known hipDeviceProp_t (792 bytes in ROCm
+    // 5, about 1.5 KiB in ROCm 6).
+    let mut props = vec![0u64; 1024];
+    // SAFETY: the buffer (8 KiB, 8-aligned) is larger than the struct the
+    // library writes.
+    hip.check("hipGetDeviceProperties", unsafe {
+        (hip.get_device_properties)(props.as_mut_ptr().cast(), ord)
+    })?;
+    let bytes: Vec<u8> = props.iter().flat_map(|w| w.to_ne_bytes()).collect();
+    let target = match arch_from_properties(&bytes) {
+        Ok(t) => t,
+        Err(reported) => {
+            return Err(Error::UnsupportedDevice {
+                platform: Platform::Amd,
+                ordinal,
+                name,
+                reason: if reported.is_empty() {
+                    "no gcnArchName found in hipDeviceProp_t".into()
+                } else {
+                    "not in the AMD chip table (runtime_hip::target::AMD_CHIPS)".into()
+                },
+                reported,
+            })
+        }
+    };
+    let info = DeviceInfo {
+        name,
+        platform: Platform::Amd,
+        ordinal,
+        target,
+        limits,
+    };
+    Ok(Arc::new(AmdDevice {
+        hip,
+        ordinal: ord,
+        info,
+        allocs: Allocations::default(),
+        modules: Mutex::new(Vec::new()),
+    }))
+}
+
+/// Finds `gcnArchName` in a `hipDeviceProp_t` of unknown layout: the first
+/// NUL-terminated string after the 256-byte `name` that starts with `gfx`
+/// and parses as a target id. `Err` carries the first `gfx…` string seen
+/// (empty if none), for the error message.
+pub(crate) fn arch_from_properties(bytes: &[u8]) -> Result<TargetId, String> {
+    let mut first_seen = None;
+    let mut i = 256;
+    while i + 3 <= bytes.len() {
+        if &bytes[i..i + 3] == b"gfx" && bytes[i - 1] == 0 {
+            let s = buf_text(&bytes[i..bytes.len().min(i + 256)]);
+            if let Ok(t) = s.parse::<TargetId>() {
+                if matches!(t, TargetId::Amd { .. }) {
+                    return Ok(t);
+                }
+            }
+            first_seen.get_or_insert(s);
+        }
+        i += 1;
+    }
+    Err(first_seen.unwrap_or_default())
+}
+
+struct AmdDevice {
+    hip: Arc<Hip>,
+    ordinal: c_int,
+    info: DeviceInfo,
+    allocs: Allocations,
+    /// Loaded modules, unloaded when the device is dropped (kernel handles
+    /// must stay valid as long as the backend lives).
+    modules: Mutex<Vec<usize>>,
+}
+
+impl AmdDevice {
+    fn current(&self) -> Result<(), Error> {
+        // SAFETY: the ordinal was in range when the device was opened.
+        self.hip.check("hipSetDevice", unsafe {
+            (self.hip.set_device)(self.ordinal)
+        })
+    }
+}
+
+impl Backend for AmdDevice {
+    fn info(&self) -> &DeviceInfo {
+        &self.info
+    }
+
+    fn alloc_zeroed(&self, bytes: usize) -> Result<DevicePtr, Error> {
+        self.current()?;
+        let mut p: *mut c_void = std::ptr::null_mut();
+        // SAFETY: valid out-pointer.
+        self.hip
+            .check("hipMalloc", unsafe { (self.hip.malloc)(&mut p, bytes) })?;
+        // SAFETY: `p` is a fresh allocation of `bytes`; the memset is waited
+        // for so the buffer is zero before any stream can use it.
+        let zeroed = unsafe {
+            self.hip
+                .check("hipMemset", (self.hip.memset)(p, 0, bytes))
+                .and_then(|()| {
+                    self.hip
+                        .check("hipDeviceSynchronize", (self.hip.device_synchronize)())
+                })
+        };
+        if let Err(e) = zeroed {
+            // SAFETY: fresh, unused allocation.
+            unsafe { (self.hip.free)(p) };
+            return Err(e);
+        }
+        let ptr = p as DevicePtr;
+        self.allocs.insert(ptr, bytes);
+        Ok(ptr)
+    }
+
+    unsafe fn free(&self, ptr: DevicePtr) {
+        self.allocs.remove(ptr);
+        let _ = self.current();
+        // SAFETY: per the trait contract, `ptr` is ours, live and unused.
+        // A failure cannot be reported from a destructor; it leaks.
+        unsafe { (self.hip.free)(ptr as *mut c_void) };
+    }
+
+    unsafe fn copy_h2d(&self, dst: DevicePtr, src: &[u8]) -> Result<(), Error> {
+        self.current()?;
+        // SAFETY: per the trait contract `dst..dst+len` is a live allocation
+        // of this device; `src` is readable for its length (HIP takes a
+        // non-const pointer but only reads).
+        self.hip.check("hipMemcpyHtoD", unsafe {
+            (self.hip.memcpy_htod)(dst as *mut c_void, src.as_ptr() as *mut c_void, src.len())
+        })
+    }
+
+    unsafe fn copy_d2h(&self, dst: &mut [u8], src: DevicePtr) -> Result<(), Error> {
+        self.current()?;
+        // SAFETY: per the trait contract; `dst` is writable for its length.
+        self.hip.check("hipMemcpyDtoH", unsafe {
+            (self.hip.memcpy_dtoh)(dst.as_mut_ptr().cast(), src as *mut c_void, dst.len())
+        })
+    }
+
+    fn synchronize(&self) -> Result<(), Error> {
+        self.current()?;
+        // SAFETY: no arguments.
+        self.hip.check("hipDeviceSynchronize", unsafe {
+            (self.hip.device_synchronize)()
+        })
+    }
+
+    fn create_stream(&self) -> Result<Arc<dyn BackendStream>, Error> {
+        self.current()?;
+        let mut s: *mut c_void = std::ptr::null_mut();
+        // SAFETY: valid out-pointer.
+        self.hip.check("hipStreamCreate", unsafe {
+            (self.hip.stream_create)(&mut s)
+        })?;
+        Ok(Arc::new(AmdStream {
+            hip: self.hip.clone(),
+            stream: s as usize,
+        }))
+    }
+
+    fn load(
+        &self,
+        variant: &VariantView<'_>,
+        functions: &[&str],
+        _host: &[Option<HostEntry>],
+    ) -> Result<Vec<KernelHandle>, Error> {
+        if variant.format() != Format::Hsaco {
+            return Err(Error::Launch {
+                kernel: functions.join(", "),
+                reason: format!("an AMD device cannot load a {} variant", variant.format()),
+            });
+        }
+        self.current()?;
+        // The driver parses the ELF in place: give it 8-byte alignment.
+        let data = variant.data();
+        let mut aligned = vec![0u64; data.len().div_ceil(8)];
+        // SAFETY: `aligned` has at least `data.len()` bytes.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                data.as_ptr(),
+                aligned.as_mut_ptr().cast::<u8>(),
+                data.len(),
+            )
+        };
+        let mut log = vec![0u8; LOG_SIZE];
+        let mut opts = [JIT_ERROR_LOG_BUFFER, JIT_ERROR_LOG_BUFFER_SIZE_BYTES];
+        let mut vals: [*mut c_void; 2] = [log.as_mut_ptr().cast(), LOG_SIZE as *mut c_void];
+        let mut module: *mut c_void = std::ptr::null_mut();
+        // SAFETY: image, options and values are valid for the call; the log
+        // buffer holds LOG_SIZE bytes as declared.
+        let rc = unsafe {
+            (self.hip.module_load_data_ex)(
+                &mut module,
+                aligned.as_ptr().cast(),
+                2,
+                opts.as_mut_ptr(),
+                vals.as_mut_ptr(),
+            )
+        };
+        if let Err(e) = self.hip.check("hipModuleLoadDataEx", rc) {
+            return Err(Error::ModuleLoad {
+                executable: String::new(),
+                target: variant.target_str().to_string(),
+                format: variant.format(),
+                source: Box::new(e),
+                log: buf_text(&log),
+            });
+        }
+        self.modules
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(module as usize);
+        functions
+            .iter()
+            .map(|f| {
+                let mut c = f.as_bytes().to_vec();
+                c.push(0);
+                let mut func: *mut c_void = std::ptr::null_mut();
+                // SAFETY: `module` was loaded above; `c` is NUL-terminated.
+                let rc =
+                    unsafe { (self.hip.module_get_function)(&mut func, module, c.as_ptr().cast()) };
+                self.hip
+                    .check("hipModuleGetFunction", rc)
+                    .map_err(|e| Error::Launch {
+                        kernel: f.to_string(),
+                        reason: format!(
+                            "the {} code object has no such kernel: {e}",
+                            variant.target_str()
+                        ),
+                    })?;
+                Ok(KernelHandle::Gpu(func as usize))
+            })
+            .collect()
+    }
+
+    fn check_bindings(&self, bindings: &[(DevicePtr, usize)]) -> Result<(), (usize, Error)> {
+        match self.allocs.first_outside(bindings) {
+            None => Ok(()),
+            Some(i) => {
+                let (ptr, bytes) = bindings[i];
+                Err((
+                    i,
+                    self.check_binding(ptr, bytes)
+                        .err()
+                        .unwrap_or_else(|| foreign(ptr, bytes, "this device")),
+                ))
+            }
+        }
+    }
+
+    fn check_binding(&self, ptr: DevicePtr, bytes: usize) -> Result<(), Error> {
+        if self.allocs.contains(ptr, bytes) {
+            Ok(())
+        } else {
+            Err(foreign(
+                ptr,
+                bytes,
+                &format!("amd:{} ({})", self.ordinal, self.info.name),
+            ))
+        }
+    }
+}
+
+impl Drop for AmdDevice {
+    fn drop(&mut self) {
+        let _ = self.current();
+        // SAFETY: wait for all work first, so that no queued launch still
+        // uses a module; each module was loaded by this device and is
+        // unloaded once.
+        unsafe {
+            (self.hip.device_synchronize)();
+            for m in self
+                .modules
+                .get_mut()
+                .unwrap_or_else(|e| e.into_inner())
+                .drain(..)
+            {
+                (self.hip.module_unload)(m as *mut c_void);
+            }
+        }
+    }
+}
+
+struct AmdStream {
+    hip: Arc<Hip>,
+    stream: usize,
+}
+
+impl BackendStream for AmdStream {
+    unsafe fn launch(
+        &self,
+        kernel: KernelHandle,
+        grid: [u32; 3],
+        block: [u32; 3],
+        shared_bytes: u32,
+        bindings: &[DevicePtr],
+        constants: &[u32],
+    ) -> Result<(), Error> {
+        let KernelHandle::Gpu(f) = kernel else {
+            return Err(Error::Launch {
+                kernel: String::new(),
+                reason: "a host kernel handle reached the AMD driver".into(),
+            });
+        };
+        let mut params = KernelParams::new();
+        KernelParams::pack(bindings, constants, &mut params).map_err(|reason| Error::Launch {
+            kernel: String::new(),
+            reason,
+        })?;
+        // SAFETY: `f` came from hipModuleGetFunction on this stream's
+        // device; the parameter array matches the kernel per the caller's
+        // contract and lives until the call returns (HIP copies it).
+        let rc = unsafe {
+            (self.hip.module_launch_kernel)(
+                f as *mut c_void,
+                grid[0],
+                grid[1],
+                grid[2],
+                block[0],
+                block[1],
+                block[2],
+                shared_bytes,
+                self.stream as *mut c_void,
+                params.as_ptr(),
+                std::ptr::null_mut(),
+            )
+        };
+        self.hip.check("hipModuleLaunchKernel", rc)
+    }
+
+    fn synchronize(&self) -> Result<(), Error> {
+        // SAFETY: the stream is alive until drop.
+        self.hip.check("hipStreamSynchronize", unsafe {
+            (self.hip.stream_synchronize)(self.stream as *mut c_void)
+        })
+    }
+}
+
+impl Drop for AmdStream {
+    fn drop(&mut self) {
+        // SAFETY: created by hipStreamCreate, destroyed once. HIP waits for
+        // the stream's work before releasing it.
+        unsafe { (self.hip.stream_destroy)(self.stream as *mut c_void) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arch_found_in_either_properties_layout() {
+        for offset in [396usize, 1024] {
+            let mut b = vec![0u8; 2048];
+            b[..10].copy_from_slice(b"gfx90a GPU"); // in `name`: ignored
+            let s = b"gfx90a:sramecc+:xnack-";
+            b[offset..offset + s.len()].copy_from_slice(s);
+            assert_eq!(
+                arch_from_properties(&b).unwrap().to_string(),
+                "gfx90a:sramecc+:xnack-"
+            );
+        }
+        let mut b = vec![0u8; 1024];
+        b[500..507].copy_from_slice(b"gfx9999");
+        assert_eq!(arch_from_properties(&b).unwrap_err(), "gfx9999");
+        assert_eq!(arch_from_properties(&[0u8; 100]).unwrap_err(), "");
+    }
+
+    #[test]
+    fn candidates_cover_versioned_names() {
+        let c = candidates();
+        for want in [
+            "libamdhip64.so",
+            "libamdhip64.so.6",
+            "libamdhip64.so.5",
+            "/opt/rocm/lib/libamdhip64.so",
+        ] {
+            assert!(c.iter().any(|n| n == want), "{want} missing from {c:?}");
+        }
+    }
+}

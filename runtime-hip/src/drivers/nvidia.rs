@@ -1,1 +1,604 @@
 //! NVIDIA: the CUDA driver API (libcuda) loaded at run time.
+//!
+//! Library candidates, in order: `$IREE_NVIDIA_LIBRARY` (an explicit path),
+//! `libcuda.so.1` (what the driver installs), `libcuda.so`. The CUDA SDK's
+//! `lib64/stubs/libcuda.so` is deliberately not tried: it loads but every
+//! call fails. `CUDA_VISIBLE_DEVICES` is applied by the library itself.
+//!
+//! Each device uses its primary context (`cuDevicePrimaryCtxRetain`, the one
+//! the CUDA runtime shares), made current on the calling thread before every
+//! call, since the current context is per thread and a `Device` may be used
+//! from any thread. PTX is JIT-compiled by `cuModuleLoadDataEx` with an error
+//! log buffer whose text ends up in [`Error::ModuleLoad`].
+
+use std::ffi::c_void;
+use std::os::raw::{c_char, c_int, c_uint};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use super::{buf_text, foreign, open_first, sym, Allocations, KernelParams};
+use crate::backend::{Backend, BackendStream, DevicePtr, KernelHandle};
+use crate::bundle::VariantView;
+use crate::device::{DeviceInfo, Limits};
+use crate::host::HostEntry;
+use crate::target::{Format, Platform, TargetId};
+use crate::Error;
+
+type CuResult = c_int;
+const CUDA_SUCCESS: CuResult = 0;
+
+// CUdevice_attribute values (cuda.h).
+const ATTR_MAX_THREADS_PER_BLOCK: c_int = 1;
+const ATTR_MAX_BLOCK_DIM_X: c_int = 2;
+const ATTR_MAX_GRID_DIM_X: c_int = 5;
+const ATTR_MAX_SHARED_MEMORY_PER_BLOCK: c_int = 8;
+const ATTR_WARP_SIZE: c_int = 10;
+const ATTR_MULTIPROCESSOR_COUNT: c_int = 16;
+const ATTR_COMPUTE_CAPABILITY_MAJOR: c_int = 75;
+const ATTR_COMPUTE_CAPABILITY_MINOR: c_int = 76;
+
+// CUjit_option values (cuda.h).
+const JIT_ERROR_LOG_BUFFER: c_int = 5;
+const JIT_ERROR_LOG_BUFFER_SIZE_BYTES: c_int = 6;
+
+const LOG_SIZE: usize = 16 * 1024;
+
+/// The entry points used, copied out of the library once.
+struct Cuda {
+    _lib: libloading::Library,
+    path: String,
+    get_error_name: unsafe extern "C" fn(CuResult, *mut *const c_char) -> CuResult,
+    get_error_string: unsafe extern "C" fn(CuResult, *mut *const c_char) -> CuResult,
+    device_get_count: unsafe extern "C" fn(*mut c_int) -> CuResult,
+    device_get: unsafe extern "C" fn(*mut c_int, c_int) -> CuResult,
+    device_get_name: unsafe extern "C" fn(*mut c_char, c_int, c_int) -> CuResult,
+    device_get_attribute: unsafe extern "C" fn(*mut c_int, c_int, c_int) -> CuResult,
+    primary_ctx_retain: unsafe extern "C" fn(*mut *mut c_void, c_int) -> CuResult,
+    primary_ctx_release: unsafe extern "C" fn(c_int) -> CuResult,
+    ctx_set_current: unsafe extern "C" fn(*mut c_void) -> CuResult,
+    ctx_synchronize: unsafe extern "C" fn() -> CuResult,
+    mem_alloc: unsafe extern "C" fn(*mut u64, usize) -> CuResult,
+    mem_free: unsafe extern "C" fn(u64) -> CuResult,
+    memset_d8: unsafe extern "C" fn(u64, u8, usize) -> CuResult,
+    memcpy_htod: unsafe extern "C" fn(u64, *const c_void, usize) -> CuResult,
+    memcpy_dtoh: unsafe extern "C" fn(*mut c_void, u64, usize) -> CuResult,
+    stream_create: unsafe extern "C" fn(*mut *mut c_void, c_uint) -> CuResult,
+    stream_destroy: unsafe extern "C" fn(*mut c_void) -> CuResult,
+    stream_synchronize: unsafe extern "C" fn(*mut c_void) -> CuResult,
+    module_load_data_ex: unsafe extern "C" fn(
+        *mut *mut c_void,
+        *const c_void,
+        c_uint,
+        *mut c_int,
+        *mut *mut c_void,
+    ) -> CuResult,
+    module_unload: unsafe extern "C" fn(*mut c_void) -> CuResult,
+    module_get_function:
+        unsafe extern "C" fn(*mut *mut c_void, *mut c_void, *const c_char) -> CuResult,
+    #[allow(clippy::type_complexity)]
+    launch_kernel: unsafe extern "C" fn(
+        *mut c_void,
+        c_uint,
+        c_uint,
+        c_uint,
+        c_uint,
+        c_uint,
+        c_uint,
+        c_uint,
+        *mut c_void,
+        *mut *mut c_void,
+        *mut *mut c_void,
+    ) -> CuResult,
+}
+
+/// The candidate library names, in the order they are tried.
+pub(crate) fn candidates() -> Vec<String> {
+    let mut c = Vec::new();
+    if let Ok(p) = std::env::var("IREE_NVIDIA_LIBRARY") {
+        c.push(p);
+    }
+    c.push("libcuda.so.1".into());
+    c.push("libcuda.so".into());
+    c
+}
+
+static CUDA: OnceLock<Arc<Cuda>> = OnceLock::new();
+
+fn cuda() -> Result<Arc<Cuda>, Error> {
+    if let Some(c) = CUDA.get() {
+        return Ok(c.clone());
+    }
+    let (lib, path) = open_first(Platform::Nvidia, &candidates())?;
+    // SAFETY: each type below is the C prototype from cuda.h (CUdevice and
+    // the enums are `int`, CUdeviceptr is a 64-bit integer, handles are
+    // pointers), with the `_v2` entry points the header maps to; `lib`
+    // moves into the struct that owns the pointers for the process lifetime.
+    let c = unsafe {
+        let p = Platform::Nvidia;
+        let init: unsafe extern "C" fn(c_uint) -> CuResult = sym(&lib, p, &path, "cuInit")?;
+        let c = Cuda {
+            get_error_name: sym(&lib, p, &path, "cuGetErrorName")?,
+            get_error_string: sym(&lib, p, &path, "cuGetErrorString")?,
+            device_get_count: sym(&lib, p, &path, "cuDeviceGetCount")?,
+            device_get: sym(&lib, p, &path, "cuDeviceGet")?,
+            device_get_name: sym(&lib, p, &path, "cuDeviceGetName")?,
+            device_get_attribute: sym(&lib, p, &path, "cuDeviceGetAttribute")?,
+            primary_ctx_retain: sym(&lib, p, &path, "cuDevicePrimaryCtxRetain")?,
+            primary_ctx_release: sym(&lib, p, &path, "cuDevicePrimaryCtxRelease_v2")
+                .or_else(|_| sym(&lib, p, &path, "cuDevicePrimaryCtxRelease"))?,
+            ctx_set_current: sym(&lib, p, &path, "cuCtxSetCurrent")?,
+            ctx_synchronize: sym(&lib, p, &path, "cuCtxSynchronize")?,
+            mem_alloc: sym(&lib, p, &path, "cuMemAlloc_v2")?,
+            mem_free: sym(&lib, p, &path, "cuMemFree_v2")?,
+            memset_d8: sym(&lib, p, &path, "cuMemsetD8_v2")?,
+            memcpy_htod: sym(&lib, p, &path, "cuMemcpyHtoD_v2")?,
+            memcpy_dtoh: sym(&lib, p, &path, "cuMemcpyDtoH_v2")?,
+            stream_create: sym(&lib, p, &path, "cuStreamCreate")?,
+            stream_destroy: sym(&lib, p, &path, "cuStreamDestroy_v2")?,
+            stream_synchronize: sym(&lib, p, &path, "cuStreamSynchronize")?,
+            module_load_data_ex: sym(&lib, p, &path, "cuModuleLoadDataEx")?,
+            module_unload: sym(&lib, p, &path, "cuModuleUnload")?,
+            module_get_function: sym(&lib, p, &path, "cuModuleGetFunction")?,
+            launch_kernel: sym(&lib, p, &path, "cuLaunchKernel")?,
+            _lib: lib,
+            path,
+        };
+        let rc = init(0);
+        if rc != CUDA_SUCCESS {
+            let reason = format!("{}: cuInit(0) returned {}", c.path, c.describe(rc));
+            // Never unload a driver whose init ran: it may have registered
+            // exit handlers that point into it.
+            std::mem::forget(c);
+            return Err(Error::NoDevice {
+                platform: Platform::Nvidia,
+                reason,
+            });
+        }
+        c
+    };
+    Ok(CUDA.get_or_init(|| Arc::new(c)).clone())
+}
+
+impl Cuda {
+    fn names(&self, rc: CuResult) -> (String, String) {
+        let mut name: *const c_char = std::ptr::null();
+        let mut msg: *const c_char = std::ptr::null();
+        // SAFETY: valid out-pointers; on an unknown code the driver leaves
+        // them null (and returns an error we ignore), and `cstr` maps null
+        // to "".
+        unsafe {
+            (self.get_error_name)(rc, &mut name);
+            (self.get_error_string)(rc, &mut msg);
+            let name = super::cstr(name);
+            let msg = super::cstr(msg);
+            (
+                if name.is_empty() {
+                    format!("CUresult {rc}")
+                } else {
+                    name
+                },
+                msg,
+            )
+        }
+    }
+
+    fn describe(&self, rc: CuResult) -> String {
+        let (name, msg) = self.names(rc);
+        format!("{name} ({rc}): {msg}")
+    }
+
+    fn check(&self, call: &'static str, rc: CuResult) -> Result<(), Error> {
+        if rc == CUDA_SUCCESS {
+            return Ok(());
+        }
+        let (name, message) = self.names(rc);
+        Err(Error::Driver {
+            platform: Platform::Nvidia,
+            call,
+            code: rc,
+            name,
+            message,
+        })
+    }
+
+    fn device_count(&self) -> Result<usize, Error> {
+        let mut n: c_int = 0;
+        // SAFETY: valid out-pointer.
+        let rc = unsafe { (self.device_get_count)(&mut n) };
+        if rc != CUDA_SUCCESS {
+            return Err(Error::NoDevice {
+                platform: Platform::Nvidia,
+                reason: format!(
+                    "{}: cuDeviceGetCount returned {}",
+                    self.path,
+                    self.describe(rc)
+                ),
+            });
+        }
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+}
+
+/// How many NVIDIA devices the driver reports.
+pub(crate) fn device_count() -> Result<usize, Error> {
+    cuda()?.device_count()
+}
+
+/// Opens NVIDIA device `ordinal`.
+pub(crate) fn open(ordinal: usize) -> Result<Arc<dyn Backend>, Error> {
+    let cu = cuda()?;
+    let count = cu.device_count()?;
+    if ordinal >= count {
+        return Err(Error::NoDevice {
+            platform: Platform::Nvidia,
+            reason: format!(
+                "{}: device {ordinal} asked for, {count} present (CUDA_VISIBLE_DEVICES may hide some)",
+                cu.path
+            ),
+        });
+    }
+    let mut dev: c_int = 0;
+    // SAFETY: valid out-pointer, ordinal in range.
+    cu.check("cuDeviceGet", unsafe {
+        (cu.device_get)(&mut dev, ordinal as c_int)
+    })?;
+    let mut name = [0u8; 256];
+    // SAFETY: the buffer holds 256 bytes, the length passed.
+    cu.check("cuDeviceGetName", unsafe {
+        (cu.device_get_name)(name.as_mut_ptr().cast(), 256, dev)
+    })?;
+    let name = buf_text(&name);
+    let attr = |a: c_int| -> Result<u32, Error> {
+        let mut v: c_int = 0;
+        // SAFETY: valid out-pointer; unknown attributes are an error code.
+        cu.check("cuDeviceGetAttribute", unsafe {
+            (cu.device_get_attribute)(&mut v, a, dev)
+        })?;
+        Ok(u32::try_from(v).unwrap_or(0))
+    };
+    let mut block = [0u32; 3];
+    let mut grid = [0u32; 3];
+    for i in 0..3 {
+        block[i] = attr(ATTR_MAX_BLOCK_DIM_X + i as c_int)?;
+        grid[i] = attr(ATTR_MAX_GRID_DIM_X + i as c_int)?;
+    }
+    let limits = Limits {
+        max_block_dims: block,
+        max_threads_per_block: attr(ATTR_MAX_THREADS_PER_BLOCK)?,
+        max_grid_dims: grid,
+        // Without opt-in (cuFuncSetAttribute), 48 KiB on every sm.
+        shared_memory_per_block: attr(ATTR_MAX_SHARED_MEMORY_PER_BLOCK)?,
+        warp_size: attr(ATTR_WARP_SIZE)?,
+        multiprocessor_count: attr(ATTR_MULTIPROCESSOR_COUNT)?,
+    };
+    let sm = attr(ATTR_COMPUTE_CAPABILITY_MAJOR)? * 10 + attr(ATTR_COMPUTE_CAPABILITY_MINOR)?;
+    let mut ctx: *mut c_void = std::ptr::null_mut();
+    // SAFETY: valid out-pointer; released in Drop.
+    cu.check("cuDevicePrimaryCtxRetain", unsafe {
+        (cu.primary_ctx_retain)(&mut ctx, dev)
+    })?;
+    let info = DeviceInfo {
+        name,
+        platform: Platform::Nvidia,
+        ordinal,
+        // Any compute capability is a valid id here, in the table or not:
+        // PTX for an older sm still fits it.
+        target: TargetId::Nvidia { sm },
+        limits,
+    };
+    Ok(Arc::new(NvidiaDevice {
+        cu,
+        dev,
+        ctx: ctx as usize,
+        info,
+        allocs: Allocations::default(),
+        modules: Mutex::new(Vec::new()),
+    }))
+}
+
+struct NvidiaDevice {
+    cu: Arc<Cuda>,
+    dev: c_int,
+    ctx: usize,
+    info: DeviceInfo,
+    allocs: Allocations,
+    /// Loaded modules, unloaded when the device is dropped.
+    modules: Mutex<Vec<usize>>,
+}
+
+fn set_current(cu: &Cuda, ctx: usize) -> Result<(), Error> {
+    // SAFETY: `ctx` is a retained primary context.
+    cu.check("cuCtxSetCurrent", unsafe {
+        (cu.ctx_set_current)(ctx as *mut c_void)
+    })
+}
+
+impl NvidiaDevice {
+    fn current(&self) -> Result<(), Error> {
+        set_current(&self.cu, self.ctx)
+    }
+}
+
+impl Backend for NvidiaDevice {
+    fn info(&self) -> &DeviceInfo {
+        &self.info
+    }
+
+    fn alloc_zeroed(&self, bytes: usize) -> Result<DevicePtr, Error> {
+        self.current()?;
+        let mut p: u64 = 0;
+        // SAFETY: valid out-pointer.
+        self.cu
+            .check("cuMemAlloc", unsafe { (self.cu.mem_alloc)(&mut p, bytes) })?;
+        // SAFETY: fresh allocation of `bytes`; waited for so the buffer is
+        // zero before any stream can use it.
+        let zeroed = unsafe {
+            self.cu
+                .check("cuMemsetD8", (self.cu.memset_d8)(p, 0, bytes))
+                .and_then(|()| {
+                    self.cu
+                        .check("cuCtxSynchronize", (self.cu.ctx_synchronize)())
+                })
+        };
+        if let Err(e) = zeroed {
+            // SAFETY: fresh, unused allocation.
+            unsafe { (self.cu.mem_free)(p) };
+            return Err(e);
+        }
+        self.allocs.insert(p, bytes);
+        Ok(p)
+    }
+
+    unsafe fn free(&self, ptr: DevicePtr) {
+        self.allocs.remove(ptr);
+        let _ = self.current();
+        // SAFETY: per the trait contract, `ptr` is ours, live and unused.
+        unsafe { (self.cu.mem_free)(ptr) };
+    }
+
+    unsafe fn copy_h2d(&self, dst: DevicePtr, src: &[u8]) -> Result<(), Error> {
+        self.current()?;
+        // SAFETY: per the trait contract; `src` readable for its length.
+        self.cu.check("cuMemcpyHtoD", unsafe {
+            (self.cu.memcpy_htod)(dst, src.as_ptr().cast(), src.len())
+        })
+    }
+
+    unsafe fn copy_d2h(&self, dst: &mut [u8], src: DevicePtr) -> Result<(), Error> {
+        self.current()?;
+        // SAFETY: per the trait contract; `dst` writable for its length.
+        self.cu.check("cuMemcpyDtoH", unsafe {
+            (self.cu.memcpy_dtoh)(dst.as_mut_ptr().cast(), src, dst.len())
+        })
+    }
+
+    fn synchronize(&self) -> Result<(), Error> {
+        self.current()?;
+        // SAFETY: no arguments; the context is current.
+        self.cu
+            .check("cuCtxSynchronize", unsafe { (self.cu.ctx_synchronize)() })
+    }
+
+    fn create_stream(&self) -> Result<Arc<dyn BackendStream>, Error> {
+        self.current()?;
+        let mut s: *mut c_void = std::ptr::null_mut();
+        // SAFETY: valid out-pointer; flags 0 = CU_STREAM_DEFAULT (ordered
+        // with the legacy stream the synchronous copies use).
+        self.cu.check("cuStreamCreate", unsafe {
+            (self.cu.stream_create)(&mut s, 0)
+        })?;
+        Ok(Arc::new(NvidiaStream {
+            cu: self.cu.clone(),
+            ctx: self.ctx,
+            stream: s as usize,
+        }))
+    }
+
+    fn load(
+        &self,
+        variant: &VariantView<'_>,
+        functions: &[&str],
+        _host: &[Option<HostEntry>],
+    ) -> Result<Vec<KernelHandle>, Error> {
+        let data = variant.data();
+        // PTX must be NUL-terminated; a cubin is an ELF the driver parses in
+        // place, so give both an 8-aligned copy with a trailing NUL.
+        let image: Vec<u64> = match variant.format() {
+            Format::Ptx | Format::Cubin => {
+                let mut v = vec![0u64; (data.len() + 1).div_ceil(8)];
+                // SAFETY: `v` has at least `data.len() + 1` bytes.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        data.as_ptr(),
+                        v.as_mut_ptr().cast::<u8>(),
+                        data.len(),
+                    )
+                };
+                v
+            }
+            other => {
+                return Err(Error::Launch {
+                    kernel: functions.join(", "),
+                    reason: format!("an NVIDIA device cannot load a {other} variant"),
+                })
+            }
+        };
+        self.current()?;
+        let mut log = vec![0u8; LOG_SIZE];
+        let mut opts = [JIT_ERROR_LOG_BUFFER, JIT_ERROR_LOG_BUFFER_SIZE_BYTES];
+        let mut vals: [*mut c_void; 2] = [log.as_mut_ptr().cast(), LOG_SIZE as *mut c_void];
+        let mut module: *mut c_void = std::ptr::null_mut();
+        // SAFETY: image, options and values are valid for the call; the log
+        // buffer holds LOG_SIZE bytes as declared.
+        let rc = unsafe {
+            (self.cu.module_load_data_ex)(
+                &mut module,
+                image.as_ptr().cast(),
+                2,
+                opts.as_mut_ptr(),
+                vals.as_mut_ptr(),
+            )
+        };
+        if let Err(e) = self.cu.check("cuModuleLoadDataEx", rc) {
+            return Err(Error::ModuleLoad {
+                executable: String::new(),
+                target: variant.target_str().to_string(),
+                format: variant.format(),
+                source: Box::new(e),
+                log: buf_text(&log),
+            });
+        }
+        self.modules
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(module as usize);
+        functions
+            .iter()
+            .map(|f| {
+                let mut c = f.as_bytes().to_vec();
+                c.push(0);
+                let mut func: *mut c_void = std::ptr::null_mut();
+                // SAFETY: `module` was loaded above; `c` is NUL-terminated.
+                let rc =
+                    unsafe { (self.cu.module_get_function)(&mut func, module, c.as_ptr().cast()) };
+                self.cu
+                    .check("cuModuleGetFunction", rc)
+                    .map_err(|e| Error::Launch {
+                        kernel: f.to_string(),
+                        reason: format!(
+                            "the {} module has no such kernel: {e}",
+                            variant.target_str()
+                        ),
+                    })?;
+                Ok(KernelHandle::Gpu(func as usize))
+            })
+            .collect()
+    }
+
+    fn check_bindings(&self, bindings: &[(DevicePtr, usize)]) -> Result<(), (usize, Error)> {
+        match self.allocs.first_outside(bindings) {
+            None => Ok(()),
+            Some(i) => {
+                let (ptr, bytes) = bindings[i];
+                Err((
+                    i,
+                    self.check_binding(ptr, bytes)
+                        .err()
+                        .unwrap_or_else(|| foreign(ptr, bytes, "this device")),
+                ))
+            }
+        }
+    }
+
+    fn check_binding(&self, ptr: DevicePtr, bytes: usize) -> Result<(), Error> {
+        if self.allocs.contains(ptr, bytes) {
+            Ok(())
+        } else {
+            Err(foreign(
+                ptr,
+                bytes,
+                &format!("nvidia:{} ({})", self.info.ordinal, self.info.name),
+            ))
+        }
+    }
+}
+
+impl Drop for NvidiaDevice {
+    fn drop(&mut self) {
+        // SAFETY: wait for all work, then unload our modules once each and
+        // release the primary context retained in `open`.
+        unsafe {
+            if self.current().is_ok() {
+                (self.cu.ctx_synchronize)();
+                for m in self
+                    .modules
+                    .get_mut()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .drain(..)
+                {
+                    (self.cu.module_unload)(m as *mut c_void);
+                }
+            }
+            (self.cu.primary_ctx_release)(self.dev);
+        }
+    }
+}
+
+struct NvidiaStream {
+    cu: Arc<Cuda>,
+    ctx: usize,
+    stream: usize,
+}
+
+impl BackendStream for NvidiaStream {
+    unsafe fn launch(
+        &self,
+        kernel: KernelHandle,
+        grid: [u32; 3],
+        block: [u32; 3],
+        shared_bytes: u32,
+        bindings: &[DevicePtr],
+        constants: &[u32],
+    ) -> Result<(), Error> {
+        let KernelHandle::Gpu(f) = kernel else {
+            return Err(Error::Launch {
+                kernel: String::new(),
+                reason: "a host kernel handle reached the NVIDIA driver".into(),
+            });
+        };
+        let mut params = KernelParams::new();
+        KernelParams::pack(bindings, constants, &mut params).map_err(|reason| Error::Launch {
+            kernel: String::new(),
+            reason,
+        })?;
+        set_current(&self.cu, self.ctx)?;
+        // SAFETY: `f` came from cuModuleGetFunction in this context; the
+        // parameter array matches the kernel per the caller's contract and
+        // lives until the call returns (the driver copies it).
+        let rc = unsafe {
+            (self.cu.launch_kernel)(
+                f as *mut c_void,
+                grid[0],
+                grid[1],
+                grid[2],
+                block[0],
+                block[1],
+                block[2],
+                shared_bytes,
+                self.stream as *mut c_void,
+                params.as_ptr(),
+                std::ptr::null_mut(),
+            )
+        };
+        self.cu.check("cuLaunchKernel", rc)
+    }
+
+    fn synchronize(&self) -> Result<(), Error> {
+        set_current(&self.cu, self.ctx)?;
+        // SAFETY: the stream is alive until drop.
+        self.cu.check("cuStreamSynchronize", unsafe {
+            (self.cu.stream_synchronize)(self.stream as *mut c_void)
+        })
+    }
+}
+
+impl Drop for NvidiaStream {
+    fn drop(&mut self) {
+        // SAFETY: created by cuStreamCreate, destroyed once; the driver lets
+        // queued work finish before releasing it.
+        unsafe {
+            let _ = set_current(&self.cu, self.ctx);
+            (self.cu.stream_destroy)(self.stream as *mut c_void);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn candidates_are_the_driver_names() {
+        let c = super::candidates();
+        assert!(c.iter().any(|n| n == "libcuda.so.1"));
+        assert!(c.iter().any(|n| n == "libcuda.so"));
+        assert!(!c.iter().any(|n| n.contains("stubs")));
+    }
+}
