@@ -7,7 +7,9 @@
 //! executable does not export `__iree_host_barrier` dynamically, so the
 //! library carries a two-line shim defining it that forwards to a function
 //! pointer the test sets to [`super::__iree_host_barrier`]: the same function
-//! the static link resolves to directly.
+//! the static link resolves to directly. It is also compiled with
+//! `-DIREE_HOST_TLS_MODEL="global-dynamic"`, as any host code in a shared
+//! library must be (see the header).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -83,6 +85,22 @@ extern "C" __global__ void atomics_misc(const float* __restrict__ in, float* fsu
   }
 }
 
+// The usual warp-shuffle + shared-memory reduction, written for any warpSize.
+extern "C" __global__ void warp_sum(const float* __restrict__ in, float* __restrict__ out, int n) {
+  __shared__ float warp_sums[1024];
+  float v = 0.0f;
+  for (int i = hipThreadIdx_x; i < n; i += hipBlockDim_x) v += __ldg(&in[i]);
+  for (int o = warpSize / 2; o > 0; o /= 2) v += __shfl_down_sync(~0ull, v, o);
+  unsigned lane = threadIdx.x % warpSize, wid = threadIdx.x / warpSize;
+  if (lane == 0) warp_sums[wid] = v;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    float s = 0.0f;
+    for (unsigned w = 0; w < blockDim.x / warpSize; ++w) s += warp_sums[w];
+    *out = s;
+  }
+}
+
 IREE_HOST_EXPORT(simple_mul)
 IREE_HOST_EXPORT(simple_mul_inplace)
 IREE_HOST_EXPORT(add)
@@ -92,6 +110,7 @@ IREE_HOST_EXPORT(transpose)
 IREE_HOST_EXPORT(softplus)
 IREE_HOST_EXPORT(histogram)
 IREE_HOST_EXPORT(atomics_misc)
+IREE_HOST_EXPORT(warp_sum)
 "#;
 
 const SHIM: &str = r#"
@@ -132,6 +151,9 @@ fn library() -> &'static Library {
             .arg("-I")
             .arg(root.join("iree-build/include/host"))
             .arg(format!("-DKERNELS_CU=\"{}\"", cu.display()))
+            // A dlopened library cannot use initial-exec TLS for kilobytes
+            // of `__shared__` (see the header).
+            .arg("-DIREE_HOST_TLS_MODEL=\"global-dynamic\"")
             .arg("-shared")
             .arg("-o")
             .arg(&so)
@@ -372,6 +394,22 @@ fn barrier_kernel_run_as_loop_is_reported() {
 }
 
 #[test]
+fn warp_shuffle_reduction_with_warp_size_one() {
+    let d = Dev::new();
+    let n = 5000usize;
+    let x: Vec<f32> = (0..n).map(|i| (i % 10) as f32).collect();
+    let (px, ps) = (d.upload(&x), d.zeros::<f32>(1));
+    d.launch(
+        entry("warp_sum", true),
+        [1, 1, 1],
+        [128, 1, 1],
+        &[px, ps],
+        &[n as u32],
+    );
+    assert_eq!(d.download::<f32>(ps, 1)[0], x.iter().sum::<f32>());
+}
+
+#[test]
 fn two_dimensional_grid() {
     let d = Dev::new();
     let (rows, cols) = (37usize, 53usize);
@@ -579,14 +617,43 @@ fn bench() {
     let c = d.zeros::<f32>(n);
     let e = entry("simple_mul", false);
     let count = [(n as u32).div_ceil(64), 1, 1];
+    // CPU time of the whole process (all threads; workers block rather
+    // than spin), which stays meaningful on a loaded machine; 10 ms ticks.
+    fn cpu_seconds() -> f64 {
+        let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+        let fields: Vec<&str> = stat
+            .rsplit(')')
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+        ticks / 100.0
+    }
+    // Returns (wall, cpu) seconds per call, repeating for at least 1 s.
     let time = |f: &dyn Fn()| {
         f();
-        let reps = 10;
-        let t = Instant::now();
-        for _ in 0..reps {
+        let (t, c) = (Instant::now(), cpu_seconds());
+        let mut reps = 0;
+        while t.elapsed().as_secs_f64() < 1.0 || reps < 3 {
             f();
+            reps += 1;
         }
-        t.elapsed().as_secs_f64() / reps as f64
+        (
+            t.elapsed().as_secs_f64() / reps as f64,
+            (cpu_seconds() - c) / reps as f64,
+        )
+    };
+    let show = |what: &str, kernel: (f64, f64), rust: (f64, f64)| {
+        println!(
+            "{what}: wall kernel {:.3} ms / rust {:.3} ms = {:.2}; cpu kernel {:.3} ms / rust {:.3} ms = {:.2}",
+            kernel.0 * 1e3,
+            rust.0 * 1e3,
+            kernel.0 / rust.0,
+            kernel.1 * 1e3,
+            rust.1 * 1e3,
+            kernel.1 / rust.1
+        )
     };
     let kernel = time(&|| {
         d.launch(e, count, [64, 1, 1], &[a, b, c], &[n as u32]);
@@ -617,11 +684,10 @@ fn bench() {
         });
     });
     let _ = &mut z;
-    println!(
-        "simple_mul 2^24 on {workers} workers: kernel {:.3} ms, rust {:.3} ms, rust/kernel = {:.2}",
-        kernel * 1e3,
-        rust * 1e3,
-        rust / kernel
+    show(
+        &format!("simple_mul 2^24 on {workers} workers"),
+        kernel,
+        rust,
     );
 
     // Barrier kernel: block_sum over 2^20 floats vs the same tree in Rust.
@@ -665,10 +731,46 @@ fn bench() {
             }
         });
     });
-    println!(
-        "block_sum 2^20 (256-thread blocks, 9 barriers): kernel {:.3} ms, rust {:.3} ms, kernel/rust = {:.2}",
-        kernel * 1e3,
-        rust * 1e3,
-        kernel / rust
+    show(
+        "block_sum 2^20 (256-thread blocks, 9 barriers)",
+        kernel,
+        rust,
     );
+}
+
+/// Cost of one barrier round trip per thread, without kernel work:
+/// `cargo test -p runtime-hip --release host::tests::bench_switch -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn bench_switch() {
+    unsafe extern "C" fn nine_barriers(
+        _: *const super::HostLaunch,
+        _: *const *mut std::ffi::c_void,
+    ) {
+        for _ in 0..9 {
+            super::__iree_host_barrier();
+        }
+    }
+    for threads in [4u32, 64, 256, 1024] {
+        let launch = super::HostLaunch {
+            grid_dim: [1; 3],
+            block_dim: [threads, 1, 1],
+            ..Default::default()
+        };
+        let blocks = 500_000 / threads as usize;
+        // SAFETY: the thread function ignores its arguments.
+        let run = || unsafe {
+            super::barrier::run_block(nine_barriers, &launch, std::ptr::null()).unwrap()
+        };
+        run();
+        let t = Instant::now();
+        for _ in 0..blocks {
+            run();
+        }
+        let per = t.elapsed().as_secs_f64() / (blocks * threads as usize * 10) as f64;
+        println!(
+            "{:.1} ns per coroutine resume ({threads} threads, 9 barriers)",
+            per * 1e9
+        );
+    }
 }

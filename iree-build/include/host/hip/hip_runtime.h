@@ -32,7 +32,11 @@
 //   * `warpSize` is 1: threads never run in lockstep on the host, so a warp of
 //     one thread is the only size for which warp-synchronous code (code that
 //     assumes the threads of a warp progress together without a barrier) is
-//     still correct. Warp shuffles/votes are not provided.
+//     still correct.
+//     With a warp of one, the warp intrinsics are exact: votes return the
+//     thread's own predicate and shuffles its own value (every other lane is
+//     out of range), so the usual `for (o = warpSize / 2; o > 0; o /= 2)`
+//     shuffle reductions are correct (their loop runs zero times).
 //   * Atomics are real (relaxed) CPU atomics: blocks run in parallel.
 //   * Out-of-bounds accesses are the kernel's bug, as on a GPU; on the host
 //     they corrupt the process rather than the device.
@@ -94,9 +98,20 @@ struct Context {
   uint3 block_dim;
   uint3 grid_dim;
 };
-/// One context per OS thread. initial-exec: a plain %fs-relative access, valid
-/// in a PIE executable and small enough for dlopen's static TLS surplus.
-inline thread_local Context ctx __attribute__((tls_model("initial-exec"))) = {};
+/// One context per OS thread, read by every built-in variable.
+///
+/// The TLS model defaults to initial-exec: a plain %fs-relative access, valid
+/// in any executable (PIE included), which is how host objects are linked.
+/// A module with an initial-exec access must have its *whole* TLS block
+/// (this context and every `__shared__` array) in glibc's static TLS
+/// surplus, which is small (~1.6 KiB), so code that ends up in a shared
+/// library loaded with dlopen (a cdylib, the runtime-hip tests) should be
+/// compiled with `-DIREE_HOST_TLS_MODEL=\"global-dynamic\"`; in an executable
+/// the linker relaxes either model to a local-exec access anyway.
+#ifndef IREE_HOST_TLS_MODEL
+#define IREE_HOST_TLS_MODEL "initial-exec"
+#endif
+inline thread_local Context ctx __attribute__((tls_model(IREE_HOST_TLS_MODEL))) = {};
 }  // namespace iree_host
 
 #define threadIdx (::iree_host::ctx.thread_idx)
@@ -104,6 +119,18 @@ inline thread_local Context ctx __attribute__((tls_model("initial-exec"))) = {};
 #define blockDim (::iree_host::ctx.block_dim)
 #define gridDim (::iree_host::ctx.grid_dim)
 #define warpSize 1
+#define hipThreadIdx_x (threadIdx.x)
+#define hipThreadIdx_y (threadIdx.y)
+#define hipThreadIdx_z (threadIdx.z)
+#define hipBlockIdx_x (blockIdx.x)
+#define hipBlockIdx_y (blockIdx.y)
+#define hipBlockIdx_z (blockIdx.z)
+#define hipBlockDim_x (blockDim.x)
+#define hipBlockDim_y (blockDim.y)
+#define hipBlockDim_z (blockDim.z)
+#define hipGridDim_x (gridDim.x)
+#define hipGridDim_y (gridDim.y)
+#define hipGridDim_z (gridDim.z)
 
 // ---- synchronisation --------------------------------------------------------
 /// Block barrier. Other threads of the block run (on this OS thread) while we
@@ -116,6 +143,38 @@ static __forceinline__ void __syncthreads() {
 static __forceinline__ void __threadfence() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 static __forceinline__ void __threadfence_block() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 static __forceinline__ void __threadfence_system() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+
+// ---- warp intrinsics (a warp is one thread) ---------------------------------------
+static __forceinline__ void __syncwarp(unsigned long long = ~0ull) {}
+static __forceinline__ int __all(int p) { return p != 0; }
+static __forceinline__ int __any(int p) { return p != 0; }
+static __forceinline__ unsigned long long __ballot(int p) { return p != 0 ? 1ull : 0ull; }
+static __forceinline__ int __all_sync(unsigned long long, int p) { return p != 0; }
+static __forceinline__ int __any_sync(unsigned long long, int p) { return p != 0; }
+static __forceinline__ unsigned long long __ballot_sync(unsigned long long, int p) {
+  return p != 0 ? 1ull : 0ull;
+}
+static __forceinline__ unsigned __lane_id() { return 0; }
+template <typename T>
+static __forceinline__ T __shfl(T v, int, int = warpSize) { return v; }
+template <typename T>
+static __forceinline__ T __shfl_up(T v, unsigned, int = warpSize) { return v; }
+template <typename T>
+static __forceinline__ T __shfl_down(T v, unsigned, int = warpSize) { return v; }
+template <typename T>
+static __forceinline__ T __shfl_xor(T v, int, int = warpSize) { return v; }
+template <typename T>
+static __forceinline__ T __shfl_sync(unsigned long long, T v, int, int = warpSize) { return v; }
+template <typename T>
+static __forceinline__ T __shfl_up_sync(unsigned long long, T v, unsigned, int = warpSize) { return v; }
+template <typename T>
+static __forceinline__ T __shfl_down_sync(unsigned long long, T v, unsigned, int = warpSize) {
+  return v;
+}
+template <typename T>
+static __forceinline__ T __shfl_xor_sync(unsigned long long, T v, int, int = warpSize) { return v; }
+template <typename T>
+static __forceinline__ T __ldg(const T* p) { return *p; }
 
 // ---- atomics (relaxed, like HIP's device-scope atomics) -----------------------
 #define IREE_HOST_INT_ATOMICS(T)                                                                \
