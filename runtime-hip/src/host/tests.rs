@@ -774,3 +774,50 @@ fn bench_switch() {
         );
     }
 }
+
+/// The block entry's code against a Rust loop, one thread, no executor:
+/// `cargo test -p runtime-hip --release host::tests::bench_single -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn bench_single() {
+    let n = 1usize << 22;
+    let x = vec![1.25f32; n];
+    let y = vec![2.0f32; n];
+    let mut z = vec![0.0f32; n];
+    let e = entry("simple_mul", false);
+    let (mut px, mut py, mut pz, mut dim) = (x.as_ptr(), y.as_ptr(), z.as_mut_ptr(), n as i32);
+    let args = [
+        &mut px as *mut _ as *mut std::ffi::c_void,
+        &mut py as *mut _ as *mut std::ffi::c_void,
+        &mut pz as *mut _ as *mut std::ffi::c_void,
+        &mut dim as *mut _ as *mut std::ffi::c_void,
+    ];
+    let blocks = (n / 64) as u32;
+    let mut best = (f64::MAX, f64::MAX);
+    for _ in 0..20 {
+        let t = Instant::now();
+        let mut l = super::HostLaunch {
+            grid_dim: [blocks, 1, 1],
+            block_dim: [64, 1, 1],
+            ..Default::default()
+        };
+        for b in 0..blocks {
+            l.block_idx[0] = b;
+            // SAFETY: the arguments are simple_mul's, over `n` floats.
+            unsafe { (e.block)(&l, args.as_ptr()) };
+        }
+        best.0 = best.0.min(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        for ((z, x), y) in z.iter_mut().zip(&x).zip(&y) {
+            *z = x * y;
+        }
+        std::hint::black_box(&mut z);
+        best.1 = best.1.min(t.elapsed().as_secs_f64());
+    }
+    println!(
+        "simple_mul 2^22, one thread, best of 20: block entry {:.3} ms, rust {:.3} ms, rust/kernel = {:.2}",
+        best.0 * 1e3,
+        best.1 * 1e3,
+        best.1 / best.0
+    );
+}

@@ -47,6 +47,8 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmath>
@@ -277,12 +279,36 @@ static __forceinline__ int __popc(unsigned x) { return __builtin_popcount(x); }
 static __forceinline__ int __popcll(unsigned long long x) { return __builtin_popcountll(x); }
 static __forceinline__ int __clz(int x) { return x == 0 ? 32 : __builtin_clz((unsigned)x); }
 static __forceinline__ int __ffs(int x) { return __builtin_ffs(x); }
-static __forceinline__ int min(int a, int b) { return a < b ? a : b; }
-static __forceinline__ int max(int a, int b) { return a > b ? a : b; }
-static __forceinline__ unsigned min(unsigned a, unsigned b) { return a < b ? a : b; }
-static __forceinline__ unsigned max(unsigned a, unsigned b) { return a > b ? a : b; }
+#define __sincosf(x, s, c) sincosf(x, s, c)
+#define __exp10f(x) exp10f(x)
+static __forceinline__ float __frsqrt_rn(float x) { return 1.0f / sqrtf(x); }
+static __forceinline__ float __fsub_rn(float x, float y) { return x - y; }
+static __forceinline__ float __fdiv_rn(float x, float y) { return x / y; }
+static __forceinline__ int __mul24(int x, int y) { return x * y; }
+static __forceinline__ unsigned __umul24(unsigned x, unsigned y) { return x * y; }
+static __forceinline__ int __mulhi(int x, int y) { return (int)(((long long)x * y) >> 32); }
+static __forceinline__ unsigned __umulhi(unsigned x, unsigned y) {
+  return (unsigned)(((unsigned long long)x * y) >> 32);
+}
+static __forceinline__ unsigned __brev(unsigned x) { return __builtin_bitreverse32(x); }
+// HIP's min/max overload set, mixed signedness included (as in HIP/CUDA, a
+// mixed int/unsigned pair compares as unsigned).
+#define IREE_HOST_MINMAX(T)                                              \
+  static __forceinline__ T min(T a, T b) { return a < b ? a : b; }      \
+  static __forceinline__ T max(T a, T b) { return a > b ? a : b; }
+IREE_HOST_MINMAX(int)
+IREE_HOST_MINMAX(unsigned int)
+IREE_HOST_MINMAX(long long)
+IREE_HOST_MINMAX(unsigned long long)
+#undef IREE_HOST_MINMAX
+static __forceinline__ unsigned min(int a, unsigned b) { return min((unsigned)a, b); }
+static __forceinline__ unsigned min(unsigned a, int b) { return min(a, (unsigned)b); }
+static __forceinline__ unsigned max(int a, unsigned b) { return max((unsigned)a, b); }
+static __forceinline__ unsigned max(unsigned a, int b) { return max(a, (unsigned)b); }
 static __forceinline__ float min(float a, float b) { return fminf(a, b); }
 static __forceinline__ float max(float a, float b) { return fmaxf(a, b); }
+static __forceinline__ double min(double a, double b) { return fmin(a, b); }
+static __forceinline__ double max(double a, double b) { return fmax(a, b); }
 
 // ---- entry points -------------------------------------------------------------
 namespace iree_host {
