@@ -19,6 +19,14 @@ pub(crate) struct HostBackend {
     streams: Mutex<Vec<Weak<StreamState>>>,
 }
 
+impl Drop for HostBackend {
+    /// Waits for every stream, so the registry never frees memory a running
+    /// launch uses (see `HostStream`'s `Drop`).
+    fn drop(&mut self) {
+        let _ = Backend::synchronize(self);
+    }
+}
+
 /// Opens the host device (starting the worker pool on first use).
 pub(crate) fn open() -> Result<Arc<dyn Backend>, Error> {
     Ok(HostBackend::new())

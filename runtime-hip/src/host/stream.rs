@@ -106,6 +106,16 @@ fn refuse(kernel: &KernelHandle, reason: String) -> Error {
     Error::Launch { kernel, reason }
 }
 
+impl Drop for HostStream {
+    /// Waits for the queued work: the registry (shared with the device)
+    /// frees every remaining allocation when the last owner goes, so no
+    /// launch may still be running then. Errors were the user's to collect
+    /// by synchronizing.
+    fn drop(&mut self) {
+        let _ = self.state.synchronize();
+    }
+}
+
 impl BackendStream for HostStream {
     unsafe fn launch(
         &self,

@@ -131,6 +131,20 @@ const HOST_FLAGS: &[&str] = &[
     "-ffunction-sections",
 ];
 
+/// `IREE_HOST_TEST_TLS=initial-exec` compiles the test kernels with
+/// initial-exec TLS throughout, as fast as a static link's local-exec; the
+/// process then needs `GLIBC_TUNABLES=glibc.rtld.optional_static_tls=65536`
+/// to dlopen them.
+fn tls_flags() -> Vec<String> {
+    match std::env::var("IREE_HOST_TEST_TLS").as_deref() {
+        Ok("initial-exec") => vec![
+            "-ftls-model=initial-exec".into(),
+            "-DIREE_HOST_TLS_MODEL=\"initial-exec\"".into(),
+        ],
+        _ => vec!["-DIREE_HOST_TLS_MODEL=\"global-dynamic\"".into()],
+    }
+}
+
 fn library() -> &'static Library {
     static LIB: OnceLock<Library> = OnceLock::new();
     LIB.get_or_init(|| {
@@ -152,8 +166,9 @@ fn library() -> &'static Library {
             .arg(root.join("iree-build/include/host"))
             .arg(format!("-DKERNELS_CU=\"{}\"", cu.display()))
             // A dlopened library cannot use initial-exec TLS for kilobytes
-            // of `__shared__` (see the header).
-            .arg("-DIREE_HOST_TLS_MODEL=\"global-dynamic\"")
+            // of `__shared__` (see the header). Benchmarks may ask for the
+            // TLS code a static link produces (see `bench`).
+            .args(tls_flags())
             .arg("-shared")
             .arg("-o")
             .arg(&so)
@@ -605,7 +620,10 @@ fn limits_and_loading() {
 }
 
 /// Timings for the performance issue: `cargo test -p runtime-hip --release
-/// host::tests::bench -- --ignored --nocapture`.
+/// host::tests::bench -- --ignored --nocapture --exact`; add
+/// `IREE_HOST_TEST_TLS=initial-exec
+/// GLIBC_TUNABLES=glibc.rtld.optional_static_tls=65536` for the TLS code of
+/// a statically linked program.
 #[test]
 #[ignore]
 fn bench() {
