@@ -101,6 +101,22 @@ extern "C" __global__ void warp_sum(const float* __restrict__ in, float* __restr
   }
 }
 
+// 3-D blocks in a 3-D grid, with barriers: every thread publishes its id,
+// then reads its mirror image's; built-ins must survive the switches.
+extern "C" __global__ void mirror3d(unsigned* __restrict__ out) {
+  __shared__ unsigned ids[4 * 3 * 2];
+  unsigned t = (threadIdx.z * blockDim.y + threadIdx.y) * blockDim.x + threadIdx.x;
+  unsigned nt = blockDim.x * blockDim.y * blockDim.z;
+  unsigned b = (blockIdx.z * gridDim.y + blockIdx.y) * gridDim.x + blockIdx.x;
+  ids[t] = b * 1000 + t;
+  __syncthreads();
+  unsigned m = ids[nt - 1 - t];
+  __syncthreads();
+  ids[t] = 0;
+  __syncthreads();
+  out[b * nt + t] = m + ((threadIdx.z * blockDim.y + threadIdx.y) * blockDim.x + threadIdx.x) * 1000000;
+}
+
 IREE_HOST_EXPORT(simple_mul)
 IREE_HOST_EXPORT(simple_mul_inplace)
 IREE_HOST_EXPORT(add)
@@ -111,6 +127,7 @@ IREE_HOST_EXPORT(softplus)
 IREE_HOST_EXPORT(histogram)
 IREE_HOST_EXPORT(atomics_misc)
 IREE_HOST_EXPORT(warp_sum)
+IREE_HOST_EXPORT(mirror3d)
 "#;
 
 const SHIM: &str = r#"
@@ -422,6 +439,20 @@ fn warp_shuffle_reduction_with_warp_size_one() {
         &[n as u32],
     );
     assert_eq!(d.download::<f32>(ps, 1)[0], x.iter().sum::<f32>());
+}
+
+#[test]
+fn three_dimensional_blocks_keep_their_built_ins_across_barriers() {
+    let d = Dev::new();
+    let (grid, block) = ([3u32, 2, 2], [4u32, 3, 2]);
+    let nt = 24usize;
+    let nb = 12usize;
+    let out = d.zeros::<u32>(nb * nt);
+    d.launch(entry("mirror3d", true), grid, block, &[out], &[]);
+    let want: Vec<u32> = (0..nb)
+        .flat_map(|b| (0..nt).map(move |t| (b * 1000 + (nt - 1 - t) + t * 1_000_000) as u32))
+        .collect();
+    assert_eq!(d.download::<u32>(out, nb * nt), want);
 }
 
 #[test]

@@ -135,12 +135,14 @@ inline thread_local Context ctx __attribute__((tls_model(IREE_HOST_TLS_MODEL))) 
 #define hipGridDim_z (gridDim.z)
 
 // ---- synchronisation --------------------------------------------------------
-/// Block barrier. Other threads of the block run (on this OS thread) while we
-/// wait and overwrite the context, so save and restore it around the switch.
+/// Block barrier. Other threads of the same block run (on this OS thread)
+/// while we wait and overwrite `threadIdx` (the rest of the context is the
+/// block's, the same for all of them), so save and restore it around the
+/// switch.
 static __forceinline__ void __syncthreads() {
-  ::iree_host::Context saved = ::iree_host::ctx;
+  const uint3 saved = ::iree_host::ctx.thread_idx;
   __iree_host_barrier();
-  ::iree_host::ctx = saved;
+  ::iree_host::ctx.thread_idx = saved;
 }
 static __forceinline__ void __threadfence() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 static __forceinline__ void __threadfence_block() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
