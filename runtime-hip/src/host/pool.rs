@@ -128,6 +128,10 @@ impl Grid {
 
     /// Runs blocks `start..end` (linear, x fastest) one after another.
     fn run(&self, start: u64, end: u64) -> Result<(), String> {
+        #[cfg(test)]
+        if self.block == tests::PANIC_BLOCK {
+            panic!("injected executor panic");
+        }
         let [gx, gy, _] = self.grid.map(u64::from);
         let mut launch = HostLaunch {
             grid_dim: self.grid,
@@ -241,4 +245,11 @@ impl Pool {
             grid.work();
         }
     }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    /// A block shape that makes the executor panic, to test that panics on
+    /// workers are reported.
+    pub(crate) const PANIC_BLOCK: [u32; 3] = [7, 7, 7];
 }

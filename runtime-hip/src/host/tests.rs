@@ -623,6 +623,62 @@ fn bindings_must_be_live_host_allocations() {
 }
 
 #[test]
+fn executor_panics_are_reported_at_the_next_sync() {
+    let d = Dev::new();
+    let out = d.zeros::<f32>(1);
+    let e = entry("simple_mul", false);
+    d.launch(
+        e,
+        [3, 1, 1],
+        super::pool::tests::PANIC_BLOCK,
+        &[out, out, out],
+        &[0],
+    );
+    let err = d.backend.synchronize().unwrap_err().to_string();
+    assert!(err.contains("injected executor panic"), "{err}");
+    // Reported once; the workers survive and keep running launches.
+    d.backend.synchronize().unwrap();
+    let v = d.upload(&[3.0f32; 4]);
+    d.launch(
+        entry("simple_mul_inplace", false),
+        [1, 1, 1],
+        [4, 1, 1],
+        &[v, v],
+        &[4],
+    );
+    assert_eq!(d.download::<f32>(v, 4), vec![9.0; 4]);
+}
+
+#[test]
+fn dropping_a_stream_waits_for_its_work() {
+    let d = Dev::new();
+    let n = 100_000usize;
+    let v = d.upload(&vec![2.0f32; n]);
+    let s = d.backend.create_stream().unwrap();
+    let e = KernelHandle::Host(entry("simple_mul_inplace", false));
+    for _ in 0..5 {
+        // SAFETY: `v` holds `n` floats.
+        unsafe {
+            s.launch(
+                e,
+                [(n as u32).div_ceil(64), 1, 1],
+                [64, 1, 1],
+                0,
+                &[v, v],
+                &[n as u32],
+            )
+        }
+        .unwrap();
+    }
+    drop(s);
+    let mut want = 2.0f32;
+    for _ in 0..5 {
+        want *= want;
+    }
+    assert!(d.download::<f32>(v, n).iter().all(|&x| x == want));
+}
+
+#[test]
 fn limits_and_loading() {
     let d = Dev::new();
     let info = d.backend.info();
@@ -639,6 +695,12 @@ fn limits_and_loading() {
             &[],
             &[],
         )
+    };
+    assert!(r.is_err());
+    // SAFETY: refused before running.
+    let r = unsafe {
+        d.stream
+            .launch(KernelHandle::Gpu(1), [1, 1, 1], [1, 1, 1], 0, &[], &[])
     };
     assert!(r.is_err());
     let e = entry("simple_mul", false);
