@@ -186,6 +186,12 @@ fn library() -> &'static Library {
             // of `__shared__` (see the header). Benchmarks may ask for the
             // TLS code a static link produces (see `bench`).
             .args(tls_flags())
+            // e.g. `-fsanitize=address` when the tests run under ASan.
+            .args(
+                std::env::var("IREE_HOST_TEST_CFLAGS")
+                    .unwrap_or_default()
+                    .split_whitespace(),
+            )
             .arg("-shared")
             .arg("-o")
             .arg(&so)
@@ -846,6 +852,25 @@ fn bench() {
         "block_sum 2^20 (256-thread blocks, 9 barriers)",
         kernel,
         rust,
+    );
+
+    // Launch overhead: one 64-thread block.
+    let v = d.upload(&[1.0f32; 64]);
+    let em = entry("simple_mul_inplace", false);
+    let (queued, _) = time(&|| {
+        for _ in 0..100 {
+            d.launch(em, [1, 1, 1], [64, 1, 1], &[v, v], &[64]);
+        }
+        d.stream.synchronize().unwrap();
+    });
+    let (round_trip, _) = time(&|| {
+        d.launch(em, [1, 1, 1], [64, 1, 1], &[v, v], &[64]);
+        d.stream.synchronize().unwrap();
+    });
+    println!(
+        "tiny launch: {:.1} us each when queued back to back, {:.1} us launch + sync",
+        queued / 100.0 * 1e6,
+        round_trip * 1e6
     );
 }
 
