@@ -27,7 +27,8 @@
 //!   chunks of consecutive blocks so per-block overhead stays small.
 //! * Within a block, a kernel that never reaches `__syncthreads()`
 //!   (`uses_barrier == false`) runs as one call of its `block` entry, a loop
-//!   over the threads into which the kernel is inlined. A barrier kernel runs
+//!   over the threads into which the kernel is inlined; one call runs a
+//!   whole row segment of a chunk ([`HostLaunch::block_count`]). A barrier kernel runs
 //!   each thread as a stackful coroutine ([`corosensei`]) on the worker;
 //!   `__syncthreads()` suspends the coroutine, and the worker resumes the
 //!   block's coroutines round-robin until all have returned. A thread that
@@ -43,10 +44,15 @@
 //! into a freed buffer, a range past the end of an allocation) would be
 //! undefined behaviour in the whole process, not a device fault. So:
 //!
-//! * [`Backend::check_binding`] accepts a range only when it lies within one
+//! * `Backend::check_binding` accepts a range only when it lies within one
 //!   live allocation of this device (the registry), and the dispatch layer
 //!   calls it for every binding before a launch; `launch` checks again that
-//!   every binding points into a live allocation (defence in depth).
+//!   every binding points into a live allocation (defence in depth). The one
+//!   exception is an empty range at address 0 (an empty buffer that owns no
+//!   memory), through which a kernel staying in bounds accesses nothing.
+//! * Copies (`copy_h2d`, `copy_d2h`) check their range the same way.
+//! * Dropping a stream waits for its queued launches, and dropping the device
+//!   waits for all streams, before the registry can free anything.
 //! * Frees happen only after the memory module synchronised the device (the
 //!   `free` contract), so no queued launch can still use a freed binding.
 //! * What a kernel does *within* its bindings is the kernel's business, as on
@@ -64,7 +70,6 @@
 //! only; dynamic shared memory is not supported), warp size 1 (threads never
 //! run in lockstep on the CPU; see the header), one multiprocessor per worker.
 //!
-//! [`Backend::check_binding`]: crate::backend::Backend::check_binding
 //! [`Error`]: crate::Error
 
 mod abi;

@@ -126,7 +126,8 @@ impl Grid {
         }
     }
 
-    /// Runs blocks `start..end` (linear, x fastest) one after another.
+    /// Runs blocks `start..end` (linear, x fastest) one after another; a
+    /// plain kernel gets each row segment of the range in one call.
     fn run(&self, start: u64, end: u64) -> Result<(), String> {
         #[cfg(test)]
         if self.block == tests::PANIC_BLOCK {
@@ -136,30 +137,29 @@ impl Grid {
         let mut launch = HostLaunch {
             grid_dim: self.grid,
             block_dim: self.block,
-            block_idx: [0; 3],
-            thread_idx: [0; 3],
+            ..HostLaunch::default()
         };
-        let (mut x, mut y, mut z) = (start % gx, (start / gx) % gy, start / (gx * gy));
         let args = self.args.as_ptr();
-        for _ in start..end {
+        let mut b = start;
+        while b < end {
+            let (x, y, z) = (b % gx, (b / gx) % gy, b / (gx * gy));
+            let row = (end - b).min(gx - x);
             launch.block_idx = [x as u32, y as u32, z as u32];
             if self.entry.uses_barrier {
-                // SAFETY: the launch contract (BackendStream::launch) makes
-                // `args` the kernel's parameters; `self` keeps them alive.
-                unsafe { barrier::run_block(self.entry.thread, &launch, args)? };
+                for i in 0..row {
+                    launch.block_idx[0] = (x + i) as u32;
+                    // SAFETY: the launch contract (BackendStream::launch)
+                    // makes `args` the kernel's parameters; `self` keeps
+                    // them alive.
+                    unsafe { barrier::run_block(self.entry.thread, &launch, args)? };
+                }
             } else {
-                // SAFETY: as above; `block` runs one whole block.
+                launch.block_count = row as u32;
+                // SAFETY: as above; `block` runs `row` whole blocks, all
+                // inside the grid (`row <= gx - x`).
                 unsafe { (self.entry.block)(&launch, args) };
             }
-            x += 1;
-            if x == gx {
-                x = 0;
-                y += 1;
-                if y == gy {
-                    y = 0;
-                    z += 1;
-                }
-            }
+            b += row;
         }
         if barrier::take_misuse() {
             return Err(

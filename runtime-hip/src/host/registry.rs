@@ -67,8 +67,13 @@ impl Registry {
     }
 
     /// Whether `[ptr, ptr + bytes)` lies inside one live allocation. An empty
-    /// range may sit at the end of an allocation (a slice of length 0).
+    /// range may sit at the end of an allocation (a slice of length 0), or be
+    /// null (an empty buffer that owns no memory): nothing may be accessed
+    /// through it either way.
     pub(crate) fn contains(&self, ptr: DevicePtr, bytes: usize) -> bool {
+        if ptr == 0 {
+            return bytes == 0;
+        }
         let map = self.map();
         let Some((&start, &len)) = map.range(..=ptr).next_back() else {
             return false;

@@ -9,6 +9,8 @@
 //
 // The ABI with the runtime (keep in step with runtime-hip/src/host/abi.rs):
 //   * `struct HostLaunch` mirrors `runtime_hip::host::HostLaunch`.
+//   * `block` entries run `launch->block_count` blocks (0/1: one) along x
+//     from `launch->block_idx`, each as a loop over its threads.
 //   * `IREE_HOST_EXPORT(k)` defines
 //       extern "C" void __iree_host_block_k(const HostLaunch*, void** args);
 //       extern "C" void __iree_host_thread_k(const HostLaunch*, void** args);
@@ -65,6 +67,8 @@ struct HostLaunch {
   unsigned block_dim[3];
   unsigned block_idx[3];
   unsigned thread_idx[3];
+  /// Blocks along x from block_idx that a block entry runs (0/1: one).
+  unsigned block_count;
 };
 /// Defined by runtime-hip: suspends this thread's coroutine until every
 /// thread of the block has arrived (or returned).
@@ -345,12 +349,16 @@ struct Entry<void (*)(A...), K> {
     Context& c = ctx;
     set_block(c, l);
     const unsigned nx = l->block_dim[0], ny = l->block_dim[1], nz = l->block_dim[2];
-    for (unsigned z = 0; z < nz; ++z)
-      for (unsigned y = 0; y < ny; ++y)
-        for (unsigned x = 0; x < nx; ++x) {
-          c.thread_idx = uint3{x, y, z};
-          [[clang::always_inline]] K(vals...);
-        }
+    const unsigned bx = l->block_idx[0], nb = l->block_count > 1 ? l->block_count : 1;
+    for (unsigned b = 0; b < nb; ++b) {
+      c.block_idx.x = bx + b;
+      for (unsigned z = 0; z < nz; ++z)
+        for (unsigned y = 0; y < ny; ++y)
+          for (unsigned x = 0; x < nx; ++x) {
+            c.thread_idx = uint3{x, y, z};
+            [[clang::always_inline]] K(vals...);
+          }
+    }
   }
   template <size_t... I>
   static __forceinline__ void thread(const HostLaunch* l, void** args, std::index_sequence<I...>) {
