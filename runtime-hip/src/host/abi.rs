@@ -34,6 +34,10 @@ pub struct HostLaunch {
     /// `block` entry runs (0 and 1 both mean one); lets the executor hand a
     /// whole row segment of a chunk to one call. `thread` entries ignore it.
     pub block_count: u32,
+    /// Address of the block's dynamic shared memory (what
+    /// `HIP_DYNAMIC_SHARED` in the host header points to), as many bytes as
+    /// the launch asked for, 64-byte aligned; 0 when it asked for none.
+    pub dynamic_shared: u64,
 }
 
 /// Signature of `__iree_host_block_<k>` and `__iree_host_thread_<k>`.

@@ -66,9 +66,15 @@
 //! # Limits
 //!
 //! Block dims `[1024, 1024, 64]`, 1024 threads per block, grid
-//! `[2^31 - 1, 65535, 65535]`, 64 KiB shared memory (static `__shared__`
-//! only; dynamic shared memory is not supported), warp size 1 (threads never
-//! run in lockstep on the CPU; see the header), one multiprocessor per worker.
+//! `[2^31 - 1, 65535, 65535]`, 64 KiB of dynamic shared memory (a per-worker
+//! buffer, reached with `HIP_DYNAMIC_SHARED`; static `__shared__` arrays are
+//! not counted, as only the build sees them), warp size 1 (threads never run
+//! in lockstep on the CPU; see the header), one multiprocessor per worker.
+//!
+//! Each thread of a barrier kernel has a 256 KiB stack (reserved; only the
+//! touched pages cost memory) with a guard page: a kernel thread that
+//! overflows it crashes the process, as a GPU would fault. Stacks are kept
+//! per worker for the largest block seen (two memory mappings each).
 //!
 //! [`Error`]: crate::Error
 

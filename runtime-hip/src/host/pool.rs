@@ -24,6 +24,8 @@ pub(crate) struct Grid {
     entry: HostEntry,
     grid: [u32; 3],
     block: [u32; 3],
+    /// Bytes of dynamic shared memory per block.
+    shared_bytes: u32,
     /// Pointers to each parameter's value, into `values`.
     args: Box<[*mut c_void]>,
     /// Parameter values: binding addresses, then constants in the low 32
@@ -58,6 +60,7 @@ impl Grid {
         entry: HostEntry,
         grid: [u32; 3],
         block: [u32; 3],
+        shared_bytes: u32,
         bindings: &[u64],
         constants: &[u32],
         workers: usize,
@@ -77,6 +80,7 @@ impl Grid {
             entry,
             grid,
             block,
+            shared_bytes,
             args,
             _values: values,
             total,
@@ -137,6 +141,7 @@ impl Grid {
         let mut launch = HostLaunch {
             grid_dim: self.grid,
             block_dim: self.block,
+            dynamic_shared: dynamic_shared(self.shared_bytes),
             ..HostLaunch::default()
         };
         let args = self.args.as_ptr();
@@ -182,6 +187,33 @@ impl Grid {
             None => Ok(()),
         }
     }
+}
+
+/// A cache line, the unit of the dynamic shared memory buffers.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct Line([u8; 64]);
+
+thread_local! {
+    /// This worker's dynamic shared memory, grown to the largest request.
+    static DYNAMIC_SHARED: std::cell::RefCell<Vec<Line>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The address of this worker's dynamic shared memory of at least `bytes`
+/// (0 for none). It stays valid until the next call on this thread, and a
+/// worker runs one block at a time, so every block in flight has its own.
+fn dynamic_shared(bytes: u32) -> u64 {
+    if bytes == 0 {
+        return 0;
+    }
+    DYNAMIC_SHARED.with(|b| {
+        let mut b = b.borrow_mut();
+        let lines = (bytes as usize).div_ceil(64);
+        if b.len() < lines {
+            b.resize(lines, Line([0; 64]));
+        }
+        b.as_mut_ptr() as u64
+    })
 }
 
 /// The process-wide worker pool.

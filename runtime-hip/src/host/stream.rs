@@ -155,12 +155,13 @@ impl BackendStream for HostStream {
                 ),
             ));
         }
-        if shared_bytes > 0 {
+        if shared_bytes > l.shared_memory_per_block {
             return Err(refuse(
                 &kernel,
-                "dynamic shared memory is not supported on the host platform \
-                 (static `__shared__` arrays are)"
-                    .into(),
+                format!(
+                    "{shared_bytes} bytes of dynamic shared memory exceed the host limit of {}",
+                    l.shared_memory_per_block
+                ),
             ));
         }
         for &b in bindings {
@@ -178,6 +179,7 @@ impl BackendStream for HostStream {
             entry,
             grid,
             block,
+            shared_bytes,
             bindings,
             constants,
             Pool::global().workers(),

@@ -117,6 +117,15 @@ extern "C" __global__ void mirror3d(unsigned* __restrict__ out) {
   out[b * nt + t] = m + ((threadIdx.z * blockDim.y + threadIdx.y) * blockDim.x + threadIdx.x) * 1000000;
 }
 
+// Dynamic shared memory: reverse each block's slice through it.
+extern "C" __global__ void reverse_blocks(const int* __restrict__ in, int* __restrict__ out) {
+  HIP_DYNAMIC_SHARED(int, tile);
+  unsigned t = threadIdx.x, n = blockDim.x, base = blockIdx.x * n;
+  tile[t] = in[base + t];
+  __syncthreads();
+  out[base + t] = tile[n - 1 - t];
+}
+
 IREE_HOST_EXPORT(simple_mul)
 IREE_HOST_EXPORT(simple_mul_inplace)
 IREE_HOST_EXPORT(add)
@@ -128,6 +137,7 @@ IREE_HOST_EXPORT(histogram)
 IREE_HOST_EXPORT(atomics_misc)
 IREE_HOST_EXPORT(warp_sum)
 IREE_HOST_EXPORT(mirror3d)
+IREE_HOST_EXPORT(reverse_blocks)
 "#;
 
 const SHIM: &str = r#"
@@ -459,6 +469,37 @@ fn three_dimensional_blocks_keep_their_built_ins_across_barriers() {
         .flat_map(|b| (0..nt).map(move |t| (b * 1000 + (nt - 1 - t) + t * 1_000_000) as u32))
         .collect();
     assert_eq!(d.download::<u32>(out, nb * nt), want);
+}
+
+#[test]
+fn dynamic_shared_memory() {
+    let d = Dev::new();
+    let (blocks, n) = (50usize, 96usize);
+    let x: Vec<i32> = (0..(blocks * n) as i32).collect();
+    let (pin, pout) = (d.upload(&x), d.zeros::<i32>(blocks * n));
+    let e = KernelHandle::Host(entry("reverse_blocks", true));
+    // SAFETY: `reverse_blocks` reads and writes `blocks * n` ints and uses
+    // `n` ints of dynamic shared memory.
+    unsafe {
+        d.stream
+            .launch(
+                e,
+                [blocks as u32, 1, 1],
+                [n as u32, 1, 1],
+                (n * 4) as u32,
+                &[pin, pout],
+                &[],
+            )
+            .unwrap()
+    };
+    let want: Vec<i32> = x.chunks(n).flat_map(|c| c.iter().rev().copied()).collect();
+    assert_eq!(d.download::<i32>(pout, blocks * n), want);
+    // SAFETY: refused before running.
+    let r = unsafe {
+        d.stream
+            .launch(e, [1, 1, 1], [1, 1, 1], 64 * 1024 + 1, &[pin, pout], &[])
+    };
+    assert!(r.is_err());
 }
 
 #[test]

@@ -42,7 +42,8 @@
 //   * Atomics are real (relaxed) CPU atomics: blocks run in parallel.
 //   * Out-of-bounds accesses are the kernel's bug, as on a GPU; on the host
 //     they corrupt the process rather than the device.
-//   * Dynamic shared memory (`extern __shared__`) is not supported.
+//   * Dynamic shared memory: `HIP_DYNAMIC_SHARED(T, name)` only
+//     (`extern __shared__ T name[];` cannot be written for the host).
 #ifndef IREE_HOST_HIP_RUNTIME_H_
 #define IREE_HOST_HIP_RUNTIME_H_
 
@@ -69,6 +70,8 @@ struct HostLaunch {
   unsigned thread_idx[3];
   /// Blocks along x from block_idx that a block entry runs (0/1: one).
   unsigned block_count;
+  /// The block's dynamic shared memory (HIP_DYNAMIC_SHARED), or null.
+  void* dynamic_shared;
 };
 /// Defined by runtime-hip: suspends this thread's coroutine until every
 /// thread of the block has arrived (or returned).
@@ -84,6 +87,12 @@ void __iree_host_barrier(void);
 #define __noinline__ __attribute__((noinline))
 #define __launch_bounds__(...)
 #define __shared__ static thread_local
+/// Dynamic shared memory (the launch's `shared_bytes`, IREE's
+/// `workgroup_local_memory`): `HIP_DYNAMIC_SHARED(float, smem)` declares
+/// `float* smem` pointing at it. (`extern __shared__ T smem[];` cannot be
+/// expressed on the host; use this macro, which HIP also provides.)
+#define HIP_DYNAMIC_SHARED(type, var) \
+  type* var = static_cast<type*>(::iree_host::ctx.dynamic_shared)
 
 // ---- vector types used for built-ins ----------------------------------------
 struct uint3 {
@@ -103,6 +112,7 @@ struct Context {
   uint3 block_idx;
   uint3 block_dim;
   uint3 grid_dim;
+  void* dynamic_shared;
 };
 /// One context per OS thread, read by every built-in variable.
 ///
@@ -325,6 +335,7 @@ static __forceinline__ void set_block(Context& c, const HostLaunch* l) {
   c.grid_dim = uint3{l->grid_dim[0], l->grid_dim[1], l->grid_dim[2]};
   c.block_dim = uint3{l->block_dim[0], l->block_dim[1], l->block_dim[2]};
   c.block_idx = uint3{l->block_idx[0], l->block_idx[1], l->block_idx[2]};
+  c.dynamic_shared = l->dynamic_shared;
 }
 
 /// The entry points of kernel `K`. `K` is a template argument so that every
