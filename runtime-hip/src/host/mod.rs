@@ -24,7 +24,9 @@
 //!   copies its arguments and returns at once.
 //! * The blocks of a grid run in parallel on one process-wide worker pool
 //!   (one worker per core; `IREE_HOST_THREADS=N` overrides), handed out in
-//!   chunks of consecutive blocks so per-block overhead stays small.
+//!   chunks of consecutive blocks so per-block overhead stays small. A tiny
+//!   grid (at most 4096 threads in all) runs on its stream's thread instead,
+//!   which saves waking the pool.
 //! * Within a block, a kernel that never reaches `__syncthreads()`
 //!   (`uses_barrier == false`) runs as one call of its `block` entry, a loop
 //!   over the threads into which the kernel is inlined; one call runs a
@@ -34,8 +36,8 @@
 //!   block's coroutines round-robin until all have returned. A thread that
 //!   has returned counts as arrived at every later barrier.
 //! * `__shared__` is a `thread_local` of the worker, so one copy per block in
-//!   flight: a worker runs one block start to end before the next one, and
-//!   all coroutines of a block run on that worker's OS thread.
+//!   flight: a worker (or stream thread) runs one block start to end before
+//!   the next one, and all coroutines of a block run on its OS thread.
 //!
 //! # Safety argument
 //!

@@ -13,6 +13,10 @@ use super::barrier;
 /// blocks, few enough that the shared counter is touched rarely.
 const CHUNKS_PER_WORKER: u64 = 8;
 
+/// Grids of at most this many threads run on their stream's thread: a few
+/// microseconds of work, less than waking the workers.
+const TINY_GRID_THREADS: u64 = 4096;
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // Every structure behind these locks stays consistent across a panic
     // (plain field updates), so poisoning carries no information.
@@ -92,12 +96,19 @@ impl Grid {
         }
     }
 
+    /// Whether the grid is so small that waking the pool would cost more
+    /// than running it on the stream's own thread.
+    pub(crate) fn is_tiny(&self) -> bool {
+        let threads = self.block.iter().map(|&b| u64::from(b)).product::<u64>();
+        self.total.saturating_mul(threads) <= TINY_GRID_THREADS
+    }
+
     fn has_work(&self) -> bool {
         self.next.load(Ordering::Relaxed) < self.total
     }
 
     /// Claims chunks and runs them until none is left.
-    fn work(&self) {
+    pub(crate) fn work(&self) {
         loop {
             let start = self.next.fetch_add(self.chunk, Ordering::Relaxed);
             if start >= self.total {

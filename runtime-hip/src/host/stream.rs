@@ -71,7 +71,13 @@ impl HostStream {
                 // Runs until the handle (the only sender) is dropped and
                 // everything queued has run.
                 for grid in rx {
-                    Pool::global().submit(grid.clone());
+                    if grid.is_tiny() {
+                        // This thread runs one block at a time like a
+                        // worker, with its own `__shared__` copies.
+                        grid.work();
+                    } else {
+                        Pool::global().submit(grid.clone());
+                    }
                     let result = grid.wait();
                     let mut p = thread_state.lock();
                     if let Err(e) = result {
