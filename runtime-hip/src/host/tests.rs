@@ -678,7 +678,7 @@ fn executor_panics_are_reported_at_the_next_sync() {
     let e = entry("simple_mul", false);
     d.launch(
         e,
-        [3, 1, 1],
+        [20, 1, 1], // 20 blocks of 343 threads: big enough for the worker pool
         super::pool::tests::PANIC_BLOCK,
         &[out, out, out],
         &[0],
