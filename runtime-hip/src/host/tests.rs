@@ -687,15 +687,11 @@ fn executor_panics_are_reported_at_the_next_sync() {
     assert!(err.contains("injected executor panic"), "{err}");
     // Reported once; the workers survive and keep running launches.
     d.backend.synchronize().unwrap();
-    let v = d.upload(&[3.0f32; 4]);
-    d.launch(
-        entry("simple_mul_inplace", false),
-        [1, 1, 1],
-        [4, 1, 1],
-        &[v, v],
-        &[4],
-    );
-    assert_eq!(d.download::<f32>(v, 4), vec![9.0; 4]);
+    let n = 10_000usize;
+    let v = d.upload(&vec![3.0f32; n]);
+    let e = entry("simple_mul_inplace", false);
+    d.launch(e, [100, 1, 1], [100, 1, 1], &[v, v], &[n as u32]);
+    assert!(d.download::<f32>(v, n).iter().all(|&x| x == 9.0));
 }
 
 #[test]
