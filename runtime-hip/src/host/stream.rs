@@ -81,7 +81,9 @@ impl HostStream {
                     let result = grid.wait();
                     let mut p = thread_state.lock();
                     if let Err(e) = result {
-                        p.errors.push(e);
+                        let launch = p.completed + 1;
+                        p.errors
+                            .push(format!("launch #{launch} of this stream: {e}"));
                     }
                     p.completed += 1;
                     drop(p);
