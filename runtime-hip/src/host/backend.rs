@@ -36,7 +36,9 @@ impl HostBackend {
     /// A new host device. Every host device shares the one worker pool but
     /// has its own allocations and streams.
     pub(crate) fn new() -> Arc<HostBackend> {
-        let workers = Pool::global().workers();
+        // A pool without workers still works (streams run their grids), so
+        // report at least one processor.
+        let workers = Pool::global().workers().max(1);
         Arc::new(HostBackend {
             info: DeviceInfo {
                 name: format!("host ({workers} threads)"),

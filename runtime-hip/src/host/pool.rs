@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 use std::ffi::c_void;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 
 use super::abi::{HostEntry, HostLaunch};
@@ -79,7 +79,7 @@ impl Grid {
             .map(|v| v as *mut u64 as *mut c_void)
             .collect();
         let total = grid.iter().map(|&g| u64::from(g)).product::<u64>();
-        let chunk = (total / (workers as u64 * CHUNKS_PER_WORKER)).max(1);
+        let chunk = (total / (workers.max(1) as u64 * CHUNKS_PER_WORKER)).max(1);
         Grid {
             entry,
             grid,
@@ -231,16 +231,17 @@ fn dynamic_shared(bytes: u32) -> u64 {
 pub(crate) struct Pool {
     queue: Mutex<VecDeque<Arc<Grid>>>,
     ready: Condvar,
-    workers: usize,
+    workers: AtomicUsize,
 }
 
 impl Pool {
     /// The pool, started on first use with `IREE_HOST_THREADS` workers or
-    /// one per available core.
+    /// one per available core. If the OS refuses threads, the pool has as
+    /// many as it got (possibly none: streams then run grids themselves).
     pub(crate) fn global() -> &'static Pool {
         static POOL: OnceLock<&'static Pool> = OnceLock::new();
         POOL.get_or_init(|| {
-            let workers = std::env::var("IREE_HOST_THREADS")
+            let wanted = std::env::var("IREE_HOST_THREADS")
                 .ok()
                 .and_then(|v| v.trim().parse::<usize>().ok())
                 .filter(|&n| n > 0)
@@ -248,13 +249,16 @@ impl Pool {
             let pool: &'static Pool = Box::leak(Box::new(Pool {
                 queue: Mutex::new(VecDeque::new()),
                 ready: Condvar::new(),
-                workers,
+                workers: AtomicUsize::new(0),
             }));
-            for i in 0..workers {
-                std::thread::Builder::new()
+            for i in 0..wanted {
+                let spawned = std::thread::Builder::new()
                     .name(format!("iree-host-{i}"))
-                    .spawn(move || pool.serve())
-                    .expect("cannot start a host worker thread");
+                    .spawn(move || pool.serve());
+                if spawned.is_err() {
+                    break;
+                }
+                pool.workers.fetch_add(1, Ordering::Relaxed);
             }
             pool
         })
@@ -262,7 +266,7 @@ impl Pool {
 
     /// Number of worker threads.
     pub(crate) fn workers(&self) -> usize {
-        self.workers
+        self.workers.load(Ordering::Relaxed)
     }
 
     /// Queues a grid; workers start on it at once.

@@ -71,7 +71,7 @@ impl HostStream {
                 // Runs until the handle (the only sender) is dropped and
                 // everything queued has run.
                 for grid in rx {
-                    if grid.is_tiny() {
+                    if grid.is_tiny() || Pool::global().workers() == 0 {
                         // This thread runs one block at a time like a
                         // worker, with its own `__shared__` copies.
                         grid.work();
