@@ -7,8 +7,9 @@
 //! pointing at the parameter's value (bindings first, then 32-bit constants),
 //! exactly as `cuLaunchKernel`'s `kernelParams`.
 //!
-//! * `block` runs every thread of block `launch.block_idx` as a loop. It is
-//!   used for kernels that never reach `__syncthreads()`.
+//! * `block` runs every thread of block `launch.block_idx` as a loop (and of
+//!   the `launch.block_count - 1` blocks after it along x). It is used for
+//!   kernels that never reach `__syncthreads()`.
 //! * `thread` runs the one thread `launch.thread_idx`; the executor runs each
 //!   thread of the block as a coroutine and `__syncthreads()` (which calls
 //!   [`__iree_host_barrier`](crate::host)) switches between them.
@@ -29,6 +30,14 @@ pub struct HostLaunch {
     pub block_idx: [u32; 3],
     /// `threadIdx` (read by `thread` entries only).
     pub thread_idx: [u32; 3],
+    /// How many consecutive blocks along x, starting at `block_idx`, a
+    /// `block` entry runs (0 and 1 both mean one); lets the executor hand a
+    /// whole row segment of a chunk to one call. `thread` entries ignore it.
+    pub block_count: u32,
+    /// Address of the block's dynamic shared memory (what
+    /// `HIP_DYNAMIC_SHARED` in the host header points to), as many bytes as
+    /// the launch asked for, 64-byte aligned; 0 when it asked for none.
+    pub dynamic_shared: u64,
 }
 
 /// Signature of `__iree_host_block_<k>` and `__iree_host_thread_<k>`.

@@ -1,4 +1,103 @@
 //! The host platform: HIP kernels compiled for the CPU, run by a grid
-//! executor. (Skeleton: the host-platform issue fills it in.)
+//! executor.
+//!
+//! # Compile side
+//!
+//! `iree-build` compiles each `.cu` for the `host` target as C++17 with the
+//! host HIP header (`iree-build/include/host/hip/hip_runtime.h`):
+//!
+//! ```text
+//! clang++-19 -x c++ -std=c++17 -O3 -fPIC -fno-exceptions -fno-rtti
+//!            -ffunction-sections -I <include>/host -c wrapper.cc
+//! ```
+//!
+//! where `wrapper.cc` includes the source and adds one `IREE_HOST_EXPORT(k)`
+//! per export. The objects are linked statically into the user's program;
+//! `__syncthreads()` in them calls [`__iree_host_barrier`], defined here.
+//! The entry points reach the runtime as [`HostEntry`] values.
+//!
+//! # Run side
+//!
+//! * Memory is plain host memory, 64-byte aligned and zeroed, recorded in a
+//!   per-device registry of live allocations.
+//! * Each stream is a queue served, in order, by its own thread. A launch
+//!   copies its arguments and returns at once.
+//! * The blocks of a grid run in parallel on one process-wide worker pool
+//!   (one worker per core; `IREE_HOST_THREADS=N` overrides), handed out in
+//!   chunks of consecutive blocks so per-block overhead stays small. A tiny
+//!   grid (at most 4096 threads in all) runs on its stream's thread instead,
+//!   which saves waking the pool.
+//! * Within a block, a kernel that never reaches `__syncthreads()`
+//!   (`uses_barrier == false`) runs as one call of its `block` entry, a loop
+//!   over the threads into which the kernel is inlined; one call runs a
+//!   whole row segment of a chunk ([`HostLaunch::block_count`]). A barrier kernel runs
+//!   each thread as a stackful coroutine ([`corosensei`]) on the worker;
+//!   `__syncthreads()` suspends the coroutine, and the worker resumes the
+//!   block's coroutines round-robin until all have returned. A thread that
+//!   has returned counts as arrived at every later barrier.
+//! * `__shared__` is a `thread_local` of the worker, so one copy per block in
+//!   flight: a worker (or stream thread) runs one block start to end before
+//!   the next one, and all coroutines of a block run on its OS thread.
+//!
+//! # Safety argument
+//!
+//! Host kernels dereference their bindings on the CPU, in this process. A
+//! pointer that is not host memory of this device (a GPU address, a pointer
+//! into a freed buffer, a range past the end of an allocation) would be
+//! undefined behaviour in the whole process, not a device fault. So:
+//!
+//! * `Backend::check_binding` accepts a range only when it lies within one
+//!   live allocation of this device (the registry), and the dispatch layer
+//!   calls it for every binding before a launch; `launch` checks again that
+//!   every binding points into a live allocation (defence in depth). The one
+//!   exception is an empty range at address 0 (an empty buffer that owns no
+//!   memory), through which a kernel staying in bounds accesses nothing.
+//! * Copies (`copy_h2d`, `copy_d2h`) check their range the same way.
+//! * Dropping a stream waits for its queued launches, and dropping the device
+//!   waits for all streams, before the registry can free anything.
+//! * Frees happen only after the memory module synchronised the device (the
+//!   `free` contract), so no queued launch can still use a freed binding.
+//! * What a kernel does *within* its bindings is the kernel's business, as on
+//!   a GPU: an out-of-bounds index in the `.cu` source is the user's bug, and
+//!   on the host it corrupts or crashes the process instead of the device.
+//!   Running the test suite under AddressSanitizer catches ours.
+//! * A panic in Rust code on a worker (the executor itself) is caught and
+//!   reported as an [`Error`] by the next `synchronize`; it is never lost.
+//!   Kernel code is C++ built with `-fno-exceptions` and cannot unwind.
+//!
+//! # Limits
+//!
+//! Block dims `[1024, 1024, 64]`, 1024 threads per block, grid
+//! `[2^31 - 1, 65535, 65535]`, 64 KiB of dynamic shared memory (a per-worker
+//! buffer, reached with `HIP_DYNAMIC_SHARED`; static `__shared__` arrays are
+//! not counted, as only the build sees them), warp size 1 (threads never run
+//! in lockstep on the CPU; see the header), one multiprocessor per worker.
+//!
+//! Each thread of a barrier kernel has a 256 KiB stack (reserved; only the
+//! touched pages cost memory) with a guard page: a kernel thread that
+//! overflows it crashes the process, as a GPU would fault. Stacks are kept
+//! per worker for the largest block seen (two memory mappings each).
+//!
+//! [`Error`]: crate::Error
+
 mod abi;
+// Reached through `host::open` once `device.rs` wires the host platform in.
+#[allow(dead_code)]
+mod backend;
+mod barrier;
+#[allow(dead_code)]
+mod pool;
+#[allow(dead_code)]
+mod registry;
+#[allow(dead_code)]
+mod stream;
+#[cfg(test)]
+mod tests;
+
 pub use abi::{HostEntry, HostKernelFn, HostLaunch};
+#[allow(unused_imports)]
+pub(crate) use backend::{open, HostBackend};
+pub use barrier::__iree_host_barrier;
+
+/// The warp size the host platform reports (see the module docs).
+pub const WARP_SIZE: u32 = 1;

@@ -1,98 +1,408 @@
-// PLACEHOLDER host HIP header, written by the compile module's engineer only
-// so the host target can be compiled and tested; the host-platform owner's
-// header replaces it at merge. It mirrors runtime_hip::host::abi: kernels
-// read their built-in variables from thread-locals set from a HostLaunch, and
-// IREE_HOST_EXPORT(k) defines __iree_host_block_k, __iree_host_thread_k and
-// __iree_host_sig_k = {argc, sizeof(arg0), ...}.
-#ifndef IREE_HOST_HIP_RUNTIME_H
-#define IREE_HOST_HIP_RUNTIME_H
+// The host HIP header: lets the same HIP kernel sources compile as plain
+// C++17 for the CPU, where `runtime-hip`'s host platform runs them.
+//
+// Compile with (what `iree-build` does for the `host` target):
+//   clang++-19 -x c++ -std=c++17 -O3 -fPIC -fno-exceptions -fno-rtti
+//              -ffunction-sections -I <this dir's parent> -c wrapper.cc
+// where the wrapper TU is `#include "kernels.cu"` followed by one
+// `IREE_HOST_EXPORT(k)` per exported kernel.
+//
+// The ABI with the runtime (keep in step with runtime-hip/src/host/abi.rs):
+//   * `struct HostLaunch` mirrors `runtime_hip::host::HostLaunch`.
+//   * `block` entries run `launch->block_count` blocks (0/1: one) along x
+//     from `launch->block_idx`, each as a loop over its threads.
+//   * `IREE_HOST_EXPORT(k)` defines
+//       extern "C" void __iree_host_block_k(const HostLaunch*, void** args);
+//       extern "C" void __iree_host_thread_k(const HostLaunch*, void** args);
+//       extern "C" const unsigned __iree_host_sig_k[] = {argc, sizeof(arg0), ...};
+//     `args[i]` points at the value of parameter i (bindings, then 32-bit
+//     constants), as `cuLaunchKernel`'s kernelParams.
+//   * `__syncthreads()` calls `extern "C" void __iree_host_barrier(void)`,
+//     defined (#[no_mangle]) by runtime-hip. A kernel that references it is a
+//     "barrier kernel" and runs one coroutine per thread; the build finds this
+//     from relocations against that symbol.
+//   * `__global__` functions live in section `.text.iree_kernel`.
+//
+// Execution model on the host:
+//   * Blocks of a grid run in parallel on worker threads; one worker runs one
+//     block at a time, start to end, so `__shared__` (a `thread_local`) is one
+//     copy per block in flight. Its contents are NOT reset between blocks
+//     (GPUs do not zero shared memory either).
+//   * Threads of a block run one after another (no barrier) or as coroutines
+//     switching at `__syncthreads()` (barrier kernels). A thread that has
+//     returned counts as arrived at every later barrier.
+//   * `warpSize` is 1: threads never run in lockstep on the host, so a warp of
+//     one thread is the only size for which warp-synchronous code (code that
+//     assumes the threads of a warp progress together without a barrier) is
+//     still correct.
+//     With a warp of one, the warp intrinsics are exact: votes return the
+//     thread's own predicate and shuffles its own value (every other lane is
+//     out of range), so the usual `for (o = warpSize / 2; o > 0; o /= 2)`
+//     shuffle reductions are correct (their loop runs zero times).
+//   * Atomics are real (relaxed) CPU atomics: blocks run in parallel.
+//   * Out-of-bounds accesses are the kernel's bug, as on a GPU; on the host
+//     they corrupt the process rather than the device.
+//   * Dynamic shared memory: `HIP_DYNAMIC_SHARED(T, name)` only
+//     (`extern __shared__ T name[];` cannot be written for the host).
+#ifndef IREE_HOST_HIP_RUNTIME_H_
+#define IREE_HOST_HIP_RUNTIME_H_
 
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include <cmath>
+#include <type_traits>
 #include <utility>
 
-#define __host__
-#define __device__
-#define __forceinline__ inline __attribute__((always_inline))
-#define __shared__ static
-#define __constant__
-#define __global__ __attribute__((section(".text.iree_kernel"), noinline))
-#define __launch_bounds__(...)
+#define __HIP_PLATFORM_IREE_HOST__ 1
+#define __IREE_HOST__ 1
 
-struct iree_host_launch {
-  unsigned grid_dim[3], block_dim[3], block_idx[3], thread_idx[3];
+extern "C" {
+/// Mirrors `runtime_hip::host::HostLaunch` (#[repr(C)]).
+struct HostLaunch {
+  unsigned grid_dim[3];
+  unsigned block_dim[3];
+  unsigned block_idx[3];
+  unsigned thread_idx[3];
+  /// Blocks along x from block_idx that a block entry runs (0/1: one).
+  unsigned block_count;
+  /// The block's dynamic shared memory (HIP_DYNAMIC_SHARED), or null.
+  void* dynamic_shared;
 };
-struct iree_dim3 {
+/// Defined by runtime-hip: suspends this thread's coroutine until every
+/// thread of the block has arrived (or returned).
+void __iree_host_barrier(void);
+}
+
+// ---- qualifiers -----------------------------------------------------------
+#define __global__ __attribute__((section(".text.iree_kernel")))
+#define __device__
+#define __host__
+#define __constant__
+#define __forceinline__ inline __attribute__((always_inline))
+#define __noinline__ __attribute__((noinline))
+#define __launch_bounds__(...)
+#define __shared__ static thread_local
+/// Dynamic shared memory (the launch's `shared_bytes`, IREE's
+/// `workgroup_local_memory`): `HIP_DYNAMIC_SHARED(float, smem)` declares
+/// `float* smem` pointing at it. (`extern __shared__ T smem[];` cannot be
+/// expressed on the host; use this macro, which HIP also provides.)
+#define HIP_DYNAMIC_SHARED(type, var) \
+  type* var = static_cast<type*>(::iree_host::ctx.dynamic_shared)
+
+// ---- vector types used for built-ins ----------------------------------------
+struct uint3 {
   unsigned x, y, z;
 };
-
-extern "C" void __iree_host_barrier(void);
-inline thread_local iree_dim3 threadIdx, blockIdx, blockDim, gridDim;
-static const int warpSize = 1;
-#define __syncthreads() __iree_host_barrier()
-
-// Atomics over the GCC builtins (threads of a block may run concurrently).
-template <typename T> inline T atomicAdd(T *p, T v) {
-  T old, next;
-  __atomic_load(p, &old, __ATOMIC_RELAXED);
-  do {
-    next = old + v;
-  } while (!__atomic_compare_exchange(p, &old, &next, true, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
-  return old;
-}
-template <typename T> inline T atomicExch(T *p, T v) {
-  T old;
-  __atomic_exchange(p, &v, &old, __ATOMIC_SEQ_CST);
-  return old;
-}
-template <typename T> inline T atomicCAS(T *p, T c, T v) {
-  __atomic_compare_exchange(p, &c, &v, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-  return c;
-}
+struct dim3 {
+  unsigned x, y, z;
+  constexpr dim3(unsigned x_ = 1, unsigned y_ = 1, unsigned z_ = 1) : x(x_), y(y_), z(z_) {}
+  constexpr dim3(uint3 v) : x(v.x), y(v.y), z(v.z) {}
+  constexpr operator uint3() const { return uint3{x, y, z}; }
+};
 
 namespace iree_host {
-inline iree_dim3 dim(const unsigned *v) { return iree_dim3{v[0], v[1], v[2]}; }
-template <typename F> struct sig;
-template <typename... A> struct sig<void(A...)> {
-  struct type {
-    unsigned v[1 + sizeof...(A)];
-  };
-  static constexpr type value = {{(unsigned)sizeof...(A), (unsigned)sizeof(A)...}};
+/// Everything the built-in variables read, for the thread running now.
+struct Context {
+  uint3 thread_idx;
+  uint3 block_idx;
+  uint3 block_dim;
+  uint3 grid_dim;
+  void* dynamic_shared;
+};
+/// One context per OS thread, read by every built-in variable.
+///
+/// The TLS model defaults to initial-exec: a plain %fs-relative access, valid
+/// in any executable (PIE included), which is how host objects are linked.
+/// A module with an initial-exec access must have its *whole* TLS block
+/// (this context and every `__shared__` array) in glibc's static TLS
+/// surplus, which is small (~1.6 KiB), so code that ends up in a shared
+/// library loaded with dlopen (a cdylib, the runtime-hip tests) should be
+/// compiled with `-DIREE_HOST_TLS_MODEL=\"global-dynamic\"`; in an executable
+/// the linker relaxes either model to a local-exec access anyway.
+#ifndef IREE_HOST_TLS_MODEL
+#define IREE_HOST_TLS_MODEL "initial-exec"
+#endif
+inline thread_local Context ctx __attribute__((tls_model(IREE_HOST_TLS_MODEL))) = {};
+}  // namespace iree_host
+
+#define threadIdx (::iree_host::ctx.thread_idx)
+#define blockIdx (::iree_host::ctx.block_idx)
+#define blockDim (::iree_host::ctx.block_dim)
+#define gridDim (::iree_host::ctx.grid_dim)
+#define warpSize 1
+#define hipThreadIdx_x (threadIdx.x)
+#define hipThreadIdx_y (threadIdx.y)
+#define hipThreadIdx_z (threadIdx.z)
+#define hipBlockIdx_x (blockIdx.x)
+#define hipBlockIdx_y (blockIdx.y)
+#define hipBlockIdx_z (blockIdx.z)
+#define hipBlockDim_x (blockDim.x)
+#define hipBlockDim_y (blockDim.y)
+#define hipBlockDim_z (blockDim.z)
+#define hipGridDim_x (gridDim.x)
+#define hipGridDim_y (gridDim.y)
+#define hipGridDim_z (gridDim.z)
+
+// ---- synchronisation --------------------------------------------------------
+/// Block barrier. Other threads of the same block run (on this OS thread)
+/// while we wait and overwrite `threadIdx` (the rest of the context is the
+/// block's, the same for all of them), so save and restore it around the
+/// switch.
+static __forceinline__ void __syncthreads() {
+  const uint3 saved = ::iree_host::ctx.thread_idx;
+  __iree_host_barrier();
+  ::iree_host::ctx.thread_idx = saved;
+}
+static __forceinline__ void __threadfence() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+static __forceinline__ void __threadfence_block() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+static __forceinline__ void __threadfence_system() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
+
+// ---- warp intrinsics (a warp is one thread) ---------------------------------------
+static __forceinline__ void __syncwarp(unsigned long long = ~0ull) {}
+static __forceinline__ int __all(int p) { return p != 0; }
+static __forceinline__ int __any(int p) { return p != 0; }
+static __forceinline__ unsigned long long __ballot(int p) { return p != 0 ? 1ull : 0ull; }
+static __forceinline__ int __all_sync(unsigned long long, int p) { return p != 0; }
+static __forceinline__ int __any_sync(unsigned long long, int p) { return p != 0; }
+static __forceinline__ unsigned long long __ballot_sync(unsigned long long, int p) {
+  return p != 0 ? 1ull : 0ull;
+}
+static __forceinline__ unsigned __lane_id() { return 0; }
+template <typename T>
+static __forceinline__ T __shfl(T v, int, int = warpSize) { return v; }
+template <typename T>
+static __forceinline__ T __shfl_up(T v, unsigned, int = warpSize) { return v; }
+template <typename T>
+static __forceinline__ T __shfl_down(T v, unsigned, int = warpSize) { return v; }
+template <typename T>
+static __forceinline__ T __shfl_xor(T v, int, int = warpSize) { return v; }
+template <typename T>
+static __forceinline__ T __shfl_sync(unsigned long long, T v, int, int = warpSize) { return v; }
+template <typename T>
+static __forceinline__ T __shfl_up_sync(unsigned long long, T v, unsigned, int = warpSize) { return v; }
+template <typename T>
+static __forceinline__ T __shfl_down_sync(unsigned long long, T v, unsigned, int = warpSize) {
+  return v;
+}
+template <typename T>
+static __forceinline__ T __shfl_xor_sync(unsigned long long, T v, int, int = warpSize) { return v; }
+template <typename T>
+static __forceinline__ T __ldg(const T* p) { return *p; }
+
+// ---- atomics (relaxed, like HIP's device-scope atomics) -----------------------
+#define IREE_HOST_INT_ATOMICS(T)                                                                \
+  static __forceinline__ T atomicAdd(T* p, T v) { return __atomic_fetch_add(p, v, __ATOMIC_RELAXED); } \
+  static __forceinline__ T atomicSub(T* p, T v) { return __atomic_fetch_sub(p, v, __ATOMIC_RELAXED); } \
+  static __forceinline__ T atomicMax(T* p, T v) { return __atomic_fetch_max(p, v, __ATOMIC_RELAXED); } \
+  static __forceinline__ T atomicMin(T* p, T v) { return __atomic_fetch_min(p, v, __ATOMIC_RELAXED); } \
+  static __forceinline__ T atomicAnd(T* p, T v) { return __atomic_fetch_and(p, v, __ATOMIC_RELAXED); } \
+  static __forceinline__ T atomicOr(T* p, T v) { return __atomic_fetch_or(p, v, __ATOMIC_RELAXED); }   \
+  static __forceinline__ T atomicXor(T* p, T v) { return __atomic_fetch_xor(p, v, __ATOMIC_RELAXED); } \
+  static __forceinline__ T atomicExch(T* p, T v) { return __atomic_exchange_n(p, v, __ATOMIC_RELAXED); } \
+  static __forceinline__ T atomicCAS(T* p, T cmp, T v) {                                        \
+    __atomic_compare_exchange_n(p, &cmp, v, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);          \
+    return cmp;                                                                                 \
+  }
+IREE_HOST_INT_ATOMICS(int)
+IREE_HOST_INT_ATOMICS(unsigned int)
+IREE_HOST_INT_ATOMICS(unsigned long long)
+#undef IREE_HOST_INT_ATOMICS
+
+namespace iree_host {
+/// Read-modify-write of a float/double through a CAS loop on its bits.
+template <typename F, typename Bits, typename Op>
+static __forceinline__ F atomic_rmw(F* p, Op op) {
+  Bits* bp = reinterpret_cast<Bits*>(p);
+  Bits old = __atomic_load_n(bp, __ATOMIC_RELAXED);
+  for (;;) {
+    F cur;
+    memcpy(&cur, &old, sizeof(F));
+    F next = op(cur);
+    Bits nb;
+    memcpy(&nb, &next, sizeof(F));
+    if (__atomic_compare_exchange_n(bp, &old, nb, true, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+      return cur;
+  }
+}
+}  // namespace iree_host
+
+#define IREE_HOST_FLOAT_ATOMICS(F, Bits)                                                         \
+  static __forceinline__ F atomicAdd(F* p, F v) {                                                \
+    return ::iree_host::atomic_rmw<F, Bits>(p, [v](F c) { return c + v; });                      \
+  }                                                                                              \
+  static __forceinline__ F atomicSub(F* p, F v) {                                                \
+    return ::iree_host::atomic_rmw<F, Bits>(p, [v](F c) { return c - v; });                      \
+  }                                                                                              \
+  static __forceinline__ F atomicMax(F* p, F v) {                                                \
+    return ::iree_host::atomic_rmw<F, Bits>(p, [v](F c) { return c < v ? v : c; });              \
+  }                                                                                              \
+  static __forceinline__ F atomicMin(F* p, F v) {                                                \
+    return ::iree_host::atomic_rmw<F, Bits>(p, [v](F c) { return v < c ? v : c; });              \
+  }                                                                                              \
+  static __forceinline__ F atomicExch(F* p, F v) {                                               \
+    return ::iree_host::atomic_rmw<F, Bits>(p, [v](F) { return v; });                            \
+  }
+IREE_HOST_FLOAT_ATOMICS(float, uint32_t)
+IREE_HOST_FLOAT_ATOMICS(double, uint64_t)
+#undef IREE_HOST_FLOAT_ATOMICS
+
+static __forceinline__ unsigned atomicInc(unsigned* p, unsigned limit) {
+  unsigned old = __atomic_load_n(p, __ATOMIC_RELAXED);
+  while (!__atomic_compare_exchange_n(p, &old, old >= limit ? 0u : old + 1u, true,
+                                      __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+  }
+  return old;
+}
+static __forceinline__ unsigned atomicDec(unsigned* p, unsigned limit) {
+  unsigned old = __atomic_load_n(p, __ATOMIC_RELAXED);
+  while (!__atomic_compare_exchange_n(p, &old, (old == 0u || old > limit) ? limit : old - 1u,
+                                      true, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+  }
+  return old;
+}
+
+// ---- math -------------------------------------------------------------------
+// <cmath>/<math.h> give expf, logf, sqrtf, fmaxf, powf, exp10f, ... The
+// intrinsics and device-only helpers HIP adds are mapped onto them (as macros
+// where glibc already declares the `__name` as an internal function).
+#define __expf(x) expf(x)
+#define __logf(x) logf(x)
+#define __log2f(x) log2f(x)
+#define __log10f(x) log10f(x)
+#define __sinf(x) sinf(x)
+#define __cosf(x) cosf(x)
+#define __tanf(x) tanf(x)
+#define __powf(x, y) powf(x, y)
+static __forceinline__ float __fdividef(float x, float y) { return x / y; }
+static __forceinline__ float __frcp_rn(float x) { return 1.0f / x; }
+static __forceinline__ float __fsqrt_rn(float x) { return sqrtf(x); }
+static __forceinline__ float __fmul_rn(float x, float y) { return x * y; }
+static __forceinline__ float __fadd_rn(float x, float y) { return x + y; }
+static __forceinline__ float __fmaf_rn(float x, float y, float z) { return fmaf(x, y, z); }
+static __forceinline__ float __saturatef(float x) { return x < 0.0f ? 0.0f : (x > 1.0f ? 1.0f : x); }
+static __forceinline__ float rsqrtf(float x) { return 1.0f / sqrtf(x); }
+static __forceinline__ double rsqrt(double x) { return 1.0 / sqrt(x); }
+static __forceinline__ float __int_as_float(int x) { float f; memcpy(&f, &x, 4); return f; }
+static __forceinline__ int __float_as_int(float x) { int i; memcpy(&i, &x, 4); return i; }
+static __forceinline__ float __uint_as_float(unsigned x) { float f; memcpy(&f, &x, 4); return f; }
+static __forceinline__ unsigned __float_as_uint(float x) { unsigned i; memcpy(&i, &x, 4); return i; }
+static __forceinline__ int __popc(unsigned x) { return __builtin_popcount(x); }
+static __forceinline__ int __popcll(unsigned long long x) { return __builtin_popcountll(x); }
+static __forceinline__ int __clz(int x) { return x == 0 ? 32 : __builtin_clz((unsigned)x); }
+static __forceinline__ int __ffs(int x) { return __builtin_ffs(x); }
+#define __sincosf(x, s, c) sincosf(x, s, c)
+#define __exp10f(x) exp10f(x)
+static __forceinline__ float __frsqrt_rn(float x) { return 1.0f / sqrtf(x); }
+static __forceinline__ float __fsub_rn(float x, float y) { return x - y; }
+static __forceinline__ float __fdiv_rn(float x, float y) { return x / y; }
+static __forceinline__ int __mul24(int x, int y) { return x * y; }
+static __forceinline__ unsigned __umul24(unsigned x, unsigned y) { return x * y; }
+static __forceinline__ int __mulhi(int x, int y) { return (int)(((long long)x * y) >> 32); }
+static __forceinline__ unsigned __umulhi(unsigned x, unsigned y) {
+  return (unsigned)(((unsigned long long)x * y) >> 32);
+}
+static __forceinline__ unsigned __brev(unsigned x) { return __builtin_bitreverse32(x); }
+// HIP's min/max overload set, mixed signedness included (as in HIP/CUDA, a
+// mixed int/unsigned pair compares as unsigned).
+#define IREE_HOST_MINMAX(T)                                              \
+  static __forceinline__ T min(T a, T b) { return a < b ? a : b; }      \
+  static __forceinline__ T max(T a, T b) { return a > b ? a : b; }
+IREE_HOST_MINMAX(int)
+IREE_HOST_MINMAX(unsigned int)
+IREE_HOST_MINMAX(long long)
+IREE_HOST_MINMAX(unsigned long long)
+#undef IREE_HOST_MINMAX
+static __forceinline__ unsigned min(int a, unsigned b) { return min((unsigned)a, b); }
+static __forceinline__ unsigned min(unsigned a, int b) { return min(a, (unsigned)b); }
+static __forceinline__ unsigned max(int a, unsigned b) { return max((unsigned)a, b); }
+static __forceinline__ unsigned max(unsigned a, int b) { return max(a, (unsigned)b); }
+static __forceinline__ float min(float a, float b) { return fminf(a, b); }
+static __forceinline__ float max(float a, float b) { return fmaxf(a, b); }
+static __forceinline__ double min(double a, double b) { return fmin(a, b); }
+static __forceinline__ double max(double a, double b) { return fmax(a, b); }
+
+// ---- entry points -------------------------------------------------------------
+namespace iree_host {
+template <typename T>
+using Decay = std::remove_cv_t<std::remove_reference_t<T>>;
+
+static __forceinline__ void set_block(Context& c, const HostLaunch* l) {
+  c.grid_dim = uint3{l->grid_dim[0], l->grid_dim[1], l->grid_dim[2]};
+  c.block_dim = uint3{l->block_dim[0], l->block_dim[1], l->block_dim[2]};
+  c.block_idx = uint3{l->block_idx[0], l->block_idx[1], l->block_idx[2]};
+  c.dynamic_shared = l->dynamic_shared;
+}
+
+/// The entry points of kernel `K`. `K` is a template argument so that every
+/// call below is a direct call the optimiser inlines into the thread loop.
+template <typename F, F K>
+struct Entry;
+template <typename... A, void (*K)(A...)>
+struct Entry<void (*)(A...), K> {
+  static __forceinline__ void block(const HostLaunch* l, void** args) {
+    block(l, args, std::index_sequence_for<A...>{});
+  }
+  static __forceinline__ void thread(const HostLaunch* l, void** args) {
+    thread(l, args, std::index_sequence_for<A...>{});
+  }
   template <size_t... I>
-  static void call(void (*f)(A...), void *const *args, std::index_sequence<I...>) {
-    f(*static_cast<A *>(args[I])...);
+  static __forceinline__ void block(const HostLaunch* l, void** args, std::index_sequence<I...>) {
+    block_with(l, *static_cast<Decay<A>*>(args[I])...);
   }
-  static void thread(void (*f)(A...), const iree_host_launch *l, void *const *args) {
-    gridDim = dim(l->grid_dim);
-    blockDim = dim(l->block_dim);
-    blockIdx = dim(l->block_idx);
-    threadIdx = dim(l->thread_idx);
-    call(f, args, std::index_sequence_for<A...>{});
+  // The parameters are unpacked once, into locals that stay in registers
+  // across the loop over the block's threads.
+  static __forceinline__ void block_with(const HostLaunch* l, Decay<A>... vals) {
+    Context& c = ctx;
+    set_block(c, l);
+    const unsigned nx = l->block_dim[0], ny = l->block_dim[1], nz = l->block_dim[2];
+    const unsigned bx = l->block_idx[0], nb = l->block_count > 1 ? l->block_count : 1;
+    for (unsigned b = 0; b < nb; ++b) {
+      c.block_idx.x = bx + b;
+      for (unsigned z = 0; z < nz; ++z)
+        for (unsigned y = 0; y < ny; ++y)
+          for (unsigned x = 0; x < nx; ++x) {
+            c.thread_idx = uint3{x, y, z};
+            [[clang::always_inline]] K(vals...);
+          }
+    }
   }
-  static void block(void (*f)(A...), const iree_host_launch *l, void *const *args) {
-    gridDim = dim(l->grid_dim);
-    blockDim = dim(l->block_dim);
-    blockIdx = dim(l->block_idx);
-    for (unsigned z = 0; z < blockDim.z; ++z)
-      for (unsigned y = 0; y < blockDim.y; ++y)
-        for (unsigned x = 0; x < blockDim.x; ++x) {
-          threadIdx = iree_dim3{x, y, z};
-          call(f, args, std::index_sequence_for<A...>{});
-        }
+  template <size_t... I>
+  static __forceinline__ void thread(const HostLaunch* l, void** args, std::index_sequence<I...>) {
+    Context& c = ctx;
+    set_block(c, l);
+    c.thread_idx = uint3{l->thread_idx[0], l->thread_idx[1], l->thread_idx[2]};
+    [[clang::always_inline]] K(*static_cast<Decay<A>*>(args[I])...);
   }
+};
+
+/// The signature table's layout: `unsigned[1 + max(argc, 1)]`.
+template <typename F>
+struct SigTable;
+template <typename... A>
+struct SigTable<void(A...)> {
+  unsigned argc = sizeof...(A);
+  unsigned sizes[sizeof...(A) == 0 ? 1 : sizeof...(A)] = {static_cast<unsigned>(sizeof(A))...};
 };
 }  // namespace iree_host
 
-#define IREE_HOST_EXPORT(k)                                                          \
-  extern "C" const iree_host::sig<decltype(k)>::type __iree_host_sig_##k =           \
-      iree_host::sig<decltype(k)>::value;                                            \
-  extern "C" void __iree_host_thread_##k(const iree_host_launch *l, void *const *a) { \
-    iree_host::sig<decltype(k)>::thread(k, l, a);                                    \
-  }                                                                                  \
-  extern "C" void __iree_host_block_##k(const iree_host_launch *l, void *const *a) {  \
-    iree_host::sig<decltype(k)>::block(k, l, a);                                     \
-  }
+/// Exports kernel `k` (declared `extern "C" __global__ void k(...)`) to the
+/// host runtime: block and thread entry points and the signature table
+/// `{argc, sizeof(arg0), ..., sizeof(argN-1)}` (a kernel with no parameters
+/// gets `{0, 0}`; read only `argc` sizes). The table is an object of a struct
+/// type whose layout is exactly `unsigned[1 + max(argc, 1)]` (C++ cannot
+/// size an array from a parameter pack at namespace scope otherwise).
+#define IREE_HOST_EXPORT(k)                                                            \
+  extern "C" void __iree_host_block_##k(const HostLaunch* launch, void** args) {      \
+    ::iree_host::Entry<decltype(&k), &k>::block(launch, args);                          \
+  }                                                                                    \
+  extern "C" void __iree_host_thread_##k(const HostLaunch* launch, void** args) {     \
+    ::iree_host::Entry<decltype(&k), &k>::thread(launch, args);                         \
+  }                                                                                    \
+  extern "C" const ::iree_host::SigTable<decltype(k)> __iree_host_sig_##k = {};
 
-#endif  // IREE_HOST_HIP_RUNTIME_H
+#endif  // IREE_HOST_HIP_RUNTIME_H_

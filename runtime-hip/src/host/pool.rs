@@ -1,0 +1,302 @@
+//! The worker pool that runs the blocks of grids.
+
+use std::collections::VecDeque;
+use std::ffi::c_void;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+
+use super::abi::{HostEntry, HostLaunch};
+use super::barrier;
+
+/// How many chunks per worker a grid is cut into: enough to balance uneven
+/// blocks, few enough that the shared counter is touched rarely.
+const CHUNKS_PER_WORKER: u64 = 8;
+
+/// Grids of at most this many threads run on their stream's thread: a few
+/// microseconds of work, less than waking the workers.
+const TINY_GRID_THREADS: u64 = 4096;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every structure behind these locks stays consistent across a panic
+    // (plain field updates), so poisoning carries no information.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// One launch: a grid of blocks and the arguments they share.
+pub(crate) struct Grid {
+    entry: HostEntry,
+    grid: [u32; 3],
+    block: [u32; 3],
+    /// Bytes of dynamic shared memory per block.
+    shared_bytes: u32,
+    /// Pointers to each parameter's value, into `values`.
+    args: Box<[*mut c_void]>,
+    /// Parameter values: binding addresses, then constants in the low 32
+    /// bits (little-endian, so a pointer to the slot is a pointer to the
+    /// `u32`).
+    _values: Box<[u64]>,
+    total: u64,
+    chunk: u64,
+    next: AtomicU64,
+    finished: AtomicU64,
+    state: Mutex<GridState>,
+    done: Condvar,
+}
+
+#[derive(Default)]
+struct GridState {
+    complete: bool,
+    error: Option<String>,
+}
+
+// SAFETY: the raw pointers in `args` point into `_values`, owned by the
+// grid and never mutated after construction; the kernels reading them
+// through `args` only read. The binding addresses are device memory that
+// the launch contract keeps alive until the grid completes.
+unsafe impl Send for Grid {}
+// SAFETY: as for `Send`; all shared mutation goes through atomics or locks.
+unsafe impl Sync for Grid {}
+
+impl Grid {
+    /// A grid of `grid` blocks of `block` threads; `grid` has no zero.
+    pub(crate) fn new(
+        entry: HostEntry,
+        grid: [u32; 3],
+        block: [u32; 3],
+        shared_bytes: u32,
+        bindings: &[u64],
+        constants: &[u32],
+        workers: usize,
+    ) -> Grid {
+        let mut values: Box<[u64]> = bindings
+            .iter()
+            .copied()
+            .chain(constants.iter().map(|&c| u64::from(c)))
+            .collect();
+        let args = values
+            .iter_mut()
+            .map(|v| v as *mut u64 as *mut c_void)
+            .collect();
+        let total = grid.iter().map(|&g| u64::from(g)).product::<u64>();
+        let chunk = (total / (workers.max(1) as u64 * CHUNKS_PER_WORKER)).max(1);
+        Grid {
+            entry,
+            grid,
+            block,
+            shared_bytes,
+            args,
+            _values: values,
+            total,
+            chunk,
+            next: AtomicU64::new(0),
+            finished: AtomicU64::new(0),
+            state: Mutex::new(GridState::default()),
+            done: Condvar::new(),
+        }
+    }
+
+    /// Whether the grid is so small that waking the pool would cost more
+    /// than running it on the stream's own thread.
+    pub(crate) fn is_tiny(&self) -> bool {
+        let threads = self.block.iter().map(|&b| u64::from(b)).product::<u64>();
+        self.total.saturating_mul(threads) <= TINY_GRID_THREADS
+    }
+
+    fn has_work(&self) -> bool {
+        self.next.load(Ordering::Relaxed) < self.total
+    }
+
+    /// Claims chunks and runs them until none is left.
+    pub(crate) fn work(&self) {
+        loop {
+            let start = self.next.fetch_add(self.chunk, Ordering::Relaxed);
+            if start >= self.total {
+                return;
+            }
+            let end = (start + self.chunk).min(self.total);
+            let outcome = panic::catch_unwind(AssertUnwindSafe(|| self.run(start, end)));
+            let error = match outcome {
+                Ok(Ok(())) => None,
+                Ok(Err(e)) => Some(e),
+                Err(payload) => Some(format!(
+                    "the host executor panicked: {}",
+                    payload
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| payload.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "(non-string payload)".to_string())
+                )),
+            };
+            if let Some(e) = error {
+                lock(&self.state).error.get_or_insert(e);
+            }
+            let n = end - start;
+            // AcqRel: the last finisher sees every other worker's writes
+            // (and publishes them to the waiter through the lock below).
+            if self.finished.fetch_add(n, Ordering::AcqRel) + n == self.total {
+                lock(&self.state).complete = true;
+                self.done.notify_all();
+            }
+        }
+    }
+
+    /// Runs blocks `start..end` (linear, x fastest) one after another; a
+    /// plain kernel gets each row segment of the range in one call.
+    fn run(&self, start: u64, end: u64) -> Result<(), String> {
+        #[cfg(test)]
+        if self.block == tests::PANIC_BLOCK {
+            panic!("injected executor panic");
+        }
+        let [gx, gy, _] = self.grid.map(u64::from);
+        let mut launch = HostLaunch {
+            grid_dim: self.grid,
+            block_dim: self.block,
+            dynamic_shared: dynamic_shared(self.shared_bytes),
+            ..HostLaunch::default()
+        };
+        let args = self.args.as_ptr();
+        let mut b = start;
+        while b < end {
+            let (x, y, z) = (b % gx, (b / gx) % gy, b / (gx * gy));
+            let row = (end - b).min(gx - x);
+            launch.block_idx = [x as u32, y as u32, z as u32];
+            if self.entry.uses_barrier {
+                for i in 0..row {
+                    launch.block_idx[0] = (x + i) as u32;
+                    // SAFETY: the launch contract (BackendStream::launch)
+                    // makes `args` the kernel's parameters; `self` keeps
+                    // them alive.
+                    unsafe { barrier::run_block(self.entry.thread, &launch, args)? };
+                }
+            } else {
+                launch.block_count = row as u32;
+                // SAFETY: as above; `block` runs `row` whole blocks, all
+                // inside the grid (`row <= gx - x`).
+                unsafe { (self.entry.block)(&launch, args) };
+            }
+            b += row;
+        }
+        if barrier::take_misuse() {
+            return Err(
+                "the kernel reached __syncthreads() but was launched as a plain loop \
+                        (its host entry says uses_barrier = false); the results are wrong"
+                    .to_string(),
+            );
+        }
+        Ok(())
+    }
+
+    /// Blocks until every block has run; returns the first error, if any.
+    pub(crate) fn wait(&self) -> Result<(), String> {
+        let mut s = lock(&self.state);
+        while !s.complete {
+            s = self.done.wait(s).unwrap_or_else(|e| e.into_inner());
+        }
+        match s.error.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A cache line, the unit of the dynamic shared memory buffers.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct Line([u8; 64]);
+
+thread_local! {
+    /// This worker's dynamic shared memory, grown to the largest request.
+    static DYNAMIC_SHARED: std::cell::RefCell<Vec<Line>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The address of this worker's dynamic shared memory of at least `bytes`
+/// (0 for none). It stays valid until the next call on this thread, and a
+/// worker runs one block at a time, so every block in flight has its own.
+fn dynamic_shared(bytes: u32) -> u64 {
+    if bytes == 0 {
+        return 0;
+    }
+    DYNAMIC_SHARED.with(|b| {
+        let mut b = b.borrow_mut();
+        let lines = (bytes as usize).div_ceil(64);
+        if b.len() < lines {
+            b.resize(lines, Line([0; 64]));
+        }
+        b.as_mut_ptr() as u64
+    })
+}
+
+/// The process-wide worker pool.
+pub(crate) struct Pool {
+    queue: Mutex<VecDeque<Arc<Grid>>>,
+    ready: Condvar,
+    workers: AtomicUsize,
+}
+
+impl Pool {
+    /// The pool, started on first use with `IREE_HOST_THREADS` workers or
+    /// one per available core. If the OS refuses threads, the pool has as
+    /// many as it got (possibly none: streams then run grids themselves).
+    pub(crate) fn global() -> &'static Pool {
+        static POOL: OnceLock<&'static Pool> = OnceLock::new();
+        POOL.get_or_init(|| {
+            let wanted = std::env::var("IREE_HOST_THREADS")
+                .ok()
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .filter(|&n| n > 0)
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            let pool: &'static Pool = Box::leak(Box::new(Pool {
+                queue: Mutex::new(VecDeque::new()),
+                ready: Condvar::new(),
+                workers: AtomicUsize::new(0),
+            }));
+            for i in 0..wanted {
+                let spawned = std::thread::Builder::new()
+                    .name(format!("iree-host-{i}"))
+                    .spawn(move || pool.serve());
+                if spawned.is_err() {
+                    break;
+                }
+                pool.workers.fetch_add(1, Ordering::Relaxed);
+            }
+            pool
+        })
+    }
+
+    /// Number of worker threads.
+    pub(crate) fn workers(&self) -> usize {
+        self.workers.load(Ordering::Relaxed)
+    }
+
+    /// Queues a grid; workers start on it at once.
+    pub(crate) fn submit(&self, grid: Arc<Grid>) {
+        lock(&self.queue).push_back(grid);
+        self.ready.notify_all();
+    }
+
+    fn serve(&self) {
+        loop {
+            let grid = {
+                let mut q = lock(&self.queue);
+                loop {
+                    match q.front() {
+                        Some(g) if g.has_work() => break g.clone(),
+                        Some(_) => {
+                            q.pop_front();
+                        }
+                        None => q = self.ready.wait(q).unwrap_or_else(|e| e.into_inner()),
+                    }
+                }
+            };
+            grid.work();
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    /// A block shape that makes the executor panic, to test that panics on
+    /// workers are reported.
+    pub(crate) const PANIC_BLOCK: [u32; 3] = [7, 7, 7];
+}
