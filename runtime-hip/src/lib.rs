@@ -42,6 +42,7 @@ mod device;
 pub mod dispatch;
 mod drivers;
 mod error;
+mod format;
 pub mod host;
 pub mod memory;
 mod stream;
@@ -51,6 +52,7 @@ mod testing;
 
 pub use device::{Device, DeviceInfo, Limits};
 pub use error::Error;
+pub use format::{format_tensor, ElementName};
 pub use memory::{DeviceBuffer, DeviceSlice, Pod};
 pub use stream::Stream;
 pub use target::{Format, Platform, TargetId};

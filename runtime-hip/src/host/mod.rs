@@ -81,22 +81,16 @@
 //! [`Error`]: crate::Error
 
 mod abi;
-// Reached through `host::open` once `device.rs` wires the host platform in.
-#[allow(dead_code)]
 mod backend;
 mod barrier;
-#[allow(dead_code)]
 mod pool;
-#[allow(dead_code)]
 mod registry;
-#[allow(dead_code)]
 mod stream;
 #[cfg(test)]
 mod tests;
 
 pub use abi::{HostEntry, HostKernelFn, HostLaunch};
-#[allow(unused_imports)]
-pub(crate) use backend::{open, HostBackend};
+pub(crate) use backend::open;
 pub use barrier::__iree_host_barrier;
 
 /// The warp size the host platform reports (see the module docs).
