@@ -1,0 +1,9 @@
+use runtime_hip::DeviceSlice;
+
+#[iree_macros::extern_dispatch(
+    source = "kernels/kernels.cu",
+    workgroup_size = [64, 1, 1],
+)]
+fn scale<T>(x: &mut DeviceSlice<T>, n: u32);
+
+fn main() {}
