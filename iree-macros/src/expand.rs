@@ -356,7 +356,7 @@ fn workgroups(decl: &Declaration, export: &str) -> TokenStream {
         );
         quote! {
             match #convert {
-                ::core::result::Result::Ok(n) => n,
+                ::core::result::Result::Ok(__iree_n) => __iree_n,
                 ::core::result::Result::Err(_) => {
                     return ::core::result::Result::Err(::runtime_hip::Error::Launch {
                         kernel: ::std::string::String::from(#export),
@@ -433,4 +433,177 @@ fn generated_docs(decl: &Declaration, entry: &DeclarationEntry) -> TokenStream {
 
 fn path_literal(path: &Path) -> syn::LitStr {
     syn::LitStr::new(&path.to_string_lossy(), Span::call_site())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iree_build::manifest::{Diagnostic, HostEntryNames};
+    use iree_build::syntax::parse_item_fn;
+
+    const SIMPLE_MUL: &str = r#"
+        /// `ret = lhs * rhs`
+        #[iree_macros::extern_dispatch(
+            source = "kernels/kernels.cu",
+            workgroup_size = [64, 1, 1],
+            count = |dim| [(dim as u32).div_ceil(64), 1, 1],
+        )]
+        pub fn simple_mul(lhs: &DeviceSlice<f32>, rhs: &DeviceSlice<f32>, ret: &mut DeviceSlice<f32>, dim: i32);
+    "#;
+
+    fn entry_for(d: &Declaration) -> DeclarationEntry {
+        DeclarationEntry {
+            file: "src/lib.rs".into(),
+            line: 7,
+            fn_name: d.ident.to_string(),
+            export: d.export_name(),
+            executable: 2,
+            executable_name: "custom_dispatch_2".into(),
+            ordinal: 1,
+            params: d.manifest_params(),
+            layout: d.manifest_layout(),
+            workgroup_size: d.workgroup_size.value,
+            targets: vec!["gfx1100".into(), "host".into()],
+            host: Some(HostEntryNames {
+                block_symbol: format!("__iree_host_block_{}", d.export_name()),
+                thread_symbol: format!("__iree_host_thread_{}", d.export_name()),
+                uses_barrier: true,
+            }),
+            errors: vec![],
+            warnings: vec![],
+            bundle_path: "/out/iree/custom_dispatch.bundle".into(),
+        }
+    }
+
+    fn expand(src: &str, edit: impl FnOnce(&mut DeclarationEntry)) -> (syn::ItemFn, String) {
+        let d = parse_item_fn(src.parse().unwrap()).unwrap();
+        let mut entry = entry_for(&d);
+        edit(&mut entry);
+        let manifest = Manifest::default();
+        let warnings = crate::check::check(&d, &entry).unwrap();
+        let tokens = wrapper(&Input {
+            decl: &d,
+            entry: &entry,
+            manifest: &manifest,
+            manifest_path: Path::new("/out/iree/manifest.json"),
+            warnings: &warnings,
+        })
+        .unwrap();
+        let text = tokens.to_string();
+        (syn::parse2(tokens).expect("the expansion is one fn"), text)
+    }
+
+    fn squash(s: &str) -> String {
+        s.chars().filter(|c| !c.is_whitespace()).collect()
+    }
+
+    #[test]
+    fn wrapper_shape() {
+        let (f, text) = expand(SIMPLE_MUL, |_| {});
+        let t = squash(&text);
+        assert_eq!(f.sig.ident, "simple_mul");
+        assert!(matches!(f.vis, syn::Visibility::Public(_)));
+        assert_eq!(f.sig.inputs.len(), 5, "stream + the 4 declared params");
+        assert!(
+            t.contains("stream:&::runtime_hip::Stream,lhs:&DeviceSlice<f32>"),
+            "{text}"
+        );
+        assert!(t.contains("->::core::result::Result<(),::runtime_hip::Error>"));
+        assert!(t.contains(r#"include_bytes!("/out/iree/manifest.json")"#));
+        assert!(t.contains(r#"bundle:::core::include_bytes!("/out/iree/custom_dispatch.bundle")"#));
+        assert!(
+            t.contains("executable:2u32,ordinal:1u32,name:\"simple_mul\""),
+            "{text}"
+        );
+        assert!(t.contains(r#"#[link_name="__iree_host_block_simple_mul"]"#));
+        assert!(t.contains("uses_barrier:true"));
+        assert!(
+            t.contains("(|dim:i32|[(dimasu32).div_ceil(64),1,1])(dim)"),
+            "{text}"
+        );
+        assert!(t.contains(
+            "&[::runtime_hip::DeviceSlice::binding(lhs),::runtime_hip::DeviceSlice::binding(rhs),::runtime_hip::DeviceSlice::binding_mut(ret)]"
+        ));
+        assert!(t.contains("&[<i32as::runtime_hip::dispatch::PushConstant>::to_bits(dim)]"));
+        assert_eq!(
+            text.matches("unsafe {").count() + text.matches("unsafe{").count(),
+            1,
+            "{text}"
+        );
+        let docs: Vec<String> = f
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("doc"))
+            .map(|a| quote!(#a).to_string())
+            .collect();
+        assert!(
+            docs[0].contains("`ret = lhs * rhs`"),
+            "user docs first: {docs:?}"
+        );
+        let all = docs.join("\n");
+        assert!(all.contains("export `simple_mul`"), "{all}");
+        assert!(all.contains("- layout: `#hal.pipeline.layout<"), "{all}");
+        assert!(all.contains("`gfx1100`, `host`"), "{all}");
+    }
+
+    #[test]
+    fn no_host_variant_and_device_in_count() {
+        let src = r#"
+            #[extern_dispatch(source = "k.cu", workgroup_size = [64, 1, 1],
+                              count = |device, x, n| [n.div_ceil(device.limits().warp_size), 1, 1])]
+            fn k(x: &mut DeviceSlice<u32>, n: u32);
+        "#;
+        let (f, text) = expand(src, |e| e.host = None);
+        let t = squash(&text);
+        assert!(matches!(f.vis, syn::Visibility::Inherited));
+        assert!(t.contains("host:::core::option::Option::None"));
+        assert!(!t.contains("extern\"C\""));
+        assert!(
+            t.contains("(|device:&::runtime_hip::Device,x:&DeviceSlice<u32>,n:u32|"),
+            "{text}"
+        );
+        assert!(
+            t.contains("(::runtime_hip::Stream::device(stream),&*x,n)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn bindings_follow_the_layout_slots() {
+        let src = r##"
+            #[extern_dispatch(
+                source = "k.cu", workgroup_size = [64, 1, 1],
+                layout = "#hal.pipeline.layout<constants = 0, bindings = [#hal.pipeline.binding<storage_buffer>, #hal.pipeline.binding<storage_buffer, ReadOnly>]>",
+                bindings = ["#hal.interface.binding<0, 1>", "#hal.interface.binding<0, 0>"],
+            )]
+            fn swap(a: &DeviceSlice<f32>, b: &mut DeviceSlice<f32>);
+        "##;
+        let (_, text) = expand(src, |_| {});
+        assert!(
+            squash(&text).contains(
+                "&[::runtime_hip::DeviceSlice::binding_mut(b),::runtime_hip::DeviceSlice::binding(a)]"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn warnings_are_deprecated_calls() {
+        let (_, text) = expand(SIMPLE_MUL, |e| {
+            e.warnings.push(Diagnostic {
+                message: "only reads `ret`".into(),
+                param: Some("ret".into()),
+                target: None,
+            })
+        });
+        let t = squash(&text);
+        assert!(t.contains(r#"#[deprecated(note="onlyreads`ret`")]constfnextern_dispatch_warning(){}extern_dispatch_warning()"#), "{text}");
+    }
+
+    /// Prints the whole expansion (`cargo test -p iree-macros -- --nocapture show`).
+    #[test]
+    fn show_expansion() {
+        let (_, text) = expand(SIMPLE_MUL, |_| {});
+        println!("{text}");
+    }
 }

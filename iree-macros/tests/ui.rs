@@ -40,6 +40,15 @@ fn ui() {
         let t = trybuild::TestCases::new();
         t.compile_fail("tests/ui-no-manifest/*.rs");
     }
+    // A build script that did not write a manifest.
+    let empty = Path::new(env!("CARGO_TARGET_TMPDIR")).join("iree-macros-empty-out-dir");
+    std::fs::create_dir_all(&empty).unwrap();
+    std::env::set_var("OUT_DIR", &empty);
+    {
+        let t = trybuild::TestCases::new();
+        t.compile_fail("tests/ui-empty-out-dir/*.rs");
+    }
+    std::env::remove_var("OUT_DIR");
     std::env::set_var("IREE_MANIFEST_DIR", fixture_manifest_dir());
     {
         let t = trybuild::TestCases::new();
