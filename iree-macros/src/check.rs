@@ -32,7 +32,7 @@ pub(crate) fn check(decl: &Declaration, entry: &DeclarationEntry) -> syn::Result
     let mut errors = entry
         .errors
         .iter()
-        .map(|d| syn::Error::new(span_of(decl, d), &d.message));
+        .map(|d| syn::Error::new(span_of(decl, d), message(entry, d)));
     if let Some(mut first) = errors.next() {
         for e in errors {
             first.combine(e);
@@ -44,9 +44,21 @@ pub(crate) fn check(decl: &Declaration, entry: &DeclarationEntry) -> syn::Result
         .iter()
         .map(|d| Warning {
             span: span_of(decl, d),
-            message: d.message.clone(),
+            message: message(entry, d).to_string(),
         })
         .collect())
+}
+
+/// The diagnostic's text without the `file:line:column: ` the build puts in
+/// front of it (the compiler shows that location already, and in a form that
+/// does not depend on where the build ran).
+fn message<'d>(entry: &DeclarationEntry, d: &'d Diagnostic) -> &'d str {
+    let prefix = format!("{}:{}:", entry.file, entry.line);
+    d.message
+        .strip_prefix(&prefix)
+        .map(|rest| rest.trim_start_matches(|c: char| c.is_ascii_digit()))
+        .and_then(|rest| rest.strip_prefix(": "))
+        .unwrap_or(&d.message)
 }
 
 /// The parameter a diagnostic names, else the fn name.

@@ -98,6 +98,7 @@ pub(crate) fn wrapper(input: &Input<'_>) -> syn::Result<TokenStream> {
             let (block, thread, uses_barrier) = (&h.block_symbol, &h.thread_symbol, h.uses_barrier);
             (
                 quote! {
+                    #[allow(unsafe_code)]
                     unsafe extern "C" {
                         #[link_name = #block]
                         fn __iree_host_block(
@@ -147,15 +148,20 @@ pub(crate) fn wrapper(input: &Input<'_>) -> syn::Result<TokenStream> {
     // That the kernel stays within each binding's length is the kernel's own
     // contract, which the user takes on by writing the declaration, exactly
     // as with `hal.dispatch.extern` in IREE.
+    // `allow(unsafe_code)`: a crate that denies unsafe code may still call
+    // kernels; this block is the macro's, not the user's (the `count`
+    // closure, the only user code in the body, stays under the crate's lint).
     let launch = quote! {
-        unsafe {
+        #[allow(unsafe_code)]
+        let __iree_launched = unsafe {
             __IREE_KERNEL.launch(
                 stream,
                 __iree_workgroups,
                 &[#(#bindings),*],
                 &[#(#constants),*],
             )
-        }
+        };
+        __iree_launched
     };
 
     Ok(quote! {

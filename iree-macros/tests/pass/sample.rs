@@ -1,7 +1,7 @@
 //! Both exports of IREE's `custom_dispatch` sample, with a host variant: the
 //! expansions must type-check, link against the host entry symbols and keep
 //! the declared signatures.
-#![deny(warnings)]
+#![deny(warnings, missing_docs, unsafe_code)]
 
 use runtime_hip::host::HostLaunch;
 use runtime_hip::{DeviceSlice, Error, Stream};
@@ -23,12 +23,16 @@ pub fn simple_mul(lhs: &DeviceSlice<f32>, rhs: &DeviceSlice<f32>, ret: &mut Devi
 pub fn simple_mul_inplace(lhs: &DeviceSlice<f32>, rhs: &mut DeviceSlice<f32>, dim: i32);
 
 // What the build's host object would define.
+#[allow(unsafe_code)]
 #[no_mangle]
 unsafe extern "C" fn __iree_host_block_simple_mul(_: *const HostLaunch, _: *const *mut std::ffi::c_void) {}
+#[allow(unsafe_code)]
 #[no_mangle]
 unsafe extern "C" fn __iree_host_thread_simple_mul(_: *const HostLaunch, _: *const *mut std::ffi::c_void) {}
+#[allow(unsafe_code)]
 #[no_mangle]
 unsafe extern "C" fn __iree_host_block_simple_mul_inplace(_: *const HostLaunch, _: *const *mut std::ffi::c_void) {}
+#[allow(unsafe_code)]
 #[no_mangle]
 unsafe extern "C" fn __iree_host_thread_simple_mul_inplace(_: *const HostLaunch, _: *const *mut std::ffi::c_void) {}
 
