@@ -28,25 +28,66 @@ pub(crate) fn check(decl: &Declaration, entry: &DeclarationEntry) -> syn::Result
         return Err(e.to_syn());
     }
 
-    // What verification found.
-    let mut errors = entry
-        .errors
-        .iter()
-        .map(|d| syn::Error::new(span_of(decl, d), message(entry, d)));
+    // What verification found, once per finding rather than once per target.
+    let mut errors = merge_targets(entry, &entry.errors)
+        .into_iter()
+        .map(|(d, message)| syn::Error::new(span_of(decl, d), message));
     if let Some(mut first) = errors.next() {
         for e in errors {
             first.combine(e);
         }
         return Err(first);
     }
-    Ok(entry
-        .warnings
-        .iter()
-        .map(|d| Warning {
+    Ok(merge_targets(entry, &entry.warnings)
+        .into_iter()
+        .map(|(d, message)| Warning {
             span: span_of(decl, d),
-            message: message(entry, d).to_string(),
+            message,
         })
         .collect())
+}
+
+/// Diagnostics that differ only in their target become one, naming every
+/// target (`… for gfx90a, gfx1100, sm_80 …`): a kernel written wrongly is
+/// usually wrong on every target, and six copies of one error help nobody.
+fn merge_targets<'d>(
+    entry: &DeclarationEntry,
+    diagnostics: &'d [Diagnostic],
+) -> Vec<(&'d Diagnostic, String)> {
+    /// The first diagnostic, its text around the cut-out target, the targets.
+    type Group<'a> = (&'a Diagnostic, Option<(String, String)>, Vec<&'a str>);
+    let mut groups: Vec<Group<'d>> = Vec::new();
+    for d in diagnostics {
+        let text = message(entry, d);
+        let split = d.target.as_deref().and_then(|t| {
+            let needle = format!(" for {t}");
+            text.find(&needle).map(|at| {
+                (
+                    text[..at].to_string(),
+                    text[at + needle.len()..].to_string(),
+                )
+            })
+        });
+        match (&split, d.target.as_deref()) {
+            (Some(key), Some(t)) => {
+                let same = groups
+                    .iter_mut()
+                    .find(|(g, k, _)| g.param == d.param && k.as_ref() == Some(key));
+                match same {
+                    Some((_, _, targets)) => targets.push(t),
+                    None => groups.push((d, split, vec![t])),
+                }
+            }
+            _ => groups.push((d, None, Vec::new())),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(d, split, targets)| match split {
+            Some((before, after)) => (d, format!("{before} for {}{after}", targets.join(", "))),
+            None => (d, message(entry, d).to_string()),
+        })
+        .collect()
 }
 
 /// The diagnostic's text without the `file:line:column: ` the build puts in
@@ -82,5 +123,54 @@ pub(crate) fn spell_kind(kind: &ParamKind) -> String {
             mutable: true,
         } => format!("&mut DeviceSlice<{elem}>"),
         ParamKind::Scalar { ty } => ty.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_target_copies_merge() {
+        let entry = DeclarationEntry {
+            file: "src/lib.rs".into(),
+            line: 9,
+            fn_name: "k".into(),
+            export: "k".into(),
+            executable: 0,
+            executable_name: "k".into(),
+            ordinal: 0,
+            params: vec![],
+            layout: Default::default(),
+            workgroup_size: [1, 1, 1],
+            targets: vec![],
+            host: None,
+            errors: vec![],
+            warnings: vec![],
+            bundle_path: Default::default(),
+        };
+        let d = |t: &str, p: &str, what: &str| Diagnostic {
+            message: format!("src/lib.rs:9:4: `k` for {t}, parameter `{p}`: {what}"),
+            param: Some(p.into()),
+            target: Some(t.into()),
+        };
+        let ds = vec![
+            d("gfx1100", "x", "writes it"),
+            d("sm_80", "x", "writes it"),
+            d("sm_80", "y", "writes it"),
+            d("host", "x", "something else"),
+        ];
+        let merged: Vec<String> = merge_targets(&entry, &ds)
+            .into_iter()
+            .map(|(_, m)| m)
+            .collect();
+        assert_eq!(
+            merged,
+            vec![
+                "`k` for gfx1100, sm_80, parameter `x`: writes it",
+                "`k` for sm_80, parameter `y`: writes it",
+                "`k` for host, parameter `x`: something else",
+            ]
+        );
     }
 }
