@@ -24,3 +24,17 @@ fn main() {
     let r: fn(&Stream, &mut DeviceSlice<f32>, u32) -> Result<(), Error> = rows;
     std::hint::black_box((f, r));
 }
+
+// Counts of other integer types convert with `u32::try_from`.
+#[iree_macros::extern_dispatch(source = "kernels/k.cu", workgroup_size = [64, 1, 1], count = |n| [n / 64 + 1, 1, 1])]
+fn signed(x: &mut DeviceSlice<f32>, n: i32);
+
+#[iree_macros::extern_dispatch(source = "kernels/k.cu", workgroup_size = [64, 1, 1], count = |n| [u64::from(n) * 2, 1, 1])]
+fn wide(x: &mut DeviceSlice<f32>, n: u32);
+
+#[allow(dead_code)]
+fn more() {
+    let s: fn(&Stream, &mut DeviceSlice<f32>, i32) -> Result<(), Error> = signed;
+    let w: fn(&Stream, &mut DeviceSlice<f32>, u32) -> Result<(), Error> = wide;
+    std::hint::black_box((s, w));
+}
