@@ -217,6 +217,40 @@ pub(crate) fn stub(decl: &Declaration, manifest_path: Option<&Path>) -> TokenStr
     }
 }
 
+/// After a declaration error: a wrapper-shaped function made from the item
+/// as written, so that its callers type-check instead of adding "cannot find
+/// function" to the real error. Nothing when the item is not a plain
+/// function (e.g. takes `self`).
+pub(crate) fn recovery_stub(item: TokenStream) -> TokenStream {
+    let (attrs, vis, sig) = match syn::parse2::<syn::ForeignItemFn>(item.clone()) {
+        Ok(f) => (f.attrs, f.vis, f.sig),
+        Err(_) => match syn::parse2::<syn::ItemFn>(item) {
+            Ok(f) => (f.attrs, f.vis, f.sig),
+            Err(_) => return TokenStream::new(),
+        },
+    };
+    let plain = sig.inputs.iter().all(|i| matches!(i, syn::FnArg::Typed(_)))
+        && sig.variadic.is_none()
+        && sig.abi.is_none();
+    if !plain {
+        return TokenStream::new();
+    }
+    let ident = &sig.ident;
+    let generics = &sig.generics;
+    let where_clause = &sig.generics.where_clause;
+    let inputs = &sig.inputs;
+    quote! {
+        #(#attrs)*
+        #[allow(clippy::too_many_arguments, unused_variables, unreachable_code)]
+        #vis fn #ident #generics(
+            stream: &::runtime_hip::Stream,
+            #inputs
+        ) -> ::core::result::Result<(), ::runtime_hip::Error> #where_clause {
+            ::core::unreachable!()
+        }
+    }
+}
+
 /// `fn name(stream: &::runtime_hip::Stream, <params>) -> Result<(), Error>`.
 fn signature(decl: &Declaration) -> TokenStream {
     let ident = &decl.ident;

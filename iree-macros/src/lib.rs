@@ -60,9 +60,13 @@ fn extern_dispatch2(
     args: proc_macro2::TokenStream,
     item: proc_macro2::TokenStream,
 ) -> proc_macro2::TokenStream {
-    let decl = match iree_build::syntax::parse_declaration(args, item) {
+    let decl = match iree_build::syntax::parse_declaration(args, item.clone()) {
         Ok(decl) => decl,
-        Err(errors) => return errors.to_compile_error(),
+        Err(errors) => {
+            let errors = errors.to_compile_error();
+            let stub = expand::recovery_stub(item);
+            return quote::quote!(#errors #stub);
+        }
     };
     if let Err(e) = expand::check_reserved(&decl) {
         return e.to_compile_error();
