@@ -1,0 +1,12 @@
+#![deny(deprecated)]
+
+use runtime_hip::DeviceSlice;
+
+#[iree_macros::extern_dispatch(
+    source = "kernels/axpy.cu",
+    workgroup_size = [64, 1, 1],
+    count = |n| [n.div_ceil(64), 1, 1],
+)]
+fn axpy(x: &mut DeviceSlice<f32>, y: &mut DeviceSlice<f32>, a: f32, n: u32);
+
+fn main() {}
