@@ -5,14 +5,12 @@
 //! reads.
 //!
 //! ```no_run
-//! // build.rs
-//! fn main() {
-//!     iree_build::Build::new()
-//!         .bridge("src/main.rs")            // files holding #[extern_dispatch] declarations
-//!         .source("kernels/kernels.cu")     // HIP sources, compiled for every target
-//!         .targets(["gfx90a", "gfx942", "gfx1100", "sm_80", "sm_90", "host"])
-//!         .compile("custom_dispatch");
-//! }
+//! // build.rs: in `fn main()`
+//! iree_build::Build::new()
+//!     .bridge("src/main.rs")            // files holding #[extern_dispatch] declarations
+//!     .source("kernels/kernels.cu")     // HIP sources, compiled for every target
+//!     .targets(["gfx90a", "gfx942", "gfx1100", "sm_80", "sm_90", "host"])
+//!     .compile("custom_dispatch");
 //! ```
 //!
 //! Modules follow the pipeline, one job each: [`toolchain`] finds clang and
