@@ -281,13 +281,15 @@ fn stamp_kernels(
         }
         let name = f.get_name().to_string_lossy().into_owned();
         f.set_call_conventions(AMDGPU_KERNEL);
-        let flat: u32 = job.workgroup_size_of(&name).iter().product();
-        set_string_attr(
-            &context,
-            f,
-            "amdgpu-flat-work-group-size",
-            &format!("1,{flat}"),
-        );
+        if let Some(size) = job.workgroup_size_of(&name) {
+            let flat: u32 = size.iter().product();
+            set_string_attr(
+                &context,
+                f,
+                "amdgpu-flat-work-group-size",
+                &format!("1,{flat}"),
+            );
+        }
         if let Some(waves) = job.waves_per_eu.filter(|w| *w > 0) {
             set_string_attr(&context, f, "amdgpu-waves-per-eu", &waves.to_string());
         }

@@ -23,7 +23,7 @@ const ANNOTATIONS: &str = "nvvm.annotations";
 
 /// The lowest PTX ISA version LLVM 19 accepts for an SM (NVPTX.td), which is
 /// also what the oldest driver able to run that SM can JIT.
-fn min_ptx(sm: u32) -> Option<u32> {
+pub(super) fn min_ptx(sm: u32) -> Option<u32> {
     Some(match sm {
         70 => 60,
         72 => 61,
@@ -164,8 +164,9 @@ fn annotate_kernels<'ctx>(
         if !already.contains(name) {
             entries.push(("kernel", 1));
         }
-        let [x, y, z] = job.workgroup_size_of(name);
-        entries.extend([("maxntidx", x), ("maxntidy", y), ("maxntidz", z)]);
+        if let Some([x, y, z]) = job.workgroup_size_of(name) {
+            entries.extend([("maxntidx", x), ("maxntidy", y), ("maxntidz", z)]);
+        }
         for (key, value) in entries {
             let node = context.metadata_node(&[
                 ptr.into(),
