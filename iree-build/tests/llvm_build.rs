@@ -253,3 +253,31 @@ fn llvm_build_kernel_syntax_error_fails_with_clangs_file_and_line() {
         assert!(err.contains("-disable-llvm-passes"), "{target}: {err}");
     }
 }
+
+#[test]
+fn llvm_build_passes_clangs_warnings_on() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("warn.cu"),
+        "#include <hip/hip_runtime.h>\nextern \"C\" __global__ void k(int* p) { int x = 1.5; p[0] = x; }\n",
+    )
+    .unwrap();
+    let built = iree_build::Build::new()
+        .crate_dir(dir.path())
+        .out_dir(dir.path().join("out"))
+        .cargo_metadata(false)
+        .source("warn.cu")
+        .targets(["gfx942", "sm_80"])
+        .llvm(true)
+        .try_compile("warn")
+        .unwrap_or_else(|e| panic!("{e}"));
+    for target in ["gfx942", "sm_80"] {
+        assert!(
+            built.warnings.iter().any(|w| w.starts_with(target)
+                && w.contains("warn.cu:2:")
+                && w.contains("warning:")),
+            "{target}: {:#?}",
+            built.warnings
+        );
+    }
+}

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::{compile_amd, compile_nvptx, device_bitcode_command, LlvmError, LlvmJob};
+use super::{amd, device_bitcode_command, nvptx, LlvmError, LlvmJob};
 use crate::cache::{self, KeyInputs};
 use crate::compile::{self, depfile, CompileError, CompileJob, CompiledObject, ToolFailure};
 use crate::target::{Format, Platform, TargetId};
@@ -194,20 +194,15 @@ pub fn compile_job(
     // What a hand run of the front end looks like; the rest happens in process.
     let front_end = device_bitcode_command(&lj, &file("bc")).map_err(|e| llvm_error(e, job))?;
     let mut commands = vec![argv(&front_end)];
-    match platform {
-        Platform::Amd => {
-            let hsaco = compile_amd(&lj).map_err(|e| llvm_error(e, job))?;
-            cache::write_atomic(&main.1, &hsaco).map_err(io_err("write", &main.1))?;
-        }
-        _ => {
-            let ptx = compile_nvptx(&lj).map_err(|e| llvm_error(e, job))?;
-            cache::write_atomic(&main.1, ptx.as_bytes()).map_err(io_err("write", &main.1))?;
-        }
+    let (bytes, mut diagnostics) = match platform {
+        Platform::Amd => amd::compile(&lj),
+        _ => nvptx::compile(&lj).map(|(ptx, warnings)| (ptx.into_bytes(), warnings)),
     }
+    .map_err(|e| llvm_error(e, job))?;
+    cache::write_atomic(&main.1, &bytes).map_err(io_err("write", &main.1))?;
     let dep_text = std::fs::read_to_string(&depfile_path).map_err(io_err("read", &depfile_path))?;
     let read = depfile::parse(&dep_text, &cwd);
 
-    let mut diagnostics = String::new();
     if let (Some((ptxas, cubin)), TargetId::Nvidia { sm }) = (&ptxas, target) {
         let mut cmd = Command::new(ptxas);
         cmd.arg(format!("-arch=sm_{sm}"))

@@ -17,6 +17,11 @@ use crate::target::TargetId;
 /// NVIDIA sources are compiled in CUDA mode with `-nocudainc`: the caller's
 /// include directories must provide a `hip/hip_runtime.h` for CUDA clang.
 pub fn emit_device_bitcode(job: &LlvmJob, out: &Path) -> Result<()> {
+    emit(job, out).map(drop)
+}
+
+/// [`emit_device_bitcode`], returning the warnings clang printed.
+pub(super) fn emit(job: &LlvmJob, out: &Path) -> Result<String> {
     run(device_bitcode_command(job, out)?, "clang", &job.clang)
 }
 
@@ -83,15 +88,16 @@ pub fn device_bitcode_command(job: &LlvmJob, out: &Path) -> Result<Command> {
     Ok(cmd)
 }
 
-/// Runs a tool, turning a failure into an error that carries the command line.
-pub(super) fn run(mut cmd: Command, tool: &'static str, path: &Path) -> Result<()> {
+/// Runs a tool, returning what it printed to stderr (warnings), or turning a
+/// failure into an error that carries the command line.
+pub(super) fn run(mut cmd: Command, tool: &'static str, path: &Path) -> Result<String> {
     let output = cmd.output().map_err(|source| LlvmError::Spawn {
         tool,
         path: PathBuf::from(path),
         source,
     })?;
     if output.status.success() {
-        return Ok(());
+        return Ok(String::from_utf8_lossy(&output.stderr).into_owned());
     }
     Err(LlvmError::Tool {
         tool,

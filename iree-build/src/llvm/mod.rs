@@ -243,7 +243,7 @@ pub type Result<T, E = LlvmError> = std::result::Result<T, E>;
 /// they do not reach → link `ocml`/`ockl` if still called → set HIP globals →
 /// stamp kernels → O3 → object → `ld.lld -shared`.
 pub fn compile_amd(job: &LlvmJob) -> Result<Vec<u8>> {
-    amd::compile(job)
+    amd::compile(job).map(|(hsaco, _warnings)| hsaco)
 }
 
 /// Compiles `job.source` for an NVIDIA GPU and returns the PTX text.
@@ -252,7 +252,7 @@ pub fn compile_amd(job: &LlvmJob) -> Result<Vec<u8>> {
 /// internalise non-kernels → link libdevice if `__nv_*` is still called →
 /// NVVM reflect → `maxntid` annotations → O3 → PTX.
 pub fn compile_nvptx(job: &LlvmJob) -> Result<String> {
-    nvptx::compile(job)
+    nvptx::compile(job).map(|(ptx, _warnings)| ptx)
 }
 
 /// A temporary directory removed on drop, so failed builds leave no litter
