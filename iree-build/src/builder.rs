@@ -48,6 +48,9 @@ pub struct Build {
     out_dir: Option<PathBuf>,
     crate_dir: Option<PathBuf>,
     no_cargo_metadata: bool,
+    /// `Build::llvm`: GPU targets through the in-process LLVM path.
+    #[cfg(feature = "llvm")]
+    llvm: bool,
 }
 
 /// What a build produced.
@@ -187,6 +190,17 @@ impl Build {
         self
     }
 
+    /// Compiles AMD and NVIDIA targets through the in-process LLVM path
+    /// ([`crate::llvm`], cargo feature `llvm`) instead of clang alone: device
+    /// libraries linked only when used, and every kernel stamped with the
+    /// workgroup size its declaration gives. `IREE_BUILD_LLVM=1` turns it on
+    /// too. Host objects are built by clang either way.
+    #[cfg(feature = "llvm")]
+    pub fn llvm(&mut self, on: bool) -> &mut Build {
+        self.llvm = on;
+        self
+    }
+
     /// Runs the build; on failure prints the error the way `cc` does and
     /// panics, which is what a build script wants.
     pub fn compile(&mut self, name: &str) -> Output {
@@ -307,7 +321,42 @@ impl Build {
                 host_exports: p.host_exports.iter().cloned().collect(),
             })
             .collect();
+        // ---- feature `llvm` (Build::llvm, IREE_BUILD_LLVM=1) ----
+        // GPU jobs go through the in-process LLVM path, which stamps each
+        // kernel with the workgroup size its exports declare. One object
+        // serves every export of a kernel, so where two exports of one kernel
+        // declare different sizes the one with the most threads is stamped
+        // (the object then admits both; verification still checks each).
+        #[cfg(feature = "llvm")]
+        let results = if self.llvm || env.flag("IREE_BUILD_LLVM") {
+            let work: Vec<(&CompileJob, std::collections::BTreeMap<String, [u32; 3]>)> = jobs
+                .iter()
+                .zip(&planned.jobs)
+                .map(|(job, plan)| {
+                    let mut sizes = std::collections::BTreeMap::new();
+                    let exports = plan
+                        .executables
+                        .iter()
+                        .flat_map(|&e| &outlined.executables[e].exports);
+                    for x in exports {
+                        let threads = |s: &[u32; 3]| s.iter().product::<u32>();
+                        let size = sizes.entry(x.name.clone()).or_insert(x.workgroup_size);
+                        if threads(&x.workgroup_size) > threads(size) {
+                            *size = x.workgroup_size;
+                        }
+                    }
+                    (job, sizes)
+                })
+                .collect();
+            jobs::run_parallel(&work, |(job, sizes)| {
+                crate::llvm::compile_job(job, &toolchain, sizes)
+            })
+        } else {
+            jobs::run_parallel(&jobs, |job| compile::compile(job, &toolchain))
+        };
+        #[cfg(not(feature = "llvm"))]
         let results = jobs::run_parallel(&jobs, |job| compile::compile(job, &toolchain));
+        // ---- end of the `llvm` hook ----
         let mut compiled: Vec<CompiledObject> = Vec::with_capacity(results.len());
         for (job, r) in jobs.iter().zip(results) {
             rerun_files.insert(job.source.clone());

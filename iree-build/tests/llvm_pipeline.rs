@@ -1,16 +1,18 @@
 //! The in-process LLVM path (feature `llvm`) on the seed's kernels and on a
 //! math kernel, for every GPU target the project ships.
 //!
-//! Tools come from the environment or well-known names; a test whose inputs
-//! are missing prints why and passes, so the suite runs on machines without
+//! Tools come from `Toolchain::discover`, as for a real build; a test whose
+//! inputs are missing prints why and passes, so the suite runs on machines without
 //! ROCm device libraries or the CUDA wheel.
 #![cfg(feature = "llvm")]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 use iree_build::llvm::{compile_amd, compile_nvptx, LlvmError, LlvmJob};
+use iree_build::toolchain::Toolchain;
 
 const AMD_CHIPS: &[&str] = &["gfx90a", "gfx942", "gfx1100", "gfx1201"];
 const SMS: &[&str] = &["sm_80", "sm_90"];
@@ -47,22 +49,46 @@ fn seed_kernels() -> PathBuf {
     manifest_dir().join("../examples/custom_dispatch/kernels/kernels.cu")
 }
 
-fn env_or(var: &str, default: &str) -> PathBuf {
-    std::env::var_os(var)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| default.into())
+/// The build's own discovery: the same clang, lld, device libraries and
+/// CUDA wheel a `Build` would use (`cargo xtask doctor` shows what it finds).
+fn toolchain() -> &'static Toolchain {
+    static TC: OnceLock<Toolchain> = OnceLock::new();
+    TC.get_or_init(Toolchain::discover)
 }
 
 fn clang() -> PathBuf {
-    env_or("IREE_BUILD_CLANG", "clang-19")
+    toolchain()
+        .clang()
+        .map_or_else(|| "clang-19".into(), |l| l.path.clone())
 }
 
 fn lld() -> PathBuf {
-    env_or("IREE_BUILD_LLD", "ld.lld-19")
+    toolchain()
+        .lld()
+        .map_or_else(|| "ld.lld-19".into(), |l| l.path.clone())
 }
 
+/// `llvm-readelf` of the same LLVM: next to clang (its own directory or the
+/// one its symlink points into), else on `PATH`.
 fn readelf() -> PathBuf {
-    env_or("IREE_BUILD_READELF", "llvm-readelf-19")
+    static READELF: OnceLock<PathBuf> = OnceLock::new();
+    READELF
+        .get_or_init(|| {
+            let clang = clang();
+            let dirs = [
+                clang.parent().map(Path::to_path_buf),
+                std::fs::canonicalize(&clang)
+                    .ok()
+                    .and_then(|c| c.parent().map(Path::to_path_buf)),
+            ];
+            dirs.into_iter()
+                .flatten()
+                .flat_map(|d| [d.join("llvm-readelf-19"), d.join("llvm-readelf")])
+                .find(|p| p.is_file())
+                .or_else(|| which::which("llvm-readelf-19").ok())
+                .unwrap_or_else(|| "llvm-readelf-19".into())
+        })
+        .clone()
 }
 
 fn runs(tool: &Path) -> bool {
@@ -73,33 +99,18 @@ fn runs(tool: &Path) -> bool {
 }
 
 fn device_lib_dir() -> Option<PathBuf> {
-    let dir = env_or(
-        "IREE_BUILD_DEVICE_LIBS",
-        "/usr/lib/x86_64-linux-gnu/amdgcn/bitcode",
-    );
+    let dir = toolchain().device_libs()?.path.clone();
     dir.join("ocml.bc").is_file().then_some(dir)
 }
 
-/// `IREE_BUILD_LIBDEVICE`, else the provisioned CUDA wheel under
-/// `<target dir>/iree-toolchain/nvidia`.
+/// `libdevice.10.bc` as discovery finds it (the provisioned CUDA wheel under
+/// `<target dir>/iree-toolchain/nvidia`, `CUDA_PATH`, ...).
 fn libdevice() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("IREE_BUILD_LIBDEVICE") {
-        return Some(PathBuf::from(p)).filter(|p| p.is_file());
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| manifest_dir().join("../target"));
-    let p = target.join("iree-toolchain/nvidia/cuda_nvcc/nvvm/libdevice/libdevice.10.bc");
-    p.is_file().then_some(p)
+    Some(toolchain().libdevice()?.path.clone())
 }
 
-/// `IREE_BUILD_PTXAS`, else the provisioned CUDA wheel's `ptxas`.
 fn ptxas() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("IREE_BUILD_PTXAS") {
-        return Some(PathBuf::from(p)).filter(|p| p.is_file());
-    }
-    let p = libdevice()?.parent()?.parent()?.parent()?.join("bin/ptxas");
-    p.is_file().then_some(p)
+    Some(toolchain().ptxas()?.path.clone())
 }
 
 /// Assembles PTX with `ptxas` when it is around: the independent check that
@@ -293,7 +304,7 @@ fn llvm_amd_math_kernel_links_needed_ocml_for_every_chip() {
         return;
     }
     if device_lib_dir().is_none() {
-        eprintln!("skipping: no ocml.bc (set IREE_BUILD_DEVICE_LIBS)");
+        eprintln!("skipping: no ocml.bc in the discovered device libraries");
         return;
     }
     let src = sources();
@@ -459,7 +470,7 @@ fn llvm_nvptx_math_kernel_links_libdevice() {
     }
     if libdevice().is_none() {
         eprintln!(
-            "skipping: no libdevice.10.bc (set IREE_BUILD_LIBDEVICE or provision \
+            "skipping: no libdevice.10.bc (`cargo xtask provision` puts one in \
              <target>/iree-toolchain/nvidia)"
         );
         return;

@@ -30,7 +30,8 @@ const MAX_PRELOAD_ARGS: u32 = 16;
 /// ignored at best, so it is not added.
 const KERNARG_PRELOAD_CHIPS: &[&str] = &["gfx90a", "gfx940", "gfx941", "gfx942"];
 
-pub fn compile(job: &LlvmJob) -> Result<Vec<u8>> {
+/// The HSACO and the warnings clang and ld.lld printed.
+pub fn compile(job: &LlvmJob) -> Result<(Vec<u8>, String)> {
     let TargetId::Amd {
         chip,
         xnack,
@@ -53,7 +54,7 @@ pub fn compile(job: &LlvmJob) -> Result<Vec<u8>> {
     let dump = Dumper::new(job)?;
     let scratch = Scratch::new("amd")?;
     let bitcode = scratch.path().join(format!("{}.bc", job.name));
-    clang::emit_device_bitcode(job, &bitcode)?;
+    let mut warnings = clang::emit(job, &bitcode)?;
 
     let machine = target_machine(info, *xnack, *sramecc, wave)?;
     let context = Context::create();
@@ -117,11 +118,12 @@ pub fn compile(job: &LlvmJob) -> Result<Vec<u8>> {
             .arg(&hsaco_path)
             .arg(&object_path);
     }
-    clang::run(lld, "ld.lld", &job.lld)?;
-    std::fs::read(&hsaco_path).map_err(|source| LlvmError::Io {
+    warnings += &clang::run(lld, "ld.lld", &job.lld)?;
+    let hsaco = std::fs::read(&hsaco_path).map_err(|source| LlvmError::Io {
         path: hsaco_path,
         source,
-    })
+    })?;
+    Ok((hsaco, warnings))
 }
 
 fn init() {
@@ -281,13 +283,15 @@ fn stamp_kernels(
         }
         let name = f.get_name().to_string_lossy().into_owned();
         f.set_call_conventions(AMDGPU_KERNEL);
-        let flat: u32 = job.workgroup_size_of(&name).iter().product();
-        set_string_attr(
-            &context,
-            f,
-            "amdgpu-flat-work-group-size",
-            &format!("1,{flat}"),
-        );
+        if let Some(size) = job.workgroup_size_of(&name) {
+            let flat: u32 = size.iter().product();
+            set_string_attr(
+                &context,
+                f,
+                "amdgpu-flat-work-group-size",
+                &format!("1,{flat}"),
+            );
+        }
         if let Some(waves) = job.waves_per_eu.filter(|w| *w > 0) {
             set_string_attr(&context, f, "amdgpu-waves-per-eu", &waves.to_string());
         }

@@ -17,6 +17,17 @@ use crate::target::TargetId;
 /// NVIDIA sources are compiled in CUDA mode with `-nocudainc`: the caller's
 /// include directories must provide a `hip/hip_runtime.h` for CUDA clang.
 pub fn emit_device_bitcode(job: &LlvmJob, out: &Path) -> Result<()> {
+    emit(job, out).map(drop)
+}
+
+/// [`emit_device_bitcode`], returning the warnings clang printed.
+pub(super) fn emit(job: &LlvmJob, out: &Path) -> Result<String> {
+    run(device_bitcode_command(job, out)?, "clang", &job.clang)
+}
+
+/// The clang command [`emit_device_bitcode`] runs, for recording or running
+/// by hand.
+pub fn device_bitcode_command(job: &LlvmJob, out: &Path) -> Result<Command> {
     let mut cmd = Command::new(&job.clang);
     match &job.target {
         TargetId::Amd { .. } => {
@@ -40,6 +51,13 @@ pub fn emit_device_bitcode(job: &LlvmJob, out: &Path) -> Result<()> {
             cmd.args(["-x", "cuda", "--cuda-device-only"])
                 .arg(format!("--cuda-gpu-arch=sm_{sm}"))
                 .args(["-nocudainc", "-nocudalib"]);
+            // Without a CUDA install clang enables no PTX ISA feature, and
+            // the `*_sync` warp builtins need one: give the front end the
+            // PTX version the back end will emit.
+            if let Some(ptx) = job.ptx_version.or_else(|| super::nvptx::min_ptx(*sm)) {
+                cmd.args(["-Xclang", "-target-feature", "-Xclang"])
+                    .arg(format!("+ptx{ptx}"));
+            }
         }
         TargetId::Host => {
             return Err(LlvmError::UnsupportedTarget {
@@ -67,27 +85,29 @@ pub fn emit_device_bitcode(job: &LlvmJob, out: &Path) -> Result<()> {
     }
     cmd.args(&job.clang_args);
     cmd.arg("-o").arg(out).arg(&job.source);
-    run(cmd, "clang", &job.clang)
+    Ok(cmd)
 }
 
-/// Runs a tool, turning a failure into an error that carries the command line.
-pub(super) fn run(mut cmd: Command, tool: &'static str, path: &Path) -> Result<()> {
+/// Runs a tool, returning what it printed to stderr (warnings), or turning a
+/// failure into an error that carries the command line.
+pub(super) fn run(mut cmd: Command, tool: &'static str, path: &Path) -> Result<String> {
     let output = cmd.output().map_err(|source| LlvmError::Spawn {
         tool,
         path: PathBuf::from(path),
         source,
     })?;
     if output.status.success() {
-        return Ok(());
+        return Ok(String::from_utf8_lossy(&output.stderr).into_owned());
     }
     Err(LlvmError::Tool {
         tool,
+        status: output.status.to_string(),
         command: render(&cmd),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     })
 }
 
-fn render(cmd: &Command) -> String {
+pub(super) fn render(cmd: &Command) -> String {
     std::iter::once(cmd.get_program())
         .chain(cmd.get_args())
         .map(|a| a.to_string_lossy().into_owned())

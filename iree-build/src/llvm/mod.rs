@@ -47,6 +47,7 @@
 //! - xnack/sramecc come from the target id, not a fixed `+sramecc,-xnack`.
 
 mod amd;
+mod build;
 mod clang;
 mod link;
 mod nvptx;
@@ -59,7 +60,8 @@ use inkwell::module::Module;
 
 use crate::target::TargetId;
 
-pub use clang::emit_device_bitcode;
+pub use build::compile_job;
+pub use clang::{device_bitcode_command, emit_device_bitcode};
 
 /// The environment variable naming the directory for intermediate files.
 ///
@@ -99,6 +101,12 @@ pub struct LlvmJob {
     pub workgroup_size: [u32; 3],
     /// Per-kernel workgroup sizes where exports of one source differ.
     pub kernel_workgroup_sizes: BTreeMap<String, [u32; 3]>,
+    /// Whether kernels with no entry in `kernel_workgroup_sizes` are stamped
+    /// with `workgroup_size` (the default). [`compile_job`] turns this off:
+    /// there the map holds every declared export, and a kernel no
+    /// declaration names keeps clang's bounds (`__launch_bounds__`, or
+    /// 1024 threads) rather than a size nobody declared.
+    pub stamp_unlisted: bool,
     /// `amdgpu-waves-per-eu` for every kernel (IREE's `waves_per_eu` target option).
     pub waves_per_eu: Option<u32>,
     /// The declared `subgroup_size` (32 or 64). On AMD chips that run both
@@ -140,6 +148,7 @@ impl LlvmJob {
             clang_args: Vec::new(),
             workgroup_size: [1, 1, 1],
             kernel_workgroup_sizes: BTreeMap::new(),
+            stamp_unlisted: true,
             waves_per_eu: None,
             subgroup_size: None,
             preload_kernargs: true,
@@ -151,12 +160,13 @@ impl LlvmJob {
         }
     }
 
-    /// The workgroup size a kernel is stamped with.
-    fn workgroup_size_of(&self, kernel: &str) -> [u32; 3] {
-        self.kernel_workgroup_sizes
-            .get(kernel)
-            .copied()
-            .unwrap_or(self.workgroup_size)
+    /// The workgroup size a kernel is stamped with; `None` leaves it as
+    /// clang made it.
+    fn workgroup_size_of(&self, kernel: &str) -> Option<[u32; 3]> {
+        match self.kernel_workgroup_sizes.get(kernel) {
+            Some(size) => Some(*size),
+            None => self.stamp_unlisted.then_some(self.workgroup_size),
+        }
     }
 }
 
@@ -183,10 +193,12 @@ pub enum LlvmError {
         source: std::io::Error,
     },
     /// A tool ran and failed.
-    #[error("{tool} failed: {command}\n{stderr}")]
+    #[error("{tool} failed ({status}): {command}\n{stderr}")]
     Tool {
         /// `clang` or `ld.lld`.
         tool: &'static str,
+        /// Its exit status, as the OS describes it.
+        status: String,
         /// The command line, for copy-paste reproduction.
         command: String,
         /// What the tool printed.
@@ -231,7 +243,7 @@ pub type Result<T, E = LlvmError> = std::result::Result<T, E>;
 /// they do not reach → link `ocml`/`ockl` if still called → set HIP globals →
 /// stamp kernels → O3 → object → `ld.lld -shared`.
 pub fn compile_amd(job: &LlvmJob) -> Result<Vec<u8>> {
-    amd::compile(job)
+    amd::compile(job).map(|(hsaco, _warnings)| hsaco)
 }
 
 /// Compiles `job.source` for an NVIDIA GPU and returns the PTX text.
@@ -240,7 +252,7 @@ pub fn compile_amd(job: &LlvmJob) -> Result<Vec<u8>> {
 /// internalise non-kernels → link libdevice if `__nv_*` is still called →
 /// NVVM reflect → `maxntid` annotations → O3 → PTX.
 pub fn compile_nvptx(job: &LlvmJob) -> Result<String> {
-    nvptx::compile(job)
+    nvptx::compile(job).map(|(ptx, _warnings)| ptx)
 }
 
 /// A temporary directory removed on drop, so failed builds leave no litter

@@ -23,7 +23,7 @@ const ANNOTATIONS: &str = "nvvm.annotations";
 
 /// The lowest PTX ISA version LLVM 19 accepts for an SM (NVPTX.td), which is
 /// also what the oldest driver able to run that SM can JIT.
-fn min_ptx(sm: u32) -> Option<u32> {
+pub(super) fn min_ptx(sm: u32) -> Option<u32> {
     Some(match sm {
         70 => 60,
         72 => 61,
@@ -36,7 +36,8 @@ fn min_ptx(sm: u32) -> Option<u32> {
     })
 }
 
-pub fn compile(job: &LlvmJob) -> Result<String> {
+/// The PTX and the warnings clang printed.
+pub fn compile(job: &LlvmJob) -> Result<(String, String)> {
     let TargetId::Nvidia { sm } = job.target else {
         return Err(LlvmError::UnsupportedTarget {
             target: job.target.to_string(),
@@ -53,7 +54,7 @@ pub fn compile(job: &LlvmJob) -> Result<String> {
     let dump = Dumper::new(job)?;
     let scratch = Scratch::new("nvptx")?;
     let bitcode = scratch.path().join(format!("{}.bc", job.name));
-    clang::emit_device_bitcode(job, &bitcode)?;
+    let warnings = clang::emit(job, &bitcode)?;
 
     let cpu = format!("sm_{sm}");
     // Without a CUDA installation clang assumes an old PTX (`+ptx42`), which
@@ -101,8 +102,9 @@ pub fn compile(job: &LlvmJob) -> Result<String> {
         .write_to_memory_buffer(&module, FileType::Assembly)
         .map_err(|e| llvm_err("emitting PTX", None, e))?;
     dump.text(".ptx", asm.as_slice())?;
-    String::from_utf8(asm.as_slice().to_vec())
-        .map_err(|e| llvm_err("emitting PTX", None, format!("PTX is not UTF-8: {e}")))
+    let ptx = String::from_utf8(asm.as_slice().to_vec())
+        .map_err(|e| llvm_err("emitting PTX", None, format!("PTX is not UTF-8: {e}")))?;
+    Ok((ptx, warnings))
 }
 
 fn target_machine(cpu: &str, features: &str) -> Result<TargetMachine> {
@@ -164,8 +166,9 @@ fn annotate_kernels<'ctx>(
         if !already.contains(name) {
             entries.push(("kernel", 1));
         }
-        let [x, y, z] = job.workgroup_size_of(name);
-        entries.extend([("maxntidx", x), ("maxntidy", y), ("maxntidz", z)]);
+        if let Some([x, y, z]) = job.workgroup_size_of(name) {
+            entries.extend([("maxntidx", x), ("maxntidy", y), ("maxntidz", z)]);
+        }
         for (key, value) in entries {
             let node = context.metadata_node(&[
                 ptr.into(),
