@@ -295,6 +295,12 @@ fn resolve(export: &ExportRef, device: &Device) -> Result<Resolved, Error> {
         reason: format!("{reason} on {device}"),
     })?;
     let (_, variant) = select_variant(&exe, &info.target)?;
+    record_load(LoadedVariant {
+        export: export.name.to_string(),
+        executable: exe.name().to_string(),
+        device: device.to_string(),
+        variant: format!("{} ({})", variant.target_str(), variant.format()),
+    });
     let name_error = |mut e: Error| {
         if let Error::ModuleLoad { executable, .. } = &mut e {
             *executable = exe.name().to_string();
@@ -419,6 +425,33 @@ pub fn select_variant<'a>(
                 .map(|v| format!("{} ({})", v.target_str(), v.format()))
                 .collect(),
         })
+}
+
+/// Which variant an export was loaded as, on which device: what a program
+/// prints to show where its kernels really ran.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadedVariant {
+    /// The export name.
+    pub export: String,
+    /// Its executable.
+    pub executable: String,
+    /// The device (its `Display`).
+    pub device: String,
+    /// The variant chosen, `target (format)`.
+    pub variant: String,
+}
+
+static LOADED: Mutex<Vec<LoadedVariant>> = Mutex::new(Vec::new());
+
+fn record_load(v: LoadedVariant) {
+    LOADED.lock().unwrap_or_else(|e| e.into_inner()).push(v);
+}
+
+/// Every export resolved so far in this process, in order: one entry per
+/// (export, device), recorded when the first launch on that device picked
+/// its variant.
+pub fn loaded_variants() -> Vec<LoadedVariant> {
+    LOADED.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
 /// A buffer passed to a launch, borrowed for the duration of the call.
