@@ -14,8 +14,8 @@ use std::sync::Mutex;
 ///
 /// Workers take items from a shared queue; every worker but the calling
 /// thread holds a jobserver token while it works. A worker that cannot get a
-/// token simply does not start, so the build degrades to fewer threads
-/// rather than failing.
+/// token before the queue is empty does not start, so the build degrades to
+/// fewer threads rather than failing or deadlocking.
 pub fn run_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     run_with(items, jobserver_client(), f)
 }
@@ -43,12 +43,21 @@ fn run_with<T: Sync, R: Send>(
             let client = client.clone();
             let (next, work) = (&next, &work);
             scope.spawn(move || {
-                if next.load(Ordering::Relaxed) >= items.len() {
-                    return;
-                }
-                // Hold the token for as long as this worker takes items.
-                if let Ok(_token) = client.acquire() {
-                    work();
+                // Poll for a token rather than block on one: inside cargo every
+                // token may be held by build scripts like this one, each
+                // waiting for its own helpers, and a blocked helper would then
+                // wait forever. A helper gives up once the queue is drained,
+                // so the calling thread alone always finishes the work.
+                while next.load(Ordering::Relaxed) < items.len() {
+                    match client.try_acquire() {
+                        Ok(Some(_token)) => {
+                            work();
+                            return;
+                        }
+                        Ok(None) => std::thread::sleep(std::time::Duration::from_millis(2)),
+                        // A broken jobserver: leave the work to the caller.
+                        Err(_) => return,
+                    }
                 }
             });
         }
@@ -93,6 +102,18 @@ mod tests {
         });
         assert_eq!(out, items.iter().map(|i| i * 2).collect::<Vec<_>>());
         assert_eq!(calls.load(Ordering::Relaxed), 50);
+    }
+
+    #[test]
+    fn no_tokens_at_all_still_finishes_on_the_calling_thread() {
+        // Every token held elsewhere (as when cargo runs other build scripts):
+        // the helpers must give up instead of waiting forever.
+        let client = jobserver::Client::new(1).unwrap();
+        let held = client.acquire().unwrap();
+        let items: Vec<u32> = (0..8).collect();
+        let out = run_with(&items, Some(client), |&i| i + 1);
+        assert_eq!(out, (1..9).collect::<Vec<_>>());
+        drop(held);
     }
 
     #[test]

@@ -165,3 +165,39 @@ fn a_kernel_syntax_error_fails_with_clangs_file_and_line() {
         .to_string();
     assert!(err.contains("bad.cu:2:"), "{err}");
 }
+
+#[test]
+fn a_device_without_a_matching_variant_is_an_error_naming_what_the_bundle_holds() {
+    use runtime_hip::dispatch::{ExportRef, Kernel};
+    use runtime_hip::{Device, Platform};
+
+    let out = tempfile::tempdir().unwrap();
+    let built = build("custom_dispatch", &["gfx90a", "sm_80"], out.path());
+    let bytes: &'static [u8] = Box::leak(
+        std::fs::read(&built.bundle_path)
+            .unwrap()
+            .into_boxed_slice(),
+    );
+    let exe = Bundle::parse(bytes)
+        .unwrap()
+        .executables()
+        .position(|e| e.exports().any(|x| x.name() == "simple_mul"))
+        .unwrap();
+    let kernel = Kernel::new(ExportRef {
+        bundle: bytes,
+        executable: exe as u32,
+        ordinal: 0,
+        name: "simple_mul",
+        host: None,
+    });
+    let device = Device::open(Platform::Host, 0).unwrap();
+    let err = kernel.prepare(&device).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(err, runtime_hip::Error::NoVariant { .. }),
+        "{text}"
+    );
+    for want in ["host", "gfx90a (hsaco)", "sm_80 (ptx)"] {
+        assert!(text.contains(want), "`{want}` not in: {text}");
+    }
+}

@@ -49,6 +49,8 @@ pub struct Step {
     pub args: Vec<String>,
     /// Extra environment.
     pub env: Vec<(String, String)>,
+    /// Runs `rustup run <toolchain> cargo` instead of the current cargo.
+    pub toolchain: Option<String>,
 }
 
 impl Step {
@@ -58,7 +60,14 @@ impl Step {
             name: name.into(),
             args: args.iter().map(|s| s.to_string()).collect(),
             env: vec![],
+            toolchain: None,
         }
+    }
+
+    /// Runs the step with another installed toolchain (`nightly`).
+    pub fn toolchain(mut self, name: &str) -> Step {
+        self.toolchain = Some(name.into());
+        self
     }
 
     /// Adds an environment variable.
@@ -205,7 +214,18 @@ pub fn run_step(
 ) -> Result<(String, f64)> {
     print!("[{i}/{n}] {:<8} {} … ", step.name, step.display());
     let _ = io::stdout().flush();
-    let mut c = cargo(ctx);
+    let mut c = match &step.toolchain {
+        None => cargo(ctx),
+        Some(tc) => {
+            let mut c = Command::new("rustup");
+            c.args(["run", tc, "cargo"])
+                .current_dir(&ctx.root)
+                .env("IREE_TOOLCHAIN_DIR", &ctx.toolchain_dir)
+                .env_remove("CARGO")
+                .env_remove("RUSTC");
+            c
+        }
+    };
     c.args(&step.args);
     for (k, v) in &step.env {
         c.env(k, v);

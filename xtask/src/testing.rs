@@ -81,6 +81,9 @@ pub fn steps(root: &Path, examples: &[String]) -> Vec<Step> {
             ));
         }
     }
+    if nightly_available() {
+        s.push(asan_step());
+    }
     for ex in examples {
         s.push(Step::new(
             &format!("run-{ex}"),
@@ -91,6 +94,44 @@ pub fn steps(root: &Path, examples: &[String]) -> Vec<Step> {
         Step::new("doc", &["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-Dwarnings"),
     );
     s
+}
+
+/// The host platform's tests under AddressSanitizer: the executor (worker
+/// pool, coroutine stacks, the allocation registry) and the kernels it runs
+/// are instrumented, the Rust side by `-Zsanitizer=address` (nightly only)
+/// and the test kernels by `-fsanitize=address`. A separate target dir keeps
+/// these builds from invalidating the normal ones.
+fn asan_step() -> Step {
+    Step::new(
+        "asan",
+        &[
+            "test",
+            "-p",
+            "runtime-hip",
+            "--lib",
+            "--target",
+            "x86_64-unknown-linux-gnu",
+            "--target-dir",
+            "target/asan",
+            "host::",
+        ],
+    )
+    .toolchain("nightly")
+    // -rdynamic: the test kernels are a dlopened library, and their
+    // instrumentation calls into the ASan runtime linked into the test binary.
+    .env("RUSTFLAGS", "-Zsanitizer=address -Clink-arg=-rdynamic")
+    .env("IREE_HOST_TEST_CFLAGS", "-fsanitize=address")
+    .env("ASAN_OPTIONS", "detect_leaks=0")
+}
+
+/// Whether `rustup` has a nightly toolchain (the machine image ships one);
+/// without it the ASan step is skipped with a note.
+fn nightly_available() -> bool {
+    std::process::Command::new("rustup")
+        .args(["run", "nightly", "rustc", "--version"])
+        .env_remove("RUSTC")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// Runs every step; prints a closing `xtask test: N passed, N failed, N skipped` line.
@@ -109,6 +150,9 @@ pub fn test(ctx: &Ctx, verbose: bool) -> Result<()> {
                 ft.package, ft.feature
             );
         }
+    }
+    if cfg!(target_arch = "x86_64") && !nightly_available() {
+        println!("(skipping the AddressSanitizer step: no nightly toolchain in rustup)");
     }
     let mut counts = TestCounts::default();
     for (i, step) in steps.iter().enumerate() {
