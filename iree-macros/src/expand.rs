@@ -14,7 +14,7 @@
 //! ```text
 //! /// <the user's doc comments>
 //! /// <generated lines: export, layout, targets>
-//! #[allow(clippy::too_many_arguments)]
+//! #[allow(clippy::too_many_arguments, clippy::redundant_closure_call, clippy::useless_conversion)]
 //! pub fn simple_mul(stream: &::runtime_hip::Stream, lhs: &DeviceSlice<f32>,
 //!                   rhs: &DeviceSlice<f32>, ret: &mut DeviceSlice<f32>, dim: i32)
 //!     -> ::core::result::Result<(), ::runtime_hip::Error> {
@@ -167,7 +167,14 @@ pub(crate) fn wrapper(input: &Input<'_>) -> syn::Result<TokenStream> {
     Ok(quote! {
         #(#attrs)*
         #docs
-        #[allow(clippy::too_many_arguments)]
+        // The count closure is called where it is written (it is the user's
+        // expression, kept as written), and its results go through
+        // `u32::try_from` whatever their type: both are deliberate.
+        #[allow(
+            clippy::too_many_arguments,
+            clippy::redundant_closure_call,
+            clippy::useless_conversion
+        )]
         #vis #signature {
             #manifest_dep
             #(#warnings)*
