@@ -33,6 +33,9 @@ fn run() -> Result<bool, runtime_hip::Error> {
 
     println!("EXEC @square_mul");
     println!("{}", format_tensor(&values));
+    for v in runtime_hip::dispatch::loaded_variants() {
+        println!("ran `{}` as {} on {}", v.export, v.variant, v.device);
+    }
     println!(
         "time: {:.3} ms (first call: loads the executable)",
         elapsed.as_secs_f64() * 1e3
