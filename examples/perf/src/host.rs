@@ -2,11 +2,13 @@
 //! user would otherwise write, on the same number of threads, and the cost
 //! of a launch through the generated wrapper and through the raw runtime.
 
+use std::cell::RefCell;
+
 use runtime_hip::dispatch::{ExportRef, Kernel};
 use runtime_hip::host::HostEntry;
 use runtime_hip::{Device, Error};
 
-use crate::kernels::{block_sum, noop, simple_mul};
+use crate::kernels::{barriers, block_sum, noop, simple_mul};
 use crate::stats::{time_pair, Sample};
 use crate::Report;
 
@@ -86,7 +88,13 @@ pub fn simple_mul_vs_rust(
     Ok((kernel, rust))
 }
 
-/// `block_sum` (barriers, shared memory) against a chunked Rust sum.
+/// Blocks per multiprocessor of a grid-stride launch: what people write for
+/// a reduction on a GPU (a few blocks per multiprocessor, each thread
+/// striding over the input), and what the reduction benchmark launches.
+pub const BLOCKS_PER_MP: usize = 8;
+
+/// `block_sum` (barriers, shared memory) against a chunked Rust sum, with
+/// `BLOCKS_PER_MP × multiprocessor_count` blocks of 256 threads.
 pub fn reduction_vs_rust(
     device: &Device,
     log2_n: u32,
@@ -94,7 +102,7 @@ pub fn reduction_vs_rust(
 ) -> Result<(Sample, Sample), Error> {
     let n = 1usize << log2_n;
     let threads = device.limits().multiprocessor_count as usize;
-    let blocks = 1024usize;
+    let blocks = BLOCKS_PER_MP * threads;
     let stream = device.stream()?;
     let x_h: Vec<f32> = (0..n).map(|i| (i % 7) as f32).collect();
     let x = device.upload(&x_h)?;
@@ -131,6 +139,30 @@ pub fn reduction_vs_rust(
     Ok((kernel, rust))
 }
 
+/// Nanoseconds of one core per thread per barrier: a grid of
+/// `BLOCKS_PER_MP × multiprocessor_count` blocks of 256 threads doing
+/// nothing but `iters` barriers each, wall time × cores / thread-barriers.
+pub fn barrier_cost(device: &Device, iters: i32, reps: usize) -> Result<Sample, Error> {
+    let stream = device.stream()?;
+    let cores = device.limits().multiprocessor_count as f64;
+    let thread_barriers = (BLOCKS_PER_MP as f64 * cores) * 256.0 * f64::from(iters);
+    let failure = RefCell::new(None);
+    let s = crate::stats::time(reps, || {
+        if let Err(e) = barriers(&stream, iters).and_then(|_| stream.synchronize()) {
+            failure.borrow_mut().get_or_insert(e);
+        }
+    });
+    if let Some(e) = failure.into_inner() {
+        return Err(e);
+    }
+    let per = |t: f64| t * cores / thread_barriers * 1e9;
+    Ok(Sample {
+        median: per(s.median),
+        min: per(s.min),
+        max: per(s.max),
+    })
+}
+
 extern "C" {
     #[link_name = "__iree_host_block_noop"]
     fn noop_block(launch: *const runtime_hip::host::HostLaunch, args: *const *mut std::ffi::c_void);
@@ -163,28 +195,35 @@ pub fn launch_overhead(
     reps: usize,
 ) -> Result<(Sample, Sample), Error> {
     let stream = device.stream()?;
-    let mut failure = None;
+    let failure = RefCell::new(None);
+    let fail = |e: Error| {
+        failure.borrow_mut().get_or_insert(e);
+    };
     let (wrapper, raw) = time_pair(
         reps,
         || {
             for _ in 0..launches {
                 if let Err(e) = noop(&stream, 1) {
-                    failure.get_or_insert(e);
+                    fail(e);
                 }
             }
-            let _ = stream.synchronize();
+            if let Err(e) = stream.synchronize() {
+                fail(e);
+            }
         },
         || {
             for _ in 0..launches {
                 // SAFETY: `noop(int)` takes no bindings and one 32-bit constant.
                 if let Err(e) = unsafe { RAW_NOOP.launch(&stream, [1, 1, 1], &[], &[1]) } {
-                    failure.get_or_insert(e);
+                    fail(e);
                 }
             }
-            let _ = stream.synchronize();
+            if let Err(e) = stream.synchronize() {
+                fail(e);
+            }
         },
     );
-    if let Some(e) = failure {
+    if let Some(e) = failure.into_inner() {
         return Err(e);
     }
     let per = |s: Sample| Sample {
@@ -199,10 +238,7 @@ pub fn launch_overhead(
 pub fn run(report: &mut Report, sizes: &Sizes) -> Result<(), Error> {
     let device = Device::open(runtime_hip::Platform::Host, 0)?;
     let threads = device.limits().multiprocessor_count;
-    report.note(format!(
-        "host device: {} ({threads} worker threads)",
-        device.info().name
-    ));
+    report.note(format!("host device: {}", device.info().name));
 
     let n = sizes.log2_n;
     let bytes = 12.0 * (1u64 << n) as f64;
@@ -244,6 +280,18 @@ pub fn run(report: &mut Report, sizes: &Sizes) -> Result<(), Error> {
         k.median / r.median,
         "x (kernel/rust time, target <= 3)",
         None,
+    );
+
+    report.note(format!(
+        "block_sum: {} blocks of 256 threads ({BLOCKS_PER_MP} per multiprocessor), grid-stride",
+        BLOCKS_PER_MP * threads as usize
+    ));
+    let b = barrier_cost(&device, 64, sizes.reps)?;
+    report.figure(
+        "host.barrier.switch_cost",
+        b.median,
+        "ns per thread per barrier (one core)",
+        Some(b),
     );
 
     let (w, raw) = launch_overhead(&device, sizes.launches, sizes.reps)?;

@@ -15,7 +15,9 @@ pub fn simple_mul(
     dim: i32,
 );
 
-/// One partial sum per block, through shared memory and barriers.
+/// One partial sum per block, through shared memory and barriers; launched
+/// with one block per element of `partial` (the benchmark allocates
+/// 8 × multiprocessor_count of them, the usual grid-stride configuration).
 #[iree_macros::extern_dispatch(
     source = "kernels/reduce.cu",
     workgroup_size = [256, 1, 1],
@@ -30,3 +32,11 @@ pub fn block_sum(x: &DeviceSlice<f32>, partial: &mut DeviceSlice<f32>, n: i32);
     count = |n| [n as u32, 1, 1],
 )]
 pub fn noop(n: i32);
+
+/// Only barriers: `iters` `__syncthreads()` per thread, 256 threads a block.
+#[iree_macros::extern_dispatch(
+    source = "kernels/reduce.cu",
+    workgroup_size = [256, 1, 1],
+    count = |device| [8 * device.limits().multiprocessor_count, 1, 1],
+)]
+pub fn barriers(iters: i32);
