@@ -25,8 +25,10 @@
 //! * The blocks of a grid run in parallel on one process-wide worker pool
 //!   (one worker per core; `IREE_HOST_THREADS=N` overrides), handed out in
 //!   chunks of consecutive blocks so per-block overhead stays small. A tiny
-//!   grid (at most 4096 threads in all) runs on its stream's thread instead,
-//!   which saves waking the pool.
+//!   grid (one block, or a plain kernel of at most 4096 threads in all) runs
+//!   on its stream's thread instead, which saves waking the pool; a barrier
+//!   kernel's grid of two blocks or more always goes to the pool (its
+//!   threads cost tens of nanoseconds per barrier, so it is never tiny).
 //! * Within a block, a kernel that never reaches `__syncthreads()`
 //!   (`uses_barrier == false`) runs as one call of its `block` entry, a loop
 //!   over the threads into which the kernel is inlined; one call runs a
