@@ -146,12 +146,7 @@ pub fn run(report: &mut Report, reps: usize) -> Result<(), String> {
         SIX.join(", ")
     ));
     report.figure("build.cold_6_targets", cold.median, "s", Some(cold));
-    report.figure(
-        "build.cold_6_targets.by_hand",
-        hand.median,
-        "s",
-        Some(hand),
-    );
+    report.figure("build.cold_6_targets.by_hand", hand.median, "s", Some(hand));
     report.figure(
         "build.cold_6_targets.ratio",
         cold.median / hand.median,

@@ -20,6 +20,16 @@ pub struct Sizes {
     pub reps: usize,
     /// Launches per overhead measurement.
     pub launches: usize,
+    /// Runs only the sections whose name contains this (`--only`; for
+    /// profiling one figure under callgrind): simple_mul, block_sum,
+    /// barrier, launch.
+    pub only: Option<String>,
+}
+
+impl Sizes {
+    fn wants(&self, section: &str) -> bool {
+        self.only.as_deref().is_none_or(|o| section.contains(o))
+    }
 }
 
 /// Splits `0..n` into `threads` contiguous chunks and runs `f` on each, the
@@ -94,12 +104,16 @@ pub fn simple_mul_vs_rust(
 pub const BLOCKS_PER_MP: usize = 8;
 
 /// `block_sum` (barriers, shared memory) against a chunked Rust sum, with
-/// `BLOCKS_PER_MP × multiprocessor_count` blocks of 256 threads.
+/// `BLOCKS_PER_MP × multiprocessor_count` blocks of 256 threads. Returns
+/// (kernel, chunked Rust sum, Rust in the kernel's order): the last one is
+/// the same algorithm written in Rust — each GPU thread's grid-stride loop
+/// run to completion, one thread after another, as the host platform must
+/// run them — which separates the executor's cost from the access pattern.
 pub fn reduction_vs_rust(
     device: &Device,
     log2_n: u32,
     reps: usize,
-) -> Result<(Sample, Sample), Error> {
+) -> Result<(Sample, Sample, Sample), Error> {
     let n = 1usize << log2_n;
     let threads = device.limits().multiprocessor_count as usize;
     let blocks = BLOCKS_PER_MP * threads;
@@ -109,14 +123,14 @@ pub fn reduction_vs_rust(
     let mut partial = device.alloc_zeroed::<f32>(blocks)?;
     let sums = std::sync::Mutex::new(Vec::new());
 
-    let mut failure = None;
+    let failure = RefCell::new(None);
     let (kernel, rust) = time_pair(
         reps,
         || {
             if let Err(e) =
                 block_sum(&stream, &x, &mut partial, n as i32).and_then(|_| stream.synchronize())
             {
-                failure.get_or_insert(e);
+                failure.borrow_mut().get_or_insert(e);
             }
         },
         || {
@@ -127,16 +141,32 @@ pub fn reduction_vs_rust(
             });
         },
     );
-    if let Some(e) = failure {
+    if let Some(e) = failure.into_inner() {
         return Err(e);
     }
+    // The kernel's order: blocks split over the threads; in each block,
+    // thread t sums x[b*256 + t], x[b*256 + t + stride], ... to the end.
+    let stride = blocks * 256;
+    let same_order = crate::stats::time(reps, || {
+        sums.lock().unwrap().clear();
+        par_chunks(threads, blocks, |bs| {
+            let mut block_sums = 0.0f32;
+            for b in bs {
+                for t in 0..256 {
+                    let acc: f32 = x_h[(b * 256 + t).min(n)..].iter().step_by(stride).sum();
+                    block_sums += acc;
+                }
+            }
+            sums.lock().unwrap().push(block_sums);
+        });
+    });
     let total: f64 = partial.download()?.iter().map(|&v| f64::from(v)).sum();
     let want: f64 = x_h.iter().map(|&v| f64::from(v)).sum();
     assert!(
         (total - want).abs() / want < 1e-6,
         "block_sum {total} vs {want}"
     );
-    Ok((kernel, rust))
+    Ok((kernel, rust, same_order))
 }
 
 /// Nanoseconds of one core per thread per barrier: a grid of
@@ -242,77 +272,95 @@ pub fn run(report: &mut Report, sizes: &Sizes) -> Result<(), Error> {
 
     let n = sizes.log2_n;
     let bytes = 12.0 * (1u64 << n) as f64;
-    let (k, r) = simple_mul_vs_rust(&device, n, sizes.reps)?;
-    report.figure(
-        &format!("host.simple_mul_2^{n}.kernel"),
-        bytes / k.median / 1e9,
-        "GB/s",
-        Some(k),
-    );
-    report.figure(
-        &format!("host.simple_mul_2^{n}.rust_loop"),
-        bytes / r.median / 1e9,
-        "GB/s",
-        Some(r),
-    );
-    report.figure(
-        &format!("host.simple_mul_2^{n}.ratio"),
-        r.median / k.median,
-        "x (kernel/rust throughput, target >= 0.8)",
-        None,
-    );
+    if sizes.wants("simple_mul") {
+        let (k, r) = simple_mul_vs_rust(&device, n, sizes.reps)?;
+        report.figure(
+            &format!("host.simple_mul_2^{n}.kernel"),
+            bytes / k.median / 1e9,
+            "GB/s",
+            Some(k),
+        );
+        report.figure(
+            &format!("host.simple_mul_2^{n}.rust_loop"),
+            bytes / r.median / 1e9,
+            "GB/s",
+            Some(r),
+        );
+        report.figure(
+            &format!("host.simple_mul_2^{n}.ratio"),
+            r.median / k.median,
+            "x (kernel/rust throughput, target >= 0.8)",
+            None,
+        );
+    }
+    if sizes.wants("block_sum") {
+        let (k, r, same) = reduction_vs_rust(&device, n, sizes.reps)?;
+        report.figure(
+            &format!("host.block_sum_2^{n}.kernel"),
+            k.median * 1e3,
+            "ms",
+            Some(k),
+        );
+        report.figure(
+            &format!("host.block_sum_2^{n}.rust"),
+            r.median * 1e3,
+            "ms",
+            Some(r),
+        );
+        report.figure(
+            &format!("host.block_sum_2^{n}.ratio"),
+            k.median / r.median,
+            "x (kernel/rust time, target <= 3)",
+            None,
+        );
+        report.figure(
+            &format!("host.block_sum_2^{n}.rust_kernel_order"),
+            same.median * 1e3,
+            "ms",
+            Some(same),
+        );
+        report.figure(
+            &format!("host.block_sum_2^{n}.ratio_kernel_order"),
+            k.median / same.median,
+            "x (kernel/rust in the kernel's access order)",
+            None,
+        );
 
-    let (k, r) = reduction_vs_rust(&device, n, sizes.reps)?;
-    report.figure(
-        &format!("host.block_sum_2^{n}.kernel"),
-        k.median * 1e3,
-        "ms",
-        Some(k),
-    );
-    report.figure(
-        &format!("host.block_sum_2^{n}.rust"),
-        r.median * 1e3,
-        "ms",
-        Some(r),
-    );
-    report.figure(
-        &format!("host.block_sum_2^{n}.ratio"),
-        k.median / r.median,
-        "x (kernel/rust time, target <= 3)",
-        None,
-    );
-
-    report.note(format!(
-        "block_sum: {} blocks of 256 threads ({BLOCKS_PER_MP} per multiprocessor), grid-stride",
-        BLOCKS_PER_MP * threads as usize
-    ));
-    let b = barrier_cost(&device, 64, sizes.reps)?;
-    report.figure(
-        "host.barrier.switch_cost",
-        b.median,
-        "ns per thread per barrier (one core)",
-        Some(b),
-    );
-
-    let (w, raw) = launch_overhead(&device, sizes.launches, sizes.reps)?;
-    report.figure(
-        "host.launch.wrapper",
-        w.median * 1e9,
-        "ns/dispatch",
-        Some(w),
-    );
-    report.figure(
-        "host.launch.raw",
-        raw.median * 1e9,
-        "ns/dispatch",
-        Some(raw),
-    );
-    report.figure(
-        "host.launch.wrapper_ratio",
-        w.median / raw.median,
-        "x (wrapper/raw, target <= 1.05)",
-        None,
-    );
+        report.note(format!(
+            "block_sum: {} blocks of 256 threads ({BLOCKS_PER_MP} per multiprocessor), grid-stride",
+            BLOCKS_PER_MP * threads as usize
+        ));
+    }
+    if sizes.wants("barrier") {
+        let b = barrier_cost(&device, 64, sizes.reps)?;
+        report.figure(
+            "host.barrier.switch_cost",
+            b.median,
+            "ns per thread per barrier (one core)",
+            Some(b),
+        );
+    }
+    if sizes.wants("launch") {
+        let (w, raw) = launch_overhead(&device, sizes.launches, sizes.reps)?;
+        report.figure(
+            "host.launch.wrapper",
+            w.median * 1e9,
+            "ns/dispatch",
+            Some(w),
+        );
+        report.figure(
+            "host.launch.raw",
+            raw.median * 1e9,
+            "ns/dispatch",
+            Some(raw),
+        );
+        report.figure(
+            "host.launch.wrapper_ratio",
+            w.median / raw.median,
+            "x (wrapper/raw, target <= 1.05)",
+            None,
+        );
+    }
     Ok(())
 }
 
