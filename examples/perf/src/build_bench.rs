@@ -54,22 +54,31 @@ fn build(
     Ok((start.elapsed(), out))
 }
 
-/// Runs the recorded compiler jobs all at once, one thread each (a job's
-/// own commands in order: clang, then ptxas), as a user with a Makefile and
-/// `-j` would.
+/// Runs the recorded compiler jobs (a job's own commands in order: clang,
+/// then ptxas) on as many threads as there are cores, each taking the next
+/// job, as a user with a Makefile and `make -j$(nproc)` would. (Running all
+/// of them at once instead wins CPU share from whatever else runs on a
+/// shared machine, which `iree-build`, holding to the cores, does not.)
 fn by_hand(jobs: &[Vec<Vec<String>>]) -> Result<Duration, String> {
     let start = Instant::now();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let next = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|s| {
-        let handles: Vec<_> = jobs
-            .iter()
-            .map(|job| {
-                s.spawn(move || {
-                    job.iter().try_for_each(|cmd| {
-                        match Command::new(&cmd[0]).args(&cmd[1..]).status() {
-                            Ok(s) if s.success() => Ok(()),
-                            other => Err(format!("{}: {other:?}", cmd.join(" "))),
-                        }
-                    })
+        let handles: Vec<_> = (0..cores.min(jobs.len()))
+            .map(|_| {
+                s.spawn(|| -> Result<(), String> {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(job) = jobs.get(i) else {
+                            return Ok(());
+                        };
+                        job.iter().try_for_each(|cmd| {
+                            match Command::new(&cmd[0]).args(&cmd[1..]).status() {
+                                Ok(s) if s.success() => Ok(()),
+                                other => Err(format!("{}: {other:?}", cmd.join(" "))),
+                            }
+                        })?;
+                    }
                 })
             })
             .collect();
