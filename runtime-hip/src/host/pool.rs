@@ -15,9 +15,11 @@ const CHUNKS_PER_WORKER: u64 = 8;
 
 /// Grids of plain kernels with at most this many threads run on their
 /// stream's thread: a few microseconds of work (a plain kernel thread is a
-/// loop iteration, ~1 ns), less than waking the workers. Barrier kernels
-/// cost ~50 ns per thread per barrier (docs/BENCHMARKS.md), so any grid of
-/// them with more than one block goes to the pool.
+/// loop iteration, ~1 ns), less than waking the workers. A barrier kernel's
+/// thread costs a stack start and a switch per barrier (~7 ns each on
+/// x86-64, docs/BENCHMARKS.md), and such kernels are usually launched as
+/// few long grid-stride blocks, so any grid of them with more than one
+/// block goes to the pool.
 const TINY_GRID_THREADS: u64 = 4096;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
