@@ -5,7 +5,9 @@
 //! lines of the form `name: value unit` are its figures (anything else on
 //! stdout, and all of stderr, goes to `target/xtask/logs/bench-<name>.log`).
 //! `--quick` is passed to it as an argument and as `IREE_BENCH_QUICK=1`;
-//! quick runs must finish in under 3 minutes in all.
+//! quick runs must finish in under 3 minutes in all. A full run passes
+//! `--write-docs <repo>/docs` instead: the bench (examples/perf) rewrites the
+//! measured section of `docs/BENCHMARKS.md` and `docs/host_throughput.png`.
 
 use std::fs::{self, File};
 use std::io::{BufRead as _, BufReader, Write as _};
@@ -71,26 +73,35 @@ pub fn bench(ctx: &Ctx, quick: bool) -> Result<()> {
     crate::provision::provision(ctx)?;
     let list = benches(ctx)?;
     if list.is_empty() {
-        // TODO(issue 10): the perf engineer adds bench targets; nothing else to wire here.
         println!(
-            "bench: no benchmarks yet (in progress): add a `[[bench]]` target with \
+            "bench: no benchmarks found: add a `[[bench]]` target with \
              `harness = false` that prints `name: value unit` lines"
         );
         return Ok(());
     }
-    let mut figures = vec![];
+    let mut figures = 0;
     for (pkg, name) in &list {
-        figures.extend(run_bench(ctx, pkg, name, quick)?);
+        figures += run_bench(ctx, pkg, name, quick)?.len();
     }
     if !quick {
-        // TODO(issue 10): write docs/BENCHMARKS.md (table, median and spread)
-        // and the host throughput plot from `figures`.
         println!(
-            "bench: {} figures (docs/BENCHMARKS.md is not written yet)",
-            figures.len()
+            "bench: {figures} figures; docs/BENCHMARKS.md and docs/host_throughput.png rewritten"
         );
     }
     Ok(())
+}
+
+/// What follows `--` on the `cargo bench` command line.
+fn bench_args(ctx: &Ctx, quick: bool) -> Vec<String> {
+    if quick {
+        vec!["--".into(), "--quick".into()]
+    } else {
+        vec![
+            "--".into(),
+            "--write-docs".into(),
+            ctx.root.join("docs").display().to_string(),
+        ]
+    }
 }
 
 fn run_bench(ctx: &Ctx, pkg: &str, name: &str, quick: bool) -> Result<Vec<Figure>> {
@@ -99,8 +110,9 @@ fn run_bench(ctx: &Ctx, pkg: &str, name: &str, quick: bool) -> Result<Vec<Figure
     let mut logf = File::create(&log).with_context(|| format!("creating {}", log.display()))?;
     let mut c = cargo(ctx);
     c.args(["bench", "--quiet", "-p", pkg, "--bench", name]);
+    c.args(bench_args(ctx, quick));
     if quick {
-        c.args(["--", "--quick"]).env("IREE_BENCH_QUICK", "1");
+        c.env("IREE_BENCH_QUICK", "1");
     }
     let mut child = c
         .stdout(Stdio::piped())

@@ -22,3 +22,9 @@ extern "C" __global__ void block_sum(const float* __restrict__ x,
 
 // Does nothing: its launches measure dispatch overhead alone.
 extern "C" __global__ void noop(int n) { (void)n; }
+
+// Nothing but `iters` barriers per thread: the cost of one coroutine switch
+// per thread per barrier on the host platform, with no work to hide it.
+extern "C" __global__ void barriers(int iters) {
+  for (int i = 0; i < iters; ++i) __syncthreads();
+}

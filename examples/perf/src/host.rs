@@ -2,12 +2,14 @@
 //! user would otherwise write, on the same number of threads, and the cost
 //! of a launch through the generated wrapper and through the raw runtime.
 
+use std::cell::RefCell;
+
 use runtime_hip::dispatch::{ExportRef, Kernel};
 use runtime_hip::host::HostEntry;
 use runtime_hip::{Device, Error};
 
-use crate::kernels::{block_sum, noop, simple_mul};
-use crate::stats::{time_pair, Sample};
+use crate::kernels::{barriers, block_sum, noop, simple_mul};
+use crate::stats::{time_pair, time_pair_ratio, Sample};
 use crate::Report;
 
 /// How much work each figure does.
@@ -18,6 +20,16 @@ pub struct Sizes {
     pub reps: usize,
     /// Launches per overhead measurement.
     pub launches: usize,
+    /// Runs only the sections whose name contains this (`--only`; for
+    /// profiling one figure under callgrind): simple_mul, block_sum,
+    /// barrier, launch.
+    pub only: Option<String>,
+}
+
+impl Sizes {
+    fn wants(&self, section: &str) -> bool {
+        self.only.as_deref().is_none_or(|o| section.contains(o))
+    }
 }
 
 /// Splits `0..n` into `threads` contiguous chunks and runs `f` on each, the
@@ -32,14 +44,6 @@ fn par_chunks(threads: usize, n: usize, f: impl Fn(std::ops::Range<usize>) + Syn
         }
     });
 }
-
-/// A raw pointer that may cross to the reference loop's threads; each
-/// thread writes a disjoint range.
-#[derive(Clone, Copy)]
-struct SharedMut(*mut f32);
-// SAFETY: only used by `par_chunks`, whose ranges are disjoint.
-unsafe impl Send for SharedMut {}
-unsafe impl Sync for SharedMut {}
 
 /// `simple_mul` over 2^n floats against `ret[i] = lhs[i] * rhs[i]` in Rust.
 pub fn simple_mul_vs_rust(
@@ -68,12 +72,20 @@ pub fn simple_mul_vs_rust(
             }
         },
         || {
-            let out = SharedMut(ret_h.as_mut_ptr());
-            par_chunks(threads, n, |r| {
-                let out = out;
-                for i in r {
-                    // SAFETY: ranges are disjoint and within `ret_h`.
-                    unsafe { *out.0.add(i) = lhs_h[i] * rhs_h[i] };
+            // The idiomatic loop (zipped slices, no index checks: LLVM
+            // vectorises it), one contiguous chunk per thread.
+            let chunk = n.div_ceil(threads.max(1));
+            std::thread::scope(|s| {
+                for ((o, a), b) in ret_h
+                    .chunks_mut(chunk)
+                    .zip(lhs_h.chunks(chunk))
+                    .zip(rhs_h.chunks(chunk))
+                {
+                    s.spawn(move || {
+                        for ((o, a), b) in o.iter_mut().zip(a).zip(b) {
+                            *o = a * b;
+                        }
+                    });
                 }
             });
         },
@@ -86,29 +98,39 @@ pub fn simple_mul_vs_rust(
     Ok((kernel, rust))
 }
 
-/// `block_sum` (barriers, shared memory) against a chunked Rust sum.
+/// Blocks per multiprocessor of a grid-stride launch: what people write for
+/// a reduction on a GPU (a few blocks per multiprocessor, each thread
+/// striding over the input), and what the reduction benchmark launches.
+pub const BLOCKS_PER_MP: usize = 8;
+
+/// `block_sum` (barriers, shared memory) against a chunked Rust sum, with
+/// `BLOCKS_PER_MP × multiprocessor_count` blocks of 256 threads. Returns
+/// (kernel, chunked Rust sum, Rust in the kernel's order): the last one is
+/// the same algorithm written in Rust — each GPU thread's grid-stride loop
+/// run to completion, one thread after another, as the host platform must
+/// run them — which separates the executor's cost from the access pattern.
 pub fn reduction_vs_rust(
     device: &Device,
     log2_n: u32,
     reps: usize,
-) -> Result<(Sample, Sample), Error> {
+) -> Result<(Sample, Sample, Sample), Error> {
     let n = 1usize << log2_n;
     let threads = device.limits().multiprocessor_count as usize;
-    let blocks = 1024usize;
+    let blocks = BLOCKS_PER_MP * threads;
     let stream = device.stream()?;
     let x_h: Vec<f32> = (0..n).map(|i| (i % 7) as f32).collect();
     let x = device.upload(&x_h)?;
     let mut partial = device.alloc_zeroed::<f32>(blocks)?;
     let sums = std::sync::Mutex::new(Vec::new());
 
-    let mut failure = None;
+    let failure = RefCell::new(None);
     let (kernel, rust) = time_pair(
         reps,
         || {
             if let Err(e) =
                 block_sum(&stream, &x, &mut partial, n as i32).and_then(|_| stream.synchronize())
             {
-                failure.get_or_insert(e);
+                failure.borrow_mut().get_or_insert(e);
             }
         },
         || {
@@ -119,16 +141,56 @@ pub fn reduction_vs_rust(
             });
         },
     );
-    if let Some(e) = failure {
+    if let Some(e) = failure.into_inner() {
         return Err(e);
     }
+    // The kernel's order: blocks split over the threads; in each block,
+    // thread t sums x[b*256 + t], x[b*256 + t + stride], ... to the end.
+    let stride = blocks * 256;
+    let same_order = crate::stats::time(reps, || {
+        sums.lock().unwrap().clear();
+        par_chunks(threads, blocks, |bs| {
+            let mut block_sums = 0.0f32;
+            for b in bs {
+                for t in 0..256 {
+                    let acc: f32 = x_h[(b * 256 + t).min(n)..].iter().step_by(stride).sum();
+                    block_sums += acc;
+                }
+            }
+            sums.lock().unwrap().push(block_sums);
+        });
+    });
     let total: f64 = partial.download()?.iter().map(|&v| f64::from(v)).sum();
     let want: f64 = x_h.iter().map(|&v| f64::from(v)).sum();
     assert!(
         (total - want).abs() / want < 1e-6,
         "block_sum {total} vs {want}"
     );
-    Ok((kernel, rust))
+    Ok((kernel, rust, same_order))
+}
+
+/// Nanoseconds of one core per thread per barrier: a grid of
+/// `BLOCKS_PER_MP × multiprocessor_count` blocks of 256 threads doing
+/// nothing but `iters` barriers each, wall time × cores / thread-barriers.
+pub fn barrier_cost(device: &Device, iters: i32, reps: usize) -> Result<Sample, Error> {
+    let stream = device.stream()?;
+    let cores = device.limits().multiprocessor_count as f64;
+    let thread_barriers = (BLOCKS_PER_MP as f64 * cores) * 256.0 * f64::from(iters);
+    let failure = RefCell::new(None);
+    let s = crate::stats::time(reps, || {
+        if let Err(e) = barriers(&stream, iters).and_then(|_| stream.synchronize()) {
+            failure.borrow_mut().get_or_insert(e);
+        }
+    });
+    if let Some(e) = failure.into_inner() {
+        return Err(e);
+    }
+    let per = |t: f64| t * cores / thread_barriers * 1e9;
+    Ok(Sample {
+        median: per(s.median),
+        min: per(s.min),
+        max: per(s.max),
+    })
 }
 
 extern "C" {
@@ -156,35 +218,43 @@ static RAW_NOOP: Kernel = Kernel::new(ExportRef {
 });
 
 /// Nanoseconds per launch of an empty one-block kernel: through the
-/// generated wrapper, and through `Kernel::launch` directly.
+/// generated wrapper, and through `Kernel::launch` directly; and the median
+/// of the per-pair wrapper/raw ratios.
 pub fn launch_overhead(
     device: &Device,
     launches: usize,
     reps: usize,
-) -> Result<(Sample, Sample), Error> {
+) -> Result<(Sample, Sample, f64), Error> {
     let stream = device.stream()?;
-    let mut failure = None;
-    let (wrapper, raw) = time_pair(
+    let failure = RefCell::new(None);
+    let fail = |e: Error| {
+        failure.borrow_mut().get_or_insert(e);
+    };
+    let (wrapper, raw, ratio) = time_pair_ratio(
         reps,
         || {
             for _ in 0..launches {
                 if let Err(e) = noop(&stream, 1) {
-                    failure.get_or_insert(e);
+                    fail(e);
                 }
             }
-            let _ = stream.synchronize();
+            if let Err(e) = stream.synchronize() {
+                fail(e);
+            }
         },
         || {
             for _ in 0..launches {
                 // SAFETY: `noop(int)` takes no bindings and one 32-bit constant.
                 if let Err(e) = unsafe { RAW_NOOP.launch(&stream, [1, 1, 1], &[], &[1]) } {
-                    failure.get_or_insert(e);
+                    fail(e);
                 }
             }
-            let _ = stream.synchronize();
+            if let Err(e) = stream.synchronize() {
+                fail(e);
+            }
         },
     );
-    if let Some(e) = failure {
+    if let Some(e) = failure.into_inner() {
         return Err(e);
     }
     let per = |s: Sample| Sample {
@@ -192,79 +262,108 @@ pub fn launch_overhead(
         min: s.min / launches as f64,
         max: s.max / launches as f64,
     };
-    Ok((per(wrapper), per(raw)))
+    Ok((per(wrapper), per(raw), ratio))
 }
 
 /// Runs every host figure into `report`.
 pub fn run(report: &mut Report, sizes: &Sizes) -> Result<(), Error> {
     let device = Device::open(runtime_hip::Platform::Host, 0)?;
     let threads = device.limits().multiprocessor_count;
-    report.note(format!(
-        "host device: {} ({threads} worker threads)",
-        device.info().name
-    ));
+    report.note(format!("host device: {}", device.info().name));
 
     let n = sizes.log2_n;
     let bytes = 12.0 * (1u64 << n) as f64;
-    let (k, r) = simple_mul_vs_rust(&device, n, sizes.reps)?;
-    report.figure(
-        &format!("host.simple_mul_2^{n}.kernel"),
-        bytes / k.median / 1e9,
-        "GB/s",
-        Some(k),
-    );
-    report.figure(
-        &format!("host.simple_mul_2^{n}.rust_loop"),
-        bytes / r.median / 1e9,
-        "GB/s",
-        Some(r),
-    );
-    report.figure(
-        &format!("host.simple_mul_2^{n}.ratio"),
-        r.median / k.median,
-        "x (kernel/rust throughput, target >= 0.8)",
-        None,
-    );
+    if sizes.wants("simple_mul") {
+        let (k, r) = simple_mul_vs_rust(&device, n, sizes.reps)?;
+        report.figure(
+            &format!("host.simple_mul_2^{n}.kernel"),
+            bytes / k.median / 1e9,
+            "GB/s",
+            Some(k),
+        );
+        report.figure(
+            &format!("host.simple_mul_2^{n}.rust_loop"),
+            bytes / r.median / 1e9,
+            "GB/s",
+            Some(r),
+        );
+        report.figure(
+            &format!("host.simple_mul_2^{n}.ratio"),
+            r.median / k.median,
+            "x (kernel/rust throughput, target >= 0.8)",
+            None,
+        );
+    }
+    if sizes.wants("block_sum") {
+        let (k, r, same) = reduction_vs_rust(&device, n, sizes.reps)?;
+        report.figure(
+            &format!("host.block_sum_2^{n}.kernel"),
+            k.median * 1e3,
+            "ms",
+            Some(k),
+        );
+        report.figure(
+            &format!("host.block_sum_2^{n}.rust"),
+            r.median * 1e3,
+            "ms",
+            Some(r),
+        );
+        report.figure(
+            &format!("host.block_sum_2^{n}.ratio"),
+            k.median / r.median,
+            "x (kernel/rust time, target <= 3)",
+            None,
+        );
+        report.figure(
+            &format!("host.block_sum_2^{n}.rust_kernel_order"),
+            same.median * 1e3,
+            "ms",
+            Some(same),
+        );
+        report.figure(
+            &format!("host.block_sum_2^{n}.ratio_kernel_order"),
+            k.median / same.median,
+            "x (kernel/rust in the kernel's access order)",
+            None,
+        );
 
-    let (k, r) = reduction_vs_rust(&device, n, sizes.reps)?;
-    report.figure(
-        &format!("host.block_sum_2^{n}.kernel"),
-        k.median * 1e3,
-        "ms",
-        Some(k),
-    );
-    report.figure(
-        &format!("host.block_sum_2^{n}.rust"),
-        r.median * 1e3,
-        "ms",
-        Some(r),
-    );
-    report.figure(
-        &format!("host.block_sum_2^{n}.ratio"),
-        k.median / r.median,
-        "x (kernel/rust time, target <= 3)",
-        None,
-    );
-
-    let (w, raw) = launch_overhead(&device, sizes.launches, sizes.reps)?;
-    report.figure(
-        "host.launch.wrapper",
-        w.median * 1e9,
-        "ns/dispatch",
-        Some(w),
-    );
-    report.figure(
-        "host.launch.raw",
-        raw.median * 1e9,
-        "ns/dispatch",
-        Some(raw),
-    );
-    report.figure(
-        "host.launch.wrapper_ratio",
-        w.median / raw.median,
-        "x (wrapper/raw, target <= 1.05)",
-        None,
-    );
+        report.note(format!(
+            "block_sum: {} blocks of 256 threads ({BLOCKS_PER_MP} per multiprocessor), grid-stride",
+            BLOCKS_PER_MP * threads as usize
+        ));
+    }
+    if sizes.wants("barrier") {
+        let b = barrier_cost(&device, 64, sizes.reps)?;
+        report.figure(
+            "host.barrier.switch_cost",
+            b.median,
+            "ns per thread per barrier (one core)",
+            Some(b),
+        );
+    }
+    if sizes.wants("launch") {
+        // Launch timings are the noisiest (a thread hand-off per launch): three
+        // times the repetitions, and the ratio taken pair by pair.
+        let (w, raw, ratio) = launch_overhead(&device, sizes.launches, 3 * sizes.reps)?;
+        report.figure(
+            "host.launch.wrapper",
+            w.median * 1e9,
+            "ns/dispatch",
+            Some(w),
+        );
+        report.figure(
+            "host.launch.raw",
+            raw.median * 1e9,
+            "ns/dispatch",
+            Some(raw),
+        );
+        report.figure(
+            "host.launch.wrapper_ratio",
+            ratio,
+            "x (wrapper/raw, median of pairs, target <= 1.05)",
+            None,
+        );
+    }
     Ok(())
 }
 

@@ -2,7 +2,8 @@
 //! `cargo xtask bench` runs them through `benches/perf.rs`; `--quick`
 //! shrinks sizes and repetitions to finish in well under three minutes;
 //! `--write-docs DIR` also writes `DIR/BENCHMARKS.md` (the table) and
-//! `DIR/host_throughput.png`.
+//! `DIR/host_throughput.png`; `--only SECTION` runs one section (simple_mul,
+//! block_sum, barrier, launch, build), e.g. under callgrind.
 
 pub mod build_bench;
 pub mod host;
@@ -58,29 +59,40 @@ pub fn main_with_args(args: &[String]) -> ExitCode {
         .position(|a| a == "--write-docs")
         .and_then(|i| args.get(i + 1))
         .map(PathBuf::from);
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
     let mut report = Report::default();
     let sizes = if quick {
         host::Sizes {
             log2_n: 22,
             reps: 5,
             launches: 2_000,
+            only: only.clone(),
         }
     } else {
         host::Sizes {
             log2_n: 24,
             reps: 15,
             launches: 20_000,
+            only: only.clone(),
         }
     };
     report.note(format!(
-        "{} run, {} cores, {}",
+        "{} run on {} (UTC), {} cores, {}",
         if quick { "quick" } else { "full" },
+        today(),
         std::thread::available_parallelism().map_or(1, |n| n.get()),
         std::env::consts::ARCH
     ));
     if let Err(e) = host::run(&mut report, &sizes) {
         eprintln!("error: host benchmarks: {e}");
         return ExitCode::FAILURE;
+    }
+    if only.as_deref().is_some_and(|o| !"build".contains(o)) {
+        return ExitCode::SUCCESS;
     }
     if let Err(e) = build_bench::run(&mut report, if quick { 1 } else { 5 }) {
         eprintln!("error: build benchmarks: {e}");
@@ -93,6 +105,24 @@ pub fn main_with_args(args: &[String]) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`, from the system clock.
+fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let z = (secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// Regenerates the measured part of BENCHMARKS.md between its markers and

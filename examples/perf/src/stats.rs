@@ -35,7 +35,19 @@ fn once(f: &mut impl FnMut()) -> f64 {
 }
 
 /// Times `a` and `b` alternately, so drift in the machine's speed hits both.
-pub fn time_pair(reps: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (Sample, Sample) {
+pub fn time_pair(reps: usize, a: impl FnMut(), b: impl FnMut()) -> (Sample, Sample) {
+    let (a, b, _) = time_pair_ratio(reps, a, b);
+    (a, b)
+}
+
+/// As [`time_pair`], also returning the median of the per-pair ratios
+/// `a_i / b_i`: each pair ran back to back, so this ratio is steadier than
+/// the ratio of the medians when the machine's speed drifts.
+pub fn time_pair_ratio(
+    reps: usize,
+    mut a: impl FnMut(),
+    mut b: impl FnMut(),
+) -> (Sample, Sample, f64) {
     let (mut ra, mut rb) = (Vec::new(), Vec::new());
     a();
     b();
@@ -43,7 +55,10 @@ pub fn time_pair(reps: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (Samp
         ra.push(once(&mut a));
         rb.push(once(&mut b));
     }
-    (summarise(ra), summarise(rb))
+    let mut ratios: Vec<f64> = ra.iter().zip(&rb).map(|(x, y)| x / y).collect();
+    ratios.sort_by(f64::total_cmp);
+    let ratio = ratios[ratios.len() / 2];
+    (summarise(ra), summarise(rb), ratio)
 }
 
 fn summarise(mut runs: Vec<f64>) -> Sample {

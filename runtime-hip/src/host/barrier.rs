@@ -10,10 +10,28 @@ use corosensei::{Coroutine, CoroutineResult, Yielder};
 
 use super::abi::{HostKernelFn, HostLaunch};
 
-/// Stack size of one kernel thread's coroutine. Kernel threads are small
-/// (a few locals); the memory is reserved, and only touched pages are
-/// committed. Stacks are reused across blocks.
+/// Default stack size of one kernel thread's coroutine. Kernel threads are
+/// small (a few locals), but may call libm or `printf`; the memory is
+/// reserved, and only touched pages are committed. Stacks are reused across
+/// blocks. `IREE_HOST_STACK_SIZE` (bytes, at least [`MIN_STACK_SIZE`])
+/// overrides it.
 pub(crate) const STACK_SIZE: usize = 256 * 1024;
+/// The smallest stack `IREE_HOST_STACK_SIZE` may ask for: room for the
+/// colour offset (up to 4032 bytes) and a few kernel frames.
+pub(crate) const MIN_STACK_SIZE: usize = 16 * 1024;
+
+/// The stack size of kernel threads: `IREE_HOST_STACK_SIZE` if set to a
+/// number of bytes (raised to [`MIN_STACK_SIZE`]), else [`STACK_SIZE`].
+/// Read once per process.
+pub(crate) fn stack_size() -> usize {
+    static SIZE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *SIZE.get_or_init(|| {
+        std::env::var("IREE_HOST_STACK_SIZE")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .map_or(STACK_SIZE, |n| n.max(MIN_STACK_SIZE))
+    })
+}
 
 /// A reusable stack whose top is moved down by a per-slot "colour".
 ///
@@ -27,7 +45,7 @@ struct ColouredStack {
 }
 
 // SAFETY: `base` is inside `inner`'s usable range (the colour is at most
-// 4032 bytes, far less than `STACK_SIZE`) and 16-byte aligned (a multiple of
+// 4032 bytes, far less than `MIN_STACK_SIZE`) and 16-byte aligned (a multiple of
 // 64 below an aligned base); `limit` is `inner`'s.
 unsafe impl Stack for ColouredStack {
     fn base(&self) -> StackPointer {
@@ -103,7 +121,7 @@ pub(crate) fn take_misuse() -> bool {
 }
 
 fn new_thread(slot: usize) -> Result<Thread, String> {
-    let inner = DefaultStack::new(STACK_SIZE)
+    let inner = DefaultStack::new(stack_size())
         .map_err(|e| format!("cannot allocate a coroutine stack: {e}"))?;
     let stack = ColouredStack {
         inner,

@@ -25,16 +25,23 @@
 //! * The blocks of a grid run in parallel on one process-wide worker pool
 //!   (one worker per core; `IREE_HOST_THREADS=N` overrides), handed out in
 //!   chunks of consecutive blocks so per-block overhead stays small. A tiny
-//!   grid (at most 4096 threads in all) runs on its stream's thread instead,
-//!   which saves waking the pool.
+//!   grid (one block, or a plain kernel of at most 4096 threads in all) runs
+//!   on its stream's thread instead, which saves waking the pool; a barrier
+//!   kernel's grid of two blocks or more always goes to the pool (its
+//!   threads cost nanoseconds per barrier each, so it is never tiny).
 //! * Within a block, a kernel that never reaches `__syncthreads()`
 //!   (`uses_barrier == false`) runs as one call of its `block` entry, a loop
 //!   over the threads into which the kernel is inlined; one call runs a
 //!   whole row segment of a chunk ([`HostLaunch::block_count`]). A barrier kernel runs
-//!   each thread as a stackful coroutine ([`corosensei`]) on the worker;
-//!   `__syncthreads()` suspends the coroutine, and the worker resumes the
-//!   block's coroutines round-robin until all have returned. A thread that
-//!   has returned counts as arrived at every later barrier.
+//!   each thread on its own stack on the worker. On x86-64 Linux
+//!   (`fiber.rs`) `__syncthreads()` switches straight to the next thread of
+//!   the block (one switch per thread per barrier; the last thread of a pass
+//!   switches back to the worker, which starts the next pass); elsewhere
+//!   (`barrier.rs`) each thread is a stackful coroutine ([`corosensei`]),
+//!   `__syncthreads()` suspends it, and the worker resumes the block's
+//!   coroutines round-robin. Either way the threads run in order within a
+//!   pass until all have returned; a thread that has returned counts as
+//!   arrived at every later barrier.
 //! * `__shared__` is a `thread_local` of the worker, so one copy per block in
 //!   flight: a worker (or stream thread) runs one block start to end before
 //!   the next one, and all coroutines of a block run on its OS thread.
@@ -74,14 +81,18 @@
 //! in lockstep on the CPU; see the header), one multiprocessor per worker.
 //!
 //! Each thread of a barrier kernel has a 256 KiB stack (reserved; only the
-//! touched pages cost memory) with a guard page: a kernel thread that
-//! overflows it crashes the process, as a GPU would fault. Stacks are kept
-//! per worker for the largest block seen (two memory mappings each).
+//! touched pages cost memory; `IREE_HOST_STACK_SIZE=<bytes>`, at least
+//! 16 KiB, changes it) with a guard page: a kernel thread that overflows it
+//! crashes the process, as a GPU would fault. Stacks are kept per worker for
+//! the largest block seen (two memory mappings each).
 //!
 //! [`Error`]: crate::Error
 
 mod abi;
 mod backend;
+// Barrier kernels: symmetric fibers on x86-64 Linux (`fiber.rs`), stackful
+// corosensei coroutines elsewhere (`barrier.rs`); the same interface.
+#[cfg_attr(all(target_arch = "x86_64", target_os = "linux"), path = "fiber.rs")]
 mod barrier;
 mod pool;
 mod registry;

@@ -13,8 +13,13 @@ use super::barrier;
 /// blocks, few enough that the shared counter is touched rarely.
 const CHUNKS_PER_WORKER: u64 = 8;
 
-/// Grids of at most this many threads run on their stream's thread: a few
-/// microseconds of work, less than waking the workers.
+/// Grids of plain kernels with at most this many threads run on their
+/// stream's thread: a few microseconds of work (a plain kernel thread is a
+/// loop iteration, ~1 ns), less than waking the workers. A barrier kernel's
+/// thread costs a stack start and a switch per barrier (~7 ns each on
+/// x86-64, docs/BENCHMARKS.md), and such kernels are usually launched as
+/// few long grid-stride blocks, so any grid of them with more than one
+/// block goes to the pool.
 const TINY_GRID_THREADS: u64 = 4096;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -99,8 +104,11 @@ impl Grid {
     /// Whether the grid is so small that waking the pool would cost more
     /// than running it on the stream's own thread.
     pub(crate) fn is_tiny(&self) -> bool {
+        if self.total <= 1 {
+            return true;
+        }
         let threads = self.block.iter().map(|&b| u64::from(b)).product::<u64>();
-        self.total.saturating_mul(threads) <= TINY_GRID_THREADS
+        !self.entry.uses_barrier && self.total.saturating_mul(threads) <= TINY_GRID_THREADS
     }
 
     fn has_work(&self) -> bool {
