@@ -1,11 +1,5 @@
 //! The kernels the benchmarks launch, declared once for the binary.
 
-// The wrappers `#[extern_dispatch]` generates call the `count` closure where
-// it is written and convert its values with `u32::try_from`, which newer
-// clippy flags (spans point at the closure); until iree-macros allows these
-// lints on its expansion, allow them here.
-#![allow(clippy::redundant_closure_call, clippy::useless_conversion)]
-
 use runtime_hip::DeviceSlice;
 
 /// `ret = lhs * rhs`: the IREE sample's kernel, memory-bound.
