@@ -13,18 +13,19 @@
 
 use std::ffi::c_void;
 use std::os::raw::{c_char, c_int, c_uint};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
-use super::{buf_text, foreign, open_first, sym, Allocations, KernelParams};
+use super::common::{self, LimitAttr, Modules, Status};
+use super::{open_first, sym, Allocations, KernelParams};
 use crate::backend::{Backend, BackendStream, DevicePtr, KernelHandle};
 use crate::bundle::VariantView;
-use crate::device::{DeviceInfo, Limits};
+use crate::device::DeviceInfo;
 use crate::host::HostEntry;
 use crate::target::{Format, Platform, TargetId};
 use crate::Error;
 
-type CuResult = c_int;
-const CUDA_SUCCESS: CuResult = 0;
+type CuResult = Status;
+const CUDA_SUCCESS: CuResult = common::SUCCESS;
 
 // CUdevice_attribute values (cuda.h).
 const ATTR_MAX_THREADS_PER_BLOCK: c_int = 1;
@@ -36,12 +37,6 @@ const ATTR_MULTIPROCESSOR_COUNT: c_int = 16;
 const ATTR_COMPUTE_CAPABILITY_MAJOR: c_int = 75;
 const ATTR_COMPUTE_CAPABILITY_MINOR: c_int = 76;
 
-// CUjit_option values (cuda.h).
-const JIT_ERROR_LOG_BUFFER: c_int = 5;
-const JIT_ERROR_LOG_BUFFER_SIZE_BYTES: c_int = 6;
-
-const LOG_SIZE: usize = 16 * 1024;
-
 /// The entry points used, copied out of the library once.
 struct Cuda {
     _lib: libloading::Library,
@@ -50,7 +45,7 @@ struct Cuda {
     get_error_string: unsafe extern "C" fn(CuResult, *mut *const c_char) -> CuResult,
     device_get_count: unsafe extern "C" fn(*mut c_int) -> CuResult,
     device_get: unsafe extern "C" fn(*mut c_int, c_int) -> CuResult,
-    device_get_name: unsafe extern "C" fn(*mut c_char, c_int, c_int) -> CuResult,
+    device_get_name: common::DeviceGetName,
     device_get_attribute: unsafe extern "C" fn(*mut c_int, c_int, c_int) -> CuResult,
     primary_ctx_retain: unsafe extern "C" fn(*mut *mut c_void, c_int) -> CuResult,
     primary_ctx_release: unsafe extern "C" fn(c_int) -> CuResult,
@@ -64,30 +59,10 @@ struct Cuda {
     stream_create: unsafe extern "C" fn(*mut *mut c_void, c_uint) -> CuResult,
     stream_destroy: unsafe extern "C" fn(*mut c_void) -> CuResult,
     stream_synchronize: unsafe extern "C" fn(*mut c_void) -> CuResult,
-    module_load_data_ex: unsafe extern "C" fn(
-        *mut *mut c_void,
-        *const c_void,
-        c_uint,
-        *mut c_int,
-        *mut *mut c_void,
-    ) -> CuResult,
+    module_load_data_ex: common::ModuleLoadDataEx,
     module_unload: unsafe extern "C" fn(*mut c_void) -> CuResult,
-    module_get_function:
-        unsafe extern "C" fn(*mut *mut c_void, *mut c_void, *const c_char) -> CuResult,
-    #[allow(clippy::type_complexity)]
-    launch_kernel: unsafe extern "C" fn(
-        *mut c_void,
-        c_uint,
-        c_uint,
-        c_uint,
-        c_uint,
-        c_uint,
-        c_uint,
-        c_uint,
-        *mut c_void,
-        *mut *mut c_void,
-        *mut *mut c_void,
-    ) -> CuResult,
+    module_get_function: common::ModuleGetFunction,
+    launch_kernel: common::LaunchKernel,
 }
 
 /// The candidate library names, in the order they are tried.
@@ -182,39 +157,25 @@ impl Cuda {
     }
 
     fn describe(&self, rc: CuResult) -> String {
-        let (name, msg) = self.names(rc);
-        format!("{name} ({rc}): {msg}")
+        common::describe(rc, self.names(rc))
     }
 
     fn check(&self, call: &'static str, rc: CuResult) -> Result<(), Error> {
-        if rc == CUDA_SUCCESS {
-            return Ok(());
-        }
-        let (name, message) = self.names(rc);
-        Err(Error::Driver {
-            platform: Platform::Nvidia,
-            call,
-            code: rc,
-            name,
-            message,
-        })
+        common::check(Platform::Nvidia, call, rc, |rc| self.names(rc))
     }
 
     fn device_count(&self) -> Result<usize, Error> {
         let mut n: c_int = 0;
         // SAFETY: valid out-pointer.
         let rc = unsafe { (self.device_get_count)(&mut n) };
-        if rc != CUDA_SUCCESS {
-            return Err(Error::NoDevice {
-                platform: Platform::Nvidia,
-                reason: format!(
-                    "{}: cuDeviceGetCount returned {}",
-                    self.path,
-                    self.describe(rc)
-                ),
-            });
-        }
-        Ok(usize::try_from(n).unwrap_or(0))
+        common::device_count(
+            Platform::Nvidia,
+            &self.path,
+            "cuDeviceGetCount",
+            rc,
+            n,
+            |rc| self.describe(rc),
+        )
     }
 }
 
@@ -227,26 +188,24 @@ pub(crate) fn device_count() -> Result<usize, Error> {
 pub(crate) fn open(ordinal: usize) -> Result<Arc<dyn Backend>, Error> {
     let cu = cuda()?;
     let count = cu.device_count()?;
-    if ordinal >= count {
-        return Err(Error::NoDevice {
-            platform: Platform::Nvidia,
-            reason: format!(
-                "{}: device {ordinal} asked for, {count} present (CUDA_VISIBLE_DEVICES may hide some)",
-                cu.path
-            ),
-        });
-    }
+    common::check_ordinal(
+        Platform::Nvidia,
+        &cu.path,
+        ordinal,
+        count,
+        "CUDA_VISIBLE_DEVICES",
+    )?;
     let mut dev: c_int = 0;
     // SAFETY: valid out-pointer, ordinal in range.
     cu.check("cuDeviceGet", unsafe {
         (cu.device_get)(&mut dev, ordinal as c_int)
     })?;
-    let mut name = [0u8; 256];
-    // SAFETY: the buffer holds 256 bytes, the length passed.
-    cu.check("cuDeviceGetName", unsafe {
-        (cu.device_get_name)(name.as_mut_ptr().cast(), 256, dev)
-    })?;
-    let name = buf_text(&name);
+    // SAFETY: the library's entry point and a device it gave.
+    let name = unsafe {
+        common::device_name(cu.device_get_name, dev, |rc| {
+            cu.check("cuDeviceGetName", rc)
+        })
+    }?;
     let attr = |a: c_int| -> Result<u32, Error> {
         let mut v: c_int = 0;
         // SAFETY: valid out-pointer; unknown attributes are an error code.
@@ -255,21 +214,17 @@ pub(crate) fn open(ordinal: usize) -> Result<Arc<dyn Backend>, Error> {
         })?;
         Ok(u32::try_from(v).unwrap_or(0))
     };
-    let mut block = [0u32; 3];
-    let mut grid = [0u32; 3];
-    for i in 0..3 {
-        block[i] = attr(ATTR_MAX_BLOCK_DIM_X + i as c_int)?;
-        grid[i] = attr(ATTR_MAX_GRID_DIM_X + i as c_int)?;
-    }
-    let limits = Limits {
-        max_block_dims: block,
-        max_threads_per_block: attr(ATTR_MAX_THREADS_PER_BLOCK)?,
-        max_grid_dims: grid,
-        // Without opt-in (cuFuncSetAttribute), 48 KiB on every sm.
-        shared_memory_per_block: attr(ATTR_MAX_SHARED_MEMORY_PER_BLOCK)?,
-        warp_size: attr(ATTR_WARP_SIZE)?,
-        multiprocessor_count: attr(ATTR_MULTIPROCESSOR_COUNT)?,
-    };
+    let limits = common::read_limits(|a| {
+        attr(match a {
+            LimitAttr::MaxBlockDim(i) => ATTR_MAX_BLOCK_DIM_X + i as c_int,
+            LimitAttr::MaxGridDim(i) => ATTR_MAX_GRID_DIM_X + i as c_int,
+            LimitAttr::MaxThreadsPerBlock => ATTR_MAX_THREADS_PER_BLOCK,
+            // Without opt-in (cuFuncSetAttribute), 48 KiB on every sm.
+            LimitAttr::MaxSharedMemoryPerBlock => ATTR_MAX_SHARED_MEMORY_PER_BLOCK,
+            LimitAttr::WarpSize => ATTR_WARP_SIZE,
+            LimitAttr::MultiprocessorCount => ATTR_MULTIPROCESSOR_COUNT,
+        })
+    })?;
     let sm = attr(ATTR_COMPUTE_CAPABILITY_MAJOR)? * 10 + attr(ATTR_COMPUTE_CAPABILITY_MINOR)?;
     let mut ctx: *mut c_void = std::ptr::null_mut();
     // SAFETY: valid out-pointer; released in Drop.
@@ -291,7 +246,7 @@ pub(crate) fn open(ordinal: usize) -> Result<Arc<dyn Backend>, Error> {
         ctx: ctx as usize,
         info,
         allocs: Allocations::default(),
-        modules: Mutex::new(Vec::new()),
+        modules: Modules::default(),
     }))
 }
 
@@ -301,8 +256,7 @@ struct NvidiaDevice {
     ctx: usize,
     info: DeviceInfo,
     allocs: Allocations,
-    /// Loaded modules, unloaded when the device is dropped.
-    modules: Mutex<Vec<usize>>,
+    modules: Modules,
 }
 
 fn set_current(cu: &Cuda, ctx: usize) -> Result<(), Error> {
@@ -313,6 +267,11 @@ fn set_current(cu: &Cuda, ctx: usize) -> Result<(), Error> {
 }
 
 impl NvidiaDevice {
+    /// How binding errors name this device.
+    fn label(&self) -> String {
+        format!("nvidia:{} ({})", self.info.ordinal, self.info.name)
+    }
+
     fn current(&self) -> Result<(), Error> {
         set_current(&self.cu, self.ctx)
     }
@@ -325,27 +284,31 @@ impl Backend for NvidiaDevice {
 
     fn alloc_zeroed(&self, bytes: usize) -> Result<DevicePtr, Error> {
         self.current()?;
-        let mut p: u64 = 0;
-        // SAFETY: valid out-pointer.
-        self.cu
-            .check("cuMemAlloc", unsafe { (self.cu.mem_alloc)(&mut p, bytes) })?;
-        // SAFETY: fresh allocation of `bytes`; waited for so the buffer is
-        // zero before any stream can use it.
-        let zeroed = unsafe {
-            self.cu
-                .check("cuMemsetD8", (self.cu.memset_d8)(p, 0, bytes))
-                .and_then(|()| {
-                    self.cu
-                        .check("cuCtxSynchronize", (self.cu.ctx_synchronize)())
-                })
-        };
-        if let Err(e) = zeroed {
+        common::alloc_zeroed(
+            &self.allocs,
+            bytes,
+            || {
+                let mut p: u64 = 0;
+                // SAFETY: valid out-pointer.
+                self.cu
+                    .check("cuMemAlloc", unsafe { (self.cu.mem_alloc)(&mut p, bytes) })?;
+                Ok(p)
+            },
+            // SAFETY: fresh allocation of `bytes`; waited for so the buffer
+            // is zero before any stream can use it.
+            |p| unsafe {
+                self.cu
+                    .check("cuMemsetD8", (self.cu.memset_d8)(p, 0, bytes))
+                    .and_then(|()| {
+                        self.cu
+                            .check("cuCtxSynchronize", (self.cu.ctx_synchronize)())
+                    })
+            },
             // SAFETY: fresh, unused allocation.
-            unsafe { (self.cu.mem_free)(p) };
-            return Err(e);
-        }
-        self.allocs.insert(p, bytes);
-        Ok(p)
+            |p| unsafe {
+                (self.cu.mem_free)(p);
+            },
+        )
     }
 
     unsafe fn free(&self, ptr: DevicePtr) {
@@ -399,22 +362,10 @@ impl Backend for NvidiaDevice {
         functions: &[&str],
         _host: &[Option<HostEntry>],
     ) -> Result<Vec<KernelHandle>, Error> {
-        let data = variant.data();
         // PTX must be NUL-terminated; a cubin is an ELF the driver parses in
         // place, so give both an 8-aligned copy with a trailing NUL.
-        let image: Vec<u64> = match variant.format() {
-            Format::Ptx | Format::Cubin => {
-                let mut v = vec![0u64; (data.len() + 1).div_ceil(8)];
-                // SAFETY: `v` has at least `data.len() + 1` bytes.
-                unsafe {
-                    std::ptr::copy_nonoverlapping(
-                        data.as_ptr(),
-                        v.as_mut_ptr().cast::<u8>(),
-                        data.len(),
-                    )
-                };
-                v
-            }
+        let image = match variant.format() {
+            Format::Ptx | Format::Cubin => common::aligned_image(variant.data(), 1),
             other => {
                 return Err(Error::Launch {
                     kernel: functions.join(", "),
@@ -423,82 +374,22 @@ impl Backend for NvidiaDevice {
             }
         };
         self.current()?;
-        let mut log = vec![0u8; LOG_SIZE];
-        let mut opts = [JIT_ERROR_LOG_BUFFER, JIT_ERROR_LOG_BUFFER_SIZE_BYTES];
-        let mut vals: [*mut c_void; 2] = [log.as_mut_ptr().cast(), LOG_SIZE as *mut c_void];
-        let mut module: *mut c_void = std::ptr::null_mut();
-        // SAFETY: image, options and values are valid for the call; the log
-        // buffer holds LOG_SIZE bytes as declared.
-        let rc = unsafe {
-            (self.cu.module_load_data_ex)(
-                &mut module,
-                image.as_ptr().cast(),
-                2,
-                opts.as_mut_ptr(),
-                vals.as_mut_ptr(),
-            )
+        let api = common::ModuleApi {
+            load_data_ex: (self.cu.module_load_data_ex, "cuModuleLoadDataEx"),
+            get_function: (self.cu.module_get_function, "cuModuleGetFunction"),
+            check: &|call, rc| self.cu.check(call, rc),
+            noun: "module",
         };
-        if let Err(e) = self.cu.check("cuModuleLoadDataEx", rc) {
-            return Err(Error::ModuleLoad {
-                executable: String::new(),
-                target: variant.target_str().to_string(),
-                format: variant.format(),
-                source: Box::new(e),
-                log: buf_text(&log),
-            });
-        }
-        self.modules
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(module as usize);
-        functions
-            .iter()
-            .map(|f| {
-                let mut c = f.as_bytes().to_vec();
-                c.push(0);
-                let mut func: *mut c_void = std::ptr::null_mut();
-                // SAFETY: `module` was loaded above; `c` is NUL-terminated.
-                let rc =
-                    unsafe { (self.cu.module_get_function)(&mut func, module, c.as_ptr().cast()) };
-                self.cu
-                    .check("cuModuleGetFunction", rc)
-                    .map_err(|e| Error::Launch {
-                        kernel: f.to_string(),
-                        reason: format!(
-                            "the {} module has no such kernel: {e}",
-                            variant.target_str()
-                        ),
-                    })?;
-                Ok(KernelHandle::Gpu(func as usize))
-            })
-            .collect()
+        // SAFETY: the library's entry points; the context is current.
+        unsafe { common::load_module(&api, &self.modules, &image, variant, functions) }
     }
 
     fn check_bindings(&self, bindings: &[(DevicePtr, usize)]) -> Result<(), (usize, Error)> {
-        match self.allocs.first_outside(bindings) {
-            None => Ok(()),
-            Some(i) => {
-                let (ptr, bytes) = bindings[i];
-                Err((
-                    i,
-                    self.check_binding(ptr, bytes)
-                        .err()
-                        .unwrap_or_else(|| foreign(ptr, bytes, "this device")),
-                ))
-            }
-        }
+        self.allocs.check_all(bindings, || self.label())
     }
 
     fn check_binding(&self, ptr: DevicePtr, bytes: usize) -> Result<(), Error> {
-        if self.allocs.contains(ptr, bytes) {
-            Ok(())
-        } else {
-            Err(foreign(
-                ptr,
-                bytes,
-                &format!("nvidia:{} ({})", self.info.ordinal, self.info.name),
-            ))
-        }
+        self.allocs.check(ptr, bytes, || self.label())
     }
 }
 
@@ -509,12 +400,7 @@ impl Drop for NvidiaDevice {
         unsafe {
             if self.current().is_ok() {
                 (self.cu.ctx_synchronize)();
-                for m in self
-                    .modules
-                    .get_mut()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .drain(..)
-                {
+                for m in self.modules.take() {
                     (self.cu.module_unload)(m as *mut c_void);
                 }
             }
@@ -539,34 +425,21 @@ impl BackendStream for NvidiaStream {
         bindings: &[DevicePtr],
         constants: &[u32],
     ) -> Result<(), Error> {
-        let KernelHandle::Gpu(f) = kernel else {
-            return Err(Error::Launch {
-                kernel: String::new(),
-                reason: "a host kernel handle reached the NVIDIA driver".into(),
-            });
-        };
         let mut params = KernelParams::new();
-        KernelParams::pack(bindings, constants, &mut params).map_err(|reason| Error::Launch {
-            kernel: String::new(),
-            reason,
-        })?;
+        let f = common::prepare_launch(kernel, "NVIDIA", bindings, constants, &mut params)?;
         set_current(&self.cu, self.ctx)?;
         // SAFETY: `f` came from cuModuleGetFunction in this context; the
         // parameter array matches the kernel per the caller's contract and
         // lives until the call returns (the driver copies it).
         let rc = unsafe {
-            (self.cu.launch_kernel)(
-                f as *mut c_void,
-                grid[0],
-                grid[1],
-                grid[2],
-                block[0],
-                block[1],
-                block[2],
+            common::launch(
+                self.cu.launch_kernel,
+                f,
+                grid,
+                block,
                 shared_bytes,
-                self.stream as *mut c_void,
-                params.as_ptr(),
-                std::ptr::null_mut(),
+                self.stream,
+                &mut params,
             )
         };
         self.cu.check("cuLaunchKernel", rc)
