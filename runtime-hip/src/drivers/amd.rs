@@ -28,7 +28,8 @@ use std::os::raw::{c_char, c_int, c_uint};
 use std::sync::{Arc, OnceLock};
 
 use super::common::{self, LimitAttr, Modules, Status};
-use super::{buf_text, cstr, open_first, sym, Allocations, KernelParams};
+use super::stream::{GpuStream, LaunchKernel, StreamApi, StreamCall};
+use super::{buf_text, cstr, open_first, sym, Allocations};
 use crate::backend::{Backend, BackendStream, DevicePtr, KernelHandle};
 use crate::bundle::VariantView;
 use crate::device::DeviceInfo;
@@ -66,12 +67,12 @@ struct Hip {
     memcpy_dtoh: unsafe extern "C" fn(*mut c_void, *mut c_void, usize) -> HipError,
     device_synchronize: unsafe extern "C" fn() -> HipError,
     stream_create: unsafe extern "C" fn(*mut *mut c_void) -> HipError,
-    stream_destroy: unsafe extern "C" fn(*mut c_void) -> HipError,
-    stream_synchronize: unsafe extern "C" fn(*mut c_void) -> HipError,
+    stream_destroy: StreamCall,
+    stream_synchronize: StreamCall,
     module_load_data_ex: common::ModuleLoadDataEx,
     module_unload: unsafe extern "C" fn(*mut c_void) -> HipError,
     module_get_function: common::ModuleGetFunction,
-    module_launch_kernel: common::LaunchKernel,
+    module_launch_kernel: LaunchKernel,
 }
 
 /// The candidate library names, in the order they are tried.
@@ -407,8 +408,9 @@ impl Backend for AmdDevice {
         self.hip.check("hipStreamCreate", unsafe {
             (self.hip.stream_create)(&mut s)
         })?;
-        Ok(Arc::new(AmdStream {
-            hip: self.hip.clone(),
+        Ok(Arc::new(GpuStream {
+            driver: self.hip.clone(),
+            ctx: 0,
             stream: s as usize,
         }))
     }
@@ -462,53 +464,28 @@ impl Drop for AmdDevice {
     }
 }
 
-struct AmdStream {
-    hip: Arc<Hip>,
-    stream: usize,
-}
+/// Launches go to the stream's own device: nothing to make current.
+impl StreamApi for Hip {
+    const DRIVER: &'static str = "AMD";
 
-impl BackendStream for AmdStream {
-    unsafe fn launch(
-        &self,
-        kernel: KernelHandle,
-        grid: [u32; 3],
-        block: [u32; 3],
-        shared_bytes: u32,
-        bindings: &[DevicePtr],
-        constants: &[u32],
-    ) -> Result<(), Error> {
-        let mut params = KernelParams::new();
-        let f = common::prepare_launch(kernel, "AMD", bindings, constants, &mut params)?;
-        // SAFETY: `f` came from hipModuleGetFunction on this stream's
-        // device; the parameter array matches the kernel per the caller's
-        // contract and lives until the call returns (HIP copies it).
-        let rc = unsafe {
-            common::launch(
-                self.hip.module_launch_kernel,
-                f,
-                grid,
-                block,
-                shared_bytes,
-                self.stream,
-                &mut params,
-            )
-        };
-        self.hip.check("hipModuleLaunchKernel", rc)
+    fn launch_kernel(&self) -> (LaunchKernel, &'static str) {
+        (self.module_launch_kernel, "hipModuleLaunchKernel")
     }
 
-    fn synchronize(&self) -> Result<(), Error> {
-        // SAFETY: the stream is alive until drop.
-        self.hip.check("hipStreamSynchronize", unsafe {
-            (self.hip.stream_synchronize)(self.stream as *mut c_void)
-        })
+    fn stream_synchronize(&self) -> (StreamCall, &'static str) {
+        (self.stream_synchronize, "hipStreamSynchronize")
     }
-}
 
-impl Drop for AmdStream {
-    fn drop(&mut self) {
-        // SAFETY: created by hipStreamCreate, destroyed once. HIP waits for
-        // the stream's work before releasing it.
-        unsafe { (self.hip.stream_destroy)(self.stream as *mut c_void) };
+    fn stream_destroy(&self) -> StreamCall {
+        self.stream_destroy
+    }
+
+    fn check(&self, call: &'static str, rc: Status) -> Result<(), Error> {
+        Hip::check(self, call, rc)
+    }
+
+    fn enter(&self, _ctx: usize) -> Result<(), Error> {
+        Ok(())
     }
 }
 

@@ -3,15 +3,15 @@
 //! HIP's module API is CUDA's driver API under other names: the same
 //! argument lists, the same integer status codes (0 for success), the same
 //! JIT options. What each driver does with those calls in the same way lives
-//! here, written against the shared C prototypes below; `amd` and `nvidia`
-//! keep only what is their own (loading the library, contexts, error names,
-//! finding the target id).
+//! here, written against the shared C prototypes below (streams, in
+//! `stream`); `amd` and `nvidia` keep only what is their own (loading the
+//! library, contexts, error names, finding the target id).
 
 use std::ffi::c_void;
 use std::os::raw::{c_char, c_int, c_uint};
 use std::sync::Mutex;
 
-use super::{buf_text, KernelParams};
+use super::buf_text;
 use crate::backend::{DevicePtr, KernelHandle};
 use crate::bundle::VariantView;
 use crate::device::Limits;
@@ -34,20 +34,6 @@ pub(crate) type ModuleLoadDataEx = unsafe extern "C" fn(
 /// `hipModuleGetFunction` / `cuModuleGetFunction`.
 pub(crate) type ModuleGetFunction =
     unsafe extern "C" fn(*mut *mut c_void, *mut c_void, *const c_char) -> Status;
-/// `hipModuleLaunchKernel` / `cuLaunchKernel`.
-pub(crate) type LaunchKernel = unsafe extern "C" fn(
-    *mut c_void,
-    c_uint,
-    c_uint,
-    c_uint,
-    c_uint,
-    c_uint,
-    c_uint,
-    c_uint,
-    *mut c_void,
-    *mut *mut c_void,
-    *mut *mut c_void,
-) -> Status;
 /// `hipDeviceGetName` / `cuDeviceGetName`.
 pub(crate) type DeviceGetName = unsafe extern "C" fn(*mut c_char, c_int, c_int) -> Status;
 
@@ -291,59 +277,4 @@ pub(crate) unsafe fn load_module(
             Ok(KernelHandle::Gpu(func as usize))
         })
         .collect()
-}
-
-/// The driver function of `kernel`, with `bindings` and `constants` packed
-/// into `params`; `driver` names the driver in the error for a host handle.
-pub(crate) fn prepare_launch(
-    kernel: KernelHandle,
-    driver: &str,
-    bindings: &[DevicePtr],
-    constants: &[u32],
-    params: &mut KernelParams,
-) -> Result<*mut c_void, Error> {
-    let KernelHandle::Gpu(f) = kernel else {
-        return Err(Error::Launch {
-            kernel: String::new(),
-            reason: format!("a host kernel handle reached the {driver} driver"),
-        });
-    };
-    KernelParams::pack(bindings, constants, params).map_err(|reason| Error::Launch {
-        kernel: String::new(),
-        reason,
-    })?;
-    Ok(f as *mut c_void)
-}
-
-/// Queues `f` on `stream` with the packed `params`.
-///
-/// # Safety
-/// `launch` is the driver's entry point, `f` a function and `stream` a live
-/// stream of the current device, and `params` matches the kernel.
-pub(crate) unsafe fn launch(
-    launch: LaunchKernel,
-    f: *mut c_void,
-    grid: [u32; 3],
-    block: [u32; 3],
-    shared_bytes: u32,
-    stream: usize,
-    params: &mut KernelParams,
-) -> Status {
-    // SAFETY: per the caller's contract; the driver copies the parameter
-    // array before returning.
-    unsafe {
-        launch(
-            f,
-            grid[0],
-            grid[1],
-            grid[2],
-            block[0],
-            block[1],
-            block[2],
-            shared_bytes,
-            stream as *mut c_void,
-            params.as_ptr(),
-            std::ptr::null_mut(),
-        )
-    }
 }

@@ -11,6 +11,7 @@
 pub(crate) mod amd;
 mod common;
 pub(crate) mod nvidia;
+mod stream;
 
 use std::collections::BTreeMap;
 use std::ffi::{c_void, CStr};

@@ -16,7 +16,8 @@ use std::os::raw::{c_char, c_int, c_uint};
 use std::sync::{Arc, OnceLock};
 
 use super::common::{self, LimitAttr, Modules, Status};
-use super::{open_first, sym, Allocations, KernelParams};
+use super::stream::{GpuStream, LaunchKernel, StreamApi, StreamCall};
+use super::{open_first, sym, Allocations};
 use crate::backend::{Backend, BackendStream, DevicePtr, KernelHandle};
 use crate::bundle::VariantView;
 use crate::device::DeviceInfo;
@@ -57,12 +58,12 @@ struct Cuda {
     memcpy_htod: unsafe extern "C" fn(u64, *const c_void, usize) -> CuResult,
     memcpy_dtoh: unsafe extern "C" fn(*mut c_void, u64, usize) -> CuResult,
     stream_create: unsafe extern "C" fn(*mut *mut c_void, c_uint) -> CuResult,
-    stream_destroy: unsafe extern "C" fn(*mut c_void) -> CuResult,
-    stream_synchronize: unsafe extern "C" fn(*mut c_void) -> CuResult,
+    stream_destroy: StreamCall,
+    stream_synchronize: StreamCall,
     module_load_data_ex: common::ModuleLoadDataEx,
     module_unload: unsafe extern "C" fn(*mut c_void) -> CuResult,
     module_get_function: common::ModuleGetFunction,
-    launch_kernel: common::LaunchKernel,
+    launch_kernel: LaunchKernel,
 }
 
 /// The candidate library names, in the order they are tried.
@@ -349,8 +350,8 @@ impl Backend for NvidiaDevice {
         self.cu.check("cuStreamCreate", unsafe {
             (self.cu.stream_create)(&mut s, 0)
         })?;
-        Ok(Arc::new(NvidiaStream {
-            cu: self.cu.clone(),
+        Ok(Arc::new(GpuStream {
+            driver: self.cu.clone(),
             ctx: self.ctx,
             stream: s as usize,
         }))
@@ -409,59 +410,28 @@ impl Drop for NvidiaDevice {
     }
 }
 
-struct NvidiaStream {
-    cu: Arc<Cuda>,
-    ctx: usize,
-    stream: usize,
-}
+/// Every stream call runs with the stream's context current.
+impl StreamApi for Cuda {
+    const DRIVER: &'static str = "NVIDIA";
 
-impl BackendStream for NvidiaStream {
-    unsafe fn launch(
-        &self,
-        kernel: KernelHandle,
-        grid: [u32; 3],
-        block: [u32; 3],
-        shared_bytes: u32,
-        bindings: &[DevicePtr],
-        constants: &[u32],
-    ) -> Result<(), Error> {
-        let mut params = KernelParams::new();
-        let f = common::prepare_launch(kernel, "NVIDIA", bindings, constants, &mut params)?;
-        set_current(&self.cu, self.ctx)?;
-        // SAFETY: `f` came from cuModuleGetFunction in this context; the
-        // parameter array matches the kernel per the caller's contract and
-        // lives until the call returns (the driver copies it).
-        let rc = unsafe {
-            common::launch(
-                self.cu.launch_kernel,
-                f,
-                grid,
-                block,
-                shared_bytes,
-                self.stream,
-                &mut params,
-            )
-        };
-        self.cu.check("cuLaunchKernel", rc)
+    fn launch_kernel(&self) -> (LaunchKernel, &'static str) {
+        (self.launch_kernel, "cuLaunchKernel")
     }
 
-    fn synchronize(&self) -> Result<(), Error> {
-        set_current(&self.cu, self.ctx)?;
-        // SAFETY: the stream is alive until drop.
-        self.cu.check("cuStreamSynchronize", unsafe {
-            (self.cu.stream_synchronize)(self.stream as *mut c_void)
-        })
+    fn stream_synchronize(&self) -> (StreamCall, &'static str) {
+        (self.stream_synchronize, "cuStreamSynchronize")
     }
-}
 
-impl Drop for NvidiaStream {
-    fn drop(&mut self) {
-        // SAFETY: created by cuStreamCreate, destroyed once; the driver lets
-        // queued work finish before releasing it.
-        unsafe {
-            let _ = set_current(&self.cu, self.ctx);
-            (self.cu.stream_destroy)(self.stream as *mut c_void);
-        }
+    fn stream_destroy(&self) -> StreamCall {
+        self.stream_destroy
+    }
+
+    fn check(&self, call: &'static str, rc: Status) -> Result<(), Error> {
+        Cuda::check(self, call, rc)
+    }
+
+    fn enter(&self, ctx: usize) -> Result<(), Error> {
+        set_current(self, ctx)
     }
 }
 
