@@ -27,7 +27,7 @@ use std::ffi::c_void;
 use std::os::raw::{c_char, c_int, c_uint};
 use std::sync::{Arc, OnceLock};
 
-use super::common::{self, LimitAttr, Modules, Status};
+use super::common::{self, Library, LimitAttr, Modules, Status};
 use super::stream::{GpuStream, LaunchKernel, StreamApi, StreamCall};
 use super::{buf_text, cstr, open_first, sym, Allocations};
 use crate::backend::{Backend, BackendStream, DevicePtr, KernelHandle};
@@ -99,64 +99,52 @@ static HIP: OnceLock<Arc<Hip>> = OnceLock::new();
 /// The library, loaded and initialised once per process (failures are
 /// retried on the next call).
 fn hip() -> Result<Arc<Hip>, Error> {
-    if let Some(h) = HIP.get() {
-        return Ok(h.clone());
-    }
-    let (lib, path) = open_first(Platform::Amd, &candidates())?;
-    // SAFETY: each type below is the C prototype from HIP's
-    // hip_runtime_api.h (hipDevice_t, hipDeviceAttribute_t and hipJitOption
-    // are `int`; handles are pointers); `lib` moves into the struct that
-    // owns the pointers and lives for the rest of the process.
-    let h = unsafe {
-        let p = Platform::Amd;
-        let props = sym(&lib, p, &path, "hipGetDevicePropertiesR0600")
-            .or_else(|_| sym(&lib, p, &path, "hipGetDeviceProperties"))?;
-        let init: unsafe extern "C" fn(c_uint) -> HipError = sym(&lib, p, &path, "hipInit")?;
-        let h = Hip {
-            get_error_name: sym(&lib, p, &path, "hipGetErrorName")?,
-            get_error_string: sym(&lib, p, &path, "hipGetErrorString")?,
-            get_device_count: sym(&lib, p, &path, "hipGetDeviceCount")?,
-            set_device: sym(&lib, p, &path, "hipSetDevice")?,
-            device_get: sym(&lib, p, &path, "hipDeviceGet")?,
-            device_get_name: sym(&lib, p, &path, "hipDeviceGetName")?,
-            device_get_attribute: sym(&lib, p, &path, "hipDeviceGetAttribute")?,
-            get_device_properties: props,
-            malloc: sym(&lib, p, &path, "hipMalloc")?,
-            free: sym(&lib, p, &path, "hipFree")?,
-            memset: sym(&lib, p, &path, "hipMemset")?,
-            memcpy_htod: sym(&lib, p, &path, "hipMemcpyHtoD")?,
-            memcpy_dtoh: sym(&lib, p, &path, "hipMemcpyDtoH")?,
-            device_synchronize: sym(&lib, p, &path, "hipDeviceSynchronize")?,
-            stream_create: sym(&lib, p, &path, "hipStreamCreate")?,
-            stream_destroy: sym(&lib, p, &path, "hipStreamDestroy")?,
-            stream_synchronize: sym(&lib, p, &path, "hipStreamSynchronize")?,
-            module_load_data_ex: sym(&lib, p, &path, "hipModuleLoadDataEx")?,
-            module_unload: sym(&lib, p, &path, "hipModuleUnload")?,
-            module_get_function: sym(&lib, p, &path, "hipModuleGetFunction")?,
-            module_launch_kernel: sym(&lib, p, &path, "hipModuleLaunchKernel")?,
-            _lib: lib,
-            path,
-        };
-        let rc = init(0);
-        if rc != HIP_SUCCESS {
-            let reason = format!("{}: hipInit(0) returned {}", h.path, h.describe(rc));
-            // Never unload a driver whose init ran: it may have registered
-            // exit handlers that point into it.
-            std::mem::forget(h);
-            return Err(Error::NoDevice {
-                platform: Platform::Amd,
-                reason,
-            });
+    common::loaded(&HIP, || {
+        let (lib, path) = open_first(Platform::Amd, &candidates())?;
+        // SAFETY: each type below is the C prototype from HIP's
+        // hip_runtime_api.h (hipDevice_t, hipDeviceAttribute_t and hipJitOption
+        // are `int`; handles are pointers); `lib` moves into the struct that
+        // owns the pointers and lives for the rest of the process.
+        unsafe {
+            let p = Platform::Amd;
+            let props = sym(&lib, p, &path, "hipGetDevicePropertiesR0600")
+                .or_else(|_| sym(&lib, p, &path, "hipGetDeviceProperties"))?;
+            let init: unsafe extern "C" fn(c_uint) -> HipError = sym(&lib, p, &path, "hipInit")?;
+            let h = Hip {
+                get_error_name: sym(&lib, p, &path, "hipGetErrorName")?,
+                get_error_string: sym(&lib, p, &path, "hipGetErrorString")?,
+                get_device_count: sym(&lib, p, &path, "hipGetDeviceCount")?,
+                set_device: sym(&lib, p, &path, "hipSetDevice")?,
+                device_get: sym(&lib, p, &path, "hipDeviceGet")?,
+                device_get_name: sym(&lib, p, &path, "hipDeviceGetName")?,
+                device_get_attribute: sym(&lib, p, &path, "hipDeviceGetAttribute")?,
+                get_device_properties: props,
+                malloc: sym(&lib, p, &path, "hipMalloc")?,
+                free: sym(&lib, p, &path, "hipFree")?,
+                memset: sym(&lib, p, &path, "hipMemset")?,
+                memcpy_htod: sym(&lib, p, &path, "hipMemcpyHtoD")?,
+                memcpy_dtoh: sym(&lib, p, &path, "hipMemcpyDtoH")?,
+                device_synchronize: sym(&lib, p, &path, "hipDeviceSynchronize")?,
+                stream_create: sym(&lib, p, &path, "hipStreamCreate")?,
+                stream_destroy: sym(&lib, p, &path, "hipStreamDestroy")?,
+                stream_synchronize: sym(&lib, p, &path, "hipStreamSynchronize")?,
+                module_load_data_ex: sym(&lib, p, &path, "hipModuleLoadDataEx")?,
+                module_unload: sym(&lib, p, &path, "hipModuleUnload")?,
+                module_get_function: sym(&lib, p, &path, "hipModuleGetFunction")?,
+                module_launch_kernel: sym(&lib, p, &path, "hipModuleLaunchKernel")?,
+                _lib: lib,
+                path,
+            };
+            common::initialised(h, "hipInit(0)", init(0))
         }
-        h
-    };
-    Ok(HIP.get_or_init(|| Arc::new(h)).clone())
+    })
 }
 
-impl Hip {
-    /// `hipErrorNoDevice (100): no ROCm-capable device is detected`.
-    fn describe(&self, rc: HipError) -> String {
-        common::describe(rc, self.names(rc))
+impl Library for Hip {
+    const PLATFORM: Platform = Platform::Amd;
+
+    fn path(&self) -> &str {
+        &self.path
     }
 
     fn names(&self, rc: HipError) -> (String, String) {
@@ -168,23 +156,17 @@ impl Hip {
             )
         }
     }
+}
 
-    fn check(&self, call: &'static str, rc: HipError) -> Result<(), Error> {
-        common::check(Platform::Amd, call, rc, |rc| self.names(rc))
-    }
-
+impl Hip {
     fn device_count(&self) -> Result<usize, Error> {
         let mut n: c_int = 0;
         // SAFETY: `n` is a valid out-pointer.
         let rc = unsafe { (self.get_device_count)(&mut n) };
-        common::device_count(
-            Platform::Amd,
-            &self.path,
-            "hipGetDeviceCount",
-            rc,
-            n,
-            |rc| self.describe(rc),
-        )
+        if rc != HIP_SUCCESS {
+            return Err(self.no_device("hipGetDeviceCount", rc));
+        }
+        Ok(usize::try_from(n).unwrap_or(0))
     }
 }
 
@@ -197,13 +179,7 @@ pub(crate) fn device_count() -> Result<usize, Error> {
 pub(crate) fn open(ordinal: usize) -> Result<Arc<dyn Backend>, Error> {
     let hip = hip()?;
     let count = hip.device_count()?;
-    common::check_ordinal(
-        Platform::Amd,
-        &hip.path,
-        ordinal,
-        count,
-        "HIP_VISIBLE_DEVICES",
-    )?;
+    hip.check_ordinal(ordinal, count, "HIP_VISIBLE_DEVICES")?;
     let ord = ordinal as c_int;
     // SAFETY: ord < device count.
     hip.check("hipSetDevice", unsafe { (hip.set_device)(ord) })?;
@@ -478,10 +454,6 @@ impl StreamApi for Hip {
 
     fn stream_destroy(&self) -> StreamCall {
         self.stream_destroy
-    }
-
-    fn check(&self, call: &'static str, rc: Status) -> Result<(), Error> {
-        Hip::check(self, call, rc)
     }
 
     fn enter(&self, _ctx: usize) -> Result<(), Error> {

@@ -9,7 +9,7 @@
 
 use std::ffi::c_void;
 use std::os::raw::{c_char, c_int, c_uint};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::buf_text;
 use crate::backend::{DevicePtr, KernelHandle};
@@ -44,69 +44,86 @@ const JIT_ERROR_LOG_BUFFER_SIZE_BYTES: c_int = 6;
 /// Bytes of JIT error log kept for [`Error::ModuleLoad`].
 const LOG_SIZE: usize = 16 * 1024;
 
-/// `Ok` for [`SUCCESS`], else [`Error::Driver`] with the driver's `names`
-/// (name, message) for `rc`.
-pub(crate) fn check(
-    platform: Platform,
-    call: &'static str,
-    rc: Status,
-    names: impl FnOnce(Status) -> (String, String),
-) -> Result<(), Error> {
-    if rc == SUCCESS {
-        return Ok(());
+/// A loaded driver library, as the shared code sees it.
+pub(crate) trait Library: Sized {
+    /// The platform its errors name.
+    const PLATFORM: Platform;
+
+    /// The file it was loaded from.
+    fn path(&self) -> &str;
+
+    /// The name and message the driver gives for `rc`.
+    fn names(&self, rc: Status) -> (String, String);
+
+    /// `hipErrorNoDevice (100): no ROCm-capable device is detected`.
+    fn describe(&self, rc: Status) -> String {
+        let (name, msg) = self.names(rc);
+        format!("{name} ({rc}): {msg}")
     }
-    let (name, message) = names(rc);
-    Err(Error::Driver {
-        platform,
-        call,
-        code: rc,
-        name,
-        message,
-    })
+
+    /// `Ok` for [`SUCCESS`], else [`Error::Driver`] for `call`.
+    fn check(&self, call: &'static str, rc: Status) -> Result<(), Error> {
+        if rc == SUCCESS {
+            return Ok(());
+        }
+        let (name, message) = self.names(rc);
+        Err(Error::Driver {
+            platform: Self::PLATFORM,
+            call,
+            code: rc,
+            name,
+            message,
+        })
+    }
+
+    /// [`Error::NoDevice`]: `call` (init, device count) returned `rc`.
+    fn no_device(&self, call: &str, rc: Status) -> Error {
+        Error::NoDevice {
+            platform: Self::PLATFORM,
+            reason: format!("{}: {call} returned {}", self.path(), self.describe(rc)),
+        }
+    }
+
+    /// `Err(NoDevice)` unless `ordinal < count`; `hidden_by` is the
+    /// variable that may hide devices.
+    fn check_ordinal(&self, ordinal: usize, count: usize, hidden_by: &str) -> Result<(), Error> {
+        if ordinal >= count {
+            return Err(Error::NoDevice {
+                platform: Self::PLATFORM,
+                reason: format!(
+                    "{}: device {ordinal} asked for, {count} present ({hidden_by} may hide some)",
+                    self.path()
+                ),
+            });
+        }
+        Ok(())
+    }
 }
 
-/// `hipErrorNoDevice (100): no ROCm-capable device is detected`.
-pub(crate) fn describe(rc: Status, (name, msg): (String, String)) -> String {
-    format!("{name} ({rc}): {msg}")
-}
-
-/// The device count a driver's `GetDeviceCount` call reported, or
-/// [`Error::NoDevice`] naming the library and the call.
-pub(crate) fn device_count(
-    platform: Platform,
-    path: &str,
-    call: &str,
-    rc: Status,
-    n: c_int,
-    describe: impl FnOnce(Status) -> String,
-) -> Result<usize, Error> {
+/// `lib`, once its init `call` returned `rc` = [`SUCCESS`]; otherwise
+/// [`Error::NoDevice`].
+pub(crate) fn initialised<L: Library>(lib: L, call: &str, rc: Status) -> Result<L, Error> {
     if rc != SUCCESS {
-        return Err(Error::NoDevice {
-            platform,
-            reason: format!("{path}: {call} returned {}", describe(rc)),
-        });
+        let e = lib.no_device(call, rc);
+        // Never unload a driver whose init ran: it may have registered
+        // exit handlers that point into it.
+        std::mem::forget(lib);
+        return Err(e);
     }
-    Ok(usize::try_from(n).unwrap_or(0))
+    Ok(lib)
 }
 
-/// `Err(NoDevice)` unless `ordinal < count`; `hidden_by` is the variable
-/// that may hide devices.
-pub(crate) fn check_ordinal(
-    platform: Platform,
-    path: &str,
-    ordinal: usize,
-    count: usize,
-    hidden_by: &str,
-) -> Result<(), Error> {
-    if ordinal >= count {
-        return Err(Error::NoDevice {
-            platform,
-            reason: format!(
-                "{path}: device {ordinal} asked for, {count} present ({hidden_by} may hide some)"
-            ),
-        });
+/// The library in `cell`, loaded and initialised once per process by
+/// `load` (failures are retried on the next call).
+pub(crate) fn loaded<L>(
+    cell: &OnceLock<Arc<L>>,
+    load: impl FnOnce() -> Result<L, Error>,
+) -> Result<Arc<L>, Error> {
+    if let Some(l) = cell.get() {
+        return Ok(l.clone());
     }
-    Ok(())
+    let l = load()?;
+    Ok(cell.get_or_init(|| Arc::new(l)).clone())
 }
 
 /// The device's name, from `hipDeviceGetName` / `cuDeviceGetName`.

@@ -15,7 +15,7 @@ use std::ffi::c_void;
 use std::os::raw::{c_char, c_int, c_uint};
 use std::sync::{Arc, OnceLock};
 
-use super::common::{self, LimitAttr, Modules, Status};
+use super::common::{self, Library, LimitAttr, Modules, Status};
 use super::stream::{GpuStream, LaunchKernel, StreamApi, StreamCall};
 use super::{open_first, sym, Allocations};
 use crate::backend::{Backend, BackendStream, DevicePtr, KernelHandle};
@@ -80,61 +80,54 @@ pub(crate) fn candidates() -> Vec<String> {
 static CUDA: OnceLock<Arc<Cuda>> = OnceLock::new();
 
 fn cuda() -> Result<Arc<Cuda>, Error> {
-    if let Some(c) = CUDA.get() {
-        return Ok(c.clone());
-    }
-    let (lib, path) = open_first(Platform::Nvidia, &candidates())?;
-    // SAFETY: each type below is the C prototype from cuda.h (CUdevice and
-    // the enums are `int`, CUdeviceptr is a 64-bit integer, handles are
-    // pointers), with the `_v2` entry points the header maps to; `lib`
-    // moves into the struct that owns the pointers for the process lifetime.
-    let c = unsafe {
-        let p = Platform::Nvidia;
-        let init: unsafe extern "C" fn(c_uint) -> CuResult = sym(&lib, p, &path, "cuInit")?;
-        let c = Cuda {
-            get_error_name: sym(&lib, p, &path, "cuGetErrorName")?,
-            get_error_string: sym(&lib, p, &path, "cuGetErrorString")?,
-            device_get_count: sym(&lib, p, &path, "cuDeviceGetCount")?,
-            device_get: sym(&lib, p, &path, "cuDeviceGet")?,
-            device_get_name: sym(&lib, p, &path, "cuDeviceGetName")?,
-            device_get_attribute: sym(&lib, p, &path, "cuDeviceGetAttribute")?,
-            primary_ctx_retain: sym(&lib, p, &path, "cuDevicePrimaryCtxRetain")?,
-            primary_ctx_release: sym(&lib, p, &path, "cuDevicePrimaryCtxRelease_v2")
-                .or_else(|_| sym(&lib, p, &path, "cuDevicePrimaryCtxRelease"))?,
-            ctx_set_current: sym(&lib, p, &path, "cuCtxSetCurrent")?,
-            ctx_synchronize: sym(&lib, p, &path, "cuCtxSynchronize")?,
-            mem_alloc: sym(&lib, p, &path, "cuMemAlloc_v2")?,
-            mem_free: sym(&lib, p, &path, "cuMemFree_v2")?,
-            memset_d8: sym(&lib, p, &path, "cuMemsetD8_v2")?,
-            memcpy_htod: sym(&lib, p, &path, "cuMemcpyHtoD_v2")?,
-            memcpy_dtoh: sym(&lib, p, &path, "cuMemcpyDtoH_v2")?,
-            stream_create: sym(&lib, p, &path, "cuStreamCreate")?,
-            stream_destroy: sym(&lib, p, &path, "cuStreamDestroy_v2")?,
-            stream_synchronize: sym(&lib, p, &path, "cuStreamSynchronize")?,
-            module_load_data_ex: sym(&lib, p, &path, "cuModuleLoadDataEx")?,
-            module_unload: sym(&lib, p, &path, "cuModuleUnload")?,
-            module_get_function: sym(&lib, p, &path, "cuModuleGetFunction")?,
-            launch_kernel: sym(&lib, p, &path, "cuLaunchKernel")?,
-            _lib: lib,
-            path,
-        };
-        let rc = init(0);
-        if rc != CUDA_SUCCESS {
-            let reason = format!("{}: cuInit(0) returned {}", c.path, c.describe(rc));
-            // Never unload a driver whose init ran: it may have registered
-            // exit handlers that point into it.
-            std::mem::forget(c);
-            return Err(Error::NoDevice {
-                platform: Platform::Nvidia,
-                reason,
-            });
+    common::loaded(&CUDA, || {
+        let (lib, path) = open_first(Platform::Nvidia, &candidates())?;
+        // SAFETY: each type below is the C prototype from cuda.h (CUdevice and
+        // the enums are `int`, CUdeviceptr is a 64-bit integer, handles are
+        // pointers), with the `_v2` entry points the header maps to; `lib`
+        // moves into the struct that owns the pointers for the process lifetime.
+        unsafe {
+            let p = Platform::Nvidia;
+            let init: unsafe extern "C" fn(c_uint) -> CuResult = sym(&lib, p, &path, "cuInit")?;
+            let c = Cuda {
+                get_error_name: sym(&lib, p, &path, "cuGetErrorName")?,
+                get_error_string: sym(&lib, p, &path, "cuGetErrorString")?,
+                device_get_count: sym(&lib, p, &path, "cuDeviceGetCount")?,
+                device_get: sym(&lib, p, &path, "cuDeviceGet")?,
+                device_get_name: sym(&lib, p, &path, "cuDeviceGetName")?,
+                device_get_attribute: sym(&lib, p, &path, "cuDeviceGetAttribute")?,
+                primary_ctx_retain: sym(&lib, p, &path, "cuDevicePrimaryCtxRetain")?,
+                primary_ctx_release: sym(&lib, p, &path, "cuDevicePrimaryCtxRelease_v2")
+                    .or_else(|_| sym(&lib, p, &path, "cuDevicePrimaryCtxRelease"))?,
+                ctx_set_current: sym(&lib, p, &path, "cuCtxSetCurrent")?,
+                ctx_synchronize: sym(&lib, p, &path, "cuCtxSynchronize")?,
+                mem_alloc: sym(&lib, p, &path, "cuMemAlloc_v2")?,
+                mem_free: sym(&lib, p, &path, "cuMemFree_v2")?,
+                memset_d8: sym(&lib, p, &path, "cuMemsetD8_v2")?,
+                memcpy_htod: sym(&lib, p, &path, "cuMemcpyHtoD_v2")?,
+                memcpy_dtoh: sym(&lib, p, &path, "cuMemcpyDtoH_v2")?,
+                stream_create: sym(&lib, p, &path, "cuStreamCreate")?,
+                stream_destroy: sym(&lib, p, &path, "cuStreamDestroy_v2")?,
+                stream_synchronize: sym(&lib, p, &path, "cuStreamSynchronize")?,
+                module_load_data_ex: sym(&lib, p, &path, "cuModuleLoadDataEx")?,
+                module_unload: sym(&lib, p, &path, "cuModuleUnload")?,
+                module_get_function: sym(&lib, p, &path, "cuModuleGetFunction")?,
+                launch_kernel: sym(&lib, p, &path, "cuLaunchKernel")?,
+                _lib: lib,
+                path,
+            };
+            common::initialised(c, "cuInit(0)", init(0))
         }
-        c
-    };
-    Ok(CUDA.get_or_init(|| Arc::new(c)).clone())
+    })
 }
 
-impl Cuda {
+impl Library for Cuda {
+    const PLATFORM: Platform = Platform::Nvidia;
+
+    fn path(&self) -> &str {
+        &self.path
+    }
+
     fn names(&self, rc: CuResult) -> (String, String) {
         let mut name: *const c_char = std::ptr::null();
         let mut msg: *const c_char = std::ptr::null();
@@ -156,27 +149,17 @@ impl Cuda {
             )
         }
     }
+}
 
-    fn describe(&self, rc: CuResult) -> String {
-        common::describe(rc, self.names(rc))
-    }
-
-    fn check(&self, call: &'static str, rc: CuResult) -> Result<(), Error> {
-        common::check(Platform::Nvidia, call, rc, |rc| self.names(rc))
-    }
-
+impl Cuda {
     fn device_count(&self) -> Result<usize, Error> {
         let mut n: c_int = 0;
         // SAFETY: valid out-pointer.
         let rc = unsafe { (self.device_get_count)(&mut n) };
-        common::device_count(
-            Platform::Nvidia,
-            &self.path,
-            "cuDeviceGetCount",
-            rc,
-            n,
-            |rc| self.describe(rc),
-        )
+        if rc != CUDA_SUCCESS {
+            return Err(self.no_device("cuDeviceGetCount", rc));
+        }
+        Ok(usize::try_from(n).unwrap_or(0))
     }
 }
 
@@ -189,13 +172,7 @@ pub(crate) fn device_count() -> Result<usize, Error> {
 pub(crate) fn open(ordinal: usize) -> Result<Arc<dyn Backend>, Error> {
     let cu = cuda()?;
     let count = cu.device_count()?;
-    common::check_ordinal(
-        Platform::Nvidia,
-        &cu.path,
-        ordinal,
-        count,
-        "CUDA_VISIBLE_DEVICES",
-    )?;
+    cu.check_ordinal(ordinal, count, "CUDA_VISIBLE_DEVICES")?;
     let mut dev: c_int = 0;
     // SAFETY: valid out-pointer, ordinal in range.
     cu.check("cuDeviceGet", unsafe {
@@ -424,10 +401,6 @@ impl StreamApi for Cuda {
 
     fn stream_destroy(&self) -> StreamCall {
         self.stream_destroy
-    }
-
-    fn check(&self, call: &'static str, rc: Status) -> Result<(), Error> {
-        Cuda::check(self, call, rc)
     }
 
     fn enter(&self, ctx: usize) -> Result<(), Error> {

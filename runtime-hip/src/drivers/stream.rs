@@ -6,7 +6,7 @@ use std::ffi::c_void;
 use std::os::raw::c_uint;
 use std::sync::Arc;
 
-use super::common::Status;
+use super::common::{Library, Status};
 use super::KernelParams;
 use crate::backend::{BackendStream, DevicePtr, KernelHandle};
 use crate::Error;
@@ -29,7 +29,7 @@ pub(crate) type LaunchKernel = unsafe extern "C" fn(
 pub(crate) type StreamCall = unsafe extern "C" fn(*mut c_void) -> Status;
 
 /// What a [`GpuStream`] needs from its driver.
-pub(crate) trait StreamApi: Send + Sync + 'static {
+pub(crate) trait StreamApi: Library + Send + Sync + 'static {
     /// The driver's name in errors ("AMD", "NVIDIA").
     const DRIVER: &'static str;
     /// The launch entry point and its name for errors.
@@ -38,8 +38,6 @@ pub(crate) trait StreamApi: Send + Sync + 'static {
     fn stream_synchronize(&self) -> (StreamCall, &'static str);
     /// The destroy entry point.
     fn stream_destroy(&self) -> StreamCall;
-    /// `Ok` for success, else the driver's error for `call`.
-    fn check(&self, call: &'static str, rc: Status) -> Result<(), Error>;
     /// Makes the stream's device current on this thread before a call,
     /// where the driver needs that; `ctx` is [`GpuStream::ctx`].
     fn enter(&self, ctx: usize) -> Result<(), Error>;
