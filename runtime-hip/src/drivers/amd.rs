@@ -38,7 +38,6 @@ use crate::target::{Format, Platform, TargetId};
 use crate::Error;
 
 type HipError = Status;
-const HIP_SUCCESS: HipError = common::SUCCESS;
 
 // hipDeviceAttribute_t values (HIP 5.2 header; unchanged in ROCm 6).
 const ATTR_MAX_BLOCK_DIM_X: c_int = 26;
@@ -54,7 +53,7 @@ struct Hip {
     path: String,
     get_error_name: unsafe extern "C" fn(HipError) -> *const c_char,
     get_error_string: unsafe extern "C" fn(HipError) -> *const c_char,
-    get_device_count: unsafe extern "C" fn(*mut c_int) -> HipError,
+    get_device_count: common::DeviceCount,
     set_device: unsafe extern "C" fn(c_int) -> HipError,
     device_get: unsafe extern "C" fn(*mut c_int, c_int) -> HipError,
     device_get_name: common::DeviceGetName,
@@ -141,10 +140,15 @@ fn hip() -> Result<Arc<Hip>, Error> {
 }
 
 impl Library for Hip {
+    const HIDDEN_BY: &'static str = "HIP_VISIBLE_DEVICES";
     const PLATFORM: Platform = Platform::Amd;
 
     fn path(&self) -> &str {
         &self.path
+    }
+
+    fn device_count_entry(&self) -> (common::DeviceCount, &'static str) {
+        (self.get_device_count, "hipGetDeviceCount")
     }
 
     fn names(&self, rc: HipError) -> (String, String) {
@@ -158,18 +162,6 @@ impl Library for Hip {
     }
 }
 
-impl Hip {
-    fn device_count(&self) -> Result<usize, Error> {
-        let mut n: c_int = 0;
-        // SAFETY: `n` is a valid out-pointer.
-        let rc = unsafe { (self.get_device_count)(&mut n) };
-        if rc != HIP_SUCCESS {
-            return Err(self.no_device("hipGetDeviceCount", rc));
-        }
-        Ok(usize::try_from(n).unwrap_or(0))
-    }
-}
-
 /// How many AMD devices the driver reports.
 pub(crate) fn device_count() -> Result<usize, Error> {
     hip()?.device_count()
@@ -178,8 +170,7 @@ pub(crate) fn device_count() -> Result<usize, Error> {
 /// Opens AMD device `ordinal`.
 pub(crate) fn open(ordinal: usize) -> Result<Arc<dyn Backend>, Error> {
     let hip = hip()?;
-    let count = hip.device_count()?;
-    hip.check_ordinal(ordinal, count, "HIP_VISIBLE_DEVICES")?;
+    hip.check_ordinal(ordinal)?;
     let ord = ordinal as c_int;
     // SAFETY: ord < device count.
     hip.check("hipSetDevice", unsafe { (hip.set_device)(ord) })?;

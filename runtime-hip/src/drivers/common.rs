@@ -34,6 +34,8 @@ pub(crate) type ModuleLoadDataEx = unsafe extern "C" fn(
 /// `hipModuleGetFunction` / `cuModuleGetFunction`.
 pub(crate) type ModuleGetFunction =
     unsafe extern "C" fn(*mut *mut c_void, *mut c_void, *const c_char) -> Status;
+/// `hipGetDeviceCount` / `cuDeviceGetCount`.
+pub(crate) type DeviceCount = unsafe extern "C" fn(*mut c_int) -> Status;
 /// `hipDeviceGetName` / `cuDeviceGetName`.
 pub(crate) type DeviceGetName = unsafe extern "C" fn(*mut c_char, c_int, c_int) -> Status;
 
@@ -48,12 +50,29 @@ const LOG_SIZE: usize = 16 * 1024;
 pub(crate) trait Library: Sized {
     /// The platform its errors name.
     const PLATFORM: Platform;
+    /// The variable that may hide devices (`HIP_VISIBLE_DEVICES`, …).
+    const HIDDEN_BY: &'static str;
 
     /// The file it was loaded from.
     fn path(&self) -> &str;
 
     /// The name and message the driver gives for `rc`.
     fn names(&self, rc: Status) -> (String, String);
+
+    /// The device-count entry point and its name.
+    fn device_count_entry(&self) -> (DeviceCount, &'static str);
+
+    /// How many devices the driver reports.
+    fn device_count(&self) -> Result<usize, Error> {
+        let (get_count, call) = self.device_count_entry();
+        let mut n: c_int = 0;
+        // SAFETY: `n` is a valid out-pointer.
+        let rc = unsafe { get_count(&mut n) };
+        if rc != SUCCESS {
+            return Err(self.no_device(call, rc));
+        }
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
 
     /// `hipErrorNoDevice (100): no ROCm-capable device is detected`.
     fn describe(&self, rc: Status) -> String {
@@ -84,15 +103,16 @@ pub(crate) trait Library: Sized {
         }
     }
 
-    /// `Err(NoDevice)` unless `ordinal < count`; `hidden_by` is the
-    /// variable that may hide devices.
-    fn check_ordinal(&self, ordinal: usize, count: usize, hidden_by: &str) -> Result<(), Error> {
+    /// `Err(NoDevice)` unless device `ordinal` exists.
+    fn check_ordinal(&self, ordinal: usize) -> Result<(), Error> {
+        let count = self.device_count()?;
         if ordinal >= count {
             return Err(Error::NoDevice {
                 platform: Self::PLATFORM,
                 reason: format!(
-                    "{}: device {ordinal} asked for, {count} present ({hidden_by} may hide some)",
-                    self.path()
+                    "{}: device {ordinal} asked for, {count} present ({} may hide some)",
+                    self.path(),
+                    Self::HIDDEN_BY
                 ),
             });
         }

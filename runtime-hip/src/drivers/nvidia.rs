@@ -26,7 +26,6 @@ use crate::target::{Format, Platform, TargetId};
 use crate::Error;
 
 type CuResult = Status;
-const CUDA_SUCCESS: CuResult = common::SUCCESS;
 
 // CUdevice_attribute values (cuda.h).
 const ATTR_MAX_THREADS_PER_BLOCK: c_int = 1;
@@ -44,7 +43,7 @@ struct Cuda {
     path: String,
     get_error_name: unsafe extern "C" fn(CuResult, *mut *const c_char) -> CuResult,
     get_error_string: unsafe extern "C" fn(CuResult, *mut *const c_char) -> CuResult,
-    device_get_count: unsafe extern "C" fn(*mut c_int) -> CuResult,
+    device_get_count: common::DeviceCount,
     device_get: unsafe extern "C" fn(*mut c_int, c_int) -> CuResult,
     device_get_name: common::DeviceGetName,
     device_get_attribute: unsafe extern "C" fn(*mut c_int, c_int, c_int) -> CuResult,
@@ -122,10 +121,15 @@ fn cuda() -> Result<Arc<Cuda>, Error> {
 }
 
 impl Library for Cuda {
+    const HIDDEN_BY: &'static str = "CUDA_VISIBLE_DEVICES";
     const PLATFORM: Platform = Platform::Nvidia;
 
     fn path(&self) -> &str {
         &self.path
+    }
+
+    fn device_count_entry(&self) -> (common::DeviceCount, &'static str) {
+        (self.device_get_count, "cuDeviceGetCount")
     }
 
     fn names(&self, rc: CuResult) -> (String, String) {
@@ -151,18 +155,6 @@ impl Library for Cuda {
     }
 }
 
-impl Cuda {
-    fn device_count(&self) -> Result<usize, Error> {
-        let mut n: c_int = 0;
-        // SAFETY: valid out-pointer.
-        let rc = unsafe { (self.device_get_count)(&mut n) };
-        if rc != CUDA_SUCCESS {
-            return Err(self.no_device("cuDeviceGetCount", rc));
-        }
-        Ok(usize::try_from(n).unwrap_or(0))
-    }
-}
-
 /// How many NVIDIA devices the driver reports.
 pub(crate) fn device_count() -> Result<usize, Error> {
     cuda()?.device_count()
@@ -171,8 +163,7 @@ pub(crate) fn device_count() -> Result<usize, Error> {
 /// Opens NVIDIA device `ordinal`.
 pub(crate) fn open(ordinal: usize) -> Result<Arc<dyn Backend>, Error> {
     let cu = cuda()?;
-    let count = cu.device_count()?;
-    cu.check_ordinal(ordinal, count, "CUDA_VISIBLE_DEVICES")?;
+    cu.check_ordinal(ordinal)?;
     let mut dev: c_int = 0;
     // SAFETY: valid out-pointer, ordinal in range.
     cu.check("cuDeviceGet", unsafe {
