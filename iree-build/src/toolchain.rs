@@ -393,23 +393,11 @@ impl<'p> Search<'p> {
             return Step::Next;
         };
         let base = PathBuf::from(value);
+        let looked_as = format!("${var} -> ");
         for rel in rels {
-            let path = if rel.is_empty() {
-                base.clone()
-            } else {
-                base.join(rel)
-            };
-            match self.check(&path) {
-                Ok(()) => {
-                    return Step::Found(Located {
-                        path,
-                        version: None,
-                        origin: Origin::Env(var.to_string()),
-                    })
-                }
-                Err(why) => self
-                    .looked
-                    .push(format!("${var} -> {} ({why})", path.display())),
+            let origin = || Origin::Env(var.to_string());
+            if let Some(found) = self.try_candidate(joined(&base, rel), origin, &looked_as) {
+                return found;
             }
         }
         Step::Next
@@ -418,18 +406,11 @@ impl<'p> Search<'p> {
     fn path(&mut self, names: &[&str]) -> Step {
         for name in names {
             match self.probe.which(name) {
-                Some(path) => match self.check(&path) {
-                    Ok(()) => {
-                        return Step::Found(Located {
-                            path,
-                            version: None,
-                            origin: Origin::Path,
-                        })
+                Some(path) => {
+                    if let Some(found) = self.try_candidate(path, || Origin::Path, "PATH: ") {
+                        return found;
                     }
-                    Err(why) => self
-                        .looked
-                        .push(format!("PATH: {} ({why})", path.display())),
-                },
+                }
                 None => self.looked.push(format!("PATH: {name} (not found)")),
             }
         }
@@ -439,23 +420,34 @@ impl<'p> Search<'p> {
     /// `dir` (absolute, below the probe's root) joined with each of `rels`.
     fn well_known(&mut self, dir: &Path, rels: &[&str]) -> Step {
         for rel in rels {
-            let path = if rel.is_empty() {
-                dir.to_path_buf()
-            } else {
-                dir.join(rel)
-            };
-            match self.check(&path) {
-                Ok(()) => {
-                    return Step::Found(Located {
-                        path,
-                        version: None,
-                        origin: Origin::WellKnown(dir.to_path_buf()),
-                    })
-                }
-                Err(why) => self.looked.push(format!("{} ({why})", path.display())),
+            let origin = || Origin::WellKnown(dir.to_path_buf());
+            if let Some(found) = self.try_candidate(joined(dir, rel), origin, "") {
+                return found;
             }
         }
         Step::Next
+    }
+
+    /// `Found(path)` when it passes [`Self::check`]; otherwise notes
+    /// `{looked_as}{path} ({why})` among the places looked and returns `None`.
+    fn try_candidate(
+        &mut self,
+        path: PathBuf,
+        origin: impl FnOnce() -> Origin,
+        looked_as: &str,
+    ) -> Option<Step> {
+        match self.check(&path) {
+            Ok(()) => Some(Step::Found(Located {
+                path,
+                version: None,
+                origin: origin(),
+            })),
+            Err(why) => {
+                self.looked
+                    .push(format!("{looked_as}{} ({why})", path.display()));
+                None
+            }
+        }
     }
 
     fn check(&self, path: &Path) -> Result<(), String> {
@@ -919,6 +911,14 @@ fn hip_version(include: &Path) -> Option<String> {
     ))
 }
 
+/// `base` joined with `rel`; `base` itself for an empty `rel`.
+fn joined(base: &Path, rel: &str) -> PathBuf {
+    if rel.is_empty() {
+        base.to_path_buf()
+    } else {
+        base.join(rel)
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;

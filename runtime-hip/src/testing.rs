@@ -153,20 +153,10 @@ impl Backend for MockBackend {
             .collect())
     }
     fn check_bindings(&self, bindings: &[(DevicePtr, usize)]) -> Result<(), (usize, Error)> {
-        match self.0.allocs.first_outside(bindings) {
-            None => Ok(()),
-            Some(i) => Err((
-                i,
-                crate::drivers::foreign(bindings[i].0, bindings[i].1, "mock"),
-            )),
-        }
+        self.0.allocs.check_all(bindings, || "mock".into())
     }
     fn check_binding(&self, ptr: DevicePtr, bytes: usize) -> Result<(), Error> {
-        if self.0.allocs.contains(ptr, bytes) {
-            Ok(())
-        } else {
-            Err(crate::drivers::foreign(ptr, bytes, "mock"))
-        }
+        self.0.allocs.check(ptr, bytes, || "mock".into())
     }
 }
 

@@ -139,15 +139,7 @@ fn platform_globals(
     if bc.is_file() {
         return Ok(bc);
     }
-    let io_err = |action, path: &Path| {
-        let path = path.to_path_buf();
-        move |error| CompileError::Io {
-            target: target.clone(),
-            action,
-            path,
-            error,
-        }
-    };
+    let io_err = |action, path| super::cached::io_err(target, action, path);
     let ll = headers.amdgcn.join(format!("{name}.ll"));
     cache::write_if_changed(&ll, ir.as_bytes()).map_err(io_err("write", &ll))?;
     let tmp = headers.amdgcn.join(format!(

@@ -23,12 +23,7 @@ pub(super) fn plan(
         &wrapper,
         wrapper_source(source, &job.host_exports).as_bytes(),
     )
-    .map_err(|error| CompileError::Io {
-        target: job.target.clone(),
-        action: "write",
-        path: wrapper.clone(),
-        error,
-    })?;
+    .map_err(super::cached::io_err(&job.target, "write", &wrapper))?;
     let mut args: Vec<OsString> = [
         "-x",
         "c++",

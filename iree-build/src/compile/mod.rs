@@ -11,6 +11,7 @@
 //! once; the lead's `Build` schedules them under cargo's jobserver.
 
 mod amd;
+pub(crate) mod cached;
 pub mod depfile;
 mod host;
 mod nvidia;
@@ -246,15 +247,7 @@ impl JobPaths {
 pub fn compile(job: &CompileJob, tc: &Toolchain) -> Result<CompiledObject, CompileError> {
     tc.require_for(&job.target)?;
     let target = &job.target;
-    let io_err = |action: &'static str, path: &Path| {
-        let path = path.to_path_buf();
-        move |error| CompileError::Io {
-            target: target.clone(),
-            action,
-            path,
-            error,
-        }
-    };
+    let io_err = |action, path| cached::io_err(target, action, path);
     let clang = tc.clang().expect("require_for checked clang");
     let source = std::fs::canonicalize(&job.source).map_err(io_err("read", &job.source))?;
     let headers =
@@ -308,15 +301,6 @@ pub fn compile(job: &CompileJob, tc: &Toolchain) -> Result<CompiledObject, Compi
     key.files.extend(plan.extra_inputs.iter().cloned());
 
     let stamp_path = paths.file("stamp");
-    let user_deps = |read: &[PathBuf]| -> Vec<PathBuf> {
-        let mut deps = vec![source.clone()];
-        for d in read {
-            if !d.starts_with(&job.out_dir) && !deps.contains(d) {
-                deps.push(d.clone());
-            }
-        }
-        deps
-    };
     let expected_outputs = {
         let mut o = vec![plan.output.clone()];
         if let Some((_, cubin)) = &plan.ptxas {
@@ -324,28 +308,15 @@ pub fn compile(job: &CompileJob, tc: &Toolchain) -> Result<CompiledObject, Compi
         }
         o
     };
-    if let Some(stamp) = cache::lookup(&stamp_path, &key) {
-        let outputs: Vec<(String, PathBuf)> = expected_outputs
-            .iter()
-            .map(|(f, p)| (f.name().to_string(), p.clone()))
-            .collect();
-        if stamp.outputs == outputs {
-            return Ok(CompiledObject {
-                target: target.clone(),
-                outputs: expected_outputs,
-                deps: user_deps(&stamp.inputs),
-                cached: true,
-                diagnostics: String::new(),
-                commands: Vec::new(),
-            });
-        }
+    let stamped = cached::Stamped {
+        job,
+        source: &source,
+        stamp_path: &stamp_path,
+        key: &key,
+    };
+    if let Some(hit) = stamped.reuse_or_clear(&expected_outputs) {
+        return Ok(hit);
     }
-
-    // Stale outputs must not survive a failed compile.
-    for (_, p) in &expected_outputs {
-        let _ = std::fs::remove_file(p);
-    }
-    let _ = std::fs::remove_file(&stamp_path);
     let argv = |program: &Path, args: &[OsString]| -> Vec<String> {
         std::iter::once(program.to_string_lossy().into_owned())
             .chain(args.iter().map(|a| a.to_string_lossy().into_owned()))
@@ -371,20 +342,7 @@ pub fn compile(job: &CompileJob, tc: &Toolchain) -> Result<CompiledObject, Compi
         commands.push(argv(&ptxas.path, &args));
     }
 
-    let stamp_outputs = expected_outputs
-        .iter()
-        .map(|(f, p)| (f.name().to_string(), p.clone()))
-        .collect();
-    let stamp = cache::store(&stamp_path, &key, read, stamp_outputs)
-        .map_err(io_err("write", &stamp_path))?;
-    Ok(CompiledObject {
-        target: target.clone(),
-        outputs: expected_outputs,
-        deps: user_deps(&stamp.inputs),
-        cached: false,
-        diagnostics,
-        commands,
-    })
+    stamped.record(read, expected_outputs, diagnostics, commands)
 }
 
 /// Runs a tool, returning what it printed on success and its diagnostics,
@@ -399,12 +357,7 @@ fn run(
     let out = Command::new(program)
         .args(args)
         .output()
-        .map_err(|error| CompileError::Io {
-            target: target.clone(),
-            action: "run",
-            path: program.to_path_buf(),
-            error,
-        })?;
+        .map_err(cached::io_err(target, "run", program))?;
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     if out.status.success() {
         return Ok(stderr);

@@ -14,7 +14,9 @@ use std::process::Command;
 
 use super::{amd, device_bitcode_command, nvptx, LlvmError, LlvmJob};
 use crate::cache::{self, KeyInputs};
-use crate::compile::{self, depfile, CompileError, CompileJob, CompiledObject, ToolFailure};
+use crate::compile::{
+    self, cached, depfile, CompileError, CompileJob, CompiledObject, ToolFailure,
+};
 use crate::target::{Format, Platform, TargetId};
 use crate::toolchain::Toolchain;
 
@@ -42,15 +44,7 @@ pub fn compile_job(
         return compile::compile(job, tc);
     }
     tc.require_for(target)?;
-    let io_err = |action: &'static str, path: &Path| {
-        let path = path.to_path_buf();
-        move |error| CompileError::Io {
-            target: target.clone(),
-            action,
-            path,
-            error,
-        }
-    };
+    let io_err = |action, path| cached::io_err(target, action, path);
     let clang = tc.clang().expect("require_for checked clang");
     let source = std::fs::canonicalize(&job.source).map_err(io_err("read", &job.source))?;
     let headers =
@@ -158,39 +152,15 @@ pub fn compile_job(
     key.words.push(format!("{lj:?}"));
     key.files = key_files;
 
-    let user_deps = |read: &[PathBuf]| -> Vec<PathBuf> {
-        let mut deps = vec![source.clone()];
-        for d in read {
-            if !d.starts_with(&job.out_dir) && !deps.contains(d) {
-                deps.push(d.clone());
-            }
-        }
-        deps
+    let stamped = cached::Stamped {
+        job,
+        source: &source,
+        stamp_path: &stamp_path,
+        key: &key,
     };
-    let tagged = |outputs: &[(Format, PathBuf)]| -> Vec<(String, PathBuf)> {
-        outputs
-            .iter()
-            .map(|(f, p)| (f.name().to_string(), p.clone()))
-            .collect()
-    };
-    if let Some(stamp) = cache::lookup(&stamp_path, &key) {
-        if stamp.outputs == tagged(&outputs) {
-            return Ok(CompiledObject {
-                target: target.clone(),
-                outputs,
-                deps: user_deps(&stamp.inputs),
-                cached: true,
-                diagnostics: String::new(),
-                commands: Vec::new(),
-            });
-        }
+    if let Some(hit) = stamped.reuse_or_clear(&outputs) {
+        return Ok(hit);
     }
-
-    // Stale outputs must not survive a failed compile.
-    for (_, p) in &outputs {
-        let _ = std::fs::remove_file(p);
-    }
-    let _ = std::fs::remove_file(&stamp_path);
     // What a hand run of the front end looks like; the rest happens in process.
     let front_end = device_bitcode_command(&lj, &file("bc")).map_err(|e| llvm_error(e, job))?;
     let mut commands = vec![argv(&front_end)];
@@ -213,16 +183,7 @@ pub fn compile_job(
         diagnostics += &run_ptxas(cmd, job, ptxas, &main.1)?;
     }
 
-    let stamp = cache::store(&stamp_path, &key, read, tagged(&outputs))
-        .map_err(io_err("write", &stamp_path))?;
-    Ok(CompiledObject {
-        target: target.clone(),
-        outputs,
-        deps: user_deps(&stamp.inputs),
-        cached: false,
-        diagnostics,
-        commands,
-    })
+    stamped.record(read, outputs, diagnostics, commands)
 }
 
 /// Runs ptxas, returning its warnings, or its diagnostics as a tool failure.
@@ -232,12 +193,9 @@ fn run_ptxas(
     ptxas: &Path,
     ptx: &Path,
 ) -> Result<String, CompileError> {
-    let out = cmd.output().map_err(|error| CompileError::Io {
-        target: job.target.clone(),
-        action: "run",
-        path: ptxas.to_path_buf(),
-        error,
-    })?;
+    let out = cmd
+        .output()
+        .map_err(cached::io_err(&job.target, "run", ptxas))?;
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     if out.status.success() {
         return Ok(stderr);

@@ -25,18 +25,19 @@
 
 use std::ffi::c_void;
 use std::os::raw::{c_char, c_int, c_uint};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
-use super::{buf_text, cstr, foreign, open_first, sym, Allocations, KernelParams};
+use super::common::{self, Library, LimitAttr, Modules, Status};
+use super::stream::{GpuStream, LaunchKernel, StreamApi, StreamCall};
+use super::{buf_text, cstr, open_first, sym, Allocations};
 use crate::backend::{Backend, BackendStream, DevicePtr, KernelHandle};
 use crate::bundle::VariantView;
-use crate::device::{DeviceInfo, Limits};
+use crate::device::DeviceInfo;
 use crate::host::HostEntry;
 use crate::target::{Format, Platform, TargetId};
 use crate::Error;
 
-type HipError = c_int;
-const HIP_SUCCESS: HipError = 0;
+type HipError = Status;
 
 // hipDeviceAttribute_t values (HIP 5.2 header; unchanged in ROCm 6).
 const ATTR_MAX_BLOCK_DIM_X: c_int = 26;
@@ -46,22 +47,16 @@ const ATTR_MULTIPROCESSOR_COUNT: c_int = 63;
 const ATTR_MAX_SHARED_MEMORY_PER_BLOCK: c_int = 74;
 const ATTR_WARP_SIZE: c_int = 87;
 
-// hipJitOption values (same numbering as CUDA's CUjit_option).
-const JIT_ERROR_LOG_BUFFER: c_int = 5;
-const JIT_ERROR_LOG_BUFFER_SIZE_BYTES: c_int = 6;
-
-const LOG_SIZE: usize = 16 * 1024;
-
 /// The entry points used, copied out of the library once.
 struct Hip {
     _lib: libloading::Library,
     path: String,
     get_error_name: unsafe extern "C" fn(HipError) -> *const c_char,
     get_error_string: unsafe extern "C" fn(HipError) -> *const c_char,
-    get_device_count: unsafe extern "C" fn(*mut c_int) -> HipError,
+    get_device_count: common::DeviceCount,
     set_device: unsafe extern "C" fn(c_int) -> HipError,
     device_get: unsafe extern "C" fn(*mut c_int, c_int) -> HipError,
-    device_get_name: unsafe extern "C" fn(*mut c_char, c_int, c_int) -> HipError,
+    device_get_name: common::DeviceGetName,
     device_get_attribute: unsafe extern "C" fn(*mut c_int, c_int, c_int) -> HipError,
     get_device_properties: unsafe extern "C" fn(*mut c_void, c_int) -> HipError,
     malloc: unsafe extern "C" fn(*mut *mut c_void, usize) -> HipError,
@@ -71,32 +66,12 @@ struct Hip {
     memcpy_dtoh: unsafe extern "C" fn(*mut c_void, *mut c_void, usize) -> HipError,
     device_synchronize: unsafe extern "C" fn() -> HipError,
     stream_create: unsafe extern "C" fn(*mut *mut c_void) -> HipError,
-    stream_destroy: unsafe extern "C" fn(*mut c_void) -> HipError,
-    stream_synchronize: unsafe extern "C" fn(*mut c_void) -> HipError,
-    module_load_data_ex: unsafe extern "C" fn(
-        *mut *mut c_void,
-        *const c_void,
-        c_uint,
-        *mut c_int,
-        *mut *mut c_void,
-    ) -> HipError,
+    stream_destroy: StreamCall,
+    stream_synchronize: StreamCall,
+    module_load_data_ex: common::ModuleLoadDataEx,
     module_unload: unsafe extern "C" fn(*mut c_void) -> HipError,
-    module_get_function:
-        unsafe extern "C" fn(*mut *mut c_void, *mut c_void, *const c_char) -> HipError,
-    #[allow(clippy::type_complexity)]
-    module_launch_kernel: unsafe extern "C" fn(
-        *mut c_void,
-        c_uint,
-        c_uint,
-        c_uint,
-        c_uint,
-        c_uint,
-        c_uint,
-        c_uint,
-        *mut c_void,
-        *mut *mut c_void,
-        *mut *mut c_void,
-    ) -> HipError,
+    module_get_function: common::ModuleGetFunction,
+    module_launch_kernel: LaunchKernel,
 }
 
 /// The candidate library names, in the order they are tried.
@@ -123,65 +98,57 @@ static HIP: OnceLock<Arc<Hip>> = OnceLock::new();
 /// The library, loaded and initialised once per process (failures are
 /// retried on the next call).
 fn hip() -> Result<Arc<Hip>, Error> {
-    if let Some(h) = HIP.get() {
-        return Ok(h.clone());
-    }
-    let (lib, path) = open_first(Platform::Amd, &candidates())?;
-    // SAFETY: each type below is the C prototype from HIP's
-    // hip_runtime_api.h (hipDevice_t, hipDeviceAttribute_t and hipJitOption
-    // are `int`; handles are pointers); `lib` moves into the struct that
-    // owns the pointers and lives for the rest of the process.
-    let h = unsafe {
-        let p = Platform::Amd;
-        let props = sym(&lib, p, &path, "hipGetDevicePropertiesR0600")
-            .or_else(|_| sym(&lib, p, &path, "hipGetDeviceProperties"))?;
-        let init: unsafe extern "C" fn(c_uint) -> HipError = sym(&lib, p, &path, "hipInit")?;
-        let h = Hip {
-            get_error_name: sym(&lib, p, &path, "hipGetErrorName")?,
-            get_error_string: sym(&lib, p, &path, "hipGetErrorString")?,
-            get_device_count: sym(&lib, p, &path, "hipGetDeviceCount")?,
-            set_device: sym(&lib, p, &path, "hipSetDevice")?,
-            device_get: sym(&lib, p, &path, "hipDeviceGet")?,
-            device_get_name: sym(&lib, p, &path, "hipDeviceGetName")?,
-            device_get_attribute: sym(&lib, p, &path, "hipDeviceGetAttribute")?,
-            get_device_properties: props,
-            malloc: sym(&lib, p, &path, "hipMalloc")?,
-            free: sym(&lib, p, &path, "hipFree")?,
-            memset: sym(&lib, p, &path, "hipMemset")?,
-            memcpy_htod: sym(&lib, p, &path, "hipMemcpyHtoD")?,
-            memcpy_dtoh: sym(&lib, p, &path, "hipMemcpyDtoH")?,
-            device_synchronize: sym(&lib, p, &path, "hipDeviceSynchronize")?,
-            stream_create: sym(&lib, p, &path, "hipStreamCreate")?,
-            stream_destroy: sym(&lib, p, &path, "hipStreamDestroy")?,
-            stream_synchronize: sym(&lib, p, &path, "hipStreamSynchronize")?,
-            module_load_data_ex: sym(&lib, p, &path, "hipModuleLoadDataEx")?,
-            module_unload: sym(&lib, p, &path, "hipModuleUnload")?,
-            module_get_function: sym(&lib, p, &path, "hipModuleGetFunction")?,
-            module_launch_kernel: sym(&lib, p, &path, "hipModuleLaunchKernel")?,
-            _lib: lib,
-            path,
-        };
-        let rc = init(0);
-        if rc != HIP_SUCCESS {
-            let reason = format!("{}: hipInit(0) returned {}", h.path, h.describe(rc));
-            // Never unload a driver whose init ran: it may have registered
-            // exit handlers that point into it.
-            std::mem::forget(h);
-            return Err(Error::NoDevice {
-                platform: Platform::Amd,
-                reason,
-            });
+    common::loaded(&HIP, || {
+        let (lib, path) = open_first(Platform::Amd, &candidates())?;
+        // SAFETY: each type below is the C prototype from HIP's
+        // hip_runtime_api.h (hipDevice_t, hipDeviceAttribute_t and hipJitOption
+        // are `int`; handles are pointers); `lib` moves into the struct that
+        // owns the pointers and lives for the rest of the process.
+        unsafe {
+            let p = Platform::Amd;
+            let props = sym(&lib, p, &path, "hipGetDevicePropertiesR0600")
+                .or_else(|_| sym(&lib, p, &path, "hipGetDeviceProperties"))?;
+            let init: unsafe extern "C" fn(c_uint) -> HipError = sym(&lib, p, &path, "hipInit")?;
+            let h = Hip {
+                get_error_name: sym(&lib, p, &path, "hipGetErrorName")?,
+                get_error_string: sym(&lib, p, &path, "hipGetErrorString")?,
+                get_device_count: sym(&lib, p, &path, "hipGetDeviceCount")?,
+                set_device: sym(&lib, p, &path, "hipSetDevice")?,
+                device_get: sym(&lib, p, &path, "hipDeviceGet")?,
+                device_get_name: sym(&lib, p, &path, "hipDeviceGetName")?,
+                device_get_attribute: sym(&lib, p, &path, "hipDeviceGetAttribute")?,
+                get_device_properties: props,
+                malloc: sym(&lib, p, &path, "hipMalloc")?,
+                free: sym(&lib, p, &path, "hipFree")?,
+                memset: sym(&lib, p, &path, "hipMemset")?,
+                memcpy_htod: sym(&lib, p, &path, "hipMemcpyHtoD")?,
+                memcpy_dtoh: sym(&lib, p, &path, "hipMemcpyDtoH")?,
+                device_synchronize: sym(&lib, p, &path, "hipDeviceSynchronize")?,
+                stream_create: sym(&lib, p, &path, "hipStreamCreate")?,
+                stream_destroy: sym(&lib, p, &path, "hipStreamDestroy")?,
+                stream_synchronize: sym(&lib, p, &path, "hipStreamSynchronize")?,
+                module_load_data_ex: sym(&lib, p, &path, "hipModuleLoadDataEx")?,
+                module_unload: sym(&lib, p, &path, "hipModuleUnload")?,
+                module_get_function: sym(&lib, p, &path, "hipModuleGetFunction")?,
+                module_launch_kernel: sym(&lib, p, &path, "hipModuleLaunchKernel")?,
+                _lib: lib,
+                path,
+            };
+            common::initialised(h, "hipInit(0)", init(0))
         }
-        h
-    };
-    Ok(HIP.get_or_init(|| Arc::new(h)).clone())
+    })
 }
 
-impl Hip {
-    /// `hipErrorNoDevice (100): no ROCm-capable device is detected`.
-    fn describe(&self, rc: HipError) -> String {
-        let (name, msg) = self.names(rc);
-        format!("{name} ({rc}): {msg}")
+impl Library for Hip {
+    const HIDDEN_BY: &'static str = "HIP_VISIBLE_DEVICES";
+    const PLATFORM: Platform = Platform::Amd;
+
+    fn path(&self) -> &str {
+        &self.path
+    }
+
+    fn device_count_entry(&self) -> (common::DeviceCount, &'static str) {
+        (self.get_device_count, "hipGetDeviceCount")
     }
 
     fn names(&self, rc: HipError) -> (String, String) {
@@ -193,37 +160,6 @@ impl Hip {
             )
         }
     }
-
-    fn check(&self, call: &'static str, rc: HipError) -> Result<(), Error> {
-        if rc == HIP_SUCCESS {
-            return Ok(());
-        }
-        let (name, message) = self.names(rc);
-        Err(Error::Driver {
-            platform: Platform::Amd,
-            call,
-            code: rc,
-            name,
-            message,
-        })
-    }
-
-    fn device_count(&self) -> Result<usize, Error> {
-        let mut n: c_int = 0;
-        // SAFETY: `n` is a valid out-pointer.
-        let rc = unsafe { (self.get_device_count)(&mut n) };
-        if rc != HIP_SUCCESS {
-            return Err(Error::NoDevice {
-                platform: Platform::Amd,
-                reason: format!(
-                    "{}: hipGetDeviceCount returned {}",
-                    self.path,
-                    self.describe(rc)
-                ),
-            });
-        }
-        Ok(usize::try_from(n).unwrap_or(0))
-    }
 }
 
 /// How many AMD devices the driver reports.
@@ -234,63 +170,50 @@ pub(crate) fn device_count() -> Result<usize, Error> {
 /// Opens AMD device `ordinal`.
 pub(crate) fn open(ordinal: usize) -> Result<Arc<dyn Backend>, Error> {
     let hip = hip()?;
-    let count = hip.device_count()?;
-    if ordinal >= count {
-        return Err(Error::NoDevice {
-            platform: Platform::Amd,
-            reason: format!(
-                "{}: device {ordinal} asked for, {count} present (HIP_VISIBLE_DEVICES may hide some)",
-                hip.path
-            ),
-        });
-    }
+    hip.check_ordinal(ordinal)?;
     let ord = ordinal as c_int;
     // SAFETY: ord < device count.
     hip.check("hipSetDevice", unsafe { (hip.set_device)(ord) })?;
     let mut dev: c_int = 0;
     // SAFETY: valid out-pointer, ordinal in range.
     hip.check("hipDeviceGet", unsafe { (hip.device_get)(&mut dev, ord) })?;
-    let mut name = [0u8; 256];
-    // SAFETY: the buffer holds 256 bytes, the length passed.
-    hip.check("hipDeviceGetName", unsafe {
-        (hip.device_get_name)(name.as_mut_ptr().cast(), 256, dev)
-    })?;
-    let name = buf_text(&name);
-    let attr = |a: c_int, call: &'static str| -> Result<u32, Error> {
+    // SAFETY: the library's entry point and a device it gave.
+    let name = unsafe {
+        common::device_name(hip.device_get_name, dev, |rc| {
+            hip.check("hipDeviceGetName", rc)
+        })
+    }?;
+    let limits = common::read_limits(|a| {
+        let (attr, call) = match a {
+            LimitAttr::MaxBlockDim(i) => (
+                ATTR_MAX_BLOCK_DIM_X + i as c_int,
+                "hipDeviceGetAttribute(MaxBlockDim)",
+            ),
+            LimitAttr::MaxGridDim(i) => (
+                ATTR_MAX_GRID_DIM_X + i as c_int,
+                "hipDeviceGetAttribute(MaxGridDim)",
+            ),
+            LimitAttr::MaxThreadsPerBlock => (
+                ATTR_MAX_THREADS_PER_BLOCK,
+                "hipDeviceGetAttribute(MaxThreadsPerBlock)",
+            ),
+            LimitAttr::MaxSharedMemoryPerBlock => (
+                ATTR_MAX_SHARED_MEMORY_PER_BLOCK,
+                "hipDeviceGetAttribute(MaxSharedMemoryPerBlock)",
+            ),
+            LimitAttr::WarpSize => (ATTR_WARP_SIZE, "hipDeviceGetAttribute(WarpSize)"),
+            LimitAttr::MultiprocessorCount => (
+                ATTR_MULTIPROCESSOR_COUNT,
+                "hipDeviceGetAttribute(MultiprocessorCount)",
+            ),
+        };
         let mut v: c_int = 0;
         // SAFETY: valid out-pointer; unknown attributes are an error code.
-        hip.check(call, unsafe { (hip.device_get_attribute)(&mut v, a, ord) })?;
+        hip.check(call, unsafe {
+            (hip.device_get_attribute)(&mut v, attr, ord)
+        })?;
         Ok(u32::try_from(v).unwrap_or(0))
-    };
-    let mut block = [0u32; 3];
-    let mut grid = [0u32; 3];
-    for i in 0..3 {
-        block[i] = attr(
-            ATTR_MAX_BLOCK_DIM_X + i as c_int,
-            "hipDeviceGetAttribute(MaxBlockDim)",
-        )?;
-        grid[i] = attr(
-            ATTR_MAX_GRID_DIM_X + i as c_int,
-            "hipDeviceGetAttribute(MaxGridDim)",
-        )?;
-    }
-    let limits = Limits {
-        max_block_dims: block,
-        max_threads_per_block: attr(
-            ATTR_MAX_THREADS_PER_BLOCK,
-            "hipDeviceGetAttribute(MaxThreadsPerBlock)",
-        )?,
-        max_grid_dims: grid,
-        shared_memory_per_block: attr(
-            ATTR_MAX_SHARED_MEMORY_PER_BLOCK,
-            "hipDeviceGetAttribute(MaxSharedMemoryPerBlock)",
-        )?,
-        warp_size: attr(ATTR_WARP_SIZE, "hipDeviceGetAttribute(WarpSize)")?,
-        multiprocessor_count: attr(
-            ATTR_MULTIPROCESSOR_COUNT,
-            "hipDeviceGetAttribute(MultiprocessorCount)",
-        )?,
-    };
+    })?;
 
     // Oversized: larger than every known hipDeviceProp_t (792 bytes in ROCm
     // 5, about 1.5 KiB in ROCm 6).
@@ -329,7 +252,7 @@ pub(crate) fn open(ordinal: usize) -> Result<Arc<dyn Backend>, Error> {
         ordinal: ord,
         info,
         allocs: Allocations::default(),
-        modules: Mutex::new(Vec::new()),
+        modules: Modules::default(),
     }))
 }
 
@@ -360,12 +283,15 @@ struct AmdDevice {
     ordinal: c_int,
     info: DeviceInfo,
     allocs: Allocations,
-    /// Loaded modules, unloaded when the device is dropped (kernel handles
-    /// must stay valid as long as the backend lives).
-    modules: Mutex<Vec<usize>>,
+    modules: Modules,
 }
 
 impl AmdDevice {
+    /// How binding errors name this device.
+    fn label(&self) -> String {
+        format!("amd:{} ({})", self.ordinal, self.info.name)
+    }
+
     fn current(&self) -> Result<(), Error> {
         // SAFETY: the ordinal was in range when the device was opened.
         self.hip.check("hipSetDevice", unsafe {
@@ -381,28 +307,31 @@ impl Backend for AmdDevice {
 
     fn alloc_zeroed(&self, bytes: usize) -> Result<DevicePtr, Error> {
         self.current()?;
-        let mut p: *mut c_void = std::ptr::null_mut();
-        // SAFETY: valid out-pointer.
-        self.hip
-            .check("hipMalloc", unsafe { (self.hip.malloc)(&mut p, bytes) })?;
-        // SAFETY: `p` is a fresh allocation of `bytes`; the memset is waited
-        // for so the buffer is zero before any stream can use it.
-        let zeroed = unsafe {
-            self.hip
-                .check("hipMemset", (self.hip.memset)(p, 0, bytes))
-                .and_then(|()| {
-                    self.hip
-                        .check("hipDeviceSynchronize", (self.hip.device_synchronize)())
-                })
-        };
-        if let Err(e) = zeroed {
+        common::alloc_zeroed(
+            &self.allocs,
+            bytes,
+            || {
+                let mut p: *mut c_void = std::ptr::null_mut();
+                // SAFETY: valid out-pointer.
+                self.hip
+                    .check("hipMalloc", unsafe { (self.hip.malloc)(&mut p, bytes) })?;
+                Ok(p as DevicePtr)
+            },
+            // SAFETY: `p` is a fresh allocation of `bytes`; the memset is
+            // waited for so the buffer is zero before any stream can use it.
+            |p| unsafe {
+                self.hip
+                    .check("hipMemset", (self.hip.memset)(p as *mut c_void, 0, bytes))
+                    .and_then(|()| {
+                        self.hip
+                            .check("hipDeviceSynchronize", (self.hip.device_synchronize)())
+                    })
+            },
             // SAFETY: fresh, unused allocation.
-            unsafe { (self.hip.free)(p) };
-            return Err(e);
-        }
-        let ptr = p as DevicePtr;
-        self.allocs.insert(ptr, bytes);
-        Ok(ptr)
+            |p| unsafe {
+                (self.hip.free)(p as *mut c_void);
+            },
+        )
     }
 
     unsafe fn free(&self, ptr: DevicePtr) {
@@ -446,8 +375,9 @@ impl Backend for AmdDevice {
         self.hip.check("hipStreamCreate", unsafe {
             (self.hip.stream_create)(&mut s)
         })?;
-        Ok(Arc::new(AmdStream {
-            hip: self.hip.clone(),
+        Ok(Arc::new(GpuStream {
+            driver: self.hip.clone(),
+            ctx: 0,
             stream: s as usize,
         }))
     }
@@ -466,92 +396,23 @@ impl Backend for AmdDevice {
         }
         self.current()?;
         // The driver parses the ELF in place: give it 8-byte alignment.
-        let data = variant.data();
-        let mut aligned = vec![0u64; data.len().div_ceil(8)];
-        // SAFETY: `aligned` has at least `data.len()` bytes.
-        unsafe {
-            std::ptr::copy_nonoverlapping(
-                data.as_ptr(),
-                aligned.as_mut_ptr().cast::<u8>(),
-                data.len(),
-            )
+        let image = common::aligned_image(variant.data(), 0);
+        let api = common::ModuleApi {
+            load_data_ex: (self.hip.module_load_data_ex, "hipModuleLoadDataEx"),
+            get_function: (self.hip.module_get_function, "hipModuleGetFunction"),
+            check: &|call, rc| self.hip.check(call, rc),
+            noun: "code object",
         };
-        let mut log = vec![0u8; LOG_SIZE];
-        let mut opts = [JIT_ERROR_LOG_BUFFER, JIT_ERROR_LOG_BUFFER_SIZE_BYTES];
-        let mut vals: [*mut c_void; 2] = [log.as_mut_ptr().cast(), LOG_SIZE as *mut c_void];
-        let mut module: *mut c_void = std::ptr::null_mut();
-        // SAFETY: image, options and values are valid for the call; the log
-        // buffer holds LOG_SIZE bytes as declared.
-        let rc = unsafe {
-            (self.hip.module_load_data_ex)(
-                &mut module,
-                aligned.as_ptr().cast(),
-                2,
-                opts.as_mut_ptr(),
-                vals.as_mut_ptr(),
-            )
-        };
-        if let Err(e) = self.hip.check("hipModuleLoadDataEx", rc) {
-            return Err(Error::ModuleLoad {
-                executable: String::new(),
-                target: variant.target_str().to_string(),
-                format: variant.format(),
-                source: Box::new(e),
-                log: buf_text(&log),
-            });
-        }
-        self.modules
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(module as usize);
-        functions
-            .iter()
-            .map(|f| {
-                let mut c = f.as_bytes().to_vec();
-                c.push(0);
-                let mut func: *mut c_void = std::ptr::null_mut();
-                // SAFETY: `module` was loaded above; `c` is NUL-terminated.
-                let rc =
-                    unsafe { (self.hip.module_get_function)(&mut func, module, c.as_ptr().cast()) };
-                self.hip
-                    .check("hipModuleGetFunction", rc)
-                    .map_err(|e| Error::Launch {
-                        kernel: f.to_string(),
-                        reason: format!(
-                            "the {} code object has no such kernel: {e}",
-                            variant.target_str()
-                        ),
-                    })?;
-                Ok(KernelHandle::Gpu(func as usize))
-            })
-            .collect()
+        // SAFETY: the library's entry points; the device is current.
+        unsafe { common::load_module(&api, &self.modules, &image, variant, functions) }
     }
 
     fn check_bindings(&self, bindings: &[(DevicePtr, usize)]) -> Result<(), (usize, Error)> {
-        match self.allocs.first_outside(bindings) {
-            None => Ok(()),
-            Some(i) => {
-                let (ptr, bytes) = bindings[i];
-                Err((
-                    i,
-                    self.check_binding(ptr, bytes)
-                        .err()
-                        .unwrap_or_else(|| foreign(ptr, bytes, "this device")),
-                ))
-            }
-        }
+        self.allocs.check_all(bindings, || self.label())
     }
 
     fn check_binding(&self, ptr: DevicePtr, bytes: usize) -> Result<(), Error> {
-        if self.allocs.contains(ptr, bytes) {
-            Ok(())
-        } else {
-            Err(foreign(
-                ptr,
-                bytes,
-                &format!("amd:{} ({})", self.ordinal, self.info.name),
-            ))
-        }
+        self.allocs.check(ptr, bytes, || self.label())
     }
 }
 
@@ -563,78 +424,31 @@ impl Drop for AmdDevice {
         // unloaded once.
         unsafe {
             (self.hip.device_synchronize)();
-            for m in self
-                .modules
-                .get_mut()
-                .unwrap_or_else(|e| e.into_inner())
-                .drain(..)
-            {
+            for m in self.modules.take() {
                 (self.hip.module_unload)(m as *mut c_void);
             }
         }
     }
 }
 
-struct AmdStream {
-    hip: Arc<Hip>,
-    stream: usize,
-}
+/// Launches go to the stream's own device: nothing to make current.
+impl StreamApi for Hip {
+    const DRIVER: &'static str = "AMD";
 
-impl BackendStream for AmdStream {
-    unsafe fn launch(
-        &self,
-        kernel: KernelHandle,
-        grid: [u32; 3],
-        block: [u32; 3],
-        shared_bytes: u32,
-        bindings: &[DevicePtr],
-        constants: &[u32],
-    ) -> Result<(), Error> {
-        let KernelHandle::Gpu(f) = kernel else {
-            return Err(Error::Launch {
-                kernel: String::new(),
-                reason: "a host kernel handle reached the AMD driver".into(),
-            });
-        };
-        let mut params = KernelParams::new();
-        KernelParams::pack(bindings, constants, &mut params).map_err(|reason| Error::Launch {
-            kernel: String::new(),
-            reason,
-        })?;
-        // SAFETY: `f` came from hipModuleGetFunction on this stream's
-        // device; the parameter array matches the kernel per the caller's
-        // contract and lives until the call returns (HIP copies it).
-        let rc = unsafe {
-            (self.hip.module_launch_kernel)(
-                f as *mut c_void,
-                grid[0],
-                grid[1],
-                grid[2],
-                block[0],
-                block[1],
-                block[2],
-                shared_bytes,
-                self.stream as *mut c_void,
-                params.as_ptr(),
-                std::ptr::null_mut(),
-            )
-        };
-        self.hip.check("hipModuleLaunchKernel", rc)
+    fn launch_kernel(&self) -> (LaunchKernel, &'static str) {
+        (self.module_launch_kernel, "hipModuleLaunchKernel")
     }
 
-    fn synchronize(&self) -> Result<(), Error> {
-        // SAFETY: the stream is alive until drop.
-        self.hip.check("hipStreamSynchronize", unsafe {
-            (self.hip.stream_synchronize)(self.stream as *mut c_void)
-        })
+    fn stream_synchronize(&self) -> (StreamCall, &'static str) {
+        (self.stream_synchronize, "hipStreamSynchronize")
     }
-}
 
-impl Drop for AmdStream {
-    fn drop(&mut self) {
-        // SAFETY: created by hipStreamCreate, destroyed once. HIP waits for
-        // the stream's work before releasing it.
-        unsafe { (self.hip.stream_destroy)(self.stream as *mut c_void) };
+    fn stream_destroy(&self) -> StreamCall {
+        self.stream_destroy
+    }
+
+    fn enter(&self, _ctx: usize) -> Result<(), Error> {
+        Ok(())
     }
 }
 

@@ -5,10 +5,13 @@
 //! candidate names, and every candidate's failure is kept for the error.
 //! What both drivers share lives here: library loading, the kernel
 //! parameter array (IREE's HIP ABI) and the allocation registry behind
-//! `Backend::check_binding`.
+//! `Backend::check_binding`; `common` holds the calls both make the same
+//! way (module loading, launching, zeroed allocation, device limits).
 
 pub(crate) mod amd;
+mod common;
 pub(crate) mod nvidia;
+mod stream;
 
 use std::collections::BTreeMap;
 use std::ffi::{c_void, CStr};
@@ -212,6 +215,37 @@ impl Allocations {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&ptr);
+    }
+
+    /// `Backend::check_binding`: `Err(ForeignBuffer)` naming `device`
+    /// unless `[ptr, ptr + bytes)` lies inside one live allocation.
+    pub(crate) fn check(
+        &self,
+        ptr: DevicePtr,
+        bytes: usize,
+        device: impl FnOnce() -> String,
+    ) -> Result<(), Error> {
+        if self.contains(ptr, bytes) {
+            Ok(())
+        } else {
+            Err(foreign(ptr, bytes, &device()))
+        }
+    }
+
+    /// `Backend::check_bindings`: the index of the first binding outside
+    /// every live allocation, with its error naming `device`.
+    pub(crate) fn check_all(
+        &self,
+        bindings: &[(DevicePtr, usize)],
+        device: impl FnOnce() -> String,
+    ) -> Result<(), (usize, Error)> {
+        match self.first_outside(bindings) {
+            None => Ok(()),
+            Some(i) => {
+                let (ptr, bytes) = bindings[i];
+                Err((i, foreign(ptr, bytes, &device())))
+            }
+        }
     }
 
     /// Whether `[ptr, ptr + bytes)` lies inside one live allocation.

@@ -13,18 +13,19 @@
 
 use std::ffi::c_void;
 use std::os::raw::{c_char, c_int, c_uint};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
-use super::{buf_text, foreign, open_first, sym, Allocations, KernelParams};
+use super::common::{self, Library, LimitAttr, Modules, Status};
+use super::stream::{GpuStream, LaunchKernel, StreamApi, StreamCall};
+use super::{open_first, sym, Allocations};
 use crate::backend::{Backend, BackendStream, DevicePtr, KernelHandle};
 use crate::bundle::VariantView;
-use crate::device::{DeviceInfo, Limits};
+use crate::device::DeviceInfo;
 use crate::host::HostEntry;
 use crate::target::{Format, Platform, TargetId};
 use crate::Error;
 
-type CuResult = c_int;
-const CUDA_SUCCESS: CuResult = 0;
+type CuResult = Status;
 
 // CUdevice_attribute values (cuda.h).
 const ATTR_MAX_THREADS_PER_BLOCK: c_int = 1;
@@ -36,21 +37,15 @@ const ATTR_MULTIPROCESSOR_COUNT: c_int = 16;
 const ATTR_COMPUTE_CAPABILITY_MAJOR: c_int = 75;
 const ATTR_COMPUTE_CAPABILITY_MINOR: c_int = 76;
 
-// CUjit_option values (cuda.h).
-const JIT_ERROR_LOG_BUFFER: c_int = 5;
-const JIT_ERROR_LOG_BUFFER_SIZE_BYTES: c_int = 6;
-
-const LOG_SIZE: usize = 16 * 1024;
-
 /// The entry points used, copied out of the library once.
 struct Cuda {
     _lib: libloading::Library,
     path: String,
     get_error_name: unsafe extern "C" fn(CuResult, *mut *const c_char) -> CuResult,
     get_error_string: unsafe extern "C" fn(CuResult, *mut *const c_char) -> CuResult,
-    device_get_count: unsafe extern "C" fn(*mut c_int) -> CuResult,
+    device_get_count: common::DeviceCount,
     device_get: unsafe extern "C" fn(*mut c_int, c_int) -> CuResult,
-    device_get_name: unsafe extern "C" fn(*mut c_char, c_int, c_int) -> CuResult,
+    device_get_name: common::DeviceGetName,
     device_get_attribute: unsafe extern "C" fn(*mut c_int, c_int, c_int) -> CuResult,
     primary_ctx_retain: unsafe extern "C" fn(*mut *mut c_void, c_int) -> CuResult,
     primary_ctx_release: unsafe extern "C" fn(c_int) -> CuResult,
@@ -62,32 +57,12 @@ struct Cuda {
     memcpy_htod: unsafe extern "C" fn(u64, *const c_void, usize) -> CuResult,
     memcpy_dtoh: unsafe extern "C" fn(*mut c_void, u64, usize) -> CuResult,
     stream_create: unsafe extern "C" fn(*mut *mut c_void, c_uint) -> CuResult,
-    stream_destroy: unsafe extern "C" fn(*mut c_void) -> CuResult,
-    stream_synchronize: unsafe extern "C" fn(*mut c_void) -> CuResult,
-    module_load_data_ex: unsafe extern "C" fn(
-        *mut *mut c_void,
-        *const c_void,
-        c_uint,
-        *mut c_int,
-        *mut *mut c_void,
-    ) -> CuResult,
+    stream_destroy: StreamCall,
+    stream_synchronize: StreamCall,
+    module_load_data_ex: common::ModuleLoadDataEx,
     module_unload: unsafe extern "C" fn(*mut c_void) -> CuResult,
-    module_get_function:
-        unsafe extern "C" fn(*mut *mut c_void, *mut c_void, *const c_char) -> CuResult,
-    #[allow(clippy::type_complexity)]
-    launch_kernel: unsafe extern "C" fn(
-        *mut c_void,
-        c_uint,
-        c_uint,
-        c_uint,
-        c_uint,
-        c_uint,
-        c_uint,
-        c_uint,
-        *mut c_void,
-        *mut *mut c_void,
-        *mut *mut c_void,
-    ) -> CuResult,
+    module_get_function: common::ModuleGetFunction,
+    launch_kernel: LaunchKernel,
 }
 
 /// The candidate library names, in the order they are tried.
@@ -104,61 +79,59 @@ pub(crate) fn candidates() -> Vec<String> {
 static CUDA: OnceLock<Arc<Cuda>> = OnceLock::new();
 
 fn cuda() -> Result<Arc<Cuda>, Error> {
-    if let Some(c) = CUDA.get() {
-        return Ok(c.clone());
-    }
-    let (lib, path) = open_first(Platform::Nvidia, &candidates())?;
-    // SAFETY: each type below is the C prototype from cuda.h (CUdevice and
-    // the enums are `int`, CUdeviceptr is a 64-bit integer, handles are
-    // pointers), with the `_v2` entry points the header maps to; `lib`
-    // moves into the struct that owns the pointers for the process lifetime.
-    let c = unsafe {
-        let p = Platform::Nvidia;
-        let init: unsafe extern "C" fn(c_uint) -> CuResult = sym(&lib, p, &path, "cuInit")?;
-        let c = Cuda {
-            get_error_name: sym(&lib, p, &path, "cuGetErrorName")?,
-            get_error_string: sym(&lib, p, &path, "cuGetErrorString")?,
-            device_get_count: sym(&lib, p, &path, "cuDeviceGetCount")?,
-            device_get: sym(&lib, p, &path, "cuDeviceGet")?,
-            device_get_name: sym(&lib, p, &path, "cuDeviceGetName")?,
-            device_get_attribute: sym(&lib, p, &path, "cuDeviceGetAttribute")?,
-            primary_ctx_retain: sym(&lib, p, &path, "cuDevicePrimaryCtxRetain")?,
-            primary_ctx_release: sym(&lib, p, &path, "cuDevicePrimaryCtxRelease_v2")
-                .or_else(|_| sym(&lib, p, &path, "cuDevicePrimaryCtxRelease"))?,
-            ctx_set_current: sym(&lib, p, &path, "cuCtxSetCurrent")?,
-            ctx_synchronize: sym(&lib, p, &path, "cuCtxSynchronize")?,
-            mem_alloc: sym(&lib, p, &path, "cuMemAlloc_v2")?,
-            mem_free: sym(&lib, p, &path, "cuMemFree_v2")?,
-            memset_d8: sym(&lib, p, &path, "cuMemsetD8_v2")?,
-            memcpy_htod: sym(&lib, p, &path, "cuMemcpyHtoD_v2")?,
-            memcpy_dtoh: sym(&lib, p, &path, "cuMemcpyDtoH_v2")?,
-            stream_create: sym(&lib, p, &path, "cuStreamCreate")?,
-            stream_destroy: sym(&lib, p, &path, "cuStreamDestroy_v2")?,
-            stream_synchronize: sym(&lib, p, &path, "cuStreamSynchronize")?,
-            module_load_data_ex: sym(&lib, p, &path, "cuModuleLoadDataEx")?,
-            module_unload: sym(&lib, p, &path, "cuModuleUnload")?,
-            module_get_function: sym(&lib, p, &path, "cuModuleGetFunction")?,
-            launch_kernel: sym(&lib, p, &path, "cuLaunchKernel")?,
-            _lib: lib,
-            path,
-        };
-        let rc = init(0);
-        if rc != CUDA_SUCCESS {
-            let reason = format!("{}: cuInit(0) returned {}", c.path, c.describe(rc));
-            // Never unload a driver whose init ran: it may have registered
-            // exit handlers that point into it.
-            std::mem::forget(c);
-            return Err(Error::NoDevice {
-                platform: Platform::Nvidia,
-                reason,
-            });
+    common::loaded(&CUDA, || {
+        let (lib, path) = open_first(Platform::Nvidia, &candidates())?;
+        // SAFETY: each type below is the C prototype from cuda.h (CUdevice and
+        // the enums are `int`, CUdeviceptr is a 64-bit integer, handles are
+        // pointers), with the `_v2` entry points the header maps to; `lib`
+        // moves into the struct that owns the pointers for the process lifetime.
+        unsafe {
+            let p = Platform::Nvidia;
+            let init: unsafe extern "C" fn(c_uint) -> CuResult = sym(&lib, p, &path, "cuInit")?;
+            let c = Cuda {
+                get_error_name: sym(&lib, p, &path, "cuGetErrorName")?,
+                get_error_string: sym(&lib, p, &path, "cuGetErrorString")?,
+                device_get_count: sym(&lib, p, &path, "cuDeviceGetCount")?,
+                device_get: sym(&lib, p, &path, "cuDeviceGet")?,
+                device_get_name: sym(&lib, p, &path, "cuDeviceGetName")?,
+                device_get_attribute: sym(&lib, p, &path, "cuDeviceGetAttribute")?,
+                primary_ctx_retain: sym(&lib, p, &path, "cuDevicePrimaryCtxRetain")?,
+                primary_ctx_release: sym(&lib, p, &path, "cuDevicePrimaryCtxRelease_v2")
+                    .or_else(|_| sym(&lib, p, &path, "cuDevicePrimaryCtxRelease"))?,
+                ctx_set_current: sym(&lib, p, &path, "cuCtxSetCurrent")?,
+                ctx_synchronize: sym(&lib, p, &path, "cuCtxSynchronize")?,
+                mem_alloc: sym(&lib, p, &path, "cuMemAlloc_v2")?,
+                mem_free: sym(&lib, p, &path, "cuMemFree_v2")?,
+                memset_d8: sym(&lib, p, &path, "cuMemsetD8_v2")?,
+                memcpy_htod: sym(&lib, p, &path, "cuMemcpyHtoD_v2")?,
+                memcpy_dtoh: sym(&lib, p, &path, "cuMemcpyDtoH_v2")?,
+                stream_create: sym(&lib, p, &path, "cuStreamCreate")?,
+                stream_destroy: sym(&lib, p, &path, "cuStreamDestroy_v2")?,
+                stream_synchronize: sym(&lib, p, &path, "cuStreamSynchronize")?,
+                module_load_data_ex: sym(&lib, p, &path, "cuModuleLoadDataEx")?,
+                module_unload: sym(&lib, p, &path, "cuModuleUnload")?,
+                module_get_function: sym(&lib, p, &path, "cuModuleGetFunction")?,
+                launch_kernel: sym(&lib, p, &path, "cuLaunchKernel")?,
+                _lib: lib,
+                path,
+            };
+            common::initialised(c, "cuInit(0)", init(0))
         }
-        c
-    };
-    Ok(CUDA.get_or_init(|| Arc::new(c)).clone())
+    })
 }
 
-impl Cuda {
+impl Library for Cuda {
+    const HIDDEN_BY: &'static str = "CUDA_VISIBLE_DEVICES";
+    const PLATFORM: Platform = Platform::Nvidia;
+
+    fn path(&self) -> &str {
+        &self.path
+    }
+
+    fn device_count_entry(&self) -> (common::DeviceCount, &'static str) {
+        (self.device_get_count, "cuDeviceGetCount")
+    }
+
     fn names(&self, rc: CuResult) -> (String, String) {
         let mut name: *const c_char = std::ptr::null();
         let mut msg: *const c_char = std::ptr::null();
@@ -180,42 +153,6 @@ impl Cuda {
             )
         }
     }
-
-    fn describe(&self, rc: CuResult) -> String {
-        let (name, msg) = self.names(rc);
-        format!("{name} ({rc}): {msg}")
-    }
-
-    fn check(&self, call: &'static str, rc: CuResult) -> Result<(), Error> {
-        if rc == CUDA_SUCCESS {
-            return Ok(());
-        }
-        let (name, message) = self.names(rc);
-        Err(Error::Driver {
-            platform: Platform::Nvidia,
-            call,
-            code: rc,
-            name,
-            message,
-        })
-    }
-
-    fn device_count(&self) -> Result<usize, Error> {
-        let mut n: c_int = 0;
-        // SAFETY: valid out-pointer.
-        let rc = unsafe { (self.device_get_count)(&mut n) };
-        if rc != CUDA_SUCCESS {
-            return Err(Error::NoDevice {
-                platform: Platform::Nvidia,
-                reason: format!(
-                    "{}: cuDeviceGetCount returned {}",
-                    self.path,
-                    self.describe(rc)
-                ),
-            });
-        }
-        Ok(usize::try_from(n).unwrap_or(0))
-    }
 }
 
 /// How many NVIDIA devices the driver reports.
@@ -226,27 +163,18 @@ pub(crate) fn device_count() -> Result<usize, Error> {
 /// Opens NVIDIA device `ordinal`.
 pub(crate) fn open(ordinal: usize) -> Result<Arc<dyn Backend>, Error> {
     let cu = cuda()?;
-    let count = cu.device_count()?;
-    if ordinal >= count {
-        return Err(Error::NoDevice {
-            platform: Platform::Nvidia,
-            reason: format!(
-                "{}: device {ordinal} asked for, {count} present (CUDA_VISIBLE_DEVICES may hide some)",
-                cu.path
-            ),
-        });
-    }
+    cu.check_ordinal(ordinal)?;
     let mut dev: c_int = 0;
     // SAFETY: valid out-pointer, ordinal in range.
     cu.check("cuDeviceGet", unsafe {
         (cu.device_get)(&mut dev, ordinal as c_int)
     })?;
-    let mut name = [0u8; 256];
-    // SAFETY: the buffer holds 256 bytes, the length passed.
-    cu.check("cuDeviceGetName", unsafe {
-        (cu.device_get_name)(name.as_mut_ptr().cast(), 256, dev)
-    })?;
-    let name = buf_text(&name);
+    // SAFETY: the library's entry point and a device it gave.
+    let name = unsafe {
+        common::device_name(cu.device_get_name, dev, |rc| {
+            cu.check("cuDeviceGetName", rc)
+        })
+    }?;
     let attr = |a: c_int| -> Result<u32, Error> {
         let mut v: c_int = 0;
         // SAFETY: valid out-pointer; unknown attributes are an error code.
@@ -255,21 +183,17 @@ pub(crate) fn open(ordinal: usize) -> Result<Arc<dyn Backend>, Error> {
         })?;
         Ok(u32::try_from(v).unwrap_or(0))
     };
-    let mut block = [0u32; 3];
-    let mut grid = [0u32; 3];
-    for i in 0..3 {
-        block[i] = attr(ATTR_MAX_BLOCK_DIM_X + i as c_int)?;
-        grid[i] = attr(ATTR_MAX_GRID_DIM_X + i as c_int)?;
-    }
-    let limits = Limits {
-        max_block_dims: block,
-        max_threads_per_block: attr(ATTR_MAX_THREADS_PER_BLOCK)?,
-        max_grid_dims: grid,
-        // Without opt-in (cuFuncSetAttribute), 48 KiB on every sm.
-        shared_memory_per_block: attr(ATTR_MAX_SHARED_MEMORY_PER_BLOCK)?,
-        warp_size: attr(ATTR_WARP_SIZE)?,
-        multiprocessor_count: attr(ATTR_MULTIPROCESSOR_COUNT)?,
-    };
+    let limits = common::read_limits(|a| {
+        attr(match a {
+            LimitAttr::MaxBlockDim(i) => ATTR_MAX_BLOCK_DIM_X + i as c_int,
+            LimitAttr::MaxGridDim(i) => ATTR_MAX_GRID_DIM_X + i as c_int,
+            LimitAttr::MaxThreadsPerBlock => ATTR_MAX_THREADS_PER_BLOCK,
+            // Without opt-in (cuFuncSetAttribute), 48 KiB on every sm.
+            LimitAttr::MaxSharedMemoryPerBlock => ATTR_MAX_SHARED_MEMORY_PER_BLOCK,
+            LimitAttr::WarpSize => ATTR_WARP_SIZE,
+            LimitAttr::MultiprocessorCount => ATTR_MULTIPROCESSOR_COUNT,
+        })
+    })?;
     let sm = attr(ATTR_COMPUTE_CAPABILITY_MAJOR)? * 10 + attr(ATTR_COMPUTE_CAPABILITY_MINOR)?;
     let mut ctx: *mut c_void = std::ptr::null_mut();
     // SAFETY: valid out-pointer; released in Drop.
@@ -291,7 +215,7 @@ pub(crate) fn open(ordinal: usize) -> Result<Arc<dyn Backend>, Error> {
         ctx: ctx as usize,
         info,
         allocs: Allocations::default(),
-        modules: Mutex::new(Vec::new()),
+        modules: Modules::default(),
     }))
 }
 
@@ -301,8 +225,7 @@ struct NvidiaDevice {
     ctx: usize,
     info: DeviceInfo,
     allocs: Allocations,
-    /// Loaded modules, unloaded when the device is dropped.
-    modules: Mutex<Vec<usize>>,
+    modules: Modules,
 }
 
 fn set_current(cu: &Cuda, ctx: usize) -> Result<(), Error> {
@@ -313,6 +236,11 @@ fn set_current(cu: &Cuda, ctx: usize) -> Result<(), Error> {
 }
 
 impl NvidiaDevice {
+    /// How binding errors name this device.
+    fn label(&self) -> String {
+        format!("nvidia:{} ({})", self.info.ordinal, self.info.name)
+    }
+
     fn current(&self) -> Result<(), Error> {
         set_current(&self.cu, self.ctx)
     }
@@ -325,27 +253,31 @@ impl Backend for NvidiaDevice {
 
     fn alloc_zeroed(&self, bytes: usize) -> Result<DevicePtr, Error> {
         self.current()?;
-        let mut p: u64 = 0;
-        // SAFETY: valid out-pointer.
-        self.cu
-            .check("cuMemAlloc", unsafe { (self.cu.mem_alloc)(&mut p, bytes) })?;
-        // SAFETY: fresh allocation of `bytes`; waited for so the buffer is
-        // zero before any stream can use it.
-        let zeroed = unsafe {
-            self.cu
-                .check("cuMemsetD8", (self.cu.memset_d8)(p, 0, bytes))
-                .and_then(|()| {
-                    self.cu
-                        .check("cuCtxSynchronize", (self.cu.ctx_synchronize)())
-                })
-        };
-        if let Err(e) = zeroed {
+        common::alloc_zeroed(
+            &self.allocs,
+            bytes,
+            || {
+                let mut p: u64 = 0;
+                // SAFETY: valid out-pointer.
+                self.cu
+                    .check("cuMemAlloc", unsafe { (self.cu.mem_alloc)(&mut p, bytes) })?;
+                Ok(p)
+            },
+            // SAFETY: fresh allocation of `bytes`; waited for so the buffer
+            // is zero before any stream can use it.
+            |p| unsafe {
+                self.cu
+                    .check("cuMemsetD8", (self.cu.memset_d8)(p, 0, bytes))
+                    .and_then(|()| {
+                        self.cu
+                            .check("cuCtxSynchronize", (self.cu.ctx_synchronize)())
+                    })
+            },
             // SAFETY: fresh, unused allocation.
-            unsafe { (self.cu.mem_free)(p) };
-            return Err(e);
-        }
-        self.allocs.insert(p, bytes);
-        Ok(p)
+            |p| unsafe {
+                (self.cu.mem_free)(p);
+            },
+        )
     }
 
     unsafe fn free(&self, ptr: DevicePtr) {
@@ -386,8 +318,8 @@ impl Backend for NvidiaDevice {
         self.cu.check("cuStreamCreate", unsafe {
             (self.cu.stream_create)(&mut s, 0)
         })?;
-        Ok(Arc::new(NvidiaStream {
-            cu: self.cu.clone(),
+        Ok(Arc::new(GpuStream {
+            driver: self.cu.clone(),
             ctx: self.ctx,
             stream: s as usize,
         }))
@@ -399,22 +331,10 @@ impl Backend for NvidiaDevice {
         functions: &[&str],
         _host: &[Option<HostEntry>],
     ) -> Result<Vec<KernelHandle>, Error> {
-        let data = variant.data();
         // PTX must be NUL-terminated; a cubin is an ELF the driver parses in
         // place, so give both an 8-aligned copy with a trailing NUL.
-        let image: Vec<u64> = match variant.format() {
-            Format::Ptx | Format::Cubin => {
-                let mut v = vec![0u64; (data.len() + 1).div_ceil(8)];
-                // SAFETY: `v` has at least `data.len() + 1` bytes.
-                unsafe {
-                    std::ptr::copy_nonoverlapping(
-                        data.as_ptr(),
-                        v.as_mut_ptr().cast::<u8>(),
-                        data.len(),
-                    )
-                };
-                v
-            }
+        let image = match variant.format() {
+            Format::Ptx | Format::Cubin => common::aligned_image(variant.data(), 1),
             other => {
                 return Err(Error::Launch {
                     kernel: functions.join(", "),
@@ -423,82 +343,22 @@ impl Backend for NvidiaDevice {
             }
         };
         self.current()?;
-        let mut log = vec![0u8; LOG_SIZE];
-        let mut opts = [JIT_ERROR_LOG_BUFFER, JIT_ERROR_LOG_BUFFER_SIZE_BYTES];
-        let mut vals: [*mut c_void; 2] = [log.as_mut_ptr().cast(), LOG_SIZE as *mut c_void];
-        let mut module: *mut c_void = std::ptr::null_mut();
-        // SAFETY: image, options and values are valid for the call; the log
-        // buffer holds LOG_SIZE bytes as declared.
-        let rc = unsafe {
-            (self.cu.module_load_data_ex)(
-                &mut module,
-                image.as_ptr().cast(),
-                2,
-                opts.as_mut_ptr(),
-                vals.as_mut_ptr(),
-            )
+        let api = common::ModuleApi {
+            load_data_ex: (self.cu.module_load_data_ex, "cuModuleLoadDataEx"),
+            get_function: (self.cu.module_get_function, "cuModuleGetFunction"),
+            check: &|call, rc| self.cu.check(call, rc),
+            noun: "module",
         };
-        if let Err(e) = self.cu.check("cuModuleLoadDataEx", rc) {
-            return Err(Error::ModuleLoad {
-                executable: String::new(),
-                target: variant.target_str().to_string(),
-                format: variant.format(),
-                source: Box::new(e),
-                log: buf_text(&log),
-            });
-        }
-        self.modules
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(module as usize);
-        functions
-            .iter()
-            .map(|f| {
-                let mut c = f.as_bytes().to_vec();
-                c.push(0);
-                let mut func: *mut c_void = std::ptr::null_mut();
-                // SAFETY: `module` was loaded above; `c` is NUL-terminated.
-                let rc =
-                    unsafe { (self.cu.module_get_function)(&mut func, module, c.as_ptr().cast()) };
-                self.cu
-                    .check("cuModuleGetFunction", rc)
-                    .map_err(|e| Error::Launch {
-                        kernel: f.to_string(),
-                        reason: format!(
-                            "the {} module has no such kernel: {e}",
-                            variant.target_str()
-                        ),
-                    })?;
-                Ok(KernelHandle::Gpu(func as usize))
-            })
-            .collect()
+        // SAFETY: the library's entry points; the context is current.
+        unsafe { common::load_module(&api, &self.modules, &image, variant, functions) }
     }
 
     fn check_bindings(&self, bindings: &[(DevicePtr, usize)]) -> Result<(), (usize, Error)> {
-        match self.allocs.first_outside(bindings) {
-            None => Ok(()),
-            Some(i) => {
-                let (ptr, bytes) = bindings[i];
-                Err((
-                    i,
-                    self.check_binding(ptr, bytes)
-                        .err()
-                        .unwrap_or_else(|| foreign(ptr, bytes, "this device")),
-                ))
-            }
-        }
+        self.allocs.check_all(bindings, || self.label())
     }
 
     fn check_binding(&self, ptr: DevicePtr, bytes: usize) -> Result<(), Error> {
-        if self.allocs.contains(ptr, bytes) {
-            Ok(())
-        } else {
-            Err(foreign(
-                ptr,
-                bytes,
-                &format!("nvidia:{} ({})", self.info.ordinal, self.info.name),
-            ))
-        }
+        self.allocs.check(ptr, bytes, || self.label())
     }
 }
 
@@ -509,12 +369,7 @@ impl Drop for NvidiaDevice {
         unsafe {
             if self.current().is_ok() {
                 (self.cu.ctx_synchronize)();
-                for m in self
-                    .modules
-                    .get_mut()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .drain(..)
-                {
+                for m in self.modules.take() {
                     (self.cu.module_unload)(m as *mut c_void);
                 }
             }
@@ -523,72 +378,24 @@ impl Drop for NvidiaDevice {
     }
 }
 
-struct NvidiaStream {
-    cu: Arc<Cuda>,
-    ctx: usize,
-    stream: usize,
-}
+/// Every stream call runs with the stream's context current.
+impl StreamApi for Cuda {
+    const DRIVER: &'static str = "NVIDIA";
 
-impl BackendStream for NvidiaStream {
-    unsafe fn launch(
-        &self,
-        kernel: KernelHandle,
-        grid: [u32; 3],
-        block: [u32; 3],
-        shared_bytes: u32,
-        bindings: &[DevicePtr],
-        constants: &[u32],
-    ) -> Result<(), Error> {
-        let KernelHandle::Gpu(f) = kernel else {
-            return Err(Error::Launch {
-                kernel: String::new(),
-                reason: "a host kernel handle reached the NVIDIA driver".into(),
-            });
-        };
-        let mut params = KernelParams::new();
-        KernelParams::pack(bindings, constants, &mut params).map_err(|reason| Error::Launch {
-            kernel: String::new(),
-            reason,
-        })?;
-        set_current(&self.cu, self.ctx)?;
-        // SAFETY: `f` came from cuModuleGetFunction in this context; the
-        // parameter array matches the kernel per the caller's contract and
-        // lives until the call returns (the driver copies it).
-        let rc = unsafe {
-            (self.cu.launch_kernel)(
-                f as *mut c_void,
-                grid[0],
-                grid[1],
-                grid[2],
-                block[0],
-                block[1],
-                block[2],
-                shared_bytes,
-                self.stream as *mut c_void,
-                params.as_ptr(),
-                std::ptr::null_mut(),
-            )
-        };
-        self.cu.check("cuLaunchKernel", rc)
+    fn launch_kernel(&self) -> (LaunchKernel, &'static str) {
+        (self.launch_kernel, "cuLaunchKernel")
     }
 
-    fn synchronize(&self) -> Result<(), Error> {
-        set_current(&self.cu, self.ctx)?;
-        // SAFETY: the stream is alive until drop.
-        self.cu.check("cuStreamSynchronize", unsafe {
-            (self.cu.stream_synchronize)(self.stream as *mut c_void)
-        })
+    fn stream_synchronize(&self) -> (StreamCall, &'static str) {
+        (self.stream_synchronize, "cuStreamSynchronize")
     }
-}
 
-impl Drop for NvidiaStream {
-    fn drop(&mut self) {
-        // SAFETY: created by cuStreamCreate, destroyed once; the driver lets
-        // queued work finish before releasing it.
-        unsafe {
-            let _ = set_current(&self.cu, self.ctx);
-            (self.cu.stream_destroy)(self.stream as *mut c_void);
-        }
+    fn stream_destroy(&self) -> StreamCall {
+        self.stream_destroy
+    }
+
+    fn enter(&self, ctx: usize) -> Result<(), Error> {
+        set_current(self, ctx)
     }
 }
 
