@@ -27,7 +27,8 @@ pub struct Sizes {
 }
 
 impl Sizes {
-    fn wants(&self, section: &str) -> bool {
+    /// Whether `--only` (if given) selects `section`.
+    pub fn wants(&self, section: &str) -> bool {
         self.only.as_deref().is_none_or(|o| section.contains(o))
     }
 }

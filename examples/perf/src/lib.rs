@@ -3,12 +3,13 @@
 //! shrinks sizes and repetitions to finish in well under three minutes;
 //! `--write-docs DIR` also writes `DIR/BENCHMARKS.md` (the table) and
 //! `DIR/host_throughput.png`; `--only SECTION` runs one section (simple_mul,
-//! block_sum, barrier, launch, build), e.g. under callgrind.
+//! block_sum, barrier, launch, realistic, build), e.g. under callgrind.
 
 pub mod build_bench;
 pub mod host;
 pub mod kernels;
 pub mod plot;
+pub mod realistic;
 pub mod stats;
 
 use std::fmt::Write as _;
@@ -90,6 +91,12 @@ pub fn main_with_args(args: &[String]) -> ExitCode {
     if let Err(e) = host::run(&mut report, &sizes) {
         eprintln!("error: host benchmarks: {e}");
         return ExitCode::FAILURE;
+    }
+    if sizes.wants("realistic") {
+        if let Err(e) = realistic::run(&mut report, quick, sizes.reps) {
+            eprintln!("error: matmul/softmax benchmarks: {e}");
+            return ExitCode::FAILURE;
+        }
     }
     if only.as_deref().is_some_and(|o| !"build".contains(o)) {
         return ExitCode::SUCCESS;
