@@ -4,7 +4,7 @@
 //! `hal.dispatch.extern "name"[workload](args) layout(…) bindings(…)
 //! objects(…) count(…)` carries everything needed to outline a dispatch into
 //! an executable; this type carries the same, lowered from the
-//! [`syntax`](crate::syntax) tree so that the passes (`outline`, `verify`,
+//! [`syntax`] tree so that the passes (`outline`, `verify`,
 //! `emit`) work on plain data: no spans, no `syn` types, cheap to clone and
 //! compare, buildable by hand in tests.
 
