@@ -38,31 +38,40 @@ fn run_with<T: Sync, R: Send>(
         results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
     };
 
-    std::thread::scope(|scope| {
+    // Tokens are acquired by jobserver's helper thread and handed over on a
+    // channel, never by blocking a worker: inside cargo every token may be
+    // held by build scripts like this one, and a worker blocked in
+    // `acquire()` would then wait forever while we wait for it. Dropping the
+    // helper cancels the requests still pending, and a token that arrives
+    // after the work is done is released when the channel is dropped.
+    let (tx, rx) = std::sync::mpsc::channel::<jobserver::Acquired>();
+    let helper = client
+        .into_helper_thread(move |token| {
+            if let Ok(token) = token {
+                let _ = tx.send(token);
+            }
+        })
+        .ok();
+    if let Some(helper) = &helper {
         for _ in 1..items.len() {
-            let client = client.clone();
-            let (next, work) = (&next, &work);
-            scope.spawn(move || {
-                // Poll for a token rather than block on one: inside cargo every
-                // token may be held by build scripts like this one, each
-                // waiting for its own helpers, and a blocked helper would then
-                // wait forever. A helper gives up once the queue is drained,
-                // so the calling thread alone always finishes the work.
-                while next.load(Ordering::Relaxed) < items.len() {
-                    match client.try_acquire() {
-                        Ok(Some(_token)) => {
-                            work();
-                            return;
-                        }
-                        Ok(None) => std::thread::sleep(std::time::Duration::from_millis(2)),
-                        // A broken jobserver: leave the work to the caller.
-                        Err(_) => return,
-                    }
-                }
-            });
+            helper.request_token();
         }
-        // This thread uses the implicit token every build script holds.
-        work();
+    }
+
+    std::thread::scope(|scope| {
+        let work = &work;
+        // The first worker runs on the implicit token every build script holds.
+        scope.spawn(work);
+        while next.load(Ordering::Relaxed) < items.len() {
+            if let Ok(token) = rx.recv_timeout(std::time::Duration::from_millis(5)) {
+                scope.spawn(move || {
+                    let _token = token; // held while this worker takes items
+                    work();
+                });
+            }
+        }
+        // Every item is taken: stop asking for tokens.
+        drop(helper);
     });
 
     results
@@ -126,12 +135,13 @@ mod tests {
         let out = run_with(&items, Some(client), |&i| {
             let now = running.fetch_add(1, Ordering::SeqCst) + 1;
             peak.fetch_max(now, Ordering::SeqCst);
-            std::thread::sleep(Duration::from_millis(5));
+            std::thread::sleep(Duration::from_millis(20));
             running.fetch_sub(1, Ordering::SeqCst);
             i
         });
         assert_eq!(out, items);
+        // Never more than the tokens allow, and the free token is used.
         let peak = peak.load(Ordering::SeqCst);
-        assert!((1..=2).contains(&peak), "peak {peak}");
+        assert_eq!(peak, 2, "peak {peak}");
     }
 }
