@@ -16,6 +16,10 @@ pub enum Piece {
     Tool(Tool),
     /// LLVM 19 development files (`llvm-config`), for iree-build's `llvm` feature.
     LlvmDev,
+    /// `clang-offload-bundler`, which clang runs itself (from its own
+    /// directory) to write multi-target offload bundles; Debian ships it in
+    /// `clang-tools-19`, a mere recommendation of `clang-19`.
+    OffloadBundler,
 }
 
 impl Piece {
@@ -24,6 +28,7 @@ impl Piece {
         match self {
             Piece::Tool(t) => t.name(),
             Piece::LlvmDev => "llvm-config-19",
+            Piece::OffloadBundler => "clang-offload-bundler",
         }
     }
 
@@ -36,6 +41,7 @@ impl Piece {
             Piece::Tool(Tool::HipInclude) => Package::Apt("libamdhip64-dev"),
             Piece::Tool(Tool::Ptxas | Tool::Libdevice) => Package::Pip("nvidia-cuda-nvcc-cu12"),
             Piece::LlvmDev => Package::Apt("llvm-19-dev"),
+            Piece::OffloadBundler => Package::Apt("clang-tools-19"),
         }
     }
 }
@@ -62,6 +68,7 @@ impl Package {
         match self.name() {
             "clang-19" => "compiles the HIP kernels (.cu) for AMD, NVIDIA and the host CPU",
             "lld-19" => "links AMD GPU code objects (HSACO)",
+            "clang-tools-19" => "clang-offload-bundler: clang's multi-target offload bundles",
             "llvm-19-dev" => "LLVM 19 libraries for iree-build's in-process `llvm` feature",
             "rocm-device-libs" => "ROCm device bitcode (ocml/ockl): math and builtins on AMD",
             "libamdhip64-dev" => "HIP headers (hip_runtime.h) for AMD kernels",
@@ -156,6 +163,12 @@ impl Inventory {
                 State::Found,
             ),
         ));
+        // Where CLANG names a missing file, the bundler cannot be judged
+        // (and installing cannot help): that error stands alone.
+        let clang_misconfigured = tc.get(Tool::Clang).is_err_and(|m| m.bad_env.is_some());
+        if !clang_misconfigured {
+            entries.push((Piece::OffloadBundler, offload_bundler(tc)));
+        }
         Inventory { entries }
     }
 
@@ -175,6 +188,41 @@ impl Inventory {
         self.entries
             .iter()
             .all(|(_, s)| matches!(s, State::Found(_)))
+    }
+}
+
+/// clang looks for `clang-offload-bundler` in its own directory (after
+/// resolving symlinks: Debian's `/usr/bin/clang-19` points into
+/// `/usr/lib/llvm-19/bin`), so that is where to look.
+fn offload_bundler(tc: &Toolchain) -> State {
+    let Some(clang) = tc.clang() else {
+        return State::Missing(vec!["next to clang-19 (not found)".into()]);
+    };
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for p in [
+        std::fs::canonicalize(&clang.path).ok(),
+        Some(clang.path.clone()),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if let Some(d) = p.parent() {
+            if !dirs.iter().any(|x| x == d) {
+                dirs.push(d.to_path_buf());
+            }
+        }
+    }
+    let candidates: Vec<PathBuf> = dirs
+        .iter()
+        .map(|d| d.join("clang-offload-bundler"))
+        .collect();
+    match candidates.iter().find(|p| p.is_file()) {
+        Some(p) => State::Found(Found {
+            path: p.clone(),
+            version: clang.version.clone(),
+            origin: "next to clang-19".into(),
+        }),
+        None => State::Missing(candidates.iter().map(|p| p.display().to_string()).collect()),
     }
 }
 
@@ -320,6 +368,7 @@ mod tests {
         for f in [
             "usr/lib/llvm-19/bin/clang",
             "usr/lib/llvm-19/bin/ld.lld",
+            "usr/lib/llvm-19/bin/clang-offload-bundler",
             "usr/lib/x86_64-linux-gnu/amdgcn/bitcode/ocml.bc",
             "usr/lib/x86_64-linux-gnu/amdgcn/bitcode/ockl.bc",
             "usr/include/hip/hip_runtime.h",
@@ -362,6 +411,7 @@ mod tests {
             names,
             [
                 "clang-19",
+                "clang-tools-19",
                 "libamdhip64-dev",
                 "lld-19",
                 "llvm-19-dev",
@@ -416,6 +466,7 @@ mod tests {
     fn clang_env_that_was_used_is_reported_with_its_origin() {
         let t = tmp("envclang");
         touch(&t.0, "opt/myclang");
+        touch(&t.0, "opt/clang-offload-bundler");
         let probe = full_layout(&t.0).with_env("CLANG", t.0.join("opt/myclang"));
         let inv = Inventory::from_parts(&Toolchain::discover_with(&probe), llvm());
         assert!(inv.complete());
