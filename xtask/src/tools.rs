@@ -20,6 +20,10 @@ pub enum Piece {
     /// directory) to write multi-target offload bundles; Debian ships it in
     /// `clang-tools-19`, a mere recommendation of `clang-19`.
     OffloadBundler,
+    /// clang's AddressSanitizer runtime, for the ASan step of `cargo xtask
+    /// test` (the test kernels are built with `-fsanitize=address`); Debian
+    /// ships it in `libclang-rt-19-dev`, also only recommended by `clang-19`.
+    AsanRuntime,
 }
 
 impl Piece {
@@ -29,6 +33,7 @@ impl Piece {
             Piece::Tool(t) => t.name(),
             Piece::LlvmDev => "llvm-config-19",
             Piece::OffloadBundler => "clang-offload-bundler",
+            Piece::AsanRuntime => "clang ASan runtime",
         }
     }
 
@@ -42,6 +47,7 @@ impl Piece {
             Piece::Tool(Tool::Ptxas | Tool::Libdevice) => Package::Pip("nvidia-cuda-nvcc-cu12"),
             Piece::LlvmDev => Package::Apt("llvm-19-dev"),
             Piece::OffloadBundler => Package::Apt("clang-tools-19"),
+            Piece::AsanRuntime => Package::Apt("libclang-rt-19-dev"),
         }
     }
 }
@@ -69,6 +75,7 @@ impl Package {
             "clang-19" => "compiles the HIP kernels (.cu) for AMD, NVIDIA and the host CPU",
             "lld-19" => "links AMD GPU code objects (HSACO)",
             "clang-tools-19" => "clang-offload-bundler: clang's multi-target offload bundles",
+            "libclang-rt-19-dev" => "clang's sanitizer runtimes, for the ASan step of the tests",
             "llvm-19-dev" => "LLVM 19 libraries for iree-build's in-process `llvm` feature",
             "rocm-device-libs" => "ROCm device bitcode (ocml/ockl): math and builtins on AMD",
             "libamdhip64-dev" => "HIP headers (hip_runtime.h) for AMD kernels",
@@ -168,6 +175,7 @@ impl Inventory {
         let clang_misconfigured = tc.get(Tool::Clang).is_err_and(|m| m.bad_env.is_some());
         if !clang_misconfigured {
             entries.push((Piece::OffloadBundler, offload_bundler(tc)));
+            entries.push((Piece::AsanRuntime, asan_runtime(tc)));
         }
         Inventory { entries }
     }
@@ -221,6 +229,45 @@ fn offload_bundler(tc: &Toolchain) -> State {
             path: p.clone(),
             version: clang.version.clone(),
             origin: "next to clang-19".into(),
+        }),
+        None => State::Missing(candidates.iter().map(|p| p.display().to_string()).collect()),
+    }
+}
+
+/// The ASan runtime clang links with `-fsanitize=address`, in the runtime
+/// directory clang itself reports.
+fn asan_runtime(tc: &Toolchain) -> State {
+    let Some(clang) = tc.clang() else {
+        return State::Missing(vec!["clang-19's runtime dir (clang-19 not found)".into()]);
+    };
+    let dir = std::process::Command::new(&clang.path)
+        .arg("-print-runtime-dir")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    let Some(dir) = dir else {
+        // A stand-in clang (tests, fake layouts) cannot say; nothing to install.
+        return State::Found(Found {
+            path: clang.path.clone(),
+            version: None,
+            origin: "not checked: clang gave no runtime dir".into(),
+        });
+    };
+    // clang reports the per-target directory; Debian's package uses the
+    // older `lib/linux/<name>-<arch>.a` layout beside it, which clang also
+    // searches.
+    let candidates = [
+        dir.join("libclang_rt.asan_static.a"),
+        dir.parent()
+            .unwrap_or(&dir)
+            .join("linux/libclang_rt.asan_static-x86_64.a"),
+    ];
+    match candidates.iter().find(|p| p.is_file()) {
+        Some(lib) => State::Found(Found {
+            path: lib.clone(),
+            version: clang.version.clone(),
+            origin: "clang -print-runtime-dir".into(),
         }),
         None => State::Missing(candidates.iter().map(|p| p.display().to_string()).collect()),
     }
@@ -413,6 +460,7 @@ mod tests {
                 "clang-19",
                 "clang-tools-19",
                 "libamdhip64-dev",
+                "libclang-rt-19-dev",
                 "lld-19",
                 "llvm-19-dev",
                 "rocm-device-libs",
