@@ -131,7 +131,7 @@ mod tests {
         let client = jobserver::Client::new(1).unwrap();
         let running = AtomicUsize::new(0);
         let peak = AtomicUsize::new(0);
-        let items: Vec<u32> = (0..12).collect();
+        let items: Vec<u32> = (0..32).collect();
         let out = run_with(&items, Some(client), |&i| {
             let now = running.fetch_add(1, Ordering::SeqCst) + 1;
             peak.fetch_max(now, Ordering::SeqCst);
