@@ -1,47 +1,16 @@
 //! The bundle reader against malformed input: every kind of corruption is an
 //! `Err`, never a panic.
 
-use runtime_hip::bundle::{
-    Bundle, BundleError, BundleSpec, ExecutableSpec, ExportSpec, VariantSpec, MAGIC, VERSION,
-};
+mod sample;
+
+use runtime_hip::bundle::{Bundle, BundleError, MAGIC, VERSION};
 use runtime_hip::Format;
 
 fn sample() -> Vec<u8> {
-    BundleSpec {
-        executables: vec![ExecutableSpec {
-            name: "custom_dispatch".into(),
-            exports: vec![
-                ExportSpec {
-                    name: "simple_mul".into(),
-                    ordinal: 0,
-                    block_dims: [64, 1, 1],
-                    constant_count: 1,
-                    binding_flags: vec![1, 1, 0],
-                    workgroup_local_memory: 0,
-                },
-                ExportSpec {
-                    name: "simple_mul_inplace".into(),
-                    ordinal: 1,
-                    block_dims: [64, 1, 1],
-                    constant_count: 1,
-                    binding_flags: vec![1, 0],
-                    workgroup_local_memory: 0,
-                },
-            ],
-            variants: vec![
-                VariantSpec {
-                    target: "gfx1100".into(),
-                    format: Format::Hsaco,
-                    data: (0..200u8).collect(),
-                },
-                VariantSpec {
-                    target: "sm_80".into(),
-                    format: Format::Ptx,
-                    data: b"//\n.version 8.0\n.target sm_80\n".to_vec(),
-                },
-            ],
-        }],
-    }
+    sample::spec(vec![
+        sample::variant("gfx1100", Format::Hsaco, &(0..200u8).collect::<Vec<_>>()),
+        sample::variant("sm_80", Format::Ptx, b"//\n.version 8.0\n.target sm_80\n"),
+    ])
     .to_bytes()
 }
 

@@ -3,6 +3,7 @@
 //! environment.
 
 mod fake;
+mod sample;
 
 use runtime_hip::{Device, Error, Format, Platform};
 

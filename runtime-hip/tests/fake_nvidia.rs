@@ -3,6 +3,7 @@
 //! whose parameters the fake driver reads back. One test: environment.
 
 mod fake;
+mod sample;
 
 use runtime_hip::{Device, Error, Format, Platform, TargetId};
 
