@@ -111,6 +111,14 @@ pub enum Error {
     /// Something the build needs from cargo is missing.
     #[error("{0}")]
     Environment(String),
+    /// The host kernels could not be archived for linking.
+    #[error("archiving host kernels into lib{lib}.a: {message}")]
+    Archive {
+        /// The library name (`<name>_iree_host`).
+        lib: String,
+        /// What `cc` reported.
+        message: String,
+    },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
@@ -529,17 +537,24 @@ fn is_source(path: &Path) -> bool {
     )
 }
 
+fn inspect_err<'a>(
+    path: &'a Path,
+    target: &'a TargetId,
+) -> impl Fn(InspectError) -> Error + Copy + 'a {
+    move |source| Error::Inspect {
+        path: path.to_path_buf(),
+        target: target.to_string(),
+        source,
+    }
+}
+
 fn inspect_for(
     data: &[u8],
     format: Format,
     target: &TargetId,
     path: &Path,
 ) -> Result<ObjectInfo, Error> {
-    let wrap = |source| Error::Inspect {
-        path: path.to_path_buf(),
-        target: target.to_string(),
-        source,
-    };
+    let wrap = inspect_err(path, target);
     let info = code_object::inspect(data, format).map_err(wrap)?;
     code_object::check_target(&info, target).map_err(wrap)?;
     Ok(info)
@@ -548,11 +563,7 @@ fn inspect_for(
 /// Reads a prebuilt object, unbundling clang offload bundles by target id
 /// and telling formats apart by content rather than by extension.
 fn load_prebuilt(path: &Path, target: &TargetId) -> Result<(Format, Vec<u8>), Error> {
-    let wrap = |source| Error::Inspect {
-        path: path.to_path_buf(),
-        target: target.to_string(),
-        source,
-    };
+    let wrap = inspect_err(path, target);
     let mut data = std::fs::read(path).map_err(io_err(path))?;
     if code_object::is_offload_bundle(&data) {
         data = code_object::unbundle(&data, target).map_err(wrap)?;
@@ -575,5 +586,8 @@ fn link_host_objects(name: &str, objects: &[PathBuf], out_dir: &Path) -> Result<
         .out_dir(out_dir)
         .cargo_metadata(true)
         .try_compile(&lib)
-        .map_err(|e| Error::Environment(format!("archiving host kernels into lib{lib}.a: {e}")))
+        .map_err(|e| Error::Archive {
+            message: e.to_string(),
+            lib,
+        })
 }
