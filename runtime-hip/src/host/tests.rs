@@ -126,6 +126,58 @@ extern "C" __global__ void reverse_blocks(const int* __restrict__ in, int* __res
   out[base + t] = tile[n - 1 - t];
 }
 
+// A private array indexed by thread-dependent values and live across
+// barriers: each thread's copy must survive while the others run (with the
+// lockstep pass it lives in the thread's frame).
+extern "C" __global__ void private_rotate(const int* __restrict__ in, int* __restrict__ out) {
+  __shared__ int s[256];
+  int mine[8];
+  unsigned t = threadIdx.x, n = blockDim.x, base = (blockIdx.x * n + t) * 8;
+  for (int k = 0; k < 8; ++k) mine[k] = in[base + k];
+  s[t] = mine[t % 8];
+  __syncthreads();
+  int next = s[(t + 1) % n];
+  __syncthreads();
+  for (int k = 0; k < 8; ++k) out[base + k] = mine[(k + t) % 8] + next;
+}
+
+// A uniform outer loop with barriers around a per-thread strided loop (the
+// loop the lockstep pass interleaves) and a loop only thread 0 runs.
+extern "C" __global__ void row_sums(const float* __restrict__ in, float* __restrict__ out,
+                                    int rows, int cols) {
+  __shared__ float s[1024];
+  unsigned t = threadIdx.x;
+  for (int r = blockIdx.x; r < rows; r += gridDim.x) {
+    float acc = 0.0f;
+    for (int c = t; c < cols; c += blockDim.x) acc += in[r * cols + c];
+    s[t] = acc;
+    __syncthreads();
+    if (t == 0) {
+      float sum = 0.0f;
+      for (unsigned k = 0; k < blockDim.x; ++k) sum += s[k];
+      out[r] = sum;
+    }
+    __syncthreads();
+  }
+}
+
+// The barrier sits in a function that is not inlined: the lockstep pass
+// cannot see it and leaves the kernel to the coroutines.
+__device__ __noinline__ void opaque_sync() { __syncthreads(); }
+extern "C" __global__ void opaque_barrier_sum(const float* __restrict__ in,
+                                              float* __restrict__ partial, int n) {
+  __shared__ float s[256];
+  unsigned t = threadIdx.x;
+  unsigned i = blockIdx.x * blockDim.x + t;
+  s[t] = i < (unsigned)n ? in[i] : 0.0f;
+  opaque_sync();
+  for (unsigned k = blockDim.x / 2; k > 0; k >>= 1) {
+    if (t < k) s[t] += s[t + k];
+    opaque_sync();
+  }
+  if (t == 0) partial[blockIdx.x] = s[0];
+}
+
 IREE_HOST_EXPORT(simple_mul)
 IREE_HOST_EXPORT(simple_mul_inplace)
 IREE_HOST_EXPORT(add)
@@ -138,6 +190,9 @@ IREE_HOST_EXPORT(atomics_misc)
 IREE_HOST_EXPORT(warp_sum)
 IREE_HOST_EXPORT(mirror3d)
 IREE_HOST_EXPORT(reverse_blocks)
+IREE_HOST_EXPORT(private_rotate)
+IREE_HOST_EXPORT(row_sums)
+IREE_HOST_EXPORT(opaque_barrier_sum)
 "#;
 
 const SHIM: &str = r#"
@@ -228,7 +283,23 @@ fn library() -> &'static Library {
     })
 }
 
+/// Whether iree-build's lockstep pass transformed kernel `name` (the test
+/// kernels are compiled with it when `IREE_HOST_TEST_CFLAGS` loads it): its
+/// block entry then runs whole blocks, barriers included.
+fn lockstep(name: &str) -> bool {
+    // SAFETY: only the symbol's presence is read.
+    unsafe {
+        library()
+            .get::<*const u8>(format!("__iree_host_lockstep_{name}").as_bytes())
+            .is_ok()
+    }
+}
+
+/// The entry points of kernel `name`; `uses_barrier` is what the build
+/// would record without the lockstep pass (with it, the build records false
+/// for the kernels the pass transformed, as done here).
 fn entry(name: &str, uses_barrier: bool) -> HostEntry {
+    let uses_barrier = uses_barrier && !lockstep(name);
     let lib = library();
     let get = |prefix: &str| -> HostKernelFn {
         // SAFETY: the header defines `__iree_host_{block,thread}_<k>` with
@@ -406,6 +477,110 @@ fn shared_memory_reduction_with_barriers() {
 }
 
 #[test]
+fn private_arrays_survive_barriers() {
+    let d = Dev::new();
+    let (blocks, threads) = (3usize, 64usize);
+    let input: Vec<i32> = (0..(blocks * threads * 8) as i32)
+        .map(|v| v * 3 + 1)
+        .collect();
+    let (pin, pout) = (d.upload(&input), d.zeros::<i32>(input.len()));
+    d.launch(
+        entry("private_rotate", true),
+        [blocks as u32, 1, 1],
+        [threads as u32, 1, 1],
+        &[pin, pout],
+        &[],
+    );
+    let got = d.download::<i32>(pout, input.len());
+    for b in 0..blocks {
+        for t in 0..threads {
+            let mine = |k: usize| input[(b * threads + t) * 8 + k];
+            let u = (t + 1) % threads;
+            let next = input[(b * threads + u) * 8 + u % 8];
+            for k in 0..8 {
+                assert_eq!(
+                    got[(b * threads + t) * 8 + k],
+                    mine((k + t) % 8) + next,
+                    "block {b} thread {t} k {k}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn strided_loops_inside_a_barrier_loop() {
+    let d = Dev::new();
+    for (rows, cols, blocks, threads) in [(37usize, 1000usize, 4u32, 96u32), (5, 3, 2, 64)] {
+        let x: Vec<f32> = (0..rows * cols).map(|i| (i % 17) as f32).collect();
+        let (px, po) = (d.upload(&x), d.zeros::<f32>(rows));
+        d.launch(
+            entry("row_sums", true),
+            [blocks, 1, 1],
+            [threads, 1, 1],
+            &[px, po],
+            &[rows as u32, cols as u32],
+        );
+        let got = d.download::<f32>(po, rows);
+        for (r, g) in got.iter().enumerate() {
+            let want: f32 = x[r * cols..(r + 1) * cols].iter().sum();
+            assert_eq!(*g, want, "row {r} of {rows}x{cols}");
+        }
+    }
+}
+
+#[test]
+fn kernels_the_lockstep_pass_leaves_run_with_coroutines() {
+    let d = Dev::new();
+    let n = 1000usize;
+    let x: Vec<f32> = (0..n).map(|i| (i % 13) as f32).collect();
+    let blocks = n.div_ceil(256);
+    let (px, pp) = (d.upload(&x), d.zeros::<f32>(blocks));
+    d.launch(
+        entry("opaque_barrier_sum", true),
+        [blocks as u32, 1, 1],
+        [256, 1, 1],
+        &[px, pp],
+        &[n as u32],
+    );
+    let got = d.download::<f32>(pp, blocks);
+    for (b, g) in got.iter().enumerate() {
+        let want: f32 = x[b * 256..((b + 1) * 256).min(n)].iter().sum();
+        assert_eq!(*g, want, "block {b}");
+    }
+}
+
+/// With `IREE_HOST_TEST_LOCKSTEP=1` (`cargo xtask test` sets it together
+/// with the plugin flags), the pass must have transformed exactly the
+/// kernels it can: those with barriers it sees or a loop it interleaves.
+#[test]
+fn lockstep_pass_transforms_the_kernels_it_can() {
+    if std::env::var("IREE_HOST_TEST_LOCKSTEP").as_deref() != Ok("1") {
+        return;
+    }
+    for k in [
+        "block_sum",
+        "early_exit",
+        "warp_sum",
+        "mirror3d",
+        "reverse_blocks",
+        "private_rotate",
+        "row_sums",
+    ] {
+        assert!(lockstep(k), "{k} was not transformed");
+    }
+    for k in [
+        "simple_mul",
+        "add",
+        "transpose",
+        "histogram",
+        "opaque_barrier_sum",
+    ] {
+        assert!(!lockstep(k), "{k} was transformed");
+    }
+}
+
+#[test]
 fn finished_threads_count_as_arrived() {
     let d = Dev::new();
     let active = 40usize;
@@ -426,15 +601,13 @@ fn finished_threads_count_as_arrived() {
 
 #[test]
 fn barrier_kernel_run_as_loop_is_reported() {
+    // A kernel the lockstep pass leaves alone, so that this holds with and
+    // without it; `HostEntry` built by hand to say "no barrier" wrongly.
     let d = Dev::new();
     let (px, pp) = (d.upload(&[1.0f32; 256]), d.zeros::<f32>(1));
-    d.launch(
-        entry("block_sum", false),
-        [1, 1, 1],
-        [256, 1, 1],
-        &[px, pp],
-        &[256],
-    );
+    let mut wrong = entry("opaque_barrier_sum", true);
+    wrong.uses_barrier = false;
+    d.launch(wrong, [1, 1, 1], [256, 1, 1], &[px, pp], &[256]);
     let err = d.stream.synchronize().unwrap_err().to_string();
     assert!(err.contains("__syncthreads"), "{err}");
     // Reported once; the stream keeps working.

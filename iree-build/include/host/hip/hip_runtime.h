@@ -338,6 +338,115 @@ static __forceinline__ void set_block(Context& c, const HostLaunch* l) {
   c.dynamic_shared = l->dynamic_shared;
 }
 
+#ifdef IREE_HOST_LOCKSTEP
+// ---- lockstep blocks (iree-build's LLVM pass plugin) --------------------------
+// With the plugin loaded, iree-build defines IREE_HOST_LOCKSTEP and every
+// export also gets a thread body `__iree_host_tbody_k` and a scheduler
+// `__iree_host_lsched_k`. The pass (iree-build/src/compile/lockstep) turns
+// the thread body into a resumable segment: it returns at every
+// `__syncthreads()` and every few iterations of each barrier-free loop,
+// with the thread's live values saved in its frame, and resumes there when
+// called again with the state it returned. The scheduler below then runs
+// the block's threads round-robin, segment by segment, so they move through
+// their loops together (a grid-stride loop reads memory in order, as on a
+// GPU) and barriers cost a return instead of a context switch. If the pass
+// transforms the body it replaces `__iree_host_block_k` with the scheduler
+// and defines `__iree_host_lockstep_k`; if not (a barrier inside a call it
+// cannot see into, say) it deletes both and the kernel runs as without it.
+//
+// The contract with the pass (keep in step with lockstep.cpp):
+//   unsigned __iree_host_tbody_k(void** args, void* frame, unsigned state,
+//                                unsigned x, unsigned y, unsigned z);
+//   state 0 starts the thread; the result is kLockstepDone, or the state to
+//   resume from next, with kLockstepBarrier set when the thread waits at a
+//   barrier. `frame` is the thread's own `__iree_host_frame_k` bytes (16-byte
+//   aligned), kept between calls.
+extern "C" void __iree_host_lockstep_begin(void);
+constexpr unsigned kLockstepDone = 0x7fffffffu;
+constexpr unsigned kLockstepBarrier = 0x80000000u;
+
+/// A worker thread's scratch memory for lockstep blocks (states and
+/// frames), grown as needed and kept for the next block.
+struct LockstepScratch {
+  unsigned char* mem = nullptr;
+  size_t bytes = 0;
+  ~LockstepScratch() { free(mem); }
+  unsigned char* get(size_t want) {
+    if (want > bytes) {
+      free(mem);
+      bytes = (want + 4095) & ~size_t(4095);
+      mem = static_cast<unsigned char*>(aligned_alloc(64, bytes));
+      if (mem == nullptr) {
+        fprintf(stderr, "iree host: cannot allocate %zu bytes of lockstep frames\n", want);
+        abort();
+      }
+    }
+    return mem;
+  }
+};
+inline thread_local LockstepScratch lockstep_scratch
+    __attribute__((tls_model(IREE_HOST_TLS_MODEL)));
+
+/// Runs `l->block_count` blocks, each as rounds over its threads: a thread
+/// waiting at a barrier is skipped until every thread still running waits
+/// at one (a returned thread counts as arrived, as with coroutines); any
+/// other thread runs its next segment.
+template <unsigned (*Body)(void**, void*, unsigned, unsigned, unsigned, unsigned)>
+static __forceinline__ void lockstep(const HostLaunch* l, void** args, unsigned frame_bytes) {
+  const unsigned nx = l->block_dim[0], ny = l->block_dim[1], nz = l->block_dim[2];
+  const size_t n = size_t(nx) * ny * nz;
+  const size_t fb = (size_t(frame_bytes) + 15) & ~size_t(15);
+  const size_t states_bytes = (n * sizeof(unsigned) + 63) & ~size_t(63);
+  unsigned char* mem = lockstep_scratch.get(states_bytes + n * fb);
+  unsigned* st = reinterpret_cast<unsigned*>(mem);
+  unsigned char* frames = mem + states_bytes;
+  Context& c = ctx;
+  set_block(c, l);
+  const unsigned bx = l->block_idx[0], nb = l->block_count > 1 ? l->block_count : 1;
+  for (unsigned b = 0; b < nb; ++b) {
+    c.block_idx.x = bx + b;
+    for (size_t t = 0; t < n; ++t) st[t] = 0;
+    size_t alive = n, waiting = 0;
+    while (alive != 0) {
+      const bool release = waiting == alive;
+      alive = 0;
+      waiting = 0;
+      unsigned x = 0, y = 0, z = 0;
+      for (size_t t = 0; t < n; ++t) {
+        unsigned s = st[t];
+        if (s != kLockstepDone) {
+          if (!(s & kLockstepBarrier) || release)
+            s = Body(args, frames + t * fb, s & ~kLockstepBarrier, x, y, z);
+          st[t] = s;
+          alive += s != kLockstepDone;
+          waiting += s >> 31;
+        }
+        if (++x == nx) {
+          x = 0;
+          if (++y == ny) {
+            y = 0;
+            ++z;
+          }
+        }
+      }
+    }
+  }
+}
+#define IREE_HOST_LOCKSTEP_EXPORT(k)                                                       \
+  extern "C" __attribute__((weak, noinline)) unsigned __iree_host_tbody_##k(               \
+      void** args, void* frame, unsigned state, unsigned x, unsigned y, unsigned z) {       \
+    (void)frame;                                                                           \
+    (void)state;                                                                           \
+    return ::iree_host::Entry<decltype(&k), &k>::tbody(args, x, y, z);                     \
+  }                                                                                        \
+  extern "C" const unsigned __iree_host_frame_##k;                                         \
+  extern "C" void __iree_host_lsched_##k(const HostLaunch* launch, void** args) {          \
+    ::iree_host::lockstep<&__iree_host_tbody_##k>(launch, args, __iree_host_frame_##k);     \
+  }
+#else
+#define IREE_HOST_LOCKSTEP_EXPORT(k)
+#endif
+
 /// The entry points of kernel `K`. `K` is a template argument so that every
 /// call below is a direct call the optimiser inlines into the thread loop.
 template <typename F, F K>
@@ -371,6 +480,26 @@ struct Entry<void (*)(A...), K> {
           }
     }
   }
+#ifdef IREE_HOST_LOCKSTEP
+  static __forceinline__ unsigned tbody(void** args, unsigned x, unsigned y, unsigned z) {
+    return tbody(args, x, y, z, std::index_sequence_for<A...>{});
+  }
+  template <size_t... I>
+  static __forceinline__ unsigned tbody(void** args, unsigned x, unsigned y, unsigned z,
+                                        std::index_sequence<I...>) {
+    return tbody_with(x, y, z, *static_cast<Decay<A>*>(args[I])...);
+  }
+  // Everything before the marker is the prologue that the lockstep pass
+  // re-runs each time it resumes this thread (so the parameters and
+  // `threadIdx` are this thread's again); the kernel after it is what the
+  // pass cuts into segments.
+  static __forceinline__ unsigned tbody_with(unsigned x, unsigned y, unsigned z, Decay<A>... vals) {
+    ctx.thread_idx = uint3{x, y, z};
+    __iree_host_lockstep_begin();
+    [[clang::always_inline]] K(vals...);
+    return kLockstepDone;
+  }
+#endif
   template <size_t... I>
   static __forceinline__ void thread(const HostLaunch* l, void** args, std::index_sequence<I...>) {
     Context& c = ctx;
@@ -403,6 +532,7 @@ struct SigTable<void(A...)> {
   extern "C" void __iree_host_thread_##k(const HostLaunch* launch, void** args) {     \
     ::iree_host::Entry<decltype(&k), &k>::thread(launch, args);                         \
   }                                                                                    \
-  extern "C" const ::iree_host::SigTable<decltype(k)> __iree_host_sig_##k = {};
+  extern "C" const ::iree_host::SigTable<decltype(k)> __iree_host_sig_##k = {};      \
+  IREE_HOST_LOCKSTEP_EXPORT(k)
 
 #endif  // IREE_HOST_HIP_RUNTIME_H_
