@@ -29,8 +29,12 @@
 //     copy per block in flight. Its contents are NOT reset between blocks
 //     (GPUs do not zero shared memory either).
 //   * Threads of a block run one after another (no barrier) or as coroutines
-//     switching at `__syncthreads()` (barrier kernels). A thread that has
-//     returned counts as arrived at every later barrier.
+//     switching at `__syncthreads()` (barrier kernels). With iree-build's
+//     lockstep pass (the default where LLVM's headers are installed; see
+//     "lockstep blocks" below), kernels with barriers or long loops instead
+//     run round-robin in segments on one stack, so a block's threads move
+//     through their loops together. Either way a thread that has returned
+//     counts as arrived at every later barrier.
 //   * `warpSize` is 1: threads never run in lockstep on the host, so a warp of
 //     one thread is the only size for which warp-synchronous code (code that
 //     assumes the threads of a warp progress together without a barrier) is
