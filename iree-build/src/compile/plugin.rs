@@ -18,8 +18,9 @@
 //! compile's command line, so the hash is part of every host object's
 //! cache key.
 //!
-//! Why nothing here is fatal: the plugin makes barrier kernels cheaper, it
-//! is never needed for them to be correct. Without LLVM headers host
+//! Why nothing here is fatal: without the plugin host kernels run as they
+//! always have (a barrier kernel as one coroutine per thread), so its
+//! absence costs speed, not correctness. Without LLVM headers host
 //! kernels are compiled without it silently (`cargo xtask doctor` lists the
 //! headers as missing); when it does not compile, or compiles but clang
 //! cannot load it, the build warns once and goes on without it.
@@ -216,10 +217,10 @@ pub(crate) fn plugin_path(
         .join(FILE_NAME)
 }
 
-/// Makes sure `so` exists (a present file is a finished plugin): compiles `source` next to it under a unique
-/// temporary name, checks that clang loads it, renames it into place. The
-/// error is one line: what failed, clang's error lines, where its full
-/// output is.
+/// Makes sure `so` exists (a present file is a finished plugin): compiles
+/// `source` next to it under a unique temporary name, checks that clang
+/// loads it, renames it into place. The error is one line: what failed,
+/// clang's error lines, where its full output is.
 pub(crate) fn build(
     source: &str,
     clang: &Located,
