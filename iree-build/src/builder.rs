@@ -288,6 +288,14 @@ impl Build {
             warnings
                 .push("DOCS_RS is set: no kernels compiled, the bundle holds no variants".into());
         }
+        // Host kernels load the lockstep plugin: built here, once, before
+        // the jobs that share it. Its failure is one warning, not an error.
+        let lockstep_setting = env.var(compile::plugin::ENV_VAR);
+        if targets.contains(&TargetId::Host) {
+            let lockstep =
+                compile::plugin::lockstep(lockstep_setting.as_deref(), &toolchain, &out_dir);
+            warnings.extend(lockstep.warn_once());
+        }
 
         // 3. Compile jobs, one per (source, target), host thunks merged.
         let mut planned = JobPlan::default();

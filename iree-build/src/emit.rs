@@ -133,16 +133,15 @@ pub fn declaration_entries(
             let host = place
                 .and_then(|p| variants.get(p.executable))
                 .and_then(|vs| vs.iter().find(|v| v.target == TargetId::Host))
-                .map(|v| HostEntryNames {
-                    block_symbol: format!("__iree_host_block_{}", d.export),
-                    thread_symbol: format!("__iree_host_thread_{}", d.export),
-                    // Unknown means "may": the coroutine executor is always correct.
-                    uses_barrier: v
-                        .info
-                        .as_ref()
-                        .and_then(|info| info.kernel(&d.export))
-                        .and_then(|k| k.uses_barrier)
-                        .unwrap_or(true),
+                .map(|v| {
+                    let kernel = v.info.as_ref().and_then(|info| info.kernel(&d.export));
+                    HostEntryNames {
+                        block_symbol: format!("__iree_host_block_{}", d.export),
+                        thread_symbol: format!("__iree_host_thread_{}", d.export),
+                        // Unknown means "may": the coroutine executor is always correct.
+                        uses_barrier: kernel.and_then(|k| k.uses_barrier).unwrap_or(true),
+                        lockstep: kernel.and_then(|k| k.lockstep).unwrap_or(false),
+                    }
                 });
             let slots_identity = d.binding_slots.iter().enumerate().all(|(i, s)| i == *s);
             DeclarationEntry {
@@ -276,6 +275,7 @@ mod tests {
                 kernels: vec![KernelInfo {
                     name: "simple_mul".into(),
                     uses_barrier: Some(false),
+                    lockstep: Some(true),
                     ..Default::default()
                 }],
             }),
@@ -355,10 +355,10 @@ mod tests {
         let host = m.declarations[0].host.as_ref().unwrap();
         assert_eq!(host.block_symbol, "__iree_host_block_simple_mul");
         assert!(!host.uses_barrier);
-        assert!(
-            m.declarations[1].host.as_ref().unwrap().uses_barrier,
-            "unknown means may"
-        );
+        assert!(host.lockstep);
+        let unknown = m.declarations[1].host.as_ref().unwrap();
+        assert!(unknown.uses_barrier, "unknown means may");
+        assert!(!unknown.lockstep);
 
         // A second compile() call with another bundle merges in.
         let other_src = r#"

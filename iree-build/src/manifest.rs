@@ -123,8 +123,13 @@ pub struct HostEntryNames {
     pub block_symbol: String,
     /// `__iree_host_thread_<export>`.
     pub thread_symbol: String,
-    /// Whether the kernel reaches `__syncthreads()`.
+    /// Whether the kernel reaches `__syncthreads()` (false for a lockstep
+    /// kernel: its block entry runs the barriers itself).
     pub uses_barrier: bool,
+    /// Whether the lockstep pass transformed the kernel. Informational: the
+    /// runtime goes by `uses_barrier`. Absent in older manifests.
+    #[serde(default)]
+    pub lockstep: bool,
 }
 
 /// A problem found by verification.
@@ -136,4 +141,22 @@ pub struct Diagnostic {
     pub param: Option<String>,
     /// The target it was found for, if one.
     pub target: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_entries_without_lockstep_still_parse() {
+        let old = r#"{"block_symbol":"__iree_host_block_k","thread_symbol":"__iree_host_thread_k","uses_barrier":true}"#;
+        let e: HostEntryNames = serde_json::from_str(old).unwrap();
+        assert!(e.uses_barrier && !e.lockstep);
+        let new = serde_json::to_string(&HostEntryNames {
+            lockstep: true,
+            ..e
+        })
+        .unwrap();
+        assert!(new.contains(r#""lockstep":true"#), "{new}");
+    }
 }

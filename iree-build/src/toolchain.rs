@@ -1,5 +1,6 @@
 //! Finding the tools a build needs: clang-19, ld.lld, the ROCm device
-//! libraries, the HIP headers, `ptxas` and `libdevice.10.bc`.
+//! libraries, the HIP headers, `ptxas` and `libdevice.10.bc`, and the
+//! optional LLVM 19 headers the host lockstep plugin is compiled against.
 //!
 //! Every piece is looked up the same way, most explicit first: an environment
 //! variable that names it (`CLANG`, `ROCM_PATH`, ...), then `PATH`, then the
@@ -37,6 +38,8 @@ pub const ENV_VARS: &[&str] = &[
     "CUDA_PATH",
     "IREE_TOOLCHAIN_DIR",
     "CARGO_TARGET_DIR",
+    "IREE_LLVM_INCLUDE",
+    "LLVM_CONFIG",
 ];
 
 /// Where the wheel's files live below a toolchain dir (`pip install --target`).
@@ -89,17 +92,22 @@ pub enum Tool {
     Ptxas,
     /// `libdevice.10.bc`: NVIDIA's math library as bitcode.
     Libdevice,
+    /// LLVM's C++ headers (the directory holding `llvm/Passes/PassPlugin.h`)
+    /// of the same major version as clang: the host lockstep pass plugin
+    /// is compiled against them. Optional: host kernels build without it.
+    LlvmInclude,
 }
 
 impl Tool {
     /// All pieces, in the order a report lists them.
-    pub const ALL: [Tool; 6] = [
+    pub const ALL: [Tool; 7] = [
         Tool::Clang,
         Tool::Lld,
         Tool::DeviceLibs,
         Tool::HipInclude,
         Tool::Ptxas,
         Tool::Libdevice,
+        Tool::LlvmInclude,
     ];
 
     /// A short name for messages.
@@ -111,6 +119,7 @@ impl Tool {
             Tool::HipInclude => "HIP headers",
             Tool::Ptxas => "ptxas",
             Tool::Libdevice => "libdevice.10.bc",
+            Tool::LlvmInclude => "LLVM 19 headers",
         }
     }
 
@@ -124,6 +133,7 @@ impl Tool {
             Tool::Ptxas | Tool::Libdevice => {
                 "pip install nvidia-cuda-nvcc-cu12 (`cargo xtask provision` installs it into target/iree-toolchain; or set IREE_TOOLCHAIN_DIR or CUDA_PATH)"
             }
+            Tool::LlvmInclude => "apt-get install llvm-19-dev (or set IREE_LLVM_INCLUDE)",
         }
     }
 
@@ -136,6 +146,9 @@ impl Tool {
             Tool::HipInclude => "AMD targets",
             Tool::Ptxas => "NVIDIA cubins (optional: PTX is emitted without it)",
             Tool::Libdevice => "NVIDIA targets",
+            Tool::LlvmInclude => {
+                "the host lockstep plugin (optional: host kernels build without it)"
+            }
         }
     }
 }
@@ -317,7 +330,7 @@ impl Probe {
 /// Finds the cargo target directory above `start`: the first ancestor that
 /// cargo marked with `CACHEDIR.TAG`, else the parent of a `debug`/`release`
 /// profile directory.
-fn cargo_target_dir_above(start: &Path) -> Option<PathBuf> {
+pub(crate) fn cargo_target_dir_above(start: &Path) -> Option<PathBuf> {
     if let Some(dir) = start.ancestors().find(|d| d.join("CACHEDIR.TAG").is_file()) {
         return Some(dir.to_path_buf());
     }
@@ -342,7 +355,7 @@ struct Search<'p> {
     probe: &'p Probe,
     tool: Tool,
     looked: Vec<String>,
-    accept: fn(&Path) -> Result<(), String>,
+    accept: &'p dyn Fn(&Path) -> Result<(), String>,
 }
 
 enum Step {
@@ -352,7 +365,7 @@ enum Step {
 }
 
 impl<'p> Search<'p> {
-    fn new(probe: &'p Probe, tool: Tool, accept: fn(&Path) -> Result<(), String>) -> Self {
+    fn new(probe: &'p Probe, tool: Tool, accept: &'p dyn Fn(&Path) -> Result<(), String>) -> Self {
         Search {
             probe,
             tool,
@@ -516,6 +529,7 @@ pub struct Toolchain {
     hip_include: Found,
     ptxas: Found,
     libdevice: Found,
+    llvm_include: Found,
     env_vars: Vec<String>,
 }
 
@@ -556,6 +570,10 @@ impl Toolchain {
         if let Ok(l) = &mut libdevice {
             l.version = Some("10".into());
         }
+        let mut llvm_include = find_llvm_include(probe, clang.as_ref().ok());
+        if let Ok(l) = &mut llvm_include {
+            l.version = llvm_header_version(&l.path);
+        }
         let mut env_vars: BTreeSet<String> = probe.vars_read().into_iter().collect();
         env_vars.extend(ENV_VARS.iter().map(|s| s.to_string()));
         Toolchain {
@@ -565,6 +583,7 @@ impl Toolchain {
             hip_include,
             ptxas,
             libdevice,
+            llvm_include,
             env_vars: env_vars.into_iter().collect(),
         }
     }
@@ -578,6 +597,7 @@ impl Toolchain {
             Tool::HipInclude => self.hip_include.as_ref(),
             Tool::Ptxas => self.ptxas.as_ref(),
             Tool::Libdevice => self.libdevice.as_ref(),
+            Tool::LlvmInclude => self.llvm_include.as_ref(),
         }
     }
 
@@ -609,6 +629,12 @@ impl Toolchain {
     /// `libdevice.10.bc`, when found.
     pub fn libdevice(&self) -> Option<&Located> {
         self.libdevice.as_ref().ok()
+    }
+
+    /// The LLVM headers for the host lockstep plugin (the directory holding
+    /// `llvm/Passes/PassPlugin.h`), when found. No target requires them.
+    pub fn llvm_include(&self) -> Option<&Located> {
+        self.llvm_include.as_ref().ok()
     }
 
     /// The pieces `target` cannot be built without.
@@ -702,7 +728,7 @@ impl fmt::Display for Toolchain {
 }
 
 fn find_clang(p: &Probe) -> Found {
-    let mut s = Search::new(p, Tool::Clang, accept_clang);
+    let mut s = Search::new(p, Tool::Clang, &accept_clang);
     search! { s;
         s.env_file("CLANG");
         s.env_dir("HIP_CLANG_PATH", &["clang-19", "clang"]);
@@ -730,7 +756,7 @@ fn accept_clang(path: &Path) -> Result<(), String> {
 }
 
 fn find_lld(p: &Probe) -> Found {
-    let mut s = Search::new(p, Tool::Lld, is_file);
+    let mut s = Search::new(p, Tool::Lld, &is_file);
     search! { s;
         s.env_file("LLD");
         s.env_dir("HIP_CLANG_PATH", &["ld.lld"]);
@@ -742,7 +768,7 @@ fn find_lld(p: &Probe) -> Found {
 }
 
 fn find_device_libs(p: &Probe) -> Found {
-    let mut s = Search::new(p, Tool::DeviceLibs, is_bitcode_dir);
+    let mut s = Search::new(p, Tool::DeviceLibs, &is_bitcode_dir);
     search! { s;
         s.env_dir("HIP_DEVICE_LIB_PATH", &[""]);
         s.env_dir("ROCM_PATH", &["amdgcn/bitcode", "lib/llvm/amdgcn/bitcode"]);
@@ -753,7 +779,7 @@ fn find_device_libs(p: &Probe) -> Found {
 }
 
 fn find_hip_include(p: &Probe) -> Found {
-    let mut s = Search::new(p, Tool::HipInclude, is_hip_include);
+    let mut s = Search::new(p, Tool::HipInclude, &is_hip_include);
     search! { s;
         s.env_dir("HIP_PATH", &["include"]);
         s.env_dir("ROCM_PATH", &["include"]);
@@ -772,7 +798,7 @@ fn wheel_dirs(p: &Probe) -> Vec<PathBuf> {
 }
 
 fn find_ptxas(p: &Probe) -> Found {
-    let mut s = Search::new(p, Tool::Ptxas, is_file);
+    let mut s = Search::new(p, Tool::Ptxas, &is_file);
     let rel = format!("{WHEEL_NVCC}/bin/ptxas");
     search! { s;
         s.env_dir("IREE_TOOLCHAIN_DIR", &[&rel]);
@@ -793,7 +819,7 @@ fn find_ptxas(p: &Probe) -> Found {
 }
 
 fn find_libdevice(p: &Probe, ptxas: Option<&Located>) -> Found {
-    let mut s = Search::new(p, Tool::Libdevice, is_file);
+    let mut s = Search::new(p, Tool::Libdevice, &is_file);
     let rel = format!("{WHEEL_NVCC}/nvvm/libdevice/libdevice.10.bc");
     search! { s;
         s.env_dir("IREE_TOOLCHAIN_DIR", &[&rel]);
@@ -831,6 +857,112 @@ fn find_libdevice(p: &Probe, ptxas: Option<&Located>) -> Found {
         s.well_known(&p.well_known("/usr/local/cuda"), &["nvvm/libdevice/libdevice.10.bc"]);
         s.well_known(&p.well_known("/usr/lib/nvidia-cuda-toolkit"), &["libdevice/libdevice.10.bc"]);
     }
+}
+
+/// LLVM's C++ headers for a pass plugin loaded by `clang`: an explicit
+/// `IREE_LLVM_INCLUDE` decides; then what `llvm-config --includedir` says
+/// (`$LLVM_CONFIG`, then `llvm-config-19` and `llvm-config` on PATH); then
+/// `include` beside clang's own install (`/usr/bin/clang-19` resolves into
+/// `/usr/lib/llvm-19/bin`); then Debian's `/usr/lib/llvm-19/include`.
+///
+/// A plugin only loads into the clang whose LLVM it was compiled against,
+/// so headers of another major version than clang's are passed over.
+fn find_llvm_include(p: &Probe, clang: Option<&Located>) -> Found {
+    let clang_major = clang.and_then(|c| c.version.as_deref()).and_then(major);
+    let accept = move |dir: &Path| -> Result<(), String> {
+        if !dir.join("llvm/Passes/PassPlugin.h").is_file() {
+            return Err("no llvm/Passes/PassPlugin.h in it".into());
+        }
+        match (clang_major, llvm_header_version(dir)) {
+            (Some(want), Some(have)) if major(&have) != Some(want) => {
+                Err(format!("LLVM {have} headers, but clang is version {want}"))
+            }
+            _ => Ok(()),
+        }
+    };
+    let mut s = Search::new(p, Tool::LlvmInclude, &accept);
+    search! { s;
+        s.env_file("IREE_LLVM_INCLUDE");
+        match p.var("LLVM_CONFIG") {
+            None => {
+                s.looked.push("$LLVM_CONFIG (not set)".into());
+                Step::Next
+            }
+            Some(v) if !Path::new(&v).is_file() => {
+                let path = PathBuf::from(v);
+                s.looked.push(format!("$LLVM_CONFIG={} (does not exist)", path.display()));
+                Step::Stop(Missing {
+                    tool: Tool::LlvmInclude,
+                    looked: std::mem::take(&mut s.looked),
+                    bad_env: Some(("LLVM_CONFIG".into(), path)),
+                })
+            }
+            Some(v) => s.llvm_config(Path::new(&v), || Origin::Env("LLVM_CONFIG".into()), "$LLVM_CONFIG --includedir: "),
+        };
+        {
+            let mut step = Step::Next;
+            for name in ["llvm-config-19", "llvm-config"] {
+                match p.which(name) {
+                    Some(tool) => {
+                        step = s.llvm_config(&tool, || Origin::Path, &format!("PATH: {name} --includedir: "));
+                        if !matches!(step, Step::Next) {
+                            break;
+                        }
+                    }
+                    None => s.looked.push(format!("PATH: {name} (not found)")),
+                }
+            }
+            step
+        };
+        {
+            let debian = p.well_known("/usr/lib/llvm-19");
+            let real = clang.and_then(|c| std::fs::canonicalize(&c.path).ok());
+            match real.as_deref().and_then(Path::parent).and_then(Path::parent) {
+                Some(prefix) if prefix != debian => s.well_known(prefix, &["include"]),
+                _ => Step::Next,
+            }
+        };
+        s.well_known(&p.well_known("/usr/lib/llvm-19"), &["include"]);
+    }
+}
+
+impl Search<'_> {
+    /// `<llvm-config> --includedir`, tried as a candidate.
+    fn llvm_config(
+        &mut self,
+        tool: &Path,
+        origin: impl FnOnce() -> Origin,
+        looked_as: &str,
+    ) -> Step {
+        let out = Command::new(tool).arg("--includedir").output();
+        match out {
+            Ok(o) if o.status.success() => {
+                let dir = PathBuf::from(String::from_utf8_lossy(&o.stdout).trim());
+                self.try_candidate(dir, origin, looked_as)
+                    .unwrap_or(Step::Next)
+            }
+            _ => {
+                self.looked
+                    .push(format!("{looked_as}{} (did not answer)", tool.display()));
+                Step::Next
+            }
+        }
+    }
+}
+
+/// `LLVM_VERSION_STRING` from `llvm/Config/llvm-config.h`.
+fn llvm_header_version(include: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(include.join("llvm/Config/llvm-config.h")).ok()?;
+    text.lines().find_map(|l| {
+        let rest = l.trim().strip_prefix("#define")?.trim_start();
+        let v = rest.strip_prefix("LLVM_VERSION_STRING")?.trim();
+        Some(v.trim_matches('"').to_string())
+    })
+}
+
+/// The major number of a dotted version.
+fn major(version: &str) -> Option<u32> {
+    version.split('.').next()?.parse().ok()
 }
 
 /// Runs `tool --version` and picks the first dotted number out of what it

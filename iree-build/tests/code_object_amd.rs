@@ -56,6 +56,7 @@ fn seed_kernels_gfx90a_metadata() {
     assert_eq!(mul.private_segment_fixed_size, Some(0));
     assert!(mul.kernarg_segment_size.unwrap() >= 28);
     assert_eq!(mul.uses_barrier, None);
+    assert_eq!(mul.lockstep, None);
 
     // What clang-19 really says for the in-place kernel: the buffer that is
     // both read and written carries no `.actual_access` at all.

@@ -55,6 +55,11 @@ fn host_kernels_sizes_and_barriers() {
         assert_eq!(barrier("indirect"), Some(true), "{opt}");
         assert_eq!(barrier("calls_plain_helper"), Some(false), "{opt}");
         assert_eq!(barrier("mangled"), Some(true), "{opt}");
+        // No lockstep markers in an object the pass did not see.
+        assert!(
+            info.kernels.iter().all(|k| k.lockstep == Some(false)),
+            "{opt}"
+        );
         assert_eq!(
             iree_build::code_object::sniff_format(&obj),
             Some(Format::Host)
@@ -63,5 +68,59 @@ fn host_kernels_sizes_and_barriers() {
             inspect(&obj, Format::Hsaco),
             Err(InspectError::WrongFormat { .. })
         ));
+    }
+}
+
+/// What the lockstep pass leaves in an object: for `k`, the marker
+/// `__iree_host_lockstep_k` (a one-byte constant) beside the usual export
+/// symbols; `k`'s body still calls the barrier. `plain` has no marker.
+const LOCKSTEP_OBJECT: &str = r#"
+extern "C" void __iree_host_barrier(void);
+#define KERNEL extern "C" __attribute__((section(".text.iree_kernel"), noinline))
+KERNEL void k(float* x) { x[0] = 1; __iree_host_barrier(); x[1] = x[0]; }
+KERNEL void plain(float* x) { x[0] = 2; __iree_host_barrier(); x[1] = x[0]; }
+extern "C" void __iree_host_block_k(const void*, void** a) { k(*(float**)a[0]); }
+extern "C" void __iree_host_thread_k(const void*, void** a) { k(*(float**)a[0]); }
+extern "C" const unsigned __iree_host_sig_k[] = {1, 8};
+extern "C" const unsigned char __iree_host_lockstep_k = 1;
+extern "C" void __iree_host_block_plain(const void*, void** a) { plain(*(float**)a[0]); }
+extern "C" void __iree_host_thread_plain(const void*, void** a) { plain(*(float**)a[0]); }
+extern "C" const unsigned __iree_host_sig_plain[] = {1, 8};
+"#;
+
+#[test]
+fn lockstep_kernels_are_marked_and_need_no_coroutines() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("lockstep.cpp");
+    std::fs::write(&src, LOCKSTEP_OBJECT).unwrap();
+    for opt in ["-O0", "-O2"] {
+        let out = dir.path().join(format!("lockstep{opt}.o"));
+        s::run(
+            std::process::Command::new(s::clang())
+                .args([
+                    "-x",
+                    "c++",
+                    "-std=c++17",
+                    "-fPIC",
+                    "-ffunction-sections",
+                    "-c",
+                    opt,
+                ])
+                .arg(&src)
+                .arg("-o")
+                .arg(&out),
+        );
+        let info = inspect(&std::fs::read(&out).unwrap(), Format::Host).unwrap();
+        let k = info.kernel("k").unwrap();
+        assert_eq!(k.lockstep, Some(true), "{opt}");
+        assert_eq!(
+            k.uses_barrier,
+            Some(false),
+            "{opt}: the block entry runs the barriers"
+        );
+        assert_eq!(k.args.len(), 1);
+        let plain = info.kernel("plain").unwrap();
+        assert_eq!(plain.lockstep, Some(false), "{opt}");
+        assert_eq!(plain.uses_barrier, Some(true), "{opt}");
     }
 }

@@ -311,6 +311,139 @@ fn missing_everything_says_where_and_what_to_install() {
     assert!(ptxas.looked.iter().any(|l| l == "PATH: ptxas (not found)"));
 }
 
+/// LLVM's development headers as `llvm-19-dev` lays them out.
+fn llvm_headers(include: &Path, version: &str) {
+    file(&include.join("llvm/Passes/PassPlugin.h"), "");
+    file(
+        &include.join("llvm/Config/llvm-config.h"),
+        &format!(
+            "#define LLVM_VERSION_MAJOR {}\n#define LLVM_VERSION_STRING \"{version}\"\n",
+            &version[..2]
+        ),
+    );
+}
+
+#[test]
+fn llvm_headers_are_optional_and_say_what_to_install() {
+    let root = tempfile::tempdir().unwrap();
+    debian_layout(root.path());
+    let tc = Toolchain::discover_with(&Probe::fake(root.path()));
+    let missing = tc.get(Tool::LlvmInclude).unwrap_err();
+    assert_eq!(missing.bad_env, None);
+    let debian = root.path().join("usr/lib/llvm-19/include");
+    assert!(
+        missing
+            .looked
+            .iter()
+            .any(|l| l.contains(&*debian.to_string_lossy())),
+        "{:?}",
+        missing.looked
+    );
+    assert!(missing
+        .looked
+        .iter()
+        .any(|l| l == "$IREE_LLVM_INCLUDE (not set)"));
+    assert!(missing
+        .looked
+        .iter()
+        .any(|l| l == "PATH: llvm-config-19 (not found)"));
+    let text = missing.to_string();
+    assert!(text.contains("apt-get install llvm-19-dev"), "{text}");
+    // Optional: every target that was buildable still is.
+    assert!(tc.require_for(&"host".parse().unwrap()).is_ok());
+    assert!(tc.llvm_include().is_none());
+    let report = tc.to_string();
+    assert!(report.contains("MISSING  LLVM 19 headers"), "{report}");
+    assert!(report.contains("optional"), "{report}");
+
+    llvm_headers(&debian, "19.1.7");
+    let tc = Toolchain::discover_with(&Probe::fake(root.path()));
+    assert_eq!(
+        located(&tc, Tool::LlvmInclude),
+        (
+            debian.clone(),
+            Some("19.1.7".into()),
+            Origin::WellKnown(root.path().join("usr/lib/llvm-19"))
+        )
+    );
+}
+
+#[test]
+fn llvm_headers_from_llvm_config_must_match_clangs_major_version() {
+    let root = tempfile::tempdir().unwrap();
+    debian_layout(root.path());
+    let debian = root.path().join("usr/lib/llvm-19/include");
+    llvm_headers(&debian, "19.1.7");
+    // An llvm-config of LLVM 18 on PATH is passed over...
+    let old = root.path().join("llvm18/include");
+    llvm_headers(&old, "18.1.8");
+    let bin = root.path().join("bin");
+    fake_tool(&bin.join("llvm-config"), &old.to_string_lossy());
+    let tc = Toolchain::discover_with(&Probe::fake(root.path()).with_path_dir(&bin));
+    assert_eq!(located(&tc, Tool::LlvmInclude).0, debian);
+    let skipped = tc.get(Tool::LlvmInclude).unwrap();
+    assert_eq!(
+        skipped.origin,
+        Origin::WellKnown(root.path().join("usr/lib/llvm-19"))
+    );
+    // ...while one of LLVM 19 is taken, from PATH.
+    let new = root.path().join("llvm19/include");
+    llvm_headers(&new, "19.1.0");
+    fake_tool(&bin.join("llvm-config-19"), &new.to_string_lossy());
+    let tc = Toolchain::discover_with(&Probe::fake(root.path()).with_path_dir(&bin));
+    assert_eq!(
+        located(&tc, Tool::LlvmInclude),
+        (new.clone(), Some("19.1.0".into()), Origin::Path)
+    );
+    // $LLVM_CONFIG comes before PATH (and is passed over for LLVM 18 too);
+    // IREE_LLVM_INCLUDE comes before both.
+    let with_config = |tool: &str| {
+        Toolchain::discover_with(
+            &Probe::fake(root.path())
+                .with_path_dir(&bin)
+                .with_env("LLVM_CONFIG", bin.join(tool)),
+        )
+    };
+    assert_eq!(
+        located(&with_config("llvm-config-19"), Tool::LlvmInclude),
+        (
+            new.clone(),
+            Some("19.1.0".into()),
+            Origin::Env("LLVM_CONFIG".into())
+        )
+    );
+    assert_eq!(
+        located(&with_config("llvm-config"), Tool::LlvmInclude),
+        (new.clone(), Some("19.1.0".into()), Origin::Path)
+    );
+    let tc = Toolchain::discover_with(
+        &Probe::fake(root.path())
+            .with_path_dir(&bin)
+            .with_env("IREE_LLVM_INCLUDE", &debian),
+    );
+    assert_eq!(
+        located(&tc, Tool::LlvmInclude).2,
+        Origin::Env("IREE_LLVM_INCLUDE".into())
+    );
+    // An override naming headers clang cannot load a plugin from stops the
+    // search: the user asked for those.
+    let tc =
+        Toolchain::discover_with(&Probe::fake(root.path()).with_env("IREE_LLVM_INCLUDE", &old));
+    let missing = tc.get(Tool::LlvmInclude).unwrap_err();
+    assert_eq!(
+        missing.bad_env,
+        Some(("IREE_LLVM_INCLUDE".into(), old.clone()))
+    );
+    assert!(
+        missing
+            .looked
+            .iter()
+            .any(|l| l.contains("LLVM 18.1.8 headers, but clang is version 19")),
+        "{:?}",
+        missing.looked
+    );
+}
+
 #[test]
 fn every_variable_read_is_listed_for_rerun_if_env_changed() {
     let root = tempfile::tempdir().unwrap();
@@ -324,6 +457,8 @@ fn every_variable_read_is_listed_for_rerun_if_env_changed() {
         "HIP_CLANG_PATH",
         "CUDA_PATH",
         "IREE_TOOLCHAIN_DIR",
+        "IREE_LLVM_INCLUDE",
+        "LLVM_CONFIG",
     ] {
         assert!(tc.env_vars().iter().any(|v| v == var), "{var}");
         assert!(ENV_VARS.contains(&var), "{var}");

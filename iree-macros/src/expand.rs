@@ -515,6 +515,7 @@ mod tests {
                 block_symbol: format!("__iree_host_block_{}", d.export_name()),
                 thread_symbol: format!("__iree_host_thread_{}", d.export_name()),
                 uses_barrier: true,
+                lockstep: false,
             }),
             errors: vec![],
             warnings: vec![],

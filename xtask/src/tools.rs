@@ -12,7 +12,8 @@ use iree_build::toolchain::{Located, Tool, Toolchain};
 /// discovers, or LLVM 19's development files for the `llvm` feature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Piece {
-    /// A piece discovery finds (clang-19, ld.lld, device libs, HIP headers, ptxas, libdevice).
+    /// A piece discovery finds (clang-19, ld.lld, device libs, HIP headers,
+    /// ptxas, libdevice, LLVM headers).
     Tool(Tool),
     /// LLVM 19 development files (`llvm-config`), for iree-build's `llvm` feature.
     LlvmDev,
@@ -45,6 +46,7 @@ impl Piece {
             Piece::Tool(Tool::DeviceLibs) => Package::Apt("rocm-device-libs"),
             Piece::Tool(Tool::HipInclude) => Package::Apt("libamdhip64-dev"),
             Piece::Tool(Tool::Ptxas | Tool::Libdevice) => Package::Pip("nvidia-cuda-nvcc-cu12"),
+            Piece::Tool(Tool::LlvmInclude) => Package::Apt("llvm-19-dev"),
             Piece::LlvmDev => Package::Apt("llvm-19-dev"),
             Piece::OffloadBundler => Package::Apt("clang-tools-19"),
             Piece::AsanRuntime => Package::Apt("libclang-rt-19-dev"),
@@ -76,7 +78,9 @@ impl Package {
             "lld-19" => "links AMD GPU code objects (HSACO)",
             "clang-tools-19" => "clang-offload-bundler: clang's multi-target offload bundles",
             "libclang-rt-19-dev" => "clang's sanitizer runtimes, for the ASan step of the tests",
-            "llvm-19-dev" => "LLVM 19 libraries for iree-build's in-process `llvm` feature",
+            "llvm-19-dev" => {
+                "LLVM 19 headers and libraries: the host lockstep pass plugin, and iree-build's in-process `llvm` feature"
+            }
             "rocm-device-libs" => "ROCm device bitcode (ocml/ockl): math and builtins on AMD",
             "libamdhip64-dev" => "HIP headers (hip_runtime.h) for AMD kernels",
             "nvidia-cuda-nvcc-cu12" => "ptxas (PTX to cubin) and libdevice (math on NVIDIA)",
@@ -416,6 +420,7 @@ mod tests {
             "usr/lib/llvm-19/bin/clang",
             "usr/lib/llvm-19/bin/ld.lld",
             "usr/lib/llvm-19/bin/clang-offload-bundler",
+            "usr/lib/llvm-19/include/llvm/Passes/PassPlugin.h",
             "usr/lib/x86_64-linux-gnu/amdgcn/bitcode/ocml.bc",
             "usr/lib/x86_64-linux-gnu/amdgcn/bitcode/ockl.bc",
             "usr/include/hip/hip_runtime.h",

@@ -241,6 +241,7 @@ fn kernel_from_metadata(k: &Value) -> Result<KernelInfo, InspectError> {
         reqntid: None,
         maxntid: None,
         uses_barrier: None,
+        lockstep: None,
         args,
         name,
     })

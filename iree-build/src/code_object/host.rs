@@ -7,6 +7,11 @@
 //!   `__iree_host_thread_k`, and the data symbol `__iree_host_sig_k`, a `u32`
 //!   array `{argc, sizeof(arg0), ...}`: the only place parameter sizes survive
 //!   compilation;
+//! - the lockstep pass plugin (loaded by `compile` when available) defines
+//!   `__iree_host_lockstep_k`, a one-byte constant, for each kernel `k`
+//!   whose block entry it rewrote to run the whole block, barriers
+//!   included: such a kernel needs no coroutines, so it is reported without
+//!   a barrier whatever its body calls;
 //! - `__syncthreads()` calls `__iree_host_barrier`. Whether a kernel can reach
 //!   it is found by following relocations from the kernel through every
 //!   function and data symbol of the object (with `-ffunction-sections` each
@@ -28,6 +33,8 @@ pub(crate) const KERNEL_SECTION: &str = ".text.iree_kernel";
 pub(crate) const SIG_PREFIX: &str = "__iree_host_sig_";
 /// The host platform's barrier, called by `__syncthreads()`.
 pub(crate) const BARRIER: &str = "__iree_host_barrier";
+/// Prefix of the markers the lockstep pass defines for kernels it transformed.
+pub(crate) const LOCKSTEP_PREFIX: &str = "__iree_host_lockstep_";
 
 struct Sym {
     name: String,
@@ -194,11 +201,13 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
             .filter_map(|n| by_name.get(n.as_str()).copied())
             .collect()
         };
-        let barrier = starts.into_iter().any(&uses_barrier);
+        let lockstep = by_name.contains_key(format!("{LOCKSTEP_PREFIX}{name}").as_str());
+        let barrier = !lockstep && starts.into_iter().any(&uses_barrier);
         kernels.push(KernelInfo {
             name,
             args,
             uses_barrier: Some(barrier),
+            lockstep: Some(lockstep),
             ..KernelInfo::default()
         });
     }

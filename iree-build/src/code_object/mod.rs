@@ -87,8 +87,13 @@ pub struct KernelInfo {
     pub maxntid: Option<[u32; 3]>,
     /// Host objects only: whether the kernel can reach `__iree_host_barrier`
     /// (`__syncthreads`), which decides whether the host executor must run
-    /// the block's threads as coroutines.
+    /// the block's threads as coroutines. `Some(false)` for a lockstep
+    /// kernel, whose block entry runs the block's barriers itself.
     pub uses_barrier: Option<bool>,
+    /// Host objects only: whether the lockstep pass transformed the kernel
+    /// (the object defines `__iree_host_lockstep_<name>`), so that its block
+    /// entry runs the whole block, barriers included.
+    pub lockstep: Option<bool>,
 }
 
 /// One explicit kernel parameter.

@@ -4,6 +4,11 @@
 //! A wrapper translation unit includes the source and instantiates
 //! `IREE_HOST_EXPORT(k)` for each exported kernel; the header turns that into
 //! the `__iree_host_{block,thread,sig}_k` symbols of `runtime_hip::host::abi`.
+//!
+//! With the lockstep plugin ([`super::plugin`]) clang also runs the lockstep
+//! pass, so that a barrier kernel's block entry can run the whole block
+//! itself instead of one coroutine per thread; `IREE_HOST_LOCKSTEP=1` is
+//! defined then, for sources and the header that want to know.
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -17,6 +22,7 @@ pub(super) fn plan(
     source: &Path,
     headers: &IncludeDirs,
     paths: &JobPaths,
+    lockstep: Option<&Path>,
 ) -> Result<Plan, CompileError> {
     let wrapper = paths.file("cc");
     cache::write_if_changed(
@@ -48,6 +54,14 @@ pub(super) fn plan(
     let mut inc = OsString::from("-I");
     inc.push(&headers.host);
     args.push(inc);
+    // The plugin's path names the hash of its source and tools, and every
+    // argument is part of the object's cache key: a new plugin recompiles.
+    if let Some(so) = lockstep {
+        args.push("-DIREE_HOST_LOCKSTEP=1".into());
+        let mut flag = OsString::from("-fpass-plugin=");
+        flag.push(so);
+        args.push(flag);
+    }
     Ok(Plan {
         args,
         input: wrapper,

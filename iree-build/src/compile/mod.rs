@@ -15,6 +15,7 @@ pub(crate) mod cached;
 pub mod depfile;
 mod host;
 mod nvidia;
+pub mod plugin;
 
 use std::ffi::OsString;
 use std::fmt;
@@ -244,7 +245,25 @@ impl JobPaths {
 
 /// Compiles `job.source` for `job.target`, or reuses the cached outputs when
 /// nothing the compile reads has changed.
+///
+/// Host jobs load the lockstep plugin when [`plugin::for_host`] has one
+/// (building it on first use); why it is missing is not reported here:
+/// a caller that wants the warning asks [`plugin::Lockstep::warn_once`].
 pub fn compile(job: &CompileJob, tc: &Toolchain) -> Result<CompiledObject, CompileError> {
+    tc.require_for(&job.target)?;
+    let lockstep = match job.target.platform() {
+        Platform::Host => plugin::for_host(tc, &job.out_dir),
+        Platform::Amd | Platform::Nvidia => plugin::Lockstep::Disabled,
+    };
+    compile_with(job, tc, lockstep.plugin())
+}
+
+/// [`compile`] with the host lockstep plugin given (`None`: without it).
+pub(crate) fn compile_with(
+    job: &CompileJob,
+    tc: &Toolchain,
+    lockstep: Option<&Path>,
+) -> Result<CompiledObject, CompileError> {
     tc.require_for(&job.target)?;
     let target = &job.target;
     let io_err = |action, path| cached::io_err(target, action, path);
@@ -258,7 +277,7 @@ pub fn compile(job: &CompileJob, tc: &Toolchain) -> Result<CompiledObject, Compi
     let mut plan = match target.platform() {
         Platform::Amd => amd::plan(job, tc, &source, &headers, &paths)?,
         Platform::Nvidia => nvidia::plan(job, tc, &source, &headers, &paths)?,
-        Platform::Host => host::plan(job, &source, &headers, &paths)?,
+        Platform::Host => host::plan(job, &source, &headers, &paths, lockstep)?,
     };
     let cwd = std::env::current_dir().map_err(io_err("read", Path::new(".")))?;
     let mut common: Vec<OsString> = Vec::new();
