@@ -57,7 +57,13 @@ fn mentions(dir: &Path, needle: &str) -> bool {
 /// The steps of `cargo xtask test`, in order: fmt, clippy, tests, feature
 /// tests, each runnable example (`cargo run`; an example exits non-zero on a
 /// wrong answer), docs.
-pub fn steps(root: &Path, examples: &[String]) -> Vec<Step> {
+///
+/// `lockstep` is iree-build's lockstep pass plugin, when it builds here: the
+/// runtime's host tests then run a second time with their kernels compiled
+/// under it (and the ASan step uses it too), so both ways of running a
+/// block, coroutines and lockstep segments, are tested against the same
+/// kernels.
+pub fn steps(root: &Path, examples: &[String], lockstep: Option<&Path>) -> Vec<Step> {
     let mut s = vec![
         Step::new("fmt", &["fmt", "--all", "--check"]),
         Step::new(
@@ -73,6 +79,16 @@ pub fn steps(root: &Path, examples: &[String]) -> Vec<Step> {
         ),
         Step::new("test", &["test", "--workspace"]),
     ];
+    if let Some(plugin) = lockstep {
+        s.push(
+            Step::new(
+                "test-host-lockstep",
+                &["test", "-p", "runtime-hip", "--lib", "host::"],
+            )
+            .env("IREE_HOST_TEST_CFLAGS", &lockstep_flags(plugin))
+            .env("IREE_HOST_TEST_LOCKSTEP", "1"),
+        );
+    }
     for ft in FEATURE_TESTS {
         if feature_in_use(root, ft) {
             s.push(Step::new(
@@ -82,7 +98,7 @@ pub fn steps(root: &Path, examples: &[String]) -> Vec<Step> {
         }
     }
     if nightly_available() {
-        s.push(asan_step());
+        s.push(asan_step(lockstep));
     }
     for ex in examples {
         s.push(Step::new(
@@ -101,8 +117,12 @@ pub fn steps(root: &Path, examples: &[String]) -> Vec<Step> {
 /// are instrumented, the Rust side by `-Zsanitizer=address` (nightly only)
 /// and the test kernels by `-fsanitize=address`. A separate target dir keeps
 /// these builds from invalidating the normal ones.
-fn asan_step() -> Step {
-    Step::new(
+fn asan_step(lockstep: Option<&Path>) -> Step {
+    let mut cflags = "-fsanitize=address".to_string();
+    if let Some(plugin) = lockstep {
+        cflags = format!("{cflags} {}", lockstep_flags(plugin));
+    }
+    let step = Step::new(
         "asan",
         &[
             "test",
@@ -120,8 +140,20 @@ fn asan_step() -> Step {
     // -rdynamic: the test kernels are a dlopened library, and their
     // instrumentation calls into the ASan runtime linked into the test binary.
     .env("RUSTFLAGS", "-Zsanitizer=address -Clink-arg=-rdynamic")
-    .env("IREE_HOST_TEST_CFLAGS", "-fsanitize=address")
-    .env("ASAN_OPTIONS", "detect_leaks=0")
+    .env("IREE_HOST_TEST_CFLAGS", &cflags)
+    .env("ASAN_OPTIONS", "detect_leaks=0");
+    if lockstep.is_some() {
+        step.env("IREE_HOST_TEST_LOCKSTEP", "1")
+    } else {
+        step
+    }
+}
+
+/// The host compile flags that load the lockstep plugin, as iree-build
+/// passes them (`IREE_HOST_TEST_CFLAGS` is split at whitespace, so a target
+/// dir whose path has spaces gets no lockstep step: see [`test`]).
+fn lockstep_flags(plugin: &Path) -> String {
+    format!("-fpass-plugin={} -DIREE_HOST_LOCKSTEP=1", plugin.display())
 }
 
 /// Whether `rustup` has a nightly toolchain (the machine image ships one);
@@ -142,7 +174,16 @@ pub fn test(ctx: &Ctx, verbose: bool) -> Result<()> {
         .filter(|e| e.runnable)
         .map(|e| e.name)
         .collect();
-    let steps = steps(&ctx.root, &examples);
+    let tc = iree_build::toolchain::Toolchain::discover();
+    let lockstep = iree_build::compile::plugin::for_host(&tc, &ctx.root.join("target"));
+    let plugin = match lockstep.plugin() {
+        Some(p) if !p.to_string_lossy().contains(char::is_whitespace) => Some(p),
+        _ => {
+            println!("(skipping the host tests under the lockstep pass: {lockstep:?})");
+            None
+        }
+    };
+    let steps = steps(&ctx.root, &examples, plugin);
     for ft in FEATURE_TESTS {
         if !feature_in_use(&ctx.root, ft) {
             println!(
@@ -194,12 +235,30 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(
-            steps(&dir, &[]).iter().any(|s| s.name == "asan"),
+            steps(&dir, &[], None).iter().any(|s| s.name == "asan"),
             nightly_available()
         );
-        assert_eq!(names(steps(&dir, &[])), ["fmt", "clippy", "test", "doc"]);
+        assert_eq!(
+            names(steps(&dir, &[], None)),
+            ["fmt", "clippy", "test", "doc"]
+        );
+        let plugin = Path::new("/t/liblockstep.so");
+        let with = steps(&dir, &[], Some(plugin));
+        assert_eq!(
+            names(with.clone()),
+            ["fmt", "clippy", "test", "test-host-lockstep", "doc"]
+        );
+        let lock = with
+            .iter()
+            .find(|s| s.name == "test-host-lockstep")
+            .unwrap();
+        assert_eq!(
+            lock.display(),
+            "IREE_HOST_TEST_CFLAGS=-fpass-plugin=/t/liblockstep.so -DIREE_HOST_LOCKSTEP=1 \
+             IREE_HOST_TEST_LOCKSTEP=1 cargo test -p runtime-hip --lib host::"
+        );
         fs::write(src.join("llvm.rs"), "#[cfg(feature = \"llvm\")]\nmod t {}").unwrap();
-        let s = steps(&dir, &["custom_dispatch".to_string()]);
+        let s = steps(&dir, &["custom_dispatch".to_string()], None);
         assert_eq!(s[3].display(), "cargo test -p iree-build --features llvm");
         let run = s.iter().find(|s| s.name == "run-custom_dispatch").unwrap();
         assert_eq!(run.display(), "cargo run --quiet -p custom_dispatch");
