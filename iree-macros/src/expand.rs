@@ -31,7 +31,8 @@
 //!             bundle: include_bytes!("<bundle_path>"),
 //!             executable: 0, ordinal: 0, name: "simple_mul",
 //!             host: Some(HostEntry { block: __iree_host_block,
-//!                                    thread: __iree_host_thread, uses_barrier: false }),
+//!                                    thread: __iree_host_thread, uses_barrier: false,
+//!                                    lockstep: false }),
 //!         });
 //!     let __iree_count: [_; 3] =
 //!         (|dim: i32| [(dim as u32).div_ceil(64), 1, 1])(dim);
@@ -95,7 +96,12 @@ pub(crate) fn wrapper(input: &Input<'_>) -> syn::Result<TokenStream> {
     let name = &entry.export;
     let (host_decls, host) = match &entry.host {
         Some(h) => {
-            let (block, thread, uses_barrier) = (&h.block_symbol, &h.thread_symbol, h.uses_barrier);
+            let (block, thread, uses_barrier, lockstep) = (
+                &h.block_symbol,
+                &h.thread_symbol,
+                h.uses_barrier,
+                h.lockstep,
+            );
             (
                 quote! {
                     #[allow(unsafe_code)]
@@ -117,6 +123,7 @@ pub(crate) fn wrapper(input: &Input<'_>) -> syn::Result<TokenStream> {
                         block: __iree_host_block,
                         thread: __iree_host_thread,
                         uses_barrier: #uses_barrier,
+                        lockstep: #lockstep,
                     })
                 },
             )

@@ -215,6 +215,7 @@ static RAW_NOOP: Kernel = Kernel::new(ExportRef {
         block: noop_block,
         thread: noop_thread,
         uses_barrier: false,
+        lockstep: false,
     }),
 });
 

@@ -54,4 +54,9 @@ pub struct HostEntry {
     /// Whether the kernel can reach `__syncthreads()` (found at build time
     /// from the host object's call graph); selects `thread` + coroutines.
     pub uses_barrier: bool,
+    /// Whether iree-build's lockstep pass made `block` run whole blocks in
+    /// segments (barriers included, so `uses_barrier` is then false). Such
+    /// a kernel has barriers or long per-thread loops: its threads are no
+    /// cheap loop iterations, so even small grids go to the worker pool.
+    pub lockstep: bool,
 }

@@ -19,7 +19,8 @@ const CHUNKS_PER_WORKER: u64 = 8;
 /// thread costs a stack start and a switch per barrier (~7 ns each on
 /// x86-64, docs/BENCHMARKS.md), and such kernels are usually launched as
 /// few long grid-stride blocks, so any grid of them with more than one
-/// block goes to the pool.
+/// block goes to the pool; so does any grid of a lockstep kernel (one with
+/// barriers or long loops, see `HostEntry::lockstep`).
 const TINY_GRID_THREADS: u64 = 4096;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -108,7 +109,9 @@ impl Grid {
             return true;
         }
         let threads = self.block.iter().map(|&b| u64::from(b)).product::<u64>();
-        !self.entry.uses_barrier && self.total.saturating_mul(threads) <= TINY_GRID_THREADS
+        !self.entry.uses_barrier
+            && !self.entry.lockstep
+            && self.total.saturating_mul(threads) <= TINY_GRID_THREADS
     }
 
     fn has_work(&self) -> bool {

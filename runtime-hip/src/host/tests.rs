@@ -299,7 +299,8 @@ fn lockstep(name: &str) -> bool {
 /// would record without the lockstep pass (with it, the build records false
 /// for the kernels the pass transformed, as done here).
 fn entry(name: &str, uses_barrier: bool) -> HostEntry {
-    let uses_barrier = uses_barrier && !lockstep(name);
+    let lockstep = lockstep(name);
+    let uses_barrier = uses_barrier && !lockstep;
     let lib = library();
     let get = |prefix: &str| -> HostKernelFn {
         // SAFETY: the header defines `__iree_host_{block,thread}_<k>` with
@@ -313,6 +314,7 @@ fn entry(name: &str, uses_barrier: bool) -> HostEntry {
         block: get("__iree_host_block_"),
         thread: get("__iree_host_thread_"),
         uses_barrier,
+        lockstep,
     }
 }
 

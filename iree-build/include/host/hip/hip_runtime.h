@@ -52,6 +52,7 @@
 #define IREE_HOST_HIP_RUNTIME_H_
 
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -370,26 +371,34 @@ constexpr unsigned kLockstepDone = 0x7fffffffu;
 constexpr unsigned kLockstepBarrier = 0x80000000u;
 
 /// A worker thread's scratch memory for lockstep blocks (states and
-/// frames), grown as needed and kept for the next block.
+/// frames), grown as needed and kept for the next block. Trivially
+/// destructible on purpose: a `thread_local` with a destructor needs
+/// `__cxa_thread_atexit` from the C++ runtime, which a Rust program does not
+/// link; a pthread key frees the memory when the worker exits instead.
 struct LockstepScratch {
-  unsigned char* mem = nullptr;
-  size_t bytes = 0;
-  ~LockstepScratch() { free(mem); }
-  unsigned char* get(size_t want) {
-    if (want > bytes) {
-      free(mem);
-      bytes = (want + 4095) & ~size_t(4095);
-      mem = static_cast<unsigned char*>(aligned_alloc(64, bytes));
-      if (mem == nullptr) {
-        fprintf(stderr, "iree host: cannot allocate %zu bytes of lockstep frames\n", want);
-        abort();
-      }
-    }
-    return mem;
-  }
+  unsigned char* mem;
+  size_t bytes;
 };
 inline thread_local LockstepScratch lockstep_scratch
-    __attribute__((tls_model(IREE_HOST_TLS_MODEL)));
+    __attribute__((tls_model(IREE_HOST_TLS_MODEL))) = {nullptr, 0};
+static void lockstep_scratch_free(void* p) { free(p); }
+static inline unsigned char* lockstep_memory(size_t want) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  static pthread_key_t key;
+  LockstepScratch& s = lockstep_scratch;
+  if (want > s.bytes) {
+    pthread_once(&once, [] { pthread_key_create(&key, lockstep_scratch_free); });
+    free(s.mem);
+    s.bytes = (want + 4095) & ~size_t(4095);
+    s.mem = static_cast<unsigned char*>(aligned_alloc(64, s.bytes));
+    if (s.mem == nullptr) {
+      fprintf(stderr, "iree host: cannot allocate %zu bytes of lockstep frames\n", want);
+      abort();
+    }
+    pthread_setspecific(key, s.mem);
+  }
+  return s.mem;
+}
 
 /// Runs `l->block_count` blocks, each as rounds over its threads: a thread
 /// waiting at a barrier is skipped until every thread still running waits
@@ -401,7 +410,7 @@ static __forceinline__ void lockstep(const HostLaunch* l, void** args, unsigned 
   const size_t n = size_t(nx) * ny * nz;
   const size_t fb = (size_t(frame_bytes) + 15) & ~size_t(15);
   const size_t states_bytes = (n * sizeof(unsigned) + 63) & ~size_t(63);
-  unsigned char* mem = lockstep_scratch.get(states_bytes + n * fb);
+  unsigned char* mem = lockstep_memory(states_bytes + n * fb);
   unsigned* st = reinterpret_cast<unsigned*>(mem);
   unsigned char* frames = mem + states_bytes;
   Context& c = ctx;
