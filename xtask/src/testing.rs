@@ -151,7 +151,7 @@ fn asan_step(lockstep: Option<&Path>) -> Step {
 
 /// The host compile flags that load the lockstep plugin, as iree-build
 /// passes them (`IREE_HOST_TEST_CFLAGS` is split at whitespace, so a target
-/// dir whose path has spaces gets no lockstep step: see [`test`]).
+/// dir whose path has spaces gets no lockstep step: see [`test()`]).
 fn lockstep_flags(plugin: &Path) -> String {
     format!("-fpass-plugin={} -DIREE_HOST_LOCKSTEP=1", plugin.display())
 }
