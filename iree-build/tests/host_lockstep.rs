@@ -1,9 +1,12 @@
 //! Host compiles with the lockstep plugin, as `compile` and `Build` see the
 //! process environment. One test, run in its own binary, because it changes
-//! `IREE_HOST_LOCKSTEP`. Nothing here depends on what the pass does.
+//! `IREE_HOST_LOCKSTEP`. The objects are inspected too: with the plugin the
+//! reduction's block entry runs whole blocks (lockstep, no coroutines);
+//! without it the kernel is a barrier kernel again.
 
 use std::path::Path;
 
+use iree_build::code_object::{self, KernelInfo};
 use iree_build::compile::{self, plugin, CompileJob, CompiledObject};
 use iree_build::target::TargetId;
 use iree_build::toolchain::Toolchain;
@@ -27,6 +30,19 @@ fn build(out: &Path) -> iree_build::Output {
         .targets(["host"])
         .try_compile("perf")
         .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// What inspection says of each kernel of a host compile.
+fn kernels(obj: &CompiledObject) -> Vec<KernelInfo> {
+    let (format, path) = &obj.outputs[0];
+    let bytes = std::fs::read(path).unwrap();
+    code_object::inspect(&bytes, *format).unwrap().kernels
+}
+
+fn kernel<'k>(ks: &'k [KernelInfo], name: &str) -> &'k KernelInfo {
+    ks.iter()
+        .find(|k| k.name == name)
+        .unwrap_or_else(|| panic!("{name} in {ks:?}"))
 }
 
 /// Whether any command of the build loads a plugin.
@@ -56,6 +72,17 @@ fn host_compiles_load_the_plugin_unless_iree_host_lockstep_is_0() {
         "{cmd:?}"
     );
     assert!(cmd.iter().any(|a| a == "-DIREE_HOST_LOCKSTEP=1"), "{cmd:?}");
+    // The pass transformed both kernels (barriers, and the reduction's
+    // grid-stride loop): their block entries run whole blocks.
+    let ks = kernels(&on);
+    for name in ["block_sum", "barriers"] {
+        let k = kernel(&ks, name);
+        assert_eq!(
+            (k.lockstep, k.uses_barrier),
+            (Some(true), Some(false)),
+            "{k:?}"
+        );
+    }
 
     let built = build(out.path());
     assert!(built.compiler_runs > 0);
@@ -77,6 +104,13 @@ fn host_compiles_load_the_plugin_unless_iree_host_lockstep_is_0() {
         "turning the plugin off changes the command and the key"
     );
     assert!(!loads_plugin(&off.commands), "{:?}", off.commands);
+    let ks = kernels(&off);
+    let k = kernel(&ks, "block_sum");
+    assert_eq!(
+        (k.lockstep, k.uses_barrier),
+        (Some(false), Some(true)),
+        "{k:?}"
+    );
     assert!(!off.commands[0]
         .iter()
         .any(|a| a.contains("IREE_HOST_LOCKSTEP")));
