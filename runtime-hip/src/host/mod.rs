@@ -42,6 +42,12 @@
 //!   coroutines round-robin. Either way the threads run in order within a
 //!   pass until all have returned; a thread that has returned counts as
 //!   arrived at every later barrier.
+//! * Kernels compiled with iree-build's lockstep pass ([`HostEntry::lockstep`])
+//!   run whole blocks, barriers included, in their `block` entry: the header's
+//!   scheduler resumes the block's threads round-robin, segment by segment,
+//!   on the worker's own stack (docs/ARCHITECTURE.md, "Lockstep blocks"). The
+//!   runtime treats them as plain kernels except that their grids are never
+//!   tiny.
 //! * `__shared__` is a `thread_local` of the worker, so one copy per block in
 //!   flight: a worker (or stream thread) runs one block start to end before
 //!   the next one, and all coroutines of a block run on its OS thread.

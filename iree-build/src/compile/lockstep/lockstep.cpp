@@ -23,6 +23,12 @@
 //     blocks, which reload them (SSAUpdater rebuilds SSA form);
 //  5. inline the segment into the scheduler, which replaces
 //     `__iree_host_block_<k>`, and define `__iree_host_lockstep_<k>`.
+// Why this is allowed: between two barriers, the threads of a GPU block may
+// run in any interleaving (a kernel that depends on one has a data race),
+// so any schedule that keeps every barrier a barrier is a correct one; the
+// scheduler never lets a thread pass a barrier before every running thread
+// has reached one. Each thread's saved values and private arrays live in
+// its own frame, so no thread sees another's.
 // Anything it does not handle (a barrier inside a call that was not
 // inlined, a dynamic alloca, a marker inside a loop) leaves the module as
 // it was without the lockstep functions: the kernel then runs as it does
