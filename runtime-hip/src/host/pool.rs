@@ -310,4 +310,33 @@ pub(crate) mod tests {
     /// A block shape that makes the executor panic, to test that panics on
     /// workers are reported.
     pub(crate) const PANIC_BLOCK: [u32; 3] = [7, 7, 7];
+
+    use super::super::abi::{HostEntry, HostLaunch};
+    use super::Grid;
+
+    unsafe extern "C" fn nothing(_: *const HostLaunch, _: *const *mut std::ffi::c_void) {}
+
+    fn grid(uses_barrier: bool, lockstep: bool, blocks: u32) -> Grid {
+        let entry = HostEntry {
+            block: nothing,
+            thread: nothing,
+            uses_barrier,
+            lockstep,
+        };
+        Grid::new(entry, [blocks, 1, 1], [256, 1, 1], 0, &[], &[], 2)
+    }
+
+    /// Small grids of plain kernels stay on the stream's thread; those of
+    /// barrier and lockstep kernels (long threads) go to the pool unless
+    /// they are a single block. The 16 x 256 reduction of the benchmarks
+    /// ran on one core when lockstep kernels counted as plain.
+    #[test]
+    fn only_small_grids_of_plain_kernels_are_tiny() {
+        assert!(grid(false, false, 16).is_tiny());
+        assert!(!grid(false, false, 17).is_tiny());
+        assert!(!grid(true, false, 16).is_tiny());
+        assert!(!grid(false, true, 16).is_tiny());
+        assert!(grid(false, true, 1).is_tiny());
+        assert!(grid(true, false, 1).is_tiny());
+    }
 }
