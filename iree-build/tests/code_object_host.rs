@@ -91,26 +91,9 @@ extern "C" const unsigned __iree_host_sig_plain[] = {1, 8};
 #[test]
 fn lockstep_kernels_are_marked_and_need_no_coroutines() {
     let dir = tempfile::tempdir().unwrap();
-    let src = dir.path().join("lockstep.cpp");
-    std::fs::write(&src, LOCKSTEP_OBJECT).unwrap();
     for opt in ["-O0", "-O2"] {
-        let out = dir.path().join(format!("lockstep{opt}.o"));
-        s::run(
-            std::process::Command::new(s::clang())
-                .args([
-                    "-x",
-                    "c++",
-                    "-std=c++17",
-                    "-fPIC",
-                    "-ffunction-sections",
-                    "-c",
-                    opt,
-                ])
-                .arg(&src)
-                .arg("-o")
-                .arg(&out),
-        );
-        let info = inspect(&std::fs::read(&out).unwrap(), Format::Host).unwrap();
+        let bytes = s::compile_cxx(dir.path(), "lockstep", LOCKSTEP_OBJECT, opt);
+        let info = inspect(&bytes, Format::Host).unwrap();
         let k = info.kernel("k").unwrap();
         assert_eq!(k.lockstep, Some(true), "{opt}");
         assert_eq!(

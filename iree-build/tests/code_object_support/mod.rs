@@ -265,9 +265,15 @@ IREE_HOST_EXPORT(mangled)
 /// Compiles [`HOST_KERNELS`] with real clang-19 at `opt` (`-O0`, `-O3`).
 pub fn host_object(dir: &Path, opt: &str) -> Vec<u8> {
     std::fs::write(dir.join("host_header.h"), HOST_HEADER).unwrap();
-    let src = dir.join("host_kernels.cpp");
-    std::fs::write(&src, HOST_KERNELS).unwrap();
-    let out = dir.join(format!("host{opt}.o"));
+    compile_cxx(dir, "host", HOST_KERNELS, opt)
+}
+
+/// Compiles C++ `source` (as `<dir>/<name>.cpp`, with `dir` on the include
+/// path) into a host object with real clang-19 at `opt`; its bytes.
+pub fn compile_cxx(dir: &Path, name: &str, source: &str, opt: &str) -> Vec<u8> {
+    let src = dir.join(format!("{name}.cpp"));
+    std::fs::write(&src, source).unwrap();
+    let out = dir.join(format!("{name}{opt}.o"));
     run(Command::new(clang())
         .args([
             "-x",
