@@ -34,6 +34,7 @@ pub mod layout;
 pub mod llvm;
 pub mod manifest;
 pub mod outline;
+pub mod setup;
 pub mod syntax;
 pub mod toolchain;
 pub mod verify;
