@@ -26,6 +26,7 @@ pub mod cache;
 pub mod code_object;
 pub mod compile;
 pub mod config;
+pub mod dump;
 pub mod emit;
 pub mod ir;
 pub mod jobs;
