@@ -33,7 +33,9 @@ fn dump_holds_every_object_also_when_they_come_from_the_cache() {
     };
     let first = build();
     assert!(first.compiler_runs > 0);
-    let cubin = iree_build::toolchain::Toolchain::discover().ptxas().is_some();
+    let cubin = iree_build::toolchain::Toolchain::discover()
+        .ptxas()
+        .is_some();
     let mut expected = Vec::new();
     for stem in ["add", "kernels"] {
         for file in ["gfx1100.co", "sm_80.ptx", "host.o"] {

@@ -34,7 +34,9 @@ fn llvm_build_env_turns_the_path_on_and_dumps_every_intermediate() {
     let out = tmp.path().join("out");
     let built = build(&out);
     assert!(built.errors.is_empty(), "{:?}", built.errors);
-    let cubin = iree_build::toolchain::Toolchain::discover().ptxas().is_some();
+    let cubin = iree_build::toolchain::Toolchain::discover()
+        .ptxas()
+        .is_some();
     let mut expected = Vec::new();
     for stem in ["add", "kernels"] {
         for (target, last) in [("gfx942", "rocmasm"), ("sm_90", "ptx")] {

@@ -75,7 +75,11 @@ pub fn compile_job(
     let mut lj = LlvmJob::new(&stem, &source, target.clone(), &clang.path, lld);
     // The stages go beside the objects, where a cached build still has them
     // for `crate::dump` to copy out; whether they are kept is in the key.
-    let main_ext = if platform == Platform::Amd { "co" } else { "ptx" };
+    let main_ext = if platform == Platform::Amd {
+        "co"
+    } else {
+        "ptx"
+    };
     lj.dump_dir = lj
         .dump_dir
         .take()

@@ -62,7 +62,7 @@ pub fn report(inv: &Inventory) -> (String, bool) {
         s.push_str("doctor: everything found\n");
         return (s, true);
     }
-    let pkgs = missing_packages(&inv.clone(), true);
+    let pkgs = missing_packages(inv, true);
     let fix = if pkgs.is_empty() {
         "fix the variables above".to_string()
     } else {

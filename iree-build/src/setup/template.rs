@@ -151,4 +151,29 @@ mod tests {
         let e = new_crate(&t.path().join("1abc"), &Source::Registry).unwrap_err();
         assert!(e.contains("cannot be a package name"), "{e}");
     }
+
+    /// The README's "Use it in your own crate" shows the files `new` writes,
+    /// as it writes them (checked where the README is: in a checkout).
+    #[test]
+    fn the_readme_shows_what_new_writes() {
+        let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
+        let Ok(readme) = std::fs::read_to_string(readme) else {
+            return;
+        };
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("hello");
+        new_crate(&dir, &Source::Registry).unwrap();
+        for rel in ["build.rs", "kernels/kernels.cu", "src/main.rs"] {
+            let text = std::fs::read_to_string(dir.join(rel)).unwrap();
+            assert!(
+                readme.contains(&text),
+                "README.md lacks {rel} as `new` writes it:\n{text}"
+            );
+        }
+        let toml = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+        let deps = &toml[toml.find("[dependencies]").unwrap()..];
+        let v = env!("CARGO_PKG_VERSION");
+        let shown = deps.replace(&format!("\"{v}\""), "\"0.1\"");
+        assert!(readme.contains(&shown), "README.md lacks:\n{shown}");
+    }
 }
