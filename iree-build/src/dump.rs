@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use crate::compile::CompiledObject;
 
-/// The variable naming the directory (also read by [`crate::llvm`]).
+/// The variable naming the directory (also read by the `llvm` feature's path).
 pub const DUMP_ENV: &str = "IREE_BUILD_DUMP";
 
 /// Where the LLVM path keeps the stages of the job whose main output is
