@@ -5,14 +5,8 @@
 
 use std::path::Path;
 
-fn listing(dir: &Path) -> Vec<String> {
-    let mut files: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    files.sort();
-    files
-}
+mod dump_support;
+use dump_support::listing;
 
 #[test]
 fn dump_holds_every_object_also_when_they_come_from_the_cache() {

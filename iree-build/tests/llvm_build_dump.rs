@@ -5,14 +5,8 @@
 
 use std::path::Path;
 
-fn listing(dir: &Path) -> Vec<String> {
-    let mut files: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    files.sort();
-    files
-}
+mod dump_support;
+use dump_support::listing;
 
 #[test]
 fn llvm_build_env_turns_the_path_on_and_dumps_every_intermediate() {

@@ -87,21 +87,22 @@ fn explicit_home(s: &mut Search<'_>, p: &Probe, rel: &str) -> Step {
 /// installs), then below each Python package directory (a plain `pip
 /// install`, the user site, a virtualenv).
 fn pip_installs(s: &mut Search<'_>, p: &Probe, rel: &str) -> Step {
+    let mut places: Vec<(PathBuf, Origin)> = Vec::new();
     if let Some(h) = p.home().filter(|h| !h.from_env) {
-        let step = s.within(&h.dir, &[rel], || Origin::Home(h.dir.clone()));
-        if !matches!(step, Step::Next) {
-            return step;
-        }
-    }
-    for site in p.python_sites() {
-        let step = s.within(site, &[rel], || Origin::PythonSite(site.clone()));
-        if !matches!(step, Step::Next) {
-            return step;
-        }
+        places.push((h.dir.clone(), Origin::Home(h.dir)));
     }
     if p.python_sites().is_empty() {
         s.looked
             .push("Python package directories (none found)".into());
+    }
+    for site in p.python_sites() {
+        places.push((site.clone(), Origin::PythonSite(site.clone())));
+    }
+    for (dir, origin) in places {
+        let step = s.within(&dir, &[rel], || origin.clone());
+        if !matches!(step, Step::Next) {
+            return step;
+        }
     }
     Step::Next
 }
