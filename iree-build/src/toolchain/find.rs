@@ -87,24 +87,23 @@ fn explicit_home(s: &mut Search<'_>, p: &Probe, rel: &str) -> Step {
 /// installs), then below each Python package directory (a plain `pip
 /// install`, the user site, a virtualenv).
 fn pip_installs(s: &mut Search<'_>, p: &Probe, rel: &str) -> Step {
-    let mut places: Vec<(PathBuf, Origin)> = Vec::new();
     if let Some(h) = p.home().filter(|h| !h.from_env) {
-        places.push((h.dir.clone(), Origin::Home(h.dir)));
-    }
-    if p.python_sites().is_empty() {
-        s.looked
-            .push("Python package directories (none found)".into());
-    }
-    for site in p.python_sites() {
-        places.push((site.clone(), Origin::PythonSite(site.clone())));
-    }
-    for (dir, origin) in places {
-        let step = s.within(&dir, &[rel], || origin.clone());
+        let step = s.within(&h.dir, &[rel], || Origin::Home(h.dir.clone()));
         if !matches!(step, Step::Next) {
             return step;
         }
     }
-    Step::Next
+    // Only now, when the home did not have it: this may run python3.
+    let sites = p.python_sites();
+    if sites.is_empty() {
+        s.looked
+            .push("Python package directories (none found)".into());
+    }
+    sites
+        .iter()
+        .map(|site| s.within(site, &[rel], || Origin::PythonSite(site.clone())))
+        .find(|step| !matches!(step, Step::Next))
+        .unwrap_or(Step::Next)
 }
 
 pub(crate) fn find_ptxas(p: &Probe) -> Found {
