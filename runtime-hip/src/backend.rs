@@ -91,16 +91,78 @@ pub(crate) trait Backend: Send + Sync + 'static {
     }
 }
 
+/// One launch as a stream receives it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LaunchSpec<'a> {
+    /// The function to run.
+    pub(crate) kernel: KernelHandle,
+    /// The export name, for errors reported later.
+    pub(crate) name: &'static str,
+    /// Workgroup count.
+    pub(crate) grid: [u32; 3],
+    /// Workgroup size.
+    pub(crate) block: [u32; 3],
+    /// Bytes of dynamic shared memory per workgroup.
+    pub(crate) shared_bytes: u32,
+    /// Binding addresses, in the kernel's parameter order.
+    pub(crate) bindings: &'a [DevicePtr],
+    /// 32-bit push constants, after the bindings.
+    pub(crate) constants: &'a [u32],
+}
+
+/// The completion of work queued on one stream: what a buffer remembers
+/// about the launches that use it (an event on the GPU drivers, a
+/// completion flag on the host).
+pub(crate) trait Fence: Send + Sync {
+    /// The stream the work was queued on ([`BackendStream::id`]).
+    fn stream(&self) -> u64;
+    /// Blocks until the work is done, failed or not. `Err` when it failed
+    /// (the failure, [`Error::KernelFailed`]) or when the driver cannot
+    /// tell whether it is done (any other error: the work may still run).
+    fn wait(&self) -> Result<(), Error>;
+    /// Whether the work is done (failed or not), without blocking.
+    fn is_done(&self) -> bool;
+    /// The driver's event behind this fence (the driver's name and the
+    /// handle), so that a stream of the same driver can wait for it on the
+    /// device instead of on the host.
+    fn gpu_event(&self) -> Option<(&'static str, usize)> {
+        None
+    }
+}
+
+/// A shared [`Fence`].
+pub(crate) type FenceRef = Arc<dyn Fence>;
+
+/// A process-unique stream number, starting at 1.
+pub(crate) fn next_stream_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// A queue of launches on one device.
 pub(crate) trait BackendStream: Send + Sync {
+    /// This stream's process-unique number (errors name streams by it).
+    fn id(&self) -> u64;
+
     /// Queues one launch. Returns once the launch is queued; the backend
-    /// copies `bindings` and `constants`, so they need not outlive the call.
+    /// copies the bindings and constants, so they need not outlive the
+    /// call. Waits while the stream's queue is full (back-pressure). A
+    /// failure of earlier work on this stream not yet reported is returned
+    /// instead, and the launch is not queued.
     ///
     /// # Safety
-    /// The kernel's parameters are exactly `bindings.len()` pointers followed
-    /// by `constants.len()` 32-bit values; every binding is a live allocation
-    /// of this device that stays alive until the launch completes (the
-    /// memory module guarantees this by synchronising before any free).
+    /// The kernel's parameters are exactly `bindings.len()` pointers
+    /// followed by `constants.len()` 32-bit values; every binding is a live
+    /// allocation of this device that stays alive until the launch
+    /// completes (the memory module guarantees this: a buffer's drop waits
+    /// for the fences of every launch that used it).
+    unsafe fn submit(&self, launch: &LaunchSpec<'_>) -> Result<(), Error>;
+
+    /// [`BackendStream::submit`] without a kernel name (tests).
+    ///
+    /// # Safety
+    /// As [`BackendStream::submit`].
+    #[cfg(test)]
     unsafe fn launch(
         &self,
         kernel: KernelHandle,
@@ -109,7 +171,29 @@ pub(crate) trait BackendStream: Send + Sync {
         shared_bytes: u32,
         bindings: &[DevicePtr],
         constants: &[u32],
-    ) -> Result<(), Error>;
-    /// Waits until everything queued so far has finished.
+    ) -> Result<(), Error> {
+        let spec = LaunchSpec {
+            kernel,
+            name: "(test kernel)",
+            grid,
+            block,
+            shared_bytes,
+            bindings,
+            constants,
+        };
+        // SAFETY: forwarded from the caller.
+        unsafe { self.submit(&spec) }
+    }
+
+    /// A fence for everything queued on this stream so far.
+    fn fence(&self) -> Result<FenceRef, Error>;
+
+    /// Makes work queued on this stream from now on wait until `fence`
+    /// (of another stream of the same device) is done.
+    fn wait_fence(&self, fence: &FenceRef) -> Result<(), Error>;
+
+    /// Waits until everything queued so far has finished, then reports
+    /// (and forgets) the first failure of this stream's work not yet
+    /// reported.
     fn synchronize(&self) -> Result<(), Error>;
 }

@@ -43,6 +43,7 @@ pub mod dispatch;
 mod drivers;
 mod error;
 mod format;
+mod hazards;
 pub mod host;
 pub mod memory;
 mod stream;

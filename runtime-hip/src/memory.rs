@@ -52,7 +52,7 @@
 use std::marker::PhantomData;
 use std::ops::{Bound, Deref, DerefMut, RangeBounds};
 
-use crate::backend::DevicePtr;
+use crate::backend::{DevicePtr, FenceRef};
 use crate::device::Device;
 use crate::Error;
 
@@ -100,7 +100,9 @@ impl<T: Pod> DeviceBuffer<T> {
         let ptr = if bytes == 0 {
             0
         } else {
-            device.backend().alloc_zeroed(bytes)?
+            let ptr = device.backend().alloc_zeroed(bytes)?;
+            device.hazards().insert(ptr, bytes);
+            ptr
         };
         Ok(DeviceBuffer {
             device: device.clone(),
@@ -127,21 +129,35 @@ impl<T: Pod> DeviceBuffer<T> {
         &self.device
     }
 
-    /// Copies the buffer to the host, after waiting for all work on the
-    /// device (rule 1 of the module documentation).
+    /// Copies the buffer to the host, after waiting for the work that writes
+    /// it (rule 1 of the module documentation). `Err(KernelFailed)` when
+    /// the last launch that wrote it failed.
     pub fn download(&self) -> Result<Vec<T>, Error> {
         read_slice(&self.device, self)
     }
 
     /// Overwrites the buffer with `data` (same length), after waiting for
-    /// all work on the device.
+    /// all work that uses it.
     pub fn copy_from(&mut self, data: &[T]) -> Result<(), Error> {
         let device = self.device.clone();
         write_slice(&device, self, data)
     }
 }
 
-/// Host read of device memory: synchronise, check, copy.
+/// Waits for every fence; the first error, unless `tolerate_failures` and
+/// it is only the failure of the work (which is then done).
+fn wait_all(fences: &[FenceRef], tolerate_failures: bool) -> Result<(), Error> {
+    for f in fences {
+        match f.wait() {
+            Ok(()) => {}
+            Err(Error::KernelFailed { .. }) if tolerate_failures => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Host read of device memory: check, wait for the writer (rule 1), copy.
 pub(crate) fn read_slice<T: Pod>(device: &Device, s: &DeviceSlice<T>) -> Result<Vec<T>, Error> {
     let mut out = vec![T::zeroed(); s.len()];
     let bytes = s.byte_len();
@@ -149,10 +165,13 @@ pub(crate) fn read_slice<T: Pod>(device: &Device, s: &DeviceSlice<T>) -> Result<
         return Ok(out);
     }
     device.backend().check_binding(s.addr(), bytes)?;
-    device.synchronize()?;
+    wait_all(&device.hazards().host_access(s.addr(), false), false)?;
     // SAFETY: `check_binding` found the range inside a live allocation of
-    // this device, borrowed by `s` so it cannot be freed meanwhile, and the
-    // device was synchronised so no queued work writes it.
+    // this device, borrowed by `s` so it cannot be freed meanwhile; the
+    // last launch that wrote that allocation is done (waited for above),
+    // and no later one can be queued while `s` is borrowed shared, since
+    // writable launches need `&mut`. Launches that only read it may run:
+    // concurrent reads are no race.
     unsafe {
         device
             .backend()
@@ -161,7 +180,7 @@ pub(crate) fn read_slice<T: Pod>(device: &Device, s: &DeviceSlice<T>) -> Result<
     Ok(out)
 }
 
-/// Host write of device memory: check, synchronise, copy.
+/// Host write of device memory: check, wait for every use (rule 1), copy.
 pub(crate) fn write_slice<T: Pod>(
     device: &Device,
     s: &mut DeviceSlice<T>,
@@ -179,13 +198,18 @@ pub(crate) fn write_slice<T: Pod>(
         return Ok(());
     }
     device.backend().check_binding(s.addr(), bytes)?;
-    device.synchronize()?;
-    // SAFETY: as in `read_slice`, and `&mut` excludes other host access.
+    // A failed launch is done too: overwriting what it left is fine.
+    wait_all(&device.hazards().host_access(s.addr(), true), true)?;
+    // SAFETY: as in `read_slice`, with every launch that reads or writes
+    // the allocation done, and `&mut` excluding other host access and new
+    // launches using the slice.
     unsafe {
         device
             .backend()
-            .copy_h2d(s.addr(), bytemuck::cast_slice(data))
-    }
+            .copy_h2d(s.addr(), bytemuck::cast_slice(data))?
+    };
+    device.hazards().overwritten(s.addr(), bytes);
+    Ok(())
 }
 
 impl<T: Pod> Deref for DeviceBuffer<T> {
@@ -208,12 +232,24 @@ impl<T: Pod> Drop for DeviceBuffer<T> {
         if self.ptr == 0 {
             return;
         }
-        // Rule 2: no queued kernel may still use the memory. A failure to
-        // synchronise cannot be reported from here; the device is then in
-        // an error state in which its queued work no longer runs.
-        let _ = self.device.synchronize();
+        // Rule 2: wait for every launch that used the memory, on every
+        // stream, failed or not. When that cannot be known (the driver
+        // cannot say whether an event completed, or the drop runs inside a
+        // kernel using the buffer), the memory is leaked, never freed
+        // early. Nothing else is waited for and no stream's error is
+        // consumed here.
+        let done = self
+            .device
+            .hazards()
+            .remove(self.ptr)
+            .is_some_and(|fences| wait_all(&fences, true).is_ok());
+        if !done {
+            return;
+        }
         // SAFETY: allocated by this device's backend, freed once, and no
-        // queued work uses it (synchronised above; launches only borrowed it).
+        // queued work uses it: every launch that bound it recorded its
+        // fence in `hazards` (under the lock that also queued it), and
+        // all of those fences are done.
         unsafe { self.device.backend().free(self.ptr) };
     }
 }

@@ -107,6 +107,7 @@ mod stream;
 mod tests;
 
 pub use abi::{HostEntry, HostKernelFn, HostLaunch};
+pub use stream::QUEUE_DEPTH;
 pub(crate) use backend::open;
 pub use barrier::__iree_host_barrier;
 
