@@ -116,10 +116,9 @@ pub(crate) struct LaunchSpec<'a> {
 pub(crate) trait Fence: Send + Sync {
     /// The stream the work was queued on ([`BackendStream::id`]).
     fn stream(&self) -> u64;
-    /// Blocks until the work is done, failed or not. `Err` when it failed
-    /// (the failure, [`Error::KernelFailed`]) or when the driver cannot
-    /// tell whether it is done (any other error: the work may still run).
-    fn wait(&self) -> Result<(), Error>;
+    /// Blocks until the work is done, failed or not; `Err` says how it
+    /// went wrong.
+    fn wait(&self) -> Result<(), WaitError>;
     /// Whether the work is done (failed or not), without blocking.
     fn is_done(&self) -> bool;
     /// The driver's event behind this fence (the driver's name and the
@@ -127,6 +126,25 @@ pub(crate) trait Fence: Send + Sync {
     /// device instead of on the host.
     fn gpu_event(&self) -> Option<(&'static str, usize)> {
         None
+    }
+}
+
+/// Why [`Fence::wait`] did not return `Ok`.
+#[derive(Debug)]
+pub(crate) enum WaitError {
+    /// The work failed, and is over: its memory may be reused.
+    Failed(Error),
+    /// The driver could not say whether the work is over (a GPU error,
+    /// or a wait refused from inside the work itself): it may still run.
+    Unknown(Error),
+}
+
+impl WaitError {
+    /// The error to report.
+    pub(crate) fn into_error(self) -> Error {
+        match self {
+            WaitError::Failed(e) | WaitError::Unknown(e) => e,
+        }
     }
 }
 

@@ -139,7 +139,9 @@ pub enum Error {
     },
     /// A workgroup count above the device's maximum; launch fewer
     /// workgroups (e.g. a grid-stride loop) or split the work.
-    #[error("launch of `{kernel}` with workgroup count {grid:?} exceeds the device's maximum {max:?}")]
+    #[error(
+        "launch of `{kernel}` with workgroup count {grid:?} exceeds the device's maximum {max:?}"
+    )]
     GridTooLarge {
         /// The export name.
         kernel: String,

@@ -52,7 +52,7 @@
 use std::marker::PhantomData;
 use std::ops::{Bound, Deref, DerefMut, RangeBounds};
 
-use crate::backend::{DevicePtr, FenceRef};
+use crate::backend::{DevicePtr, FenceRef, WaitError};
 use crate::device::Device;
 use crate::Error;
 
@@ -144,17 +144,21 @@ impl<T: Pod> DeviceBuffer<T> {
     }
 }
 
-/// Waits for every fence; the first error, unless `tolerate_failures` and
-/// it is only the failure of the work (which is then done).
+/// Waits for every fence, then returns the first error; with
+/// `tolerate_failures`, a failure of work that is over is no error.
 fn wait_all(fences: &[FenceRef], tolerate_failures: bool) -> Result<(), Error> {
+    let mut first = Ok(());
     for f in fences {
-        match f.wait() {
-            Ok(()) => {}
-            Err(Error::KernelFailed { .. }) if tolerate_failures => {}
-            Err(e) => return Err(e),
+        let e = match f.wait() {
+            Ok(()) => continue,
+            Err(WaitError::Failed(_)) if tolerate_failures => continue,
+            Err(e) => e.into_error(),
+        };
+        if first.is_ok() {
+            first = Err(e);
         }
     }
-    Ok(())
+    first
 }
 
 /// Host read of device memory: check, wait for the writer (rule 1), copy.

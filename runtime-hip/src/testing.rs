@@ -103,7 +103,7 @@ impl crate::backend::Fence for MockFence {
     fn stream(&self) -> u64 {
         self.stream
     }
-    fn wait(&self) -> Result<(), Error> {
+    fn wait(&self) -> Result<(), crate::backend::WaitError> {
         self.mock.event(format!("fence wait s{}", self.stream));
         self.done.store(true, Ordering::Relaxed);
         Ok(())
@@ -242,7 +242,9 @@ fn upload_download_round_trip() {
     // No work uses these buffers: nothing is waited for, nothing
     // synchronised.
     assert!(
-        !m.events().iter().any(|e| e.contains("sync") || e.contains("wait")),
+        !m.events()
+            .iter()
+            .any(|e| e.contains("sync") || e.contains("wait")),
         "{:?}",
         m.events()
     );
@@ -267,7 +269,9 @@ fn zero_length_buffers_make_no_driver_calls() {
 /// The events after the first `alloc`s, as strings.
 fn events_after_allocs(m: &Mock) -> Vec<String> {
     let ev = m.events();
-    let first = ev.iter().position(|e| !e.starts_with("alloc") && !e.starts_with("h2d"));
+    let first = ev
+        .iter()
+        .position(|e| !e.starts_with("alloc") && !e.starts_with("h2d"));
     ev[first.unwrap_or(ev.len())..]
         .iter()
         .filter(|e| !e.starts_with("load"))
@@ -834,7 +838,7 @@ impl crate::backend::Fence for NullFence {
     fn stream(&self) -> u64 {
         u64::MAX
     }
-    fn wait(&self) -> Result<(), Error> {
+    fn wait(&self) -> Result<(), crate::backend::WaitError> {
         Ok(())
     }
     fn is_done(&self) -> bool {

@@ -334,7 +334,11 @@ impl Backend for NvidiaDevice {
         self.cu.check("cuStreamCreate", unsafe {
             (self.cu.stream_create)(&mut s, 0)
         })?;
-        Ok(Arc::new(GpuStream::new(self.cu.clone(), self.ctx, s as usize)))
+        Ok(Arc::new(GpuStream::new(
+            self.cu.clone(),
+            self.ctx,
+            s as usize,
+        )))
     }
 
     fn load(

@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 
 use super::common::{Library, Status};
 use super::KernelParams;
-use crate::backend::{next_stream_id, BackendStream, Fence, FenceRef, KernelHandle, LaunchSpec};
+use crate::backend::{
+    next_stream_id, BackendStream, Fence, FenceRef, KernelHandle, LaunchSpec, WaitError,
+};
 use crate::Error;
 
 /// `hipModuleLaunchKernel` / `cuLaunchKernel`.
@@ -32,14 +34,11 @@ pub(crate) type EventCreate = unsafe extern "C" fn(*mut *mut c_void, c_uint) -> 
 /// `hipEventRecord` / `cuEventRecord`: (event, stream).
 pub(crate) type EventRecord = unsafe extern "C" fn(*mut c_void, *mut c_void) -> Status;
 /// `hipStreamWaitEvent` / `cuStreamWaitEvent`: (stream, event, flags).
-pub(crate) type StreamWaitEvent =
-    unsafe extern "C" fn(*mut c_void, *mut c_void, c_uint) -> Status;
+pub(crate) type StreamWaitEvent = unsafe extern "C" fn(*mut c_void, *mut c_void, c_uint) -> Status;
 
 /// `hipEventDisableTiming` / `CU_EVENT_DISABLE_TIMING`: events used only
 /// for ordering are cheaper without timestamps.
 const EVENT_DISABLE_TIMING: c_uint = 2;
-/// `hipErrorNotReady` / `CUDA_ERROR_NOT_READY` (both 600).
-const NOT_READY: Status = 600;
 
 /// The event entry points of a driver, with their names for errors.
 #[derive(Clone, Copy)]
@@ -136,19 +135,23 @@ impl<D: StreamApi> Fence for GpuEvent<D> {
         self.stream
     }
 
-    fn wait(&self) -> Result<(), Error> {
-        self.driver.enter(self.ctx)?;
+    /// Every error is [`WaitError::Unknown`]: after a failure the drivers
+    /// do not promise that the work has stopped using its memory.
+    fn wait(&self) -> Result<(), WaitError> {
+        self.driver.enter(self.ctx).map_err(WaitError::Unknown)?;
         let (sync, call) = self.driver.events().synchronize;
         // SAFETY: the event is alive until drop; the context is current.
         let rc = unsafe { sync(self.event as *mut c_void) };
-        self.driver.check(call, rc).map_err(|e| match self.last {
-            Some(l) => Error::KernelFailed {
-                kernel: l.name.to_string(),
-                grid: l.grid,
-                stream: self.stream,
-                reason: e.to_string(),
-            },
-            None => e,
+        self.driver.check(call, rc).map_err(|e| {
+            WaitError::Unknown(match self.last {
+                Some(l) => Error::KernelFailed {
+                    kernel: l.name.to_string(),
+                    grid: l.grid,
+                    stream: self.stream,
+                    reason: e.to_string(),
+                },
+                None => e,
+            })
         })
     }
 
@@ -163,8 +166,10 @@ impl<D: StreamApi> Fence for GpuEvent<D> {
         let (query, _) = self.driver.events().query;
         // SAFETY: as in `wait`; a query never blocks.
         let rc = unsafe { query(self.event as *mut c_void) };
-        // A failed event is done too (its `wait` reports the failure).
-        rc != NOT_READY
+        // Only success says the work is over: after an error the driver
+        // may not know, so the event counts as pending (a free then waits
+        // for it, and leaks the memory if that wait fails too).
+        rc == super::common::SUCCESS
     }
 }
 
@@ -228,7 +233,7 @@ impl<D: StreamApi> BackendStream for GpuStream<D> {
         // (none exists) is waited for on the host.
         let any: &dyn Fence = &**fence;
         let Some(event) = event_of::<D>(any) else {
-            return fence.wait();
+            return fence.wait().map_err(WaitError::into_error);
         };
         self.driver.enter(self.ctx)?;
         let (wait, call) = self.driver.events().stream_wait;
@@ -282,12 +287,10 @@ fn prepare_launch(
             reason: format!("a host kernel handle reached the {driver} driver"),
         });
     };
-    KernelParams::pack(l.bindings, l.constants, params).map_err(|reason| {
-        Error::KernelUnfit {
-            kernel: l.name.to_string(),
-            device: driver.to_string(),
-            reason,
-        }
+    KernelParams::pack(l.bindings, l.constants, params).map_err(|reason| Error::KernelUnfit {
+        kernel: l.name.to_string(),
+        device: driver.to_string(),
+        reason,
     })?;
     Ok(f as *mut c_void)
 }

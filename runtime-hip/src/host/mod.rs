@@ -107,9 +107,9 @@ mod stream;
 mod tests;
 
 pub use abi::{HostEntry, HostKernelFn, HostLaunch};
-pub use stream::QUEUE_DEPTH;
 pub(crate) use backend::open;
 pub use barrier::__iree_host_barrier;
+pub use stream::QUEUE_DEPTH;
 
 /// The warp size the host platform reports (see the module docs).
 pub const WARP_SIZE: u32 = 1;

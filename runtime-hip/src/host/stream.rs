@@ -14,7 +14,9 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use super::pool::{Grid, Pool};
 use super::registry::Registry;
-use crate::backend::{next_stream_id, BackendStream, Fence, FenceRef, KernelHandle, LaunchSpec};
+use crate::backend::{
+    next_stream_id, BackendStream, Fence, FenceRef, KernelHandle, LaunchSpec, WaitError,
+};
 use crate::device::Limits;
 use crate::Error;
 
@@ -127,11 +129,12 @@ impl Fence for Completion {
         self.stream
     }
 
-    fn wait(&self) -> Result<(), Error> {
+    fn wait(&self) -> Result<(), WaitError> {
         if !self.is_done() {
-            check_not_inside(self.stream, "waiting for a buffer's work")?;
+            check_not_inside(self.stream, "waiting for a buffer's work")
+                .map_err(WaitError::Unknown)?;
         }
-        self.outcome().map_err(|f| f.error())
+        self.outcome().map_err(|f| WaitError::Failed(f.error()))
     }
 
     fn is_done(&self) -> bool {
