@@ -55,8 +55,13 @@ extern "C" fn callback(what: i32) {
     match what {
         1 => std::thread::sleep(SLEEP),
         2 => {
-            if let Some(a) = ACTION.lock().unwrap().as_mut() {
-                a()
+            // Run without holding the lock: the action may never return
+            // (the deadlock a test looks for), and the test must still be
+            // able to replace it.
+            let action = ACTION.lock().unwrap().take();
+            if let Some(mut a) = action {
+                a();
+                ACTION.lock().unwrap().get_or_insert(a);
             }
         }
         _ => {}
