@@ -187,7 +187,8 @@ pub(crate) fn open(ordinal: usize) -> Result<Arc<dyn Backend>, Error> {
     let hip = hip()?;
     hip.check_ordinal(ordinal)?;
     let ord = ordinal as c_int;
-    // SAFETY: ord < device count.
+    // SAFETY: hipSetDevice takes a plain int; `ord` is below the device
+    // count checked above.
     hip.check("hipSetDevice", unsafe { (hip.set_device)(ord) })?;
     let mut dev: c_int = 0;
     // SAFETY: valid out-pointer, ordinal in range.
@@ -328,9 +329,10 @@ impl Backend for AmdDevice {
             &self.label(),
             || {
                 let mut p: *mut c_void = std::ptr::null_mut();
-                // SAFETY: valid out-pointer.
-                self.hip
-                    .check("hipMalloc", unsafe { (self.hip.malloc)(&mut p, bytes) })?;
+                // SAFETY: `hipMalloc` writes one pointer through a valid
+                // out-pointer to a local.
+                let rc = unsafe { (self.hip.malloc)(&mut p, bytes) };
+                self.hip.check("hipMalloc", rc)?;
                 Ok(p as DevicePtr)
             },
             // SAFETY: `p` is a fresh allocation of `bytes`; the memset is
@@ -343,7 +345,8 @@ impl Backend for AmdDevice {
                             .check("hipDeviceSynchronize", (self.hip.device_synchronize)())
                     })
             },
-            // SAFETY: fresh, unused allocation.
+            // SAFETY: `p` came from hipMalloc just now, is freed once here,
+            // and no work was ever queued on it.
             |p| unsafe {
                 (self.hip.free)(p as *mut c_void);
             },
@@ -378,7 +381,8 @@ impl Backend for AmdDevice {
 
     fn synchronize(&self) -> Result<(), Error> {
         self.current()?;
-        // SAFETY: no arguments.
+        // SAFETY: hipDeviceSynchronize takes no arguments and only waits;
+        // the device was made current above.
         self.hip.check("hipDeviceSynchronize", unsafe {
             (self.hip.device_synchronize)()
         })

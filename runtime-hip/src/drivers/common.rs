@@ -238,7 +238,8 @@ fn out_of_memory(e: Error, bytes: usize, device: &str) -> Error {
 /// (drivers parse an ELF in place; PTX must end in a NUL).
 pub(crate) fn aligned_image(data: &[u8], zeros: usize) -> Vec<u64> {
     let mut v = vec![0u64; (data.len() + zeros).div_ceil(8)];
-    // SAFETY: `v` has at least `data.len()` bytes.
+    // SAFETY: `v` is a fresh vector of at least `data.len()` bytes, so the
+    // destination is valid for the copy and cannot overlap `data`.
     unsafe {
         std::ptr::copy_nonoverlapping(data.as_ptr(), v.as_mut_ptr().cast::<u8>(), data.len())
     };

@@ -274,9 +274,10 @@ impl Backend for NvidiaDevice {
             &self.label(),
             || {
                 let mut p: u64 = 0;
-                // SAFETY: valid out-pointer.
-                self.cu
-                    .check("cuMemAlloc", unsafe { (self.cu.mem_alloc)(&mut p, bytes) })?;
+                // SAFETY: `cuMemAlloc` writes one address through a valid
+                // out-pointer to a local; the context is current.
+                let rc = unsafe { (self.cu.mem_alloc)(&mut p, bytes) };
+                self.cu.check("cuMemAlloc", rc)?;
                 Ok(p)
             },
             // SAFETY: fresh allocation of `bytes`; waited for so the buffer
@@ -289,7 +290,8 @@ impl Backend for NvidiaDevice {
                             .check("cuCtxSynchronize", (self.cu.ctx_synchronize)())
                     })
             },
-            // SAFETY: fresh, unused allocation.
+            // SAFETY: `p` came from cuMemAlloc just now, is freed once here,
+            // and no work was ever queued on it.
             |p| unsafe {
                 (self.cu.mem_free)(p);
             },
@@ -321,7 +323,8 @@ impl Backend for NvidiaDevice {
 
     fn synchronize(&self) -> Result<(), Error> {
         self.current()?;
-        // SAFETY: no arguments; the context is current.
+        // SAFETY: cuCtxSynchronize takes no arguments and only waits for the
+        // current context, made current above.
         self.cu
             .check("cuCtxSynchronize", unsafe { (self.cu.ctx_synchronize)() })
     }

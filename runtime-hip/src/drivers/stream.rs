@@ -247,7 +247,8 @@ impl<D: StreamApi> BackendStream for GpuStream<D> {
         self.driver.enter(self.ctx)?;
         let (sync, call) = self.driver.stream_synchronize();
         let last = self.last();
-        // SAFETY: the stream is alive until drop.
+        // SAFETY: the stream handle is alive until this value drops, and its
+        // context was made current above.
         self.driver
             .check(call, unsafe { sync(self.stream as *mut c_void) })
             .map_err(|e| self.failed(e, last))

@@ -23,11 +23,13 @@ use runtime_hip::Format;
 /// How long a kernel's `iree_test_callback(1)` sleeps.
 pub const SLEEP: Duration = Duration::from_millis(300);
 
-/// Each export: name, binding flags (1 = read-only), block size, constant
+/// One export: name, binding flags (1 = read-only), block size, constant
 /// count, and whether its host entry says it reaches a barrier.
-/// `opaque_barrier` says it does not although it does: the launch fails
-/// while it runs.
-const EXPORTS: &[(&str, &[u32], [u32; 3], u32, bool)] = &[
+type Export = (&'static str, &'static [u32], [u32; 3], u32, bool);
+
+/// Every export. `opaque_barrier` says it reaches no barrier although it
+/// does: the launch fails while it runs.
+const EXPORTS: &[Export] = &[
     ("slow_increment", &[0], [1, 1, 1], 1, false),
     ("late_fill", &[0], [1024, 1, 1], 2, false),
     ("slow_read", &[1, 0], [1, 1, 1], 0, false),
