@@ -3,7 +3,8 @@
 //! `Device`, `DeviceBuffer`, `Stream` and the launch path in `dispatch` are
 //! written once against these traits; `drivers::amd`, `drivers::nvidia` and
 //! `host` each implement them. Keeping the platforms behind one trait is what
-//! lets the safety argument (in `memory` and `stream`) be made once.
+//! lets the safety argument (in `memory`, with the fences of `hazards`) be
+//! made once.
 
 use std::sync::Arc;
 
@@ -37,21 +38,24 @@ pub(crate) trait Backend: Send + Sync + 'static {
     ///
     /// # Safety
     /// `ptr` came from this backend's `alloc_zeroed`, is freed once, and no
-    /// queued or running work still uses it (callers synchronise first).
+    /// queued or running work still uses it (the memory module waits for
+    /// the fence of every launch that bound it first).
     unsafe fn free(&self, ptr: DevicePtr);
     /// Copies host bytes to device memory, synchronously.
     ///
     /// # Safety
     /// `[dst, dst + src.len())` lies in a live allocation of this device that
-    /// no queued work uses.
+    /// no queued work uses (its fences were waited for).
     unsafe fn copy_h2d(&self, dst: DevicePtr, src: &[u8]) -> Result<(), Error>;
     /// Copies device memory to host bytes, synchronously.
     ///
     /// # Safety
     /// `[src, src + dst.len())` lies in a live allocation of this device that
-    /// no queued work writes.
+    /// no queued work writes (its writer's fence was waited for).
     unsafe fn copy_d2h(&self, dst: &mut [u8], src: DevicePtr) -> Result<(), Error>;
     /// Waits until all work queued on every stream of this device is done.
+    /// Launch failures are left to their streams (`BackendStream::
+    /// synchronize` reports them); an `Err` here is the device's own.
     fn synchronize(&self) -> Result<(), Error>;
     /// Creates a stream (a queue of launches executed in order).
     fn create_stream(&self) -> Result<Arc<dyn BackendStream>, Error>;

@@ -1,5 +1,5 @@
 //! Per-buffer ordering: which queued work last wrote each allocation of a
-//! device and which work reads it, as [`Fence`]s.
+//! device and which work reads it, as [`Fence`](crate::backend::Fence)s.
 //!
 //! This is what makes the rules of the [`memory`](crate::memory) module
 //! hold across streams without synchronising the whole device:
@@ -89,8 +89,8 @@ impl Hazards {
         (!u.untracked).then(|| u.writer.into_iter().chain(u.readers).collect())
     }
 
-    /// The fences a host access of `[ptr, ptr + bytes)` must wait for: the
-    /// writer, and for a write also the readers.
+    /// The fences a host access starting at `ptr` (inside one allocation)
+    /// must wait for: the writer, and for a write also the readers.
     pub(crate) fn host_access(&self, ptr: DevicePtr, writes: bool) -> Vec<FenceRef> {
         let mut map = self.map();
         let Some(u) = find(&mut map, ptr) else {

@@ -4,31 +4,72 @@
 //!
 //! # Why safe code cannot observe a data race on device memory
 //!
-//! Kernels run asynchronously: a launch returns once it is queued. Three
-//! rules, each enforced at the one place it can be broken, keep safe code
-//! from ever touching memory a queued kernel may still use:
+//! Kernels run asynchronously: a launch returns once it is queued, and
+//! launches on different streams may run at the same time. Each allocation
+//! of a device therefore records, as fences (driver events on GPUs, a
+//! completion flag per launch on the host; see `hazards`), the last launch
+//! that **wrote** it and the launches that **read** it since. Four rules,
+//! each enforced at the one place it can be broken, follow from that:
 //!
-//! 1. **Host reads and writes synchronise first.** Every copy between host
-//!    and device memory ([`DeviceBuffer::download`],
-//!    [`DeviceBuffer::copy_from`], [`Stream::read`], [`Stream::write`]) first
-//!    waits for all work on every stream of the owning device
-//!    ([`Device::synchronize`]). So a download never sees a half-written
-//!    result, and an upload never overwrites a buffer a kernel still reads.
-//! 2. **Frees synchronise first.** Dropping a [`DeviceBuffer`] waits for the
-//!    device before freeing, so no queued kernel can use freed (and perhaps
-//!    reallocated) memory. A launch borrows its bindings only for the call
-//!    (`Binding<'a>`); the borrow may end while the kernel still runs, and
-//!    this rule is what makes that sound.
-//! 3. **Writable bindings are exclusive.** A kernel may write a binding only
-//!    when the launch got it from `&mut DeviceSlice<T>`
-//!    ([`DeviceSlice::binding_mut`]), so within one launch nothing else
-//!    aliases it; two writable views of one buffer exist only through
-//!    [`DeviceSlice::split_at_mut`], which makes them disjoint.
+//! 1. **Host reads wait for the writer; host writes for every use.**
+//!    [`DeviceBuffer::download`] and [`Stream::read`] wait for the
+//!    allocation's last writer, then copy: no half-written result is ever
+//!    seen, and no new writer can be queued meanwhile because a writable
+//!    launch needs `&mut` and the read holds `&`. Launches that only read
+//!    the buffer may still run: concurrent reads are no race.
+//!    [`DeviceBuffer::copy_from`] and [`Stream::write`] wait for the writer
+//!    and every reader, so an upload never changes what a kernel reads.
+//!    Nothing else on the device is waited for.
+//! 2. **Frees wait for every use.** Dropping a [`DeviceBuffer`] waits for
+//!    every launch that bound it, on every stream, whether it failed or
+//!    not, and only then frees. A launch borrows its bindings only for the
+//!    call (`Binding<'a>`); the borrow may end while the kernel runs, and
+//!    this rule is what makes that sound. When the fences cannot say that
+//!    the work is over (a GPU driver error while waiting, a fence that
+//!    could not be created, a drop from inside a kernel using the buffer),
+//!    the memory is leaked, never freed early.
+//! 3. **Launches sharing a buffer are ordered, across streams.** A launch
+//!    that writes an allocation is queued behind its last writer and every
+//!    reader (on the device: `hipStreamWaitEvent` / `cuStreamWaitEvent`; on
+//!    the host, the stream's thread waits); one that only reads it behind
+//!    the writer. The fences are read and the launch queued under one lock
+//!    per device, so two threads launching on two streams cannot both miss
+//!    each other. Ordering is per allocation: two launches writing disjoint
+//!    halves of one buffer on two streams are ordered too (less overlap,
+//!    never a race).
+//! 4. **Writable bindings are exclusive within a launch.** A kernel may
+//!    write a binding only when the launch got it from `&mut
+//!    DeviceSlice<T>` ([`DeviceSlice::binding_mut`]), so within one launch
+//!    nothing else aliases it; two writable views of one buffer exist only
+//!    through [`DeviceSlice::split_at_mut`], which makes them disjoint.
+//!    Every binding is checked, before every launch, to lie inside a live
+//!    allocation of the launch's device.
 //!
-//! What these rules do not order is two launches on *different* streams
-//! touching the same buffer: as on any GPU API, that is a race on the device
-//! (its result is unspecified) but never a read of host memory that safe
-//! code can see change, because every host access waits first.
+//! Failures do not weaken any rule: a launch that fails while it runs is
+//! still waited for (its fence completes), and its error
+//! ([`Error::KernelFailed`]) goes to its own stream and to host reads of
+//! what it wrote, never to unrelated callers.
+//!
+//! # What remains the kernel's responsibility
+//!
+//! The runtime sees addresses and lengths, not what kernel code does with
+//! them. Still the kernel's (and its declaration's) business, as on any GPU
+//! API, and the reason [`Kernel::launch`] is `unsafe`:
+//!
+//! * staying within each binding's length (on the host an out-of-bounds
+//!   index corrupts this process, not a device);
+//! * writing only the bindings it was given writable: a `&DeviceSlice<T>`
+//!   binding is shared with concurrent readers and the host, so a kernel
+//!   writing it races with them (the build checks declarations against the
+//!   compiled kernels; the runtime cannot);
+//! * parameter types and order, checked at build time by
+//!   `#[extern_dispatch]`, not here;
+//! * races between the threads of one launch (two threads writing one
+//!   element without atomics), and barriers every thread of a block
+//!   reaches;
+//! * memory reached other than through bindings (an address from
+//!   [`DeviceSlice::device_address`] passed as a scalar is neither checked
+//!   nor ordered).
 //!
 //! # Why `DeviceSlice` is unsized
 //!
@@ -47,7 +88,7 @@
 //!
 //! [`Stream::read`]: crate::Stream::read
 //! [`Stream::write`]: crate::Stream::write
-//! [`Device::synchronize`]: crate::Device::synchronize
+//! [`Kernel::launch`]: crate::dispatch::Kernel::launch
 
 use std::marker::PhantomData;
 use std::ops::{Bound, Deref, DerefMut, RangeBounds};
@@ -66,7 +107,8 @@ pub use bytemuck::Pod;
 /// An owned allocation of `len` elements of `T` on one device.
 ///
 /// Dereferences to [`DeviceSlice<T>`] for slicing and for passing to
-/// launches. Dropping it waits for the device, then frees the memory.
+/// launches. Dropping it waits for every launch that used it (on any
+/// stream), then frees the memory.
 pub struct DeviceBuffer<T: Pod> {
     device: Device,
     /// 0 when `bytes == 0` (nothing allocated).
