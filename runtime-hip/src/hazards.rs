@@ -118,7 +118,10 @@ impl Hazards {
     /// Queues `launch` on `stream` after the work it must wait for, and
     /// records it as a writer or reader of every allocation it binds. The
     /// lock is held throughout, so two launches on two streams binding one
-    /// allocation are ordered one way or the other, never missed.
+    /// allocation are ordered one way or the other, never missed. (A full
+    /// host queue makes this wait with the lock held; the stream threads
+    /// never take it, so the wait ends, unless a kernel calling back into
+    /// Rust launches from a stream this one waits for.)
     ///
     /// # Safety
     /// As [`BackendStream::submit`].
