@@ -197,10 +197,9 @@ impl<D: StreamApi> BackendStream for GpuStream<D> {
         // the caller's contract and lives until the call returns (the
         // driver copies it).
         let rc = unsafe { call_launch(launch_kernel, f, l, self.stream, &mut params) };
-        let last = self.last();
-        self.driver
-            .check(call, rc)
-            .map_err(|e| self.failed(e, last))?;
+        // An error here may be this launch's or earlier work's (the
+        // drivers return sticky errors from any call): reported as is.
+        self.driver.check(call, rc)?;
         *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(LastLaunch {
             name: l.name,
             grid: l.grid,
