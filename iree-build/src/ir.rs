@@ -258,6 +258,13 @@ impl DispatchExtern {
     }
 }
 
+/// Threads in a workgroup of `size`: `None` when the product does not fit
+/// in a `u32`. The one place declaration sizes are multiplied, so that no
+/// value a user writes can overflow (and panic) anywhere downstream.
+pub fn workgroup_threads(size: [u32; 3]) -> Option<u32> {
+    size[0].checked_mul(size[1])?.checked_mul(size[2])
+}
+
 /// `/`-separated, without a leading `./`, so equal paths compare equal.
 pub fn normalize_path(p: &str) -> String {
     let s = p.replace('\\', "/");
@@ -278,11 +285,24 @@ pub fn lower_file(
     rel: &str,
     text: &str,
 ) -> Result<Vec<DispatchExtern>, syntax::Errors> {
-    let decls = syntax::parse_file(path, text)?;
-    Ok(decls
+    let (dispatches, errors) = lower_file_each(path, rel, text)?;
+    errors.finish(dispatches)
+}
+
+/// [`lower_file`] declaration by declaration (see
+/// [`syntax::parse_file_each`]): the dispatches of the good declarations and
+/// the errors of the broken ones.
+pub fn lower_file_each(
+    path: &Path,
+    rel: &str,
+    text: &str,
+) -> Result<(Vec<DispatchExtern>, syntax::Errors), syntax::Errors> {
+    let (decls, errors) = syntax::parse_file_each(path, text)?;
+    let dispatches = decls
         .iter()
         .map(|d| DispatchExtern::from_declaration(d, rel))
-        .collect())
+        .collect();
+    Ok((dispatches, errors))
 }
 
 /// The file stem of a source (`kernels/kernels.cu` → `kernels`).

@@ -72,6 +72,12 @@ pub struct DeclarationEntry {
     /// the fallback for entries where this is empty.
     #[serde(default)]
     pub bundle_path: PathBuf,
+    /// The kernel's C++ parameter types in kernel order, as the host
+    /// compile recorded them (see [`crate::signature`]); empty when unknown.
+    /// The macro checks element types the build cannot name by size
+    /// against these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kernel_params: Vec<crate::signature::CType>,
 }
 
 /// One declared parameter.

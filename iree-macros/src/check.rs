@@ -148,6 +148,7 @@ mod tests {
             errors: vec![],
             warnings: vec![],
             bundle_path: Default::default(),
+            kernel_params: Vec::new(),
         };
         let d = |t: &str, p: &str, what: &str| Diagnostic {
             message: format!("src/lib.rs:9:4: `k` for {t}, parameter `{p}`: {what}"),

@@ -24,6 +24,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use object::{Object, ObjectSection, ObjectSymbol, RelocationTarget, SectionIndex, SymbolKind};
 
 use super::{elf, ArgInfo, ArgKind, InspectError, KernelInfo, ObjectInfo};
+use crate::signature::{CType, Pointee, TypeClass};
 use crate::target::{Format, TargetId};
 
 const WHAT: &str = "host object";
@@ -69,7 +70,7 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
 
     // Kernels: the exports, i.e. the names with a signature array. Functions
     // in `.text.iree_kernel` without one are reported as unexported.
-    let mut sigs: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    let mut sigs: BTreeMap<String, SigTable> = BTreeMap::new();
     let mut names: Vec<String> = Vec::new();
     for s in file.symbols() {
         let Ok(name) = s.name() else { continue };
@@ -80,6 +81,7 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
             continue;
         }
         let words = read_sig(&file, &s, little)
+            .and_then(|w| parse_sig(&w))
             .map_err(|detail| InspectError::malformed(WHAT, format!("`{name}`: {detail}")))?;
         sigs.insert(export.to_string(), words);
         names.push(export.to_string());
@@ -180,7 +182,9 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
 
     let mut kernels = Vec::new();
     for name in names {
-        let args = sigs[&name][1..]
+        let sig = &sigs[&name];
+        let args = sig
+            .sizes
             .iter()
             .map(|&size| ArgInfo {
                 size,
@@ -208,6 +212,7 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
             args,
             uses_barrier: Some(barrier),
             lockstep: Some(lockstep),
+            signature: sig.types.clone(),
             ..KernelInfo::default()
         });
     }
@@ -253,8 +258,70 @@ fn read_sig(
             }
         })
         .collect();
-    if words[0] as usize + 1 != words.len() {
-        return Err(format!("argc {} but {} sizes", words[0], words.len() - 1));
-    }
     Ok(words)
+}
+
+/// The header's `kSigTypesMagic`: the sizes are followed by type records.
+pub(crate) const SIG_TYPES_MAGIC: u32 = 0x3154_5349;
+/// Words per type record this reader understands (`SigType`); a newer
+/// header may append words, which are skipped.
+const SIG_TYPE_WORDS: usize = 7;
+
+/// A parsed signature table: the sizes, and the types where the table has
+/// them (objects built with an older header have sizes only).
+#[derive(Debug, PartialEq)]
+pub(crate) struct SigTable {
+    pub sizes: Vec<u32>,
+    pub types: Option<Vec<CType>>,
+}
+
+/// Parses `{argc, sizes[max(argc, 1)], [magic, words, records[max(argc, 1)][words]]}`.
+pub(crate) fn parse_sig(words: &[u32]) -> Result<SigTable, String> {
+    let argc = words[0] as usize;
+    let slots = argc.max(1);
+    let sizes_end = slots
+        .checked_add(1)
+        .filter(|&e| e <= words.len())
+        .ok_or_else(|| format!("argc {argc} but {} sizes", words.len() - 1))?;
+    let sizes = words[1..1 + argc].to_vec();
+    if sizes_end == words.len() {
+        return Ok(SigTable { sizes, types: None });
+    }
+    let rest = &words[sizes_end..];
+    let [magic, per, records @ ..] = rest else {
+        return Err("truncated type records".into());
+    };
+    if *magic != SIG_TYPES_MAGIC {
+        return Err(format!(
+            "{} words after the sizes, not type records",
+            rest.len()
+        ));
+    }
+    let per = *per as usize;
+    if per < SIG_TYPE_WORDS || slots.checked_mul(per) != Some(records.len()) {
+        return Err(format!(
+            "{} words of type records for {slots} parameter(s) of {per} words",
+            records.len()
+        ));
+    }
+    let types = records
+        .chunks_exact(per)
+        .take(argc)
+        .map(|r| CType {
+            class: TypeClass::from_code(r[0]),
+            size: r[1],
+            align: r[2],
+            pointee: (TypeClass::from_code(r[0]) == TypeClass::Pointer).then(|| Pointee {
+                class: TypeClass::from_code(r[4]),
+                size: r[5],
+                align: r[6],
+                is_const: r[3] & 1 != 0,
+                is_volatile: r[3] & 2 != 0,
+            }),
+        })
+        .collect();
+    Ok(SigTable {
+        sizes,
+        types: Some(types),
+    })
 }

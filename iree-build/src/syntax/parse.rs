@@ -47,6 +47,16 @@ pub fn parse_declaration(attr: TokenStream, item: TokenStream) -> Result<Declara
 /// declaration in it, inline modules included, with `file` set on each
 /// declaration and each error. `path` is only used for messages.
 pub fn parse_file(path: &Path, text: &str) -> Result<Vec<Declaration>, Errors> {
+    let (decls, errors) = parse_file_each(path, text)?;
+    errors.finish(decls)
+}
+
+/// [`parse_file`] declaration by declaration: the good declarations and the
+/// errors of the broken ones, so that one broken declaration does not hide
+/// the others of its file from the build (the macro reports the broken one
+/// at itself; the others still compile and verify). `Err` only when the
+/// file itself is not Rust.
+pub fn parse_file_each(path: &Path, text: &str) -> Result<(Vec<Declaration>, Errors), Errors> {
     let file = syn::parse_file(text).map_err(|e| Errors::from(e).with_file(path))?;
     let mut decls = Vec::new();
     let mut errors = Errors::default();
@@ -54,7 +64,7 @@ pub fn parse_file(path: &Path, text: &str) -> Result<Vec<Declaration>, Errors> {
     for d in &mut decls {
         d.file = Some(path.to_path_buf());
     }
-    errors.with_file(path).finish(decls)
+    Ok((decls, errors.with_file(path)))
 }
 
 /// Parses one declaration given as a whole item with its
@@ -436,7 +446,15 @@ fn build(
                             None => ok = false,
                         }
                     }
-                    if ok {
+                    if ok && crate::ir::workgroup_threads(v).is_none() {
+                        errors.error(
+                            span,
+                            format!(
+                                "`workgroup_size = [{}, {}, {}]` is more threads than fit in a u32; a GPU workgroup holds at most {} threads",
+                                v[0], v[1], v[2], crate::verify::MAX_WORKGROUP_THREADS
+                            ),
+                        );
+                    } else if ok {
                         workgroup_size = Some(Spanned { value: v, span });
                     }
                 }
