@@ -17,7 +17,10 @@
 //!   function and data symbol of the object (with `-ffunction-sections` each
 //!   function has its own section, but several kernels share
 //!   `.text.iree_kernel`, so a relocation belongs to the symbol whose
-//!   `[address, address + size)` covers it).
+//!   `[address, address + size)` covers it). A call to a function the
+//!   object does not define counts as a possible barrier (another kernel
+//!   file's `__device__` function may call `__syncthreads()`), unless it is
+//!   the C library's ([`is_library_symbol`]).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -144,7 +147,14 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
             if sym.name == BARRIER {
                 return true;
             }
-            let Some(section) = sym.section else { continue };
+            let Some(section) = sym.section else {
+                // Not defined here: a function of another kernel file may
+                // reach a barrier this object cannot show.
+                if !sym.name.is_empty() && !is_library_symbol(&sym.name) {
+                    return true;
+                }
+                continue;
+            };
             let Some(list) = relocs.get(&section) else {
                 continue;
             };
@@ -223,6 +233,130 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
         kernels,
         unexported,
     })
+}
+
+/// Functions of `<math.h>`, each also with an `f` and an `l` suffix.
+const MATH_FUNCTIONS: &[&str] = &[
+    "acos",
+    "acosh",
+    "asin",
+    "asinh",
+    "atan",
+    "atan2",
+    "atanh",
+    "cbrt",
+    "ceil",
+    "copysign",
+    "cos",
+    "cosh",
+    "erf",
+    "erfc",
+    "exp",
+    "exp10",
+    "exp2",
+    "expm1",
+    "fabs",
+    "fdim",
+    "floor",
+    "fma",
+    "fmax",
+    "fmin",
+    "fmod",
+    "frexp",
+    "hypot",
+    "ilogb",
+    "ldexp",
+    "lgamma",
+    "llrint",
+    "llround",
+    "log",
+    "log10",
+    "log1p",
+    "log2",
+    "logb",
+    "lrint",
+    "lround",
+    "modf",
+    "nan",
+    "nearbyint",
+    "nextafter",
+    "pow",
+    "remainder",
+    "remquo",
+    "rint",
+    "round",
+    "scalbln",
+    "scalbn",
+    "sin",
+    "sincos",
+    "sinh",
+    "sqrt",
+    "tan",
+    "tanh",
+    "tgamma",
+    "trunc",
+];
+
+/// Other C library and C++ runtime symbols host kernels and the host header
+/// use: functions that call back only through pointers the object passes
+/// them (which the walk follows as relocations anyway), and data.
+const LIBRARY_SYMBOLS: &[&str] = &[
+    "memcpy",
+    "memmove",
+    "memset",
+    "memcmp",
+    "strlen",
+    "printf",
+    "fprintf",
+    "puts",
+    "putchar",
+    "fputs",
+    "fflush",
+    "fwrite",
+    "malloc",
+    "calloc",
+    "realloc",
+    "free",
+    "aligned_alloc",
+    "posix_memalign",
+    "abort",
+    "__assert_fail",
+    "__stack_chk_fail",
+    "__errno_location",
+    "__tls_get_addr",
+    "pthread_once",
+    "pthread_key_create",
+    "pthread_setspecific",
+    "pthread_getspecific",
+    "__cxa_guard_acquire",
+    "__cxa_guard_release",
+    "__cxa_guard_abort",
+    "__cxa_atexit",
+    "__dso_handle",
+    "_Znwm",
+    "_Znam",
+    "_ZdlPv",
+    "_ZdaPv",
+    "_ZdlPvm",
+    "_ZdaPvm",
+    "stderr",
+    "stdout",
+    "stdin",
+    "_GLOBAL_OFFSET_TABLE_",
+];
+
+/// Whether an undefined symbol is the C library's or the C++ runtime's,
+/// hence cannot reach `__iree_host_barrier`.
+fn is_library_symbol(name: &str) -> bool {
+    let name = name.split('@').next().unwrap_or(name);
+    if LIBRARY_SYMBOLS.contains(&name) {
+        return true;
+    }
+    let base = name
+        .strip_suffix('f')
+        .or_else(|| name.strip_suffix('l'))
+        .filter(|b| MATH_FUNCTIONS.contains(b));
+    base.is_some() || MATH_FUNCTIONS.contains(&name)
 }
 
 /// Reads a signature array: `{argc, sizeof(arg0), ...}`.
