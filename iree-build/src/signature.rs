@@ -128,8 +128,8 @@ fn spell(class: TypeClass, size: u32) -> String {
         },
         TypeClass::BFloat => "__bf16".into(),
         TypeClass::Pointer => "a pointer".into(),
-        TypeClass::Record => format!("a {size}-byte struct"),
-        TypeClass::Other => format!("a {size}-byte value"),
+        TypeClass::Record => format!("a struct of {size} bytes"),
+        TypeClass::Other => format!("a value of {size} bytes"),
     }
 }
 
@@ -229,10 +229,8 @@ pub fn check_element(elem: &str, pointee: &Pointee) -> Result<(), String> {
             Ok(())
         }
         Some(rust) => Err(format!(
-            "elements are `{elem}` ({} bytes, C++ `{}`) but the kernel's pointer is to `{kernel}` ({} bytes){}",
-            rust.size,
+            "holds `{elem}` (C++ `{}`) but the kernel points at `{kernel}`{}",
             rust.cpp(),
-            pointee.size,
             suggestion(pointee)
                 .map(|s| format!("; declare `DeviceSlice<{s}>` or change the kernel"))
                 .unwrap_or_default()
@@ -249,7 +247,7 @@ pub fn check_scalar(ty: &str, param: &CType) -> Result<(), String> {
     };
     if param.pointee.is_some() {
         return Err(format!(
-            "`{ty}` is a value but the kernel's parameter is `{param}`: buffers must come before scalars in the kernel's parameter list"
+            "`{ty}` but the kernel takes `{param}`: buffers must come before scalars in the kernel's parameter list"
         ));
     }
     if param.size != rust.size || rust.matches(param.class, param.size) {
@@ -260,7 +258,7 @@ pub fn check_scalar(ty: &str, param: &CType) -> Result<(), String> {
         .map(|s| format!("; declare it `{s}` or change the kernel"))
         .unwrap_or_default();
     Err(format!(
-        "`{ty}` is C++ `{}` but the kernel's parameter is `{param}`{hint}",
+        "`{ty}` (C++ `{}`) but the kernel takes `{param}`{hint}",
         rust.cpp()
     ))
 }
@@ -320,7 +318,7 @@ mod tests {
         );
         assert_eq!(
             ptr(TypeClass::Record, 12, false).to_string(),
-            "pointer to a 12-byte struct"
+            "pointer to a struct of 12 bytes"
         );
         let int = CType {
             class: TypeClass::Signed,
@@ -342,9 +340,9 @@ mod tests {
         assert!(check_element("MyPair", &p(TypeClass::Record, 8)).is_ok());
         assert!(check_element("u64", &p(TypeClass::Record, 8)).is_ok());
         let e = check_element("u8", &p(TypeClass::Float, 4)).unwrap_err();
-        assert!(
-            e.contains("`u8`") && e.contains("`float`") && e.contains("DeviceSlice<f32>"),
-            "{e}"
+        assert_eq!(
+            e,
+            "holds `u8` (C++ `unsigned char`) but the kernel points at `float`; declare `DeviceSlice<f32>` or change the kernel"
         );
         let e = check_element("i32", &p(TypeClass::Unsigned, 4)).unwrap_err();
         assert!(e.contains("DeviceSlice<u32>"), "{e}");

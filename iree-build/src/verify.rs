@@ -185,6 +185,9 @@ pub fn verify(
                     }
                 }
                 r.targets.retain(|t| !failed.contains(t));
+                // PTX and cubin of one target report the same findings.
+                dedup(&mut r.errors);
+                dedup(&mut r.warnings);
                 match (&types, exe_objects.is_empty()) {
                     (_, true) | (None, _) => {}
                     (Some(Ok(types)), false) => {
@@ -205,6 +208,18 @@ pub fn verify(
         }
     }
     report
+}
+
+/// Drops repeated diagnostics, keeping the first of each.
+fn dedup(diagnostics: &mut Vec<Diagnostic>) {
+    let mut seen = Vec::new();
+    diagnostics.retain(|d| {
+        let new = !seen.contains(d);
+        if new {
+            seen.push(d.clone());
+        }
+        new
+    });
 }
 
 /// The declaration against the kernel's C++ parameter types, once for all
@@ -228,7 +243,7 @@ fn check_signature(d: &DispatchExtern, export: &Export, types: &[CType], r: &mut
             match &ty.pointee {
                 None => Err(format!("binding {i} is a `DeviceSlice<{elem}>` but the kernel's {nth} parameter is `{ty}`, not a pointer")),
                 Some(p) => signature::check_element(elem, p)
-                    .map_err(|e| format!("binding {i}: {e} (the kernel's {nth} parameter is `{ty}`)")),
+                    .map_err(|e| format!("binding {i} {e} (the kernel's {nth} parameter is `{ty}`)")),
             }
             .err()
             .map(|m| (arg, m))
@@ -243,7 +258,7 @@ fn check_signature(d: &DispatchExtern, export: &Export, types: &[CType], r: &mut
             signature::check_scalar(s.name(), ty).err().map(|m| {
                 (
                     arg,
-                    format!("push constant {c}: {m} (the kernel's {nth} parameter)"),
+                    format!("push constant {c} is {m} (the kernel's {nth} parameter)"),
                 )
             })
         };
@@ -1099,7 +1114,7 @@ fn simple_mul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<u8
         assert_eq!(e.param.as_deref(), Some("c"));
         assert_eq!(e.target, None, "once, for every target");
         assert!(
-            e.message.contains("elements are `u8`")
+            e.message.contains("binding 2 holds `u8`")
                 && e.message.contains("`float`")
                 && e.message.contains("DeviceSlice<f32>")
                 && e.message.contains("`float*`"),

@@ -71,7 +71,7 @@ fn a_float_kernel_declared_with_bytes_is_an_error_with_and_without_host() {
         assert_eq!(e.errors.len(), 1, "{targets:?}: {:#?}", e.errors);
         let msg = &e.errors[0].message;
         assert!(
-            msg.contains("elements are `u8`") && msg.contains("DeviceSlice<f32>"),
+            msg.contains("holds `u8`") && msg.contains("DeviceSlice<f32>"),
             "{msg}"
         );
         assert_eq!(e.errors[0].param.as_deref(), Some("out"));
@@ -171,7 +171,7 @@ fn types(a: &DeviceSlice<u8>, b: &mut DeviceSlice<i8>, c: &DeviceSlice<half::f16
                 "signed char*",
                 "const _Float16*",
                 "double*",
-                "pointer to a 8-byte struct",
+                "pointer to a struct of 8 bytes",
                 "void*",
                 "const volatile int*",
                 "unsigned int",

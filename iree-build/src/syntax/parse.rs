@@ -709,6 +709,25 @@ fn build(
     })
 }
 
+/// Element types that are zero-sized as written: `()`, `[T; 0]`, `PhantomData<T>`.
+/// (Aliases of them are caught by the macro's `size_of` assertion.)
+fn is_zero_sized(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Tuple(t) => t.elems.iter().all(is_zero_sized),
+        syn::Type::Paren(p) => is_zero_sized(&p.elem),
+        syn::Type::Array(a) => {
+            matches!(&a.len, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(n), .. }) if n.base10_parse::<u64>().ok() == Some(0))
+                || is_zero_sized(&a.elem)
+        }
+        syn::Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "PhantomData" || s.ident == "PhantomPinned"),
+        _ => false,
+    }
+}
+
 /// Classifies a parameter type, or says why it is not allowed.
 fn classify(ty: &syn::Type) -> Result<ParamType, String> {
     const ALLOWED: &str = "allowed parameter types: `&DeviceSlice<T>` (ReadOnly binding), `&mut DeviceSlice<T>` (writable binding), `i32`, `u32`, `f32` (push constants)";
@@ -727,6 +746,9 @@ fn classify(ty: &syn::Type) -> Result<ParamType, String> {
                                 })
                                 .collect();
                             if let [elem] = tys[..] {
+                                if is_zero_sized(elem) {
+                                    return Err(format!("`DeviceSlice<{}>` has a zero-sized element type: such a buffer has no bytes to bind (the kernel would get a null pointer); give the element type the kernel's pointer has, e.g. `DeviceSlice<f32>` for `float*`", crate::syntax::type_string(elem)));
+                                }
                                 return Ok(ParamType::Buffer {
                                     elem: Box::new(elem.clone()),
                                     mutable: r.mutability.is_some(),

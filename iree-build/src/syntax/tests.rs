@@ -289,3 +289,21 @@ fn workgroup_size_overflow_is_an_error_at_the_attribute() {
         "points at the attribute's brackets: {e}"
     );
 }
+
+#[test]
+fn zero_sized_elements_are_refused() {
+    for elem in [
+        "()",
+        "[f32; 0]",
+        "core::marker::PhantomData<f32>",
+        "((), ())",
+    ] {
+        let e = err(&format!(
+            r#"#[extern_dispatch(source = "k.cu", workgroup_size = [1, 1, 1])] fn f(x: &mut DeviceSlice<{elem}>);"#
+        ));
+        assert!(
+            e.contains("zero-sized element type") && e.contains("parameter `x`"),
+            "{elem}: {e}"
+        );
+    }
+}
