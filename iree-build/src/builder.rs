@@ -386,8 +386,6 @@ impl Build {
         #[cfg(not(feature = "llvm"))]
         let results = jobs::run_parallel(&jobs, |job| compile::compile(job, &toolchain));
         // ---- end of the `llvm` hook ----
-        let signature_results =
-            jobs::run_parallel(&signatures.jobs, |job| compile::compile(job, &toolchain));
         let mut compiled: Vec<CompiledObject> = Vec::with_capacity(results.len());
         for (job, r) in jobs.iter().zip(results) {
             rerun_files.insert(job.source.clone());
@@ -447,6 +445,12 @@ impl Build {
                     .collect()
             })
             .collect();
+        // Signature-only host compiles (when `host` is not a target), of
+        // the kernels the GPU objects have.
+        let mut signatures = signatures;
+        signatures.keep_compiled_exports(&variants);
+        let signature_results =
+            jobs::run_parallel(&signatures.jobs, |job| compile::compile(job, &toolchain));
         for obj in signature_results.iter().flatten() {
             rerun_files.extend(obj.deps.iter().cloned());
         }

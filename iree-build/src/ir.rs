@@ -254,6 +254,21 @@ impl DispatchExtern {
             message: text,
             param: param.map(str::to_string),
             target: target.map(ToString::to_string),
+            attribute: None,
+        }
+    }
+
+    /// A [`DispatchExtern::diagnostic`] about the value of attribute `key`
+    /// (`workgroup_size`, …), which the macro points at.
+    pub fn attribute_diagnostic(
+        &self,
+        key: &str,
+        message: impl fmt::Display,
+        target: Option<&TargetId>,
+    ) -> Diagnostic {
+        Diagnostic {
+            attribute: Some(key.to_string()),
+            ..self.diagnostic(message, None, target)
         }
     }
 }

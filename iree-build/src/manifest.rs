@@ -147,6 +147,10 @@ pub struct Diagnostic {
     pub param: Option<String>,
     /// The target it was found for, if one.
     pub target: Option<String>,
+    /// The attribute key it concerns (`workgroup_size`, `subgroup_size`,
+    /// `workgroup_local_memory`), if one: the macro points at its value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribute: Option<String>,
 }
 
 #[cfg(test)]

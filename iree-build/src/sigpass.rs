@@ -43,6 +43,8 @@ pub(crate) struct Plan {
     sources: Vec<Source>,
     /// Signature-only host jobs (`CompileJob::signature_only`).
     pub jobs: Vec<CompileJob>,
+    /// For each job, the executables it serves.
+    job_executables: Vec<Vec<usize>>,
 }
 
 /// Plans the signature pass. `template` gives the jobs' out dir, include
@@ -56,7 +58,7 @@ pub(crate) fn plan(
 ) -> Plan {
     let host_is_target = targets.contains(&TargetId::Host);
     let mut plan = Plan::default();
-    for exe in &outlined.executables {
+    for (e, exe) in outlined.executables.iter().enumerate() {
         if targets.is_empty() {
             // Nothing is compiled (DOCS_RS, every toolchain missing), so
             // nothing is verified either.
@@ -74,7 +76,9 @@ pub(crate) fn plan(
         };
         let source = match host_entry {
             _ if host_is_target && has_host(&exe.objects) => Source::HostVariant,
-            Some(path) if is_source(&path) => Source::Job(plan.add_job(path, &exports, template)),
+            Some(path) if is_source(&path) => {
+                Source::Job(plan.add_job(path, &exports, template, e))
+            }
             Some(path) => Source::Prebuilt(path),
             None => Source::Missing(
                 "`objects = { … }` has no `\"host\"` entry, and nothing else records the kernel's parameter types: add `\"host\" = \"<the kernel's .cu>\"` (when `host` is not among the targets only its signature is compiled)".into(),
@@ -94,8 +98,15 @@ fn has_host(objects: &ObjectSet) -> bool {
 
 impl Plan {
     /// The job for `source`, created or given more exports.
-    fn add_job(&mut self, source: PathBuf, exports: &[String], template: &CompileJob) -> usize {
+    fn add_job(
+        &mut self,
+        source: PathBuf,
+        exports: &[String],
+        template: &CompileJob,
+        executable: usize,
+    ) -> usize {
         if let Some(i) = self.jobs.iter().position(|j| j.source == source) {
+            self.job_executables[i].push(executable);
             let all: BTreeSet<String> = self.jobs[i]
                 .host_exports
                 .iter()
@@ -113,7 +124,24 @@ impl Plan {
             defines: template.defines.clone(),
             ..CompileJob::signatures(source, template.out_dir.clone(), exports)
         });
+        self.job_executables.push(vec![executable]);
         self.jobs.len() - 1
+    }
+
+    /// Keeps in each job only the exports some compiled object of its
+    /// executables has: a kernel missing from the source (a typo in
+    /// `export`) would fail the whole signature compile, and with it the
+    /// checks of every other kernel of the file, while verification already
+    /// reports it, better, against the GPU objects.
+    pub(crate) fn keep_compiled_exports(&mut self, variants: &[Vec<Variant>]) {
+        for (job, exes) in self.jobs.iter_mut().zip(&self.job_executables) {
+            job.host_exports.retain(|name| {
+                exes.iter()
+                    .filter_map(|&e| variants.get(e))
+                    .flatten()
+                    .any(|v| v.info.as_ref().is_some_and(|i| i.kernel(name).is_some()))
+            });
+        }
     }
 
     /// Every executable's [`Signature`], from the jobs' `results` (in job

@@ -97,6 +97,7 @@ impl Report {
                 message: e.to_string(),
                 param: None,
                 target: None,
+                attribute: None,
             });
         }
     }
@@ -330,7 +331,10 @@ pub fn verify_export(
             ));
             return;
         }
-        let names: Vec<&str> = info.kernels.iter().map(|k| k.name.as_str()).collect();
+        // Sorted: PTX and cubin list them in different orders, and the
+        // same finding should read the same for both.
+        let mut names: Vec<&str> = info.kernels.iter().map(|k| k.name.as_str()).collect();
+        names.sort_unstable();
         let have = if names.is_empty() {
             "it exports no kernels (is the kernel `extern \"C\" __global__`?)".to_string()
         } else {
@@ -543,9 +547,9 @@ fn check_workgroup_size(
     let platform = target.platform();
     let [x, y, z] = export.workgroup_size;
     let Some(threads) = crate::ir::workgroup_threads(export.workgroup_size) else {
-        r.errors.push(d.diagnostic(
+        r.errors.push(d.attribute_diagnostic(
+            "workgroup_size",
             format_args!("workgroup_size [{x}, {y}, {z}] is more threads than fit in a u32; a GPU workgroup holds at most {MAX_WORKGROUP_THREADS}"),
-            None,
             Some(target),
         ));
         return;
@@ -553,36 +557,36 @@ fn check_workgroup_size(
     let threads = u64::from(threads);
     let wg = format!("workgroup_size [{x}, {y}, {z}] ({threads} threads)");
     if platform != Platform::Host && threads > u64::from(MAX_WORKGROUP_THREADS) {
-        r.errors.push(d.diagnostic(
+        r.errors.push(d.attribute_diagnostic(
+            "workgroup_size",
             format_args!(
                 "{wg} exceeds the {MAX_WORKGROUP_THREADS}-thread limit of a {platform} workgroup"
             ),
-            None,
             Some(target),
         ));
     } else if let Some(max) = kernel.max_flat_workgroup_size {
         if threads > u64::from(max) {
-            r.errors.push(d.diagnostic(
+            r.errors.push(d.attribute_diagnostic(
+                "workgroup_size",
                 format_args!(
                     "{wg} exceeds the kernel's .max_flat_workgroup_size of {max}; lower it or add `__launch_bounds__({threads})` to the kernel"
                 ),
-                None,
                 Some(target),
             ));
         }
     }
     if platform == Platform::Nvidia && z > NVIDIA_MAX_BLOCK_Z {
-        r.errors.push(d.diagnostic(
+        r.errors.push(d.attribute_diagnostic(
+            "workgroup_size",
             format_args!("{wg}: NVIDIA limits the z dimension to {NVIDIA_MAX_BLOCK_Z}"),
-            None,
             Some(target),
         ));
     }
     if let Some(req) = kernel.reqntid {
         if req != export.workgroup_size && object_threads(req) != threads {
-            r.errors.push(d.diagnostic(
+            r.errors.push(d.attribute_diagnostic(
+                "workgroup_size",
                 format_args!("{wg} differs from the kernel's .reqntid {req:?}"),
-                None,
                 Some(target),
             ));
         }
@@ -590,9 +594,9 @@ fn check_workgroup_size(
     if let Some(max) = kernel.maxntid {
         let max_n = object_threads(max);
         if threads > max_n {
-            r.errors.push(d.diagnostic(
+            r.errors.push(d.attribute_diagnostic(
+                "workgroup_size",
                 format_args!("{wg} exceeds the kernel's .maxntid {max:?} ({max_n} threads)"),
-                None,
                 Some(target),
             ));
         }
@@ -629,7 +633,8 @@ fn check_subgroup_size(
         Platform::Nvidia => format!("subgroup_size = {sg} but the kernel runs with a warp size of {actual}"),
         Platform::Host => format!("subgroup_size = {sg} cannot be honoured: the host platform has no warps yet (`warpSize` is {HOST_WARP_SIZE} there, so warp-synchronous code would silently compute something else); leave `host` out of the targets for this kernel, or drop `subgroup_size` if the kernel does not depend on it"),
     };
-    r.errors.push(d.diagnostic(message, None, Some(target)));
+    r.errors
+        .push(d.attribute_diagnostic("subgroup_size", message, Some(target)));
 }
 
 /// Static shared memory plus `workgroup_local_memory` against the target.
@@ -649,12 +654,12 @@ fn check_shared_memory(
         let fixed = kernel.group_segment_fixed_size.unwrap_or(0);
         let total = u64::from(fixed) + u64::from(export.workgroup_local_memory);
         if total > u64::from(limit) {
-            r.errors.push(d.diagnostic(
+            r.errors.push(d.attribute_diagnostic(
+                "workgroup_local_memory",
                 format_args!(
                     "shared memory {total} bytes ({fixed} static in the kernel + {} workgroup_local_memory) exceeds {limit} bytes available to a workgroup on {target}",
                     export.workgroup_local_memory
                 ),
-                None,
                 Some(target),
             ));
         }
@@ -1064,6 +1069,11 @@ fn simple_mul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f3
             e.message
         );
         assert_eq!(e.target.as_deref(), Some("host"));
+        assert_eq!(
+            e.attribute.as_deref(),
+            Some("subgroup_size"),
+            "the macro points at it"
+        );
         // A warp of one thread is what the host runs: honoured exactly.
         let r = run(&src(1), vec![(TargetId::Host, host_object())]);
         assert!(r.is_ok(), "{r:#?}");

@@ -181,3 +181,47 @@ fn types(a: &DeviceSlice<u8>, b: &mut DeviceSlice<i8>, c: &DeviceSlice<half::f16
         );
     }
 }
+
+#[test]
+fn without_host_a_kernel_missing_from_the_source_is_reported_not_a_build_failure() {
+    // The signature compile fails (no `fil` in the source); the declaration
+    // gets the GPU objects' "no kernel" error, and the build goes on.
+    let bridge = r#"
+#[iree_macros::extern_dispatch(source = "kernels/k.cu", export = "fil", workgroup_size = [64, 1, 1])]
+fn fill(out: &mut DeviceSlice<f32>, n: i32);
+#[iree_macros::extern_dispatch(source = "kernels/k.cu", workgroup_size = [64, 1, 1])]
+fn scale(input: &DeviceSlice<f32>, out: &mut DeviceSlice<f32>, s: f32);
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let (_, m) = build(dir.path(), bridge, &["sm_80"]);
+    let fill = entry(&m, "fill");
+    assert_eq!(fill.errors.len(), 1, "{:#?}", fill.errors);
+    assert!(
+        fill.errors[0].message.contains("did you mean `fill`"),
+        "{:#?}",
+        fill.errors
+    );
+    let scale = entry(&m, "scale");
+    assert!(scale.errors.is_empty(), "{:#?}", scale.errors);
+}
+
+#[test]
+fn a_prebuilt_set_is_checked_through_its_host_source_when_host_is_not_a_target() {
+    let example =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/custom_dispatch_prebuilt");
+    let dir = tempfile::tempdir().unwrap();
+    let out = iree_build::Build::new()
+        .crate_dir(&example)
+        .out_dir(dir.path())
+        .cargo_metadata(false)
+        .bridge("src/lib.rs")
+        .targets(["gfx1100", "sm_80"])
+        .try_compile("custom_dispatch_prebuilt")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    let m: Manifest = serde_json::from_slice(&std::fs::read(&out.manifest_path).unwrap()).unwrap();
+    let e = entry(&m, "simple_mul");
+    assert_eq!(e.kernel_params.len(), 4, "the signature pass ran: {e:#?}");
+    assert!(e.kernel_params[0].pointee.unwrap().is_const);
+    assert!(e.host.is_none(), "the signature object is not a variant");
+}

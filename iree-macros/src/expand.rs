@@ -691,6 +691,7 @@ mod tests {
                 message: "only reads `ret`".into(),
                 param: Some("ret".into()),
                 target: None,
+                attribute: None,
             })
         });
         let t = squash(&text);
