@@ -23,6 +23,7 @@ use crate::emit::{self, EmitInput, Variant};
 use crate::ir::{self, DispatchExtern, ObjectSet};
 use crate::jobs;
 use crate::outline;
+use crate::sigpass;
 use crate::target::{Format, TargetId};
 use crate::toolchain::{Toolchain, ToolchainError};
 use crate::verify;
@@ -258,13 +259,11 @@ impl Build {
             let rel = rel_string(bridge);
             let text = std::fs::read_to_string(&path).map_err(io_err(&path))?;
             rerun_files.insert(path.clone());
-            match ir::lower_file(&path, &rel, &text) {
-                Ok(found) => dispatches.extend(found),
-                // The macro reports these with spans; the build goes on so
-                // that it can.
-                Err(errors) => warnings.push(format!(
-                    "{rel}: declarations skipped, the macro will report: {errors}"
-                )),
+            // A broken declaration is left out and reported by the macro,
+            // once, at itself; the others of the file still compile and
+            // verify. A file that is not Rust is rustc's to report.
+            if let Ok((found, _reported_by_the_macro)) = ir::lower_file_each(&path, &rel, &text) {
+                dispatches.extend(found);
             }
             bridge_names.push(rel);
         }
@@ -334,8 +333,22 @@ impl Build {
                 include_dirs: self.include_dirs.clone(),
                 defines: self.defines.clone(),
                 host_exports: p.host_exports.iter().cloned().collect(),
+                signature_only: false,
             })
             .collect();
+        // The kernels' C++ signatures, for verification on every target.
+        let signature_template = CompileJob {
+            include_dirs: self.include_dirs.clone(),
+            defines: self.defines.clone(),
+            ..CompileJob::new(PathBuf::new(), TargetId::Host, out_dir.clone())
+        };
+        let signatures = sigpass::plan(
+            &outlined,
+            &targets,
+            &crate_dir,
+            &signature_template,
+            is_source,
+        );
         // ---- feature `llvm` (Build::llvm, IREE_BUILD_LLVM=1) ----
         // GPU jobs go through the in-process LLVM path, which stamps each
         // kernel with the workgroup size its exports declare. One object
@@ -354,7 +367,7 @@ impl Build {
                         .iter()
                         .flat_map(|&e| &outlined.executables[e].exports);
                     for x in exports {
-                        let threads = |s: &[u32; 3]| s.iter().product::<u32>();
+                        let threads = |s: &[u32; 3]| ir::workgroup_threads(*s).unwrap_or(u32::MAX);
                         let size = sizes.entry(x.name.clone()).or_insert(x.workgroup_size);
                         if threads(&x.workgroup_size) > threads(size) {
                             *size = x.workgroup_size;
@@ -439,7 +452,17 @@ impl Build {
                     .collect()
             })
             .collect();
-        let mut report = verify::verify(&outlined, &dispatches, &objects);
+        // Signature-only host compiles (when `host` is not a target), of
+        // the kernels the GPU objects have.
+        let mut signatures = signatures;
+        signatures.keep_compiled_exports(&variants);
+        let signature_results =
+            jobs::run_parallel(&signatures.jobs, |job| compile::compile(job, &toolchain));
+        for obj in signature_results.iter().flatten() {
+            rerun_files.extend(obj.deps.iter().cloned());
+        }
+        let signatures = signatures.resolve(signature_results, &variants);
+        let mut report = verify::verify(&outlined, &dispatches, &objects, &signatures);
         report.add_outline_errors(&outline_errors);
 
         // 6. Bundle and manifest.

@@ -168,6 +168,7 @@ pub fn declaration_entries(
                 errors: r.errors,
                 warnings: r.warnings,
                 bundle_path: bundle_path.to_path_buf(),
+                kernel_params: r.signature.unwrap_or_default(),
             }
         })
         .collect()
@@ -327,7 +328,7 @@ mod tests {
         let d = dispatches("src/main.rs", SAMPLE);
         let o = outline("custom_dispatch", &d).unwrap();
         let variants = vec![vec![host_variant()]];
-        let report = verify(&o, &d, &[vec![]]);
+        let report = verify(&o, &d, &[vec![]], &[]);
         let targets = vec!["host".to_string()];
         let bridges = vec!["src/main.rs".to_string()];
         let input = EmitInput {
@@ -367,7 +368,7 @@ fn other(x: &mut DeviceSlice<f32>);
 "#;
         let d2 = dispatches("src/other.rs", other_src);
         let o2 = outline("custom_dispatch", &d2).unwrap();
-        let r2 = verify(&o2, &d2, &[]);
+        let r2 = verify(&o2, &d2, &[], &[]);
         let bridges2 = vec!["src/other.rs".to_string()];
         let second = emit(&EmitInput {
             name: "second",

@@ -254,8 +254,30 @@ impl DispatchExtern {
             message: text,
             param: param.map(str::to_string),
             target: target.map(ToString::to_string),
+            attribute: None,
         }
     }
+
+    /// A [`DispatchExtern::diagnostic`] about the value of attribute `key`
+    /// (`workgroup_size`, …), which the macro points at.
+    pub fn attribute_diagnostic(
+        &self,
+        key: &str,
+        message: impl fmt::Display,
+        target: Option<&TargetId>,
+    ) -> Diagnostic {
+        Diagnostic {
+            attribute: Some(key.to_string()),
+            ..self.diagnostic(message, None, target)
+        }
+    }
+}
+
+/// Threads in a workgroup of `size`: `None` when the product does not fit
+/// in a `u32`. The one place declaration sizes are multiplied, so that no
+/// value a user writes can overflow (and panic) anywhere downstream.
+pub fn workgroup_threads(size: [u32; 3]) -> Option<u32> {
+    size[0].checked_mul(size[1])?.checked_mul(size[2])
 }
 
 /// `/`-separated, without a leading `./`, so equal paths compare equal.
@@ -278,11 +300,24 @@ pub fn lower_file(
     rel: &str,
     text: &str,
 ) -> Result<Vec<DispatchExtern>, syntax::Errors> {
-    let decls = syntax::parse_file(path, text)?;
-    Ok(decls
+    let (dispatches, errors) = lower_file_each(path, rel, text)?;
+    errors.finish(dispatches)
+}
+
+/// [`lower_file`] declaration by declaration (see
+/// [`syntax::parse_file_each`]): the dispatches of the good declarations and
+/// the errors of the broken ones.
+pub fn lower_file_each(
+    path: &Path,
+    rel: &str,
+    text: &str,
+) -> Result<(Vec<DispatchExtern>, syntax::Errors), syntax::Errors> {
+    let (decls, errors) = syntax::parse_file_each(path, text)?;
+    let dispatches = decls
         .iter()
         .map(|d| DispatchExtern::from_declaration(d, rel))
-        .collect())
+        .collect();
+    Ok((dispatches, errors))
 }
 
 /// The file stem of a source (`kernels/kernels.cu` → `kernels`).

@@ -17,7 +17,8 @@
 //! friends, [`compile`] runs them (cached by content in [`cache`], in
 //! parallel under cargo's jobserver via [`jobs`]), [`code_object`] reads what
 //! came out, [`syntax`] and [`ir`] read the declarations, [`outline`],
-//! [`layout`] and [`verify`] are IREE's passes, [`emit`] writes the bundle and
+//! [`layout`] and [`verify`] are IREE's passes ([`signature`]: the kernels'
+//! C++ parameter types they check against), [`emit`] writes the bundle and
 //! [`manifest`]. [`Build`] runs them in that order.
 #![warn(missing_docs)]
 
@@ -36,6 +37,8 @@ pub mod llvm;
 pub mod manifest;
 pub mod outline;
 pub mod setup;
+pub mod signature;
+mod sigpass;
 pub mod syntax;
 pub mod toolchain;
 pub mod verify;

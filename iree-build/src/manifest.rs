@@ -72,6 +72,12 @@ pub struct DeclarationEntry {
     /// the fallback for entries where this is empty.
     #[serde(default)]
     pub bundle_path: PathBuf,
+    /// The kernel's C++ parameter types in kernel order, as the host
+    /// compile recorded them (see [`crate::signature`]); empty when unknown.
+    /// The macro checks element types the build cannot name by size
+    /// against these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kernel_params: Vec<crate::signature::CType>,
 }
 
 /// One declared parameter.
@@ -141,6 +147,10 @@ pub struct Diagnostic {
     pub param: Option<String>,
     /// The target it was found for, if one.
     pub target: Option<String>,
+    /// The attribute key it concerns (`workgroup_size`, `subgroup_size`,
+    /// `workgroup_local_memory`), if one: the macro points at its value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribute: Option<String>,
 }
 
 #[cfg(test)]

@@ -24,8 +24,10 @@
 //! involved, the parameter (see [`DispatchExtern::diagnostic`]).
 
 use crate::ir::{ArgType, DispatchExtern};
+use crate::layout::PipelineLayout;
 use crate::manifest::Diagnostic;
 use crate::outline::{Export, Outlined};
+use crate::signature::{self, CType, Pointee};
 use runtime_hip::target::{Platform, TargetId};
 
 pub use crate::code_object::{Access, ArgInfo, ArgKind, KernelInfo, ObjectInfo};
@@ -43,6 +45,10 @@ pub const NVIDIA_MAX_BLOCK_Z: u32 = 64;
 /// (`cudaFuncAttributeMaxDynamicSharedMemorySize`): 48 KiB.
 pub const NVIDIA_SHARED_BYTES: u32 = 48 * 1024;
 
+/// `warpSize` on the host platform: a warp is one thread there (see the
+/// host header), so only `subgroup_size = 1` is honoured.
+pub const HOST_WARP_SIZE: u32 = 1;
+
 /// What verification found for one dispatch (declaration).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DispatchReport {
@@ -52,6 +58,9 @@ pub struct DispatchReport {
     pub warnings: Vec<Diagnostic>,
     /// Targets whose object passed without errors, canonical spelling.
     pub targets: Vec<String>,
+    /// The kernel's C++ parameter types it was checked against, when known
+    /// (the manifest carries them to the macro).
+    pub signature: Option<Vec<CType>>,
 }
 
 /// Verification of a whole outlined crate: one report per input dispatch.
@@ -88,35 +97,87 @@ impl Report {
                 message: e.to_string(),
                 param: None,
                 target: None,
+                attribute: None,
             });
         }
     }
 }
 
+/// Where an executable's kernels' C++ signatures come from (see
+/// [`crate::signature`]): the source of truth for element types, scalar
+/// types and pointee constness on every target.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Signature {
+    /// A host object with signature tables: the `host` variant, the
+    /// host-side signature compile of the source, or a prebuilt host object.
+    Object(ObjectInfo),
+    /// None could be had; why (an error for each declaration that has a
+    /// variant and no other error to fix first).
+    Missing(String),
+}
+
+impl Signature {
+    /// The parameter types of `export`, or why there are none.
+    fn types(&self, export: &str) -> Result<&[CType], String> {
+        let info = match self {
+            Signature::Object(info) => info,
+            Signature::Missing(why) => return Err(why.clone()),
+        };
+        match info.kernel(export).map(|k| k.signature.as_deref()) {
+            Some(Some(types)) => Ok(types),
+            Some(None) => Err(format!("the host object's signature table of `{export}` has sizes only (it was built with an older iree-build host header): rebuild it")),
+            None => Err(format!("the host object has no signature table for `{export}`")),
+        }
+    }
+}
+
+/// The signatures [`verify`] uses when none are given: each executable's
+/// host variant, else missing.
+pub fn host_signatures(objects: &[Vec<(TargetId, ObjectInfo)>]) -> Vec<Signature> {
+    objects
+        .iter()
+        .map(|vs| match vs.iter().find(|(t, _)| *t == TargetId::Host) {
+            Some((_, info)) => Signature::Object(info.clone()),
+            None => Signature::Missing(
+                "no host object was compiled to read the kernel's signature from".into(),
+            ),
+        })
+        .collect()
+}
+
 /// Verifies every export of every executable against the objects compiled
-/// for it. `objects[e]` lists `(target, inspected object)` for executable
-/// `e` of `outlined`; a target missing from it is simply not reported as
-/// verified.
+/// for it and the kernel's C++ signature. `objects[e]` lists `(target,
+/// inspected object)` for executable `e` of `outlined`; a target missing
+/// from it is simply not reported as verified. `signatures[e]` is where
+/// executable `e`'s signatures come from ([`host_signatures`] of `objects`
+/// when `signatures` is shorter); a declaration without any object is not
+/// checked against one.
 pub fn verify(
     outlined: &Outlined,
     dispatches: &[DispatchExtern],
     objects: &[Vec<(TargetId, ObjectInfo)>],
+    signatures: &[Signature],
 ) -> Report {
     let mut report = Report {
         dispatches: vec![DispatchReport::default(); dispatches.len()],
     };
+    let fallback = host_signatures(objects);
     for (e, exe) in outlined.executables.iter().enumerate() {
+        let exe_objects = objects.get(e).map(Vec::as_slice).unwrap_or(&[]);
+        let signature = signatures.get(e).or(fallback.get(e));
         for export in &exe.exports {
+            let types = signature.map(|s| s.types(&export.name));
             for &d in &export.dispatches {
                 let dispatch = &dispatches[d];
                 let r = &mut report.dispatches[d];
                 check_limits(dispatch, r);
+                let sig = types.as_ref().and_then(|t| t.as_ref().ok()).copied();
                 // A target is verified when every object it has (PTX and
                 // cubin for NVIDIA) verifies.
                 let mut failed: Vec<String> = Vec::new();
-                for (target, info) in objects.get(e).map(Vec::as_slice).unwrap_or(&[]) {
+                for (target, info) in exe_objects {
                     let before = r.errors.len();
-                    verify_export(dispatch, export, target, info, r);
+                    verify_export(dispatch, export, target, info, sig, r);
                     let name = target.to_string();
                     if r.errors.len() != before {
                         failed.push(name);
@@ -125,10 +186,90 @@ pub fn verify(
                     }
                 }
                 r.targets.retain(|t| !failed.contains(t));
+                // PTX and cubin of one target report the same findings.
+                dedup(&mut r.errors);
+                dedup(&mut r.warnings);
+                match (&types, exe_objects.is_empty()) {
+                    (_, true) | (None, _) => {}
+                    (Some(Ok(types)), false) => {
+                        r.signature = Some(types.to_vec());
+                        check_signature(dispatch, export, types, r);
+                    }
+                    (Some(Err(why)), false) if r.errors.is_empty() => {
+                        r.errors.push(dispatch.diagnostic(
+                            format_args!("the kernel's C++ signature cannot be checked (element types, scalar types, constness): {why}"),
+                            None,
+                            None,
+                        ));
+                        r.targets.clear();
+                    }
+                    (Some(Err(_)), false) => {}
+                }
             }
         }
     }
     report
+}
+
+/// Drops repeated diagnostics, keeping the first of each.
+fn dedup(diagnostics: &mut Vec<Diagnostic>) {
+    let mut seen = Vec::new();
+    diagnostics.retain(|d| {
+        let new = !seen.contains(d);
+        if new {
+            seen.push(d.clone());
+        }
+        new
+    });
+}
+
+/// The declaration against the kernel's C++ parameter types, once for all
+/// targets: element types of bindings, scalar types of push constants.
+/// (Constness is per target: AMD metadata may prove a binding read-only.)
+fn check_signature(d: &DispatchExtern, export: &Export, types: &[CType], r: &mut DispatchReport) {
+    let n_bindings = export.layout.bindings.len();
+    if types.len() != n_bindings + export.layout.constants as usize {
+        return; // the count is reported per target
+    }
+    let before = r.errors.len();
+    for (i, ty) in types.iter().enumerate() {
+        let nth = ordinal(i + 1);
+        let message = if i < n_bindings {
+            let Some(arg) = d.arg_for_binding(i) else {
+                continue;
+            };
+            let ArgType::Buffer { elem, .. } = &arg.ty else {
+                continue;
+            };
+            match &ty.pointee {
+                None => Err(format!("binding {i} is a `DeviceSlice<{elem}>` but the kernel's {nth} parameter is `{ty}`, not a pointer")),
+                Some(p) => signature::check_element(elem, p)
+                    .map_err(|e| format!("binding {i} {e} (the kernel's {nth} parameter is `{ty}`)")),
+            }
+            .err()
+            .map(|m| (arg, m))
+        } else {
+            let c = i - n_bindings;
+            let Some(arg) = d.arg_for_constant(c) else {
+                continue;
+            };
+            let ArgType::Scalar(s) = &arg.ty else {
+                continue;
+            };
+            signature::check_scalar(s.name(), ty).err().map(|m| {
+                (
+                    arg,
+                    format!("push constant {c} is {m} (the kernel's {nth} parameter)"),
+                )
+            })
+        };
+        if let Some((arg, m)) = message {
+            r.errors.push(d.diagnostic(m, Some(&arg.name), None));
+        }
+    }
+    if r.errors.len() != before {
+        r.targets.clear();
+    }
 }
 
 /// Target-independent limits (IREE's HIP driver maxima).
@@ -172,6 +313,7 @@ pub fn verify_export(
     export: &Export,
     target: &TargetId,
     info: &ObjectInfo,
+    signature: Option<&[CType]>,
     r: &mut DispatchReport,
 ) {
     let Some(kernel) = info.kernel(&export.name) else {
@@ -189,7 +331,10 @@ pub fn verify_export(
             ));
             return;
         }
-        let names: Vec<&str> = info.kernels.iter().map(|k| k.name.as_str()).collect();
+        // Sorted: PTX and cubin list them in different orders, and the
+        // same finding should read the same for both.
+        let mut names: Vec<&str> = info.kernels.iter().map(|k| k.name.as_str()).collect();
+        names.sort_unstable();
         let have = if names.is_empty() {
             "it exports no kernels (is the kernel `extern \"C\" __global__`?)".to_string()
         } else {
@@ -208,7 +353,6 @@ pub fn verify_export(
         ));
         return;
     };
-    let platform = target.platform();
     let layout = &export.layout;
     let n_bindings = layout.bindings.len();
     let expected = n_bindings + layout.constants as usize;
@@ -229,72 +373,66 @@ pub fn verify_export(
         ));
     }
     for (i, arg) in kernel.args.iter().enumerate().take(expected) {
-        let nth = ordinal(i + 1);
         if i < n_bindings {
-            let param = d.arg_for_binding(i).map(|a| a.name.as_str());
-            let what = format!("binding {i}");
-            match &arg.kind {
-                ArgKind::ByValue => r.errors.push(d.diagnostic(
-                    format_args!("{what} is passed as a pointer but the kernel's {nth} parameter is a by-value argument of {} bytes", arg.size),
-                    param,
-                    Some(target),
-                )),
-                ArgKind::Other(kind) => r.errors.push(d.diagnostic(
-                    format_args!("{what} is passed as a pointer but the kernel's {nth} parameter is `{kind}`"),
-                    param,
-                    Some(target),
-                )),
-                _ if arg.size != 8 => r.errors.push(d.diagnostic(
-                    format_args!("{what} is passed as an 8-byte pointer but the kernel's {nth} parameter is {} bytes", arg.size),
-                    param,
-                    Some(target),
-                )),
-                ArgKind::GlobalBuffer { access: Some(access) } => {
-                    let read_only = layout.bindings[i].flags.read_only;
-                    let mutable = d
-                        .arg_for_binding(i)
-                        .is_some_and(|a| matches!(a.ty, ArgType::Buffer { mutable: true, .. }));
-                    match access {
-                        Access::WriteOnly | Access::ReadWrite if read_only => r.errors.push(d.diagnostic(
-                            format_args!(
-                                "{what} is ReadOnly (`&DeviceSlice`) but the kernel writes its {nth} parameter (.actual_access: {}); declare it `&mut DeviceSlice` or make the kernel parameter `const`",
-                                if *access == Access::WriteOnly { "write_only" } else { "read_write" }
-                            ),
-                            param,
-                            Some(target),
-                        )),
-                        Access::ReadOnly if mutable => r.warnings.push(d.diagnostic(
-                            format_args!(
-                                "{what} is declared `&mut DeviceSlice` but the kernel only reads its {nth} parameter (.actual_access: read_only); declare it `&DeviceSlice` so it can be shared"
-                            ),
-                            param,
-                            Some(target),
-                        )),
-                        _ => {}
-                    }
-                }
-                _ => {}
-            }
+            let ty = signature.filter(|t| t.len() == expected).map(|t| &t[i]);
+            check_binding(d, layout, i, arg, ty, target, r);
         } else {
-            let c = i - n_bindings;
-            let param = d.arg_for_constant(c).map(|a| a.name.as_str());
-            let what = format!("push constant {c}");
-            match &arg.kind {
-                ArgKind::GlobalBuffer { .. } => r.errors.push(d.diagnostic(
-                    format_args!("{what} is a 32-bit value but the kernel's {nth} parameter is a pointer (a binding): buffers must come before scalars in the kernel's parameter list"),
-                    param,
-                    Some(target),
-                )),
-                ArgKind::Other(kind) => r.errors.push(d.diagnostic(
-                    format_args!("{what} is a 32-bit value but the kernel's {nth} parameter is `{kind}`"),
-                    param,
-                    Some(target),
-                )),
-                _ if arg.size != 4 => r.errors.push(d.diagnostic(
+            check_constant(d, n_bindings, i, arg, target, r);
+        }
+    }
+
+    check_workgroup_size(d, export, target, kernel, r);
+    check_subgroup_size(d, export, target, kernel, r);
+    check_shared_memory(d, export, target, kernel, r);
+}
+
+/// One binding against one target's parameter: pointer kind and size, the
+/// access AMD metadata proves, and constness from the C++ signature.
+fn check_binding(
+    d: &DispatchExtern,
+    layout: &PipelineLayout,
+    i: usize,
+    arg: &ArgInfo,
+    ty: Option<&CType>,
+    target: &TargetId,
+    r: &mut DispatchReport,
+) {
+    let nth = ordinal(i + 1);
+    let param = d.arg_for_binding(i).map(|a| a.name.as_str());
+    let what = format!("binding {i}");
+    match &arg.kind {
+        ArgKind::ByValue => r.errors.push(d.diagnostic(
+            format_args!("{what} is passed as a pointer but the kernel's {nth} parameter is a by-value argument of {} bytes", arg.size),
+            param,
+            Some(target),
+        )),
+        ArgKind::Other(kind) => r.errors.push(d.diagnostic(
+            format_args!("{what} is passed as a pointer but the kernel's {nth} parameter is `{kind}`"),
+            param,
+            Some(target),
+        )),
+        _ if arg.size != 8 => r.errors.push(d.diagnostic(
+            format_args!("{what} is passed as an 8-byte pointer but the kernel's {nth} parameter is {} bytes", arg.size),
+            param,
+            Some(target),
+        )),
+        ArgKind::GlobalBuffer { access: Some(access) } => {
+            let read_only = layout.bindings[i].flags.read_only;
+            let mutable = d
+                .arg_for_binding(i)
+                .is_some_and(|a| matches!(a.ty, ArgType::Buffer { mutable: true, .. }));
+            match access {
+                Access::WriteOnly | Access::ReadWrite if read_only => r.errors.push(d.diagnostic(
                     format_args!(
-                        "{what} is 4 bytes (i32/u32/f32) but the kernel's {nth} parameter is {} bytes{}",
-                        arg.size,
-                        if arg.size == 8 { ": split 64-bit values into two 32-bit parameters" } else { "" }
+                        "{what} is ReadOnly (`&DeviceSlice`) but the kernel writes its {nth} parameter (.actual_access: {}); declare it `&mut DeviceSlice` or make the kernel parameter `const`",
+                        if *access == Access::WriteOnly { "write_only" } else { "read_write" }
+                    ),
+                    param,
+                    Some(target),
+                )),
+                Access::ReadOnly if mutable => r.warnings.push(d.diagnostic(
+                    format_args!(
+                        "{what} is declared `&mut DeviceSlice` but the kernel only reads its {nth} parameter (.actual_access: read_only); declare it `&DeviceSlice` so it can be shared"
                     ),
                     param,
                     Some(target),
@@ -302,85 +440,212 @@ pub fn verify_export(
                 _ => {}
             }
         }
+        _ => {}
     }
+    check_constness(d, layout, i, arg, ty, target, r);
+}
 
-    // Workgroup size.
+/// A ReadOnly binding (`&DeviceSlice`) needs a kernel that cannot write it:
+/// a `const T*` parameter, or AMD metadata proving it read-only. Host
+/// objects and PTX carry no access, so the signature decides there.
+fn check_constness(
+    d: &DispatchExtern,
+    layout: &PipelineLayout,
+    i: usize,
+    arg: &ArgInfo,
+    ty: Option<&CType>,
+    target: &TargetId,
+    r: &mut DispatchReport,
+) {
+    if !layout.bindings[i].flags.read_only {
+        return;
+    }
+    if let ArgKind::GlobalBuffer { access: Some(_) } = arg.kind {
+        // Proven read-only, or already reported as written.
+        return;
+    }
+    let Some(ty) = ty else { return };
+    let Some(pointee) = ty.pointee.filter(|p| !p.is_const) else {
+        return;
+    };
+    let Some(a) = d.arg_for_binding(i) else {
+        return;
+    };
+    let ArgType::Buffer { elem, .. } = &a.ty else {
+        return;
+    };
+    let const_ty = CType {
+        pointee: Some(Pointee {
+            is_const: true,
+            ..pointee
+        }),
+        ..*ty
+    };
+    r.errors.push(d.diagnostic(
+        format_args!(
+            "binding {i} is ReadOnly (`&DeviceSlice<{elem}>`) but the kernel's {} parameter is `{ty}`, through which it may write: make it `{const_ty}` in the kernel, or declare `{}: &mut DeviceSlice<{elem}>`",
+            ordinal(i + 1),
+            a.name
+        ),
+        Some(&a.name),
+        Some(target),
+    ));
+}
+
+/// One push constant against one target's parameter: kind and size.
+fn check_constant(
+    d: &DispatchExtern,
+    n_bindings: usize,
+    i: usize,
+    arg: &ArgInfo,
+    target: &TargetId,
+    r: &mut DispatchReport,
+) {
+    let nth = ordinal(i + 1);
+    let c = i - n_bindings;
+    let param = d.arg_for_constant(c).map(|a| a.name.as_str());
+    let what = format!("push constant {c}");
+    match &arg.kind {
+        ArgKind::GlobalBuffer { .. } => r.errors.push(d.diagnostic(
+            format_args!("{what} is a 32-bit value but the kernel's {nth} parameter is a pointer (a binding): buffers must come before scalars in the kernel's parameter list"),
+            param,
+            Some(target),
+        )),
+        ArgKind::Other(kind) => r.errors.push(d.diagnostic(
+            format_args!("{what} is a 32-bit value but the kernel's {nth} parameter is `{kind}`"),
+            param,
+            Some(target),
+        )),
+        _ if arg.size != 4 => r.errors.push(d.diagnostic(
+            format_args!(
+                "{what} is 4 bytes (i32/u32/f32) but the kernel's {nth} parameter is {} bytes{}",
+                arg.size,
+                if arg.size == 8 { ": split 64-bit values into two 32-bit parameters" } else { "" }
+            ),
+            param,
+            Some(target),
+        )),
+        _ => {}
+    }
+}
+
+/// Threads of `dims` from an object (`.reqntid`, `.maxntid`), saturating:
+/// an object's values must not overflow either.
+fn object_threads(dims: [u32; 3]) -> u64 {
+    dims.iter()
+        .fold(1u64, |n, &v| n.saturating_mul(u64::from(v)))
+}
+
+/// The workgroup size against the platform and the kernel's own limits.
+fn check_workgroup_size(
+    d: &DispatchExtern,
+    export: &Export,
+    target: &TargetId,
+    kernel: &KernelInfo,
+    r: &mut DispatchReport,
+) {
+    let platform = target.platform();
     let [x, y, z] = export.workgroup_size;
-    let threads = u64::from(x) * u64::from(y) * u64::from(z);
+    let Some(threads) = crate::ir::workgroup_threads(export.workgroup_size) else {
+        r.errors.push(d.attribute_diagnostic(
+            "workgroup_size",
+            format_args!("workgroup_size [{x}, {y}, {z}] is more threads than fit in a u32; a GPU workgroup holds at most {MAX_WORKGROUP_THREADS}"),
+            Some(target),
+        ));
+        return;
+    };
+    let threads = u64::from(threads);
     let wg = format!("workgroup_size [{x}, {y}, {z}] ({threads} threads)");
     if platform != Platform::Host && threads > u64::from(MAX_WORKGROUP_THREADS) {
-        r.errors.push(d.diagnostic(
+        r.errors.push(d.attribute_diagnostic(
+            "workgroup_size",
             format_args!(
                 "{wg} exceeds the {MAX_WORKGROUP_THREADS}-thread limit of a {platform} workgroup"
             ),
-            None,
             Some(target),
         ));
     } else if let Some(max) = kernel.max_flat_workgroup_size {
         if threads > u64::from(max) {
-            r.errors.push(d.diagnostic(
+            r.errors.push(d.attribute_diagnostic(
+                "workgroup_size",
                 format_args!(
                     "{wg} exceeds the kernel's .max_flat_workgroup_size of {max}; lower it or add `__launch_bounds__({threads})` to the kernel"
                 ),
-                None,
                 Some(target),
             ));
         }
     }
     if platform == Platform::Nvidia && z > NVIDIA_MAX_BLOCK_Z {
-        r.errors.push(d.diagnostic(
+        r.errors.push(d.attribute_diagnostic(
+            "workgroup_size",
             format_args!("{wg}: NVIDIA limits the z dimension to {NVIDIA_MAX_BLOCK_Z}"),
-            None,
             Some(target),
         ));
     }
     if let Some(req) = kernel.reqntid {
-        let req_n = req.iter().map(|v| u64::from(*v)).product::<u64>();
-        if req != export.workgroup_size && req_n != threads {
-            r.errors.push(d.diagnostic(
+        if req != export.workgroup_size && object_threads(req) != threads {
+            r.errors.push(d.attribute_diagnostic(
+                "workgroup_size",
                 format_args!("{wg} differs from the kernel's .reqntid {req:?}"),
-                None,
                 Some(target),
             ));
         }
     }
     if let Some(max) = kernel.maxntid {
-        let max_n = max.iter().map(|v| u64::from(*v)).product::<u64>();
+        let max_n = object_threads(max);
         if threads > max_n {
-            r.errors.push(d.diagnostic(
+            r.errors.push(d.attribute_diagnostic(
+                "workgroup_size",
                 format_args!("{wg} exceeds the kernel's .maxntid {max:?} ({max_n} threads)"),
-                None,
                 Some(target),
             ));
         }
     }
+}
 
-    // Subgroup size.
-    if let Some(sg) = export.subgroup_size {
-        let actual = match platform {
-            Platform::Amd => kernel
-                .wavefront_size
-                .or_else(|| target.amd_chip().map(|c| c.wavefront_size)),
-            Platform::Nvidia => Some(32),
-            Platform::Host => None,
-        };
-        if let Some(actual) = actual {
-            if actual != sg {
-                r.errors.push(d.diagnostic(
-                    format_args!(
-                        "subgroup_size = {sg} but the kernel runs with a {}size of {actual}{}",
-                        if platform == Platform::Amd { "wavefront " } else { "warp " },
-                        if platform == Platform::Amd { " (.wavefront_size; compile with -mwavefrontsize64 or -mno-wavefrontsize64 to change it)" } else { "" }
-                    ),
-                    None,
-                    Some(target),
-                ));
-            }
-        }
+/// A declared subgroup size against what the target runs: AMD's
+/// `.wavefront_size`, NVIDIA's 32-lane warps, the host's warps of one
+/// thread (`warpSize` is 1 there until the host runs real warps).
+fn check_subgroup_size(
+    d: &DispatchExtern,
+    export: &Export,
+    target: &TargetId,
+    kernel: &KernelInfo,
+    r: &mut DispatchReport,
+) {
+    let Some(sg) = export.subgroup_size else {
+        return;
+    };
+    let platform = target.platform();
+    let actual = match platform {
+        Platform::Amd => kernel
+            .wavefront_size
+            .or_else(|| target.amd_chip().map(|c| c.wavefront_size)),
+        Platform::Nvidia => Some(32),
+        Platform::Host => Some(HOST_WARP_SIZE),
+    };
+    let Some(actual) = actual else { return };
+    if actual == sg {
+        return;
     }
+    let message = match platform {
+        Platform::Amd => format!("subgroup_size = {sg} but the kernel runs with a wavefront size of {actual} (.wavefront_size; compile with -mwavefrontsize64 or -mno-wavefrontsize64 to change it)"),
+        Platform::Nvidia => format!("subgroup_size = {sg} but the kernel runs with a warp size of {actual}"),
+        Platform::Host => format!("subgroup_size = {sg} cannot be honoured: the host platform has no warps yet (`warpSize` is {HOST_WARP_SIZE} there, so warp-synchronous code would silently compute something else); leave `host` out of the targets for this kernel, or drop `subgroup_size` if the kernel does not depend on it"),
+    };
+    r.errors
+        .push(d.attribute_diagnostic("subgroup_size", message, Some(target)));
+}
 
-    // Shared memory.
-    let limit = match platform {
+/// Static shared memory plus `workgroup_local_memory` against the target.
+fn check_shared_memory(
+    d: &DispatchExtern,
+    export: &Export,
+    target: &TargetId,
+    kernel: &KernelInfo,
+    r: &mut DispatchReport,
+) {
+    let limit = match target.platform() {
         Platform::Amd => target.amd_chip().map(|c| c.lds_bytes),
         Platform::Nvidia => Some(NVIDIA_SHARED_BYTES),
         Platform::Host => None,
@@ -389,12 +654,12 @@ pub fn verify_export(
         let fixed = kernel.group_segment_fixed_size.unwrap_or(0);
         let total = u64::from(fixed) + u64::from(export.workgroup_local_memory);
         if total > u64::from(limit) {
-            r.errors.push(d.diagnostic(
+            r.errors.push(d.attribute_diagnostic(
+                "workgroup_local_memory",
                 format_args!(
                     "shared memory {total} bytes ({fixed} static in the kernel + {} workgroup_local_memory) exceeds {limit} bytes available to a workgroup on {target}",
                     export.workgroup_local_memory
                 ),
-                None,
                 Some(target),
             ));
         }
@@ -406,6 +671,7 @@ mod tests {
     use super::*;
     use crate::ir::tests::{dispatches, SAMPLE};
     use crate::outline::outline;
+    use crate::signature::TypeClass;
     use runtime_hip::target::Format;
 
     fn ptr(access: Option<Access>) -> ArgInfo {
@@ -461,9 +727,70 @@ mod tests {
     }
 
     fn run(src: &str, objects: Vec<(TargetId, ObjectInfo)>) -> Report {
+        run_signed(src, objects, sample_signature())
+    }
+
+    fn run_signed(src: &str, objects: Vec<(TargetId, ObjectInfo)>, sig: Signature) -> Report {
         let d = dispatches("src/main.rs", src);
         let o = outline("t", &d).unwrap();
-        verify(&o, &d, &[objects])
+        verify(&o, &d, &[objects], &[sig])
+    }
+
+    fn c_ptr(class: TypeClass, size: u32, is_const: bool) -> CType {
+        CType {
+            class: TypeClass::Pointer,
+            size: 8,
+            align: 8,
+            pointee: Some(Pointee {
+                class,
+                size,
+                align: size,
+                is_const,
+                is_volatile: false,
+            }),
+        }
+    }
+
+    fn c_val(class: TypeClass, size: u32) -> CType {
+        CType {
+            class,
+            size,
+            align: size,
+            pointee: None,
+        }
+    }
+
+    /// The signatures of the sample's kernels, as the host header records
+    /// `(const float*, const float*, float*, int)` and
+    /// `(const float*, float*, int)`.
+    fn sample_signature_with(mul: Vec<CType>) -> Signature {
+        let f = |c| c_ptr(TypeClass::Float, 4, c);
+        let int = c_val(TypeClass::Signed, 4);
+        let kernel = |name: &str, signature| KernelInfo {
+            name: name.into(),
+            signature: Some(signature),
+            ..Default::default()
+        };
+        Signature::Object(ObjectInfo {
+            format: Format::Host,
+            target: Some(TargetId::Host),
+            ptx_version: None,
+            unexported: vec![],
+            kernels: vec![
+                kernel("simple_mul", mul),
+                kernel("simple_mul_inplace", vec![f(true), f(false), int]),
+            ],
+        })
+    }
+
+    fn sample_signature() -> Signature {
+        let f = |c| c_ptr(TypeClass::Float, 4, c);
+        sample_signature_with(vec![
+            f(true),
+            f(true),
+            f(false),
+            c_val(TypeClass::Signed, 4),
+        ])
     }
 
     fn gfx1100() -> TargetId {
@@ -703,9 +1030,164 @@ fn simple_mul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f3
         let extra = d[0].layout.bindings[0];
         d[0].layout.bindings.push(extra);
         let o = outline("t", &d).unwrap();
-        let r = verify(&o, &d, &[vec![]]);
+        let r = verify(&o, &d, &[vec![]], &[]);
         assert!(one_error(&r)
             .message
             .contains("17 bindings exceed IREE's HIP limit of 16"));
+    }
+
+    fn host_object() -> ObjectInfo {
+        let mut obj = sample_object();
+        obj.format = Format::Host;
+        obj.target = Some(TargetId::Host);
+        for k in &mut obj.kernels {
+            k.max_flat_workgroup_size = None;
+            k.wavefront_size = None;
+            for a in &mut k.args {
+                a.kind = ArgKind::Unknown;
+            }
+        }
+        obj
+    }
+
+    #[test]
+    fn host_has_no_warps_yet() {
+        let src = |sg: u32| {
+            format!(
+                r#"
+#[extern_dispatch(source = "kernels/kernels.cu", workgroup_size = [64, 1, 1], subgroup_size = {sg})]
+fn simple_mul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f32>, n: i32);
+"#
+            )
+        };
+        let r = run(&src(32), vec![(TargetId::Host, host_object())]);
+        let e = one_error(&r);
+        assert!(
+            e.message.contains("subgroup_size = 32")
+                && e.message.contains("host platform has no warps yet"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.target.as_deref(), Some("host"));
+        assert_eq!(
+            e.attribute.as_deref(),
+            Some("subgroup_size"),
+            "the macro points at it"
+        );
+        // A warp of one thread is what the host runs: honoured exactly.
+        let r = run(&src(1), vec![(TargetId::Host, host_object())]);
+        assert!(r.is_ok(), "{r:#?}");
+    }
+
+    #[test]
+    fn huge_workgroup_sizes_are_errors_not_panics() {
+        // Hand-built IR skips the syntax check, which refuses this at the
+        // attribute; verify must still not overflow.
+        let mut d = dispatches("src/main.rs", SAMPLE);
+        d[0].workgroup_size = [u32::MAX; 3];
+        let o = outline("t", &d).unwrap();
+        let mut obj = sample_object();
+        obj.kernels[0].reqntid = Some([u32::MAX; 3]);
+        obj.kernels[0].maxntid = Some([u32::MAX; 3]);
+        for target in [gfx1100(), TargetId::Host] {
+            let r = verify(
+                &o,
+                &d,
+                &[vec![(target, obj.clone())]],
+                &[sample_signature()],
+            );
+            let msgs: Vec<_> = r.errors().map(|e| e.message.clone()).collect();
+            assert!(
+                msgs.iter()
+                    .any(|m| m.contains("more threads than fit in a u32")),
+                "{msgs:#?}"
+            );
+        }
+    }
+
+    fn ptx_object() -> ObjectInfo {
+        let mut obj = host_object();
+        obj.format = Format::Ptx;
+        obj.target = Some("sm_80".parse().unwrap());
+        obj
+    }
+
+    #[test]
+    fn element_types_are_checked_against_the_signature() {
+        // A `float*` kernel declared with bytes: 4x past the end otherwise.
+        let src = r#"
+#[extern_dispatch(source = "kernels/kernels.cu", workgroup_size = [64, 1, 1])]
+fn simple_mul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<u8>, n: i32);
+"#;
+        let r = run(src, vec![(gfx1100(), sample_object())]);
+        let e = one_error(&r);
+        assert_eq!(e.param.as_deref(), Some("c"));
+        assert_eq!(e.target, None, "once, for every target");
+        assert!(
+            e.message.contains("binding 2 holds `u8`")
+                && e.message.contains("`float`")
+                && e.message.contains("DeviceSlice<f32>")
+                && e.message.contains("`float*`"),
+            "{}",
+            e.message
+        );
+        assert!(r.dispatches[0].targets.is_empty());
+        // Scalars too.
+        let src = r#"
+#[extern_dispatch(source = "kernels/kernels.cu", workgroup_size = [64, 1, 1])]
+fn simple_mul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f32>, n: u32);
+"#;
+        let r = run(src, vec![(gfx1100(), sample_object())]);
+        let e = one_error(&r);
+        assert_eq!(e.param.as_deref(), Some("n"));
+        assert!(e.message.contains("declare it `i32`"), "{}", e.message);
+    }
+
+    #[test]
+    fn read_only_needs_const_on_targets_without_access_metadata() {
+        let f = |c| c_ptr(TypeClass::Float, 4, c);
+        let int = c_val(TypeClass::Signed, 4);
+        // `rhs` is `float*` in the kernel.
+        let sig = || sample_signature_with(vec![f(true), f(false), f(false), int]);
+        for obj in [host_object(), ptx_object()] {
+            let target = obj.target.clone().unwrap();
+            let r = run_signed(SAMPLE, vec![(target.clone(), obj)], sig());
+            let e = one_error(&r);
+            assert_eq!(e.param.as_deref(), Some("rhs"));
+            assert_eq!(e.target.as_deref(), Some(target.to_string().as_str()));
+            assert!(
+                e.message.contains("`float*`")
+                    && e.message.contains("make it `const float*` in the kernel")
+                    && e.message.contains("`rhs: &mut DeviceSlice<f32>`"),
+                "{}",
+                e.message
+            );
+        }
+        // AMD metadata proving the binding read-only is enough there.
+        let r = run_signed(SAMPLE, vec![(gfx1100(), sample_object())], sig());
+        assert!(r.is_ok(), "{r:#?}");
+        let mut unproven = sample_object();
+        unproven.kernels[0].args[1] = ptr(None);
+        let r = run_signed(SAMPLE, vec![(gfx1100(), unproven)], sig());
+        assert_eq!(one_error(&r).param.as_deref(), Some("rhs"));
+    }
+
+    #[test]
+    fn a_missing_signature_is_an_error() {
+        let r = run_signed(
+            SAMPLE,
+            vec![(gfx1100(), sample_object())],
+            Signature::Missing("no host entry".into()),
+        );
+        let errors: Vec<_> = r.errors().collect();
+        assert_eq!(errors.len(), 2, "{errors:#?}");
+        assert!(
+            errors[0].message.contains("cannot be checked")
+                && errors[0].message.contains("no host entry")
+        );
+        assert!(r.dispatches[0].targets.is_empty());
+        // Nothing built, nothing checked (DOCS_RS).
+        let r = run_signed(SAMPLE, vec![], Signature::Missing("none".into()));
+        assert!(r.is_ok());
     }
 }

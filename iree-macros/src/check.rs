@@ -103,11 +103,19 @@ fn message<'d>(entry: &DeclarationEntry, d: &'d Diagnostic) -> &'d str {
 }
 
 /// The parameter a diagnostic names, else the fn name.
+/// The parameter or attribute value a diagnostic names, else the fn name.
 fn span_of(decl: &Declaration, d: &Diagnostic) -> Span {
+    let attribute = match d.attribute.as_deref() {
+        Some("workgroup_size") => Some(decl.workgroup_size.span),
+        Some("subgroup_size") => decl.subgroup_size.as_ref().map(|s| s.span),
+        Some("workgroup_local_memory") => decl.workgroup_local_memory.as_ref().map(|s| s.span),
+        _ => None,
+    };
     d.param
         .as_deref()
         .and_then(|name| decl.params.iter().find(|p| p.ident == name))
         .map(|p| p.ident.span())
+        .or(attribute)
         .unwrap_or_else(|| decl.ident.span())
 }
 
@@ -148,11 +156,13 @@ mod tests {
             errors: vec![],
             warnings: vec![],
             bundle_path: Default::default(),
+            kernel_params: Vec::new(),
         };
         let d = |t: &str, p: &str, what: &str| Diagnostic {
             message: format!("src/lib.rs:9:4: `k` for {t}, parameter `{p}`: {what}"),
             param: Some(p.into()),
             target: Some(t.into()),
+            attribute: None,
         };
         let ds = vec![
             d("gfx1100", "x", "writes it"),

@@ -51,6 +51,7 @@
 use std::path::Path;
 
 use iree_build::manifest::{DeclarationEntry, Manifest};
+use iree_build::signature::RustType;
 use iree_build::syntax::{CountInput, Declaration, Param, ParamType};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
@@ -131,6 +132,7 @@ pub(crate) fn wrapper(input: &Input<'_>) -> syn::Result<TokenStream> {
         None => (quote!(), quote!(::core::option::Option::None)),
     };
 
+    let element_checks = element_checks(decl, entry);
     let count = count(decl);
     let workgroups = workgroups(decl, name);
     let bindings = bindings(decl)?;
@@ -185,6 +187,7 @@ pub(crate) fn wrapper(input: &Input<'_>) -> syn::Result<TokenStream> {
         #vis #signature {
             #manifest_dep
             #(#warnings)*
+            #element_checks
             #host_decls
             static __IREE_KERNEL: ::runtime_hip::dispatch::Kernel =
                 ::runtime_hip::dispatch::Kernel::new(::runtime_hip::dispatch::ExportRef {
@@ -308,6 +311,44 @@ fn bindings(decl: &Declaration) -> syn::Result<Vec<TokenStream>> {
         }
     }
     Ok(slots.into_iter().flatten().collect())
+}
+
+/// Compile-time assertions on each buffer's element type, which only the
+/// compiler can size: never zero-sized (a buffer of them has no bytes, so the
+/// kernel would get a null pointer), and, where the build could not name the
+/// type (a struct, an alias, an array), as large as the kernel's pointee
+/// (`kernel_params` in the manifest, from the kernel's C++ signature).
+fn element_checks(decl: &Declaration, entry: &DeclarationEntry) -> TokenStream {
+    let mut out = TokenStream::new();
+    for (i, p) in decl.buffers().enumerate() {
+        let ParamType::Buffer { elem, .. } = &p.kind else {
+            continue;
+        };
+        let span = elem.span();
+        let zst = format!(
+            "parameter `{}`: `DeviceSlice<{}>` has a zero-sized element type; give the element type the kernel's pointer has",
+            p.ident,
+            iree_build::syntax::type_string(elem)
+        );
+        out.extend(quote_spanned! {span=>
+            const _: () = ::core::assert!(::core::mem::size_of::<#elem>() != 0, #zst);
+        });
+        let slot = decl.binding_slots.get(i).copied().unwrap_or(i);
+        let pointee = entry.kernel_params.get(slot).and_then(|t| t.pointee);
+        let named = RustType::by_name(&iree_build::syntax::type_string(elem)).is_some();
+        if let Some(pointee) = pointee.filter(|t| t.size != 0 && !named) {
+            let size = pointee.size as usize;
+            let message = format!(
+                "parameter `{}`: the kernel's pointer points at {size}-byte elements but `{}` has another size; declare a `DeviceSlice` of the kernel's element type",
+                p.ident,
+                iree_build::syntax::type_string(elem)
+            );
+            out.extend(quote_spanned! {span=>
+                const _: () = ::core::assert!(::core::mem::size_of::<#elem>() == #size, #message);
+            });
+        }
+    }
+    out
 }
 
 fn is_mut_buffer(p: &Param) -> bool {
@@ -527,6 +568,7 @@ mod tests {
             errors: vec![],
             warnings: vec![],
             bundle_path: "/out/iree/custom_dispatch.bundle".into(),
+            kernel_params: Vec::new(),
         }
     }
 
@@ -649,6 +691,7 @@ mod tests {
                 message: "only reads `ret`".into(),
                 param: Some("ret".into()),
                 target: None,
+                attribute: None,
             })
         });
         let t = squash(&text);

@@ -242,6 +242,7 @@ fn kernel_from_metadata(k: &Value) -> Result<KernelInfo, InspectError> {
         maxntid: None,
         uses_barrier: None,
         lockstep: None,
+        signature: None,
         args,
         name,
     })

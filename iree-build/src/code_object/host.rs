@@ -17,13 +17,17 @@
 //!   function and data symbol of the object (with `-ffunction-sections` each
 //!   function has its own section, but several kernels share
 //!   `.text.iree_kernel`, so a relocation belongs to the symbol whose
-//!   `[address, address + size)` covers it).
+//!   `[address, address + size)` covers it). A call to a function the
+//!   object does not define counts as a possible barrier (another kernel
+//!   file's `__device__` function may call `__syncthreads()`), unless it is
+//!   the C library's ([`is_library_symbol`]).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use object::{Object, ObjectSection, ObjectSymbol, RelocationTarget, SectionIndex, SymbolKind};
 
 use super::{elf, ArgInfo, ArgKind, InspectError, KernelInfo, ObjectInfo};
+use crate::signature::{CType, Pointee, TypeClass};
 use crate::target::{Format, TargetId};
 
 const WHAT: &str = "host object";
@@ -69,7 +73,7 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
 
     // Kernels: the exports, i.e. the names with a signature array. Functions
     // in `.text.iree_kernel` without one are reported as unexported.
-    let mut sigs: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    let mut sigs: BTreeMap<String, SigTable> = BTreeMap::new();
     let mut names: Vec<String> = Vec::new();
     for s in file.symbols() {
         let Ok(name) = s.name() else { continue };
@@ -80,6 +84,7 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
             continue;
         }
         let words = read_sig(&file, &s, little)
+            .and_then(|w| parse_sig(&w))
             .map_err(|detail| InspectError::malformed(WHAT, format!("`{name}`: {detail}")))?;
         sigs.insert(export.to_string(), words);
         names.push(export.to_string());
@@ -142,7 +147,14 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
             if sym.name == BARRIER {
                 return true;
             }
-            let Some(section) = sym.section else { continue };
+            let Some(section) = sym.section else {
+                // Not defined here: a function of another kernel file may
+                // reach a barrier this object cannot show.
+                if !sym.name.is_empty() && !is_library_symbol(&sym.name) {
+                    return true;
+                }
+                continue;
+            };
             let Some(list) = relocs.get(&section) else {
                 continue;
             };
@@ -180,7 +192,9 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
 
     let mut kernels = Vec::new();
     for name in names {
-        let args = sigs[&name][1..]
+        let sig = &sigs[&name];
+        let args = sig
+            .sizes
             .iter()
             .map(|&size| ArgInfo {
                 size,
@@ -208,6 +222,7 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
             args,
             uses_barrier: Some(barrier),
             lockstep: Some(lockstep),
+            signature: sig.types.clone(),
             ..KernelInfo::default()
         });
     }
@@ -218,6 +233,130 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
         kernels,
         unexported,
     })
+}
+
+/// Functions of `<math.h>`, each also with an `f` and an `l` suffix.
+const MATH_FUNCTIONS: &[&str] = &[
+    "acos",
+    "acosh",
+    "asin",
+    "asinh",
+    "atan",
+    "atan2",
+    "atanh",
+    "cbrt",
+    "ceil",
+    "copysign",
+    "cos",
+    "cosh",
+    "erf",
+    "erfc",
+    "exp",
+    "exp10",
+    "exp2",
+    "expm1",
+    "fabs",
+    "fdim",
+    "floor",
+    "fma",
+    "fmax",
+    "fmin",
+    "fmod",
+    "frexp",
+    "hypot",
+    "ilogb",
+    "ldexp",
+    "lgamma",
+    "llrint",
+    "llround",
+    "log",
+    "log10",
+    "log1p",
+    "log2",
+    "logb",
+    "lrint",
+    "lround",
+    "modf",
+    "nan",
+    "nearbyint",
+    "nextafter",
+    "pow",
+    "remainder",
+    "remquo",
+    "rint",
+    "round",
+    "scalbln",
+    "scalbn",
+    "sin",
+    "sincos",
+    "sinh",
+    "sqrt",
+    "tan",
+    "tanh",
+    "tgamma",
+    "trunc",
+];
+
+/// Other C library and C++ runtime symbols host kernels and the host header
+/// use: functions that call back only through pointers the object passes
+/// them (which the walk follows as relocations anyway), and data.
+const LIBRARY_SYMBOLS: &[&str] = &[
+    "memcpy",
+    "memmove",
+    "memset",
+    "memcmp",
+    "strlen",
+    "printf",
+    "fprintf",
+    "puts",
+    "putchar",
+    "fputs",
+    "fflush",
+    "fwrite",
+    "malloc",
+    "calloc",
+    "realloc",
+    "free",
+    "aligned_alloc",
+    "posix_memalign",
+    "abort",
+    "__assert_fail",
+    "__stack_chk_fail",
+    "__errno_location",
+    "__tls_get_addr",
+    "pthread_once",
+    "pthread_key_create",
+    "pthread_setspecific",
+    "pthread_getspecific",
+    "__cxa_guard_acquire",
+    "__cxa_guard_release",
+    "__cxa_guard_abort",
+    "__cxa_atexit",
+    "__dso_handle",
+    "_Znwm",
+    "_Znam",
+    "_ZdlPv",
+    "_ZdaPv",
+    "_ZdlPvm",
+    "_ZdaPvm",
+    "stderr",
+    "stdout",
+    "stdin",
+    "_GLOBAL_OFFSET_TABLE_",
+];
+
+/// Whether an undefined symbol is the C library's or the C++ runtime's,
+/// hence cannot reach `__iree_host_barrier`.
+fn is_library_symbol(name: &str) -> bool {
+    let name = name.split('@').next().unwrap_or(name);
+    if LIBRARY_SYMBOLS.contains(&name) {
+        return true;
+    }
+    let base = name
+        .strip_suffix('f')
+        .or_else(|| name.strip_suffix('l'))
+        .filter(|b| MATH_FUNCTIONS.contains(b));
+    base.is_some() || MATH_FUNCTIONS.contains(&name)
 }
 
 /// Reads a signature array: `{argc, sizeof(arg0), ...}`.
@@ -253,8 +392,70 @@ fn read_sig(
             }
         })
         .collect();
-    if words[0] as usize + 1 != words.len() {
-        return Err(format!("argc {} but {} sizes", words[0], words.len() - 1));
-    }
     Ok(words)
+}
+
+/// The header's `kSigTypesMagic`: the sizes are followed by type records.
+pub(crate) const SIG_TYPES_MAGIC: u32 = 0x3154_5349;
+/// Words per type record this reader understands (`SigType`); a newer
+/// header may append words, which are skipped.
+const SIG_TYPE_WORDS: usize = 7;
+
+/// A parsed signature table: the sizes, and the types where the table has
+/// them (objects built with an older header have sizes only).
+#[derive(Debug, PartialEq)]
+pub(crate) struct SigTable {
+    pub sizes: Vec<u32>,
+    pub types: Option<Vec<CType>>,
+}
+
+/// Parses `{argc, sizes[max(argc, 1)], [magic, words, records[max(argc, 1)][words]]}`.
+pub(crate) fn parse_sig(words: &[u32]) -> Result<SigTable, String> {
+    let argc = words[0] as usize;
+    let slots = argc.max(1);
+    let sizes_end = slots
+        .checked_add(1)
+        .filter(|&e| e <= words.len())
+        .ok_or_else(|| format!("argc {argc} but {} sizes", words.len() - 1))?;
+    let sizes = words[1..1 + argc].to_vec();
+    if sizes_end == words.len() {
+        return Ok(SigTable { sizes, types: None });
+    }
+    let rest = &words[sizes_end..];
+    let [magic, per, records @ ..] = rest else {
+        return Err("truncated type records".into());
+    };
+    if *magic != SIG_TYPES_MAGIC {
+        return Err(format!(
+            "{} words after the sizes, not type records",
+            rest.len()
+        ));
+    }
+    let per = *per as usize;
+    if per < SIG_TYPE_WORDS || slots.checked_mul(per) != Some(records.len()) {
+        return Err(format!(
+            "{} words of type records for {slots} parameter(s) of {per} words",
+            records.len()
+        ));
+    }
+    let types = records
+        .chunks_exact(per)
+        .take(argc)
+        .map(|r| CType {
+            class: TypeClass::from_code(r[0]),
+            size: r[1],
+            align: r[2],
+            pointee: (TypeClass::from_code(r[0]) == TypeClass::Pointer).then(|| Pointee {
+                class: TypeClass::from_code(r[4]),
+                size: r[5],
+                align: r[6],
+                is_const: r[3] & 1 != 0,
+                is_volatile: r[3] & 2 != 0,
+            }),
+        })
+        .collect();
+    Ok(SigTable {
+        sizes,
+        types: Some(types),
+    })
 }

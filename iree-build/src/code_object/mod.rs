@@ -94,6 +94,11 @@ pub struct KernelInfo {
     /// (the object defines `__iree_host_lockstep_<name>`), so that its block
     /// entry runs the whole block, barriers included.
     pub lockstep: Option<bool>,
+    /// Host objects only: each parameter's C++ type, from the signature
+    /// table's type records (`None` for tables with sizes only, from an
+    /// older header). The source of truth for element types and constness
+    /// on every target (see [`crate::signature`]).
+    pub signature: Option<Vec<crate::signature::CType>>,
 }
 
 /// One explicit kernel parameter.

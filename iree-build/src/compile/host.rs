@@ -5,6 +5,11 @@
 //! `IREE_HOST_EXPORT(k)` for each exported kernel; the header turns that into
 //! the `__iree_host_{block,thread,sig}_k` symbols of `runtime_hip::host::abi`.
 //!
+//! A signature-only job ([`CompileJob::signature_only`]) defines
+//! `IREE_HOST_SIGNATURE_ONLY`, under which the export macro emits only the
+//! signature tables: the quick host-side pass that gives every build the
+//! kernels' C++ parameter types, `host` among the targets or not.
+//!
 //! With the lockstep plugin ([`super::plugin`]) clang also runs the lockstep
 //! pass, so that a barrier kernel's block entry can run the whole block
 //! itself instead of one coroutine per thread; `IREE_HOST_LOCKSTEP=1` is
@@ -34,7 +39,7 @@ pub(super) fn plan(
         "-x",
         "c++",
         "-std=c++17",
-        "-O3",
+        if job.signature_only { "-O0" } else { "-O3" },
         "-fPIC",
         "-fno-exceptions",
         "-fno-rtti",
@@ -50,6 +55,9 @@ pub(super) fn plan(
         if target != host {
             args.push(format!("--target={target}").into());
         }
+    }
+    if job.signature_only {
+        args.push("-DIREE_HOST_SIGNATURE_ONLY=1".into());
     }
     let mut inc = OsString::from("-I");
     inc.push(&headers.host);

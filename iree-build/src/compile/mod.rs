@@ -73,6 +73,10 @@ pub struct CompileJob {
     /// Kernels to export from a host object (`IREE_HOST_EXPORT(k)` each);
     /// ignored for GPU targets.
     pub host_exports: Vec<String>,
+    /// Host target only: compile just the exports' signature tables (no
+    /// entry points, no lockstep pass, `-O0`), for checking declarations when
+    /// `host` is not a target. Its object is never linked or bundled.
+    pub signature_only: bool,
 }
 
 impl CompileJob {
@@ -85,6 +89,21 @@ impl CompileJob {
             include_dirs: Vec::new(),
             defines: Vec::new(),
             host_exports: Vec::new(),
+            signature_only: false,
+        }
+    }
+
+    /// The host-side signature compile of `source` for `exports` (see
+    /// [`CompileJob::signature_only`]).
+    pub fn signatures(
+        source: impl Into<PathBuf>,
+        out_dir: impl Into<PathBuf>,
+        exports: Vec<String>,
+    ) -> Self {
+        CompileJob {
+            host_exports: exports,
+            signature_only: true,
+            ..CompileJob::new(source, TargetId::Host, out_dir)
         }
     }
 }
@@ -234,7 +253,10 @@ impl JobPaths {
             "{stem}-{}",
             cache::short_hash(&source.to_string_lossy())
         ));
-        let base = job.target.to_string().replace(':', "_");
+        let mut base = job.target.to_string().replace(':', "_");
+        if job.signature_only {
+            base.push_str("-signature");
+        }
         JobPaths { dir, base }
     }
 
@@ -252,6 +274,7 @@ impl JobPaths {
 pub fn compile(job: &CompileJob, tc: &Toolchain) -> Result<CompiledObject, CompileError> {
     tc.require_for(&job.target)?;
     let lockstep = match job.target.platform() {
+        Platform::Host if job.signature_only => plugin::Lockstep::Disabled,
         Platform::Host => plugin::for_host(tc, &job.out_dir),
         Platform::Amd | Platform::Nvidia => plugin::Lockstep::Disabled,
     };

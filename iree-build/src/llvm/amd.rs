@@ -283,8 +283,10 @@ fn stamp_kernels(
         }
         let name = f.get_name().to_string_lossy().into_owned();
         f.set_call_conventions(AMDGPU_KERNEL);
-        if let Some(size) = job.workgroup_size_of(&name) {
-            let flat: u32 = size.iter().product();
+        if let Some(flat) = job
+            .workgroup_size_of(&name)
+            .and_then(crate::ir::workgroup_threads)
+        {
             set_string_attr(
                 &context,
                 f,

@@ -19,7 +19,7 @@ mod parse;
 pub use error::{Error, Errors};
 pub use parse::{
     edit_distance, is_extern_dispatch_attr, nearest as nearest_name, parse_declaration, parse_file,
-    parse_item_fn, VALID_KEYS,
+    parse_file_each, parse_item_fn, VALID_KEYS,
 };
 
 use crate::layout::{InterfaceBinding, ParamClass, PipelineLayout};

@@ -47,6 +47,16 @@ pub fn parse_declaration(attr: TokenStream, item: TokenStream) -> Result<Declara
 /// declaration in it, inline modules included, with `file` set on each
 /// declaration and each error. `path` is only used for messages.
 pub fn parse_file(path: &Path, text: &str) -> Result<Vec<Declaration>, Errors> {
+    let (decls, errors) = parse_file_each(path, text)?;
+    errors.finish(decls)
+}
+
+/// [`parse_file`] declaration by declaration: the good declarations and the
+/// errors of the broken ones, so that one broken declaration does not hide
+/// the others of its file from the build (the macro reports the broken one
+/// at itself; the others still compile and verify). `Err` only when the
+/// file itself is not Rust.
+pub fn parse_file_each(path: &Path, text: &str) -> Result<(Vec<Declaration>, Errors), Errors> {
     let file = syn::parse_file(text).map_err(|e| Errors::from(e).with_file(path))?;
     let mut decls = Vec::new();
     let mut errors = Errors::default();
@@ -54,7 +64,7 @@ pub fn parse_file(path: &Path, text: &str) -> Result<Vec<Declaration>, Errors> {
     for d in &mut decls {
         d.file = Some(path.to_path_buf());
     }
-    errors.with_file(path).finish(decls)
+    Ok((decls, errors.with_file(path)))
 }
 
 /// Parses one declaration given as a whole item with its
@@ -436,7 +446,15 @@ fn build(
                             None => ok = false,
                         }
                     }
-                    if ok {
+                    if ok && crate::ir::workgroup_threads(v).is_none() {
+                        errors.error(
+                            span,
+                            format!(
+                                "`workgroup_size = [{}, {}, {}]` is more threads than fit in a u32; a GPU workgroup holds at most {} threads",
+                                v[0], v[1], v[2], crate::verify::MAX_WORKGROUP_THREADS
+                            ),
+                        );
+                    } else if ok {
                         workgroup_size = Some(Spanned { value: v, span });
                     }
                 }
@@ -691,6 +709,25 @@ fn build(
     })
 }
 
+/// Element types that are zero-sized as written: `()`, `[T; 0]`, `PhantomData<T>`.
+/// (Aliases of them are caught by the macro's `size_of` assertion.)
+fn is_zero_sized(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Tuple(t) => t.elems.iter().all(is_zero_sized),
+        syn::Type::Paren(p) => is_zero_sized(&p.elem),
+        syn::Type::Array(a) => {
+            matches!(&a.len, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(n), .. }) if n.base10_parse::<u64>().ok() == Some(0))
+                || is_zero_sized(&a.elem)
+        }
+        syn::Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "PhantomData" || s.ident == "PhantomPinned"),
+        _ => false,
+    }
+}
+
 /// Classifies a parameter type, or says why it is not allowed.
 fn classify(ty: &syn::Type) -> Result<ParamType, String> {
     const ALLOWED: &str = "allowed parameter types: `&DeviceSlice<T>` (ReadOnly binding), `&mut DeviceSlice<T>` (writable binding), `i32`, `u32`, `f32` (push constants)";
@@ -709,6 +746,9 @@ fn classify(ty: &syn::Type) -> Result<ParamType, String> {
                                 })
                                 .collect();
                             if let [elem] = tys[..] {
+                                if is_zero_sized(elem) {
+                                    return Err(format!("`DeviceSlice<{}>` has a zero-sized element type: such a buffer has no bytes to bind (the kernel would get a null pointer); give the element type the kernel's pointer has, e.g. `DeviceSlice<f32>` for `float*`", crate::syntax::type_string(elem)));
+                                }
                                 return Ok(ParamType::Buffer {
                                     elem: Box::new(elem.clone()),
                                     mutable: r.mutability.is_some(),

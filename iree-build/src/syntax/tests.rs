@@ -263,6 +263,7 @@ fn diff_against_the_manifest_entry() {
         errors: vec![],
         warnings: vec![],
         bundle_path: Default::default(),
+        kernel_params: Vec::new(),
     };
     assert!(d.diff_entry(&entry).is_none());
     entry.params[3].kind = crate::manifest::ParamKind::Scalar { ty: "u32".into() };
@@ -275,4 +276,34 @@ fn diff_against_the_manifest_entry() {
     entry.params.pop();
     let e = d.diff_entry(&entry).unwrap();
     assert!(e.message.contains("`dim` is not in the manifest"), "{e}");
+}
+
+#[test]
+fn workgroup_size_overflow_is_an_error_at_the_attribute() {
+    let e = err(
+        r#"#[extern_dispatch(source = "k.cu", workgroup_size = [4294967295, 4294967295, 4294967295])] fn f(x: &mut DeviceSlice<f32>);"#,
+    );
+    assert!(e.contains("more threads than fit in a u32"), "{e}");
+    assert!(
+        e.contains("1:53"),
+        "points at the attribute's brackets: {e}"
+    );
+}
+
+#[test]
+fn zero_sized_elements_are_refused() {
+    for elem in [
+        "()",
+        "[f32; 0]",
+        "core::marker::PhantomData<f32>",
+        "((), ())",
+    ] {
+        let e = err(&format!(
+            r#"#[extern_dispatch(source = "k.cu", workgroup_size = [1, 1, 1])] fn f(x: &mut DeviceSlice<{elem}>);"#
+        ));
+        assert!(
+            e.contains("zero-sized element type") && e.contains("parameter `x`"),
+            "{elem}: {e}"
+        );
+    }
 }

@@ -186,7 +186,8 @@ pub const HOST_HEADER: &str = r#"
 #include <stddef.h>
 #include <utility>
 extern "C" void __iree_host_barrier(void);
-extern "C" unsigned __iree_host_thread_index(void);
+static thread_local unsigned iree_thread_index;
+static inline unsigned __iree_host_thread_index(void) { return iree_thread_index; }
 #define __global__ __attribute__((section(".text.iree_kernel")))
 #define __device__
 static inline void __syncthreads() { __iree_host_barrier(); }

@@ -14,7 +14,8 @@
 //   * `IREE_HOST_EXPORT(k)` defines
 //       extern "C" void __iree_host_block_k(const HostLaunch*, void** args);
 //       extern "C" void __iree_host_thread_k(const HostLaunch*, void** args);
-//       extern "C" const unsigned __iree_host_sig_k[] = {argc, sizeof(arg0), ...};
+//       extern "C" const unsigned __iree_host_sig_k[] = {argc, sizeof(arg0), ...,
+//                                                         <type records, see SigTable>};
 //     `args[i]` points at the value of parameter i (bindings, then 32-bit
 //     constants), as `cuLaunchKernel`'s kernelParams.
 //   * `__syncthreads()` calls `extern "C" void __iree_host_barrier(void)`,
@@ -522,22 +523,111 @@ struct Entry<void (*)(A...), K> {
   }
 };
 
-/// The signature table's layout: `unsigned[1 + max(argc, 1)]`.
+// ---- signature tables (read by iree-build's code_object::host) --------------
+// Each export's parameter types as the compiler sees them: the one record of
+// a kernel's C++ signature that survives into the object, and what
+// iree-build checks every declaration against (element types, scalar types,
+// pointee constness), for every target. Keep in step with
+// iree-build/src/code_object/host.rs (`SIG_TYPES_MAGIC`, `TypeClass`).
+
+/// Type classes of a signature record.
+enum SigClass : unsigned {
+  kSigVoid = 0,
+  kSigBool = 1,
+  kSigSigned = 2,    // signed integers (and enums with a signed underlying type)
+  kSigUnsigned = 3,  // unsigned integers
+  kSigFloat = 4,     // IEEE binary floats: _Float16, float, double, long double
+  kSigBFloat = 5,    // __bf16
+  kSigChar = 6,      // plain `char` (its signedness is the target's)
+  kSigPointer = 7,
+  kSigRecord = 8,    // struct, class, union
+  kSigOther = 9,
+};
+/// `SigFlags` of a record: qualifiers of a pointer's pointee.
+enum SigFlags : unsigned { kSigPointeeConst = 1u, kSigPointeeVolatile = 2u };
+
+/// The class of `T` (cv-qualifiers ignored). Specialise it for a type the
+/// rules below misclassify (a half type that is a struct, say).
+template <typename T, typename = void>
+struct SigClassOf {
+  using U = std::remove_cv_t<T>;
+  static constexpr unsigned value = [] {
+    if constexpr (std::is_void_v<U>) return kSigVoid;
+    else if constexpr (std::is_same_v<U, bool>) return kSigBool;
+    else if constexpr (std::is_same_v<U, char>) return kSigChar;
+    else if constexpr (std::is_enum_v<U>)
+      return std::is_signed_v<std::underlying_type_t<U>> ? kSigSigned : kSigUnsigned;
+    else if constexpr (std::is_integral_v<U>) return std::is_signed_v<U> ? kSigSigned : kSigUnsigned;
+    else if constexpr (std::is_same_v<U, __bf16>) return kSigBFloat;
+    else if constexpr (std::is_same_v<U, _Float16> || std::is_floating_point_v<U>) return kSigFloat;
+    else if constexpr (std::is_pointer_v<U>) return kSigPointer;
+    else if constexpr (std::is_class_v<U> || std::is_union_v<U>) return kSigRecord;
+    else return kSigOther;
+  }();
+};
+
+/// `sizeof`/`alignof` of `T`, 0 for types that have none (void, functions,
+/// incomplete structs a kernel only points at).
+template <typename T, typename = void>
+struct SigSize {
+  static constexpr unsigned size = 0, align = 0;
+};
+template <typename T>
+struct SigSize<T, std::void_t<decltype(sizeof(T))>> {
+  static constexpr unsigned size = sizeof(T), align = alignof(T);
+};
+
+/// One parameter's record: its class, size, alignment, flags, and for a
+/// pointer its pointee's class, size and alignment (zeros otherwise).
+struct SigType {
+  unsigned type_class, size, align, flags, pointee_class, pointee_size, pointee_align;
+  template <typename A>
+  static constexpr SigType of() {
+    if constexpr (std::is_pointer_v<A>) {
+      using P = std::remove_pointer_t<A>;
+      const unsigned flags = (std::is_const_v<P> ? kSigPointeeConst : 0u) |
+                             (std::is_volatile_v<P> ? kSigPointeeVolatile : 0u);
+      return SigType{kSigPointer, sizeof(A), alignof(A), flags, SigClassOf<P>::value,
+                     SigSize<P>::size, SigSize<P>::align};
+    } else {
+      return SigType{SigClassOf<A>::value, SigSize<A>::size, SigSize<A>::align, 0, 0, 0, 0};
+    }
+  }
+};
+/// Follows the sizes: marks the table as carrying type records.
+constexpr unsigned kSigTypesMagic = 0x31545349u;  // "ISTI" little-endian: records v1
+constexpr unsigned kSigTypeWords = sizeof(SigType) / sizeof(unsigned);
+
+/// The signature table's layout, as `unsigned` words:
+/// `{argc, sizes[max(argc, 1)], kSigTypesMagic, kSigTypeWords,
+///   records[max(argc, 1)][kSigTypeWords]}` (a kernel without parameters
+/// has one zero size and one zero record). Readers of the sizes alone
+/// (`{argc, sizeof(arg0), ...}`) still work: the records come after.
 template <typename F>
 struct SigTable;
 template <typename... A>
 struct SigTable<void(A...)> {
+  static constexpr size_t kSlots = sizeof...(A) == 0 ? 1 : sizeof...(A);
   unsigned argc = sizeof...(A);
-  unsigned sizes[sizeof...(A) == 0 ? 1 : sizeof...(A)] = {static_cast<unsigned>(sizeof(A))...};
+  unsigned sizes[kSlots] = {static_cast<unsigned>(sizeof(A))...};
+  unsigned magic = kSigTypesMagic;
+  unsigned words = kSigTypeWords;
+  SigType types[kSlots] = {SigType::of<A>()...};
 };
 }  // namespace iree_host
 
 /// Exports kernel `k` (declared `extern "C" __global__ void k(...)`) to the
 /// host runtime: block and thread entry points and the signature table
-/// `{argc, sizeof(arg0), ..., sizeof(argN-1)}` (a kernel with no parameters
-/// gets `{0, 0}`; read only `argc` sizes). The table is an object of a struct
-/// type whose layout is exactly `unsigned[1 + max(argc, 1)]` (C++ cannot
-/// size an array from a parameter pack at namespace scope otherwise).
+/// `{argc, sizeof(arg0), ..., sizeof(argN-1), <type records>}` (see
+/// `SigTable`; a kernel with no parameters gets `{0, 0, ...}`: read only
+/// `argc` sizes). The table is an object of a struct type laid out as
+/// `unsigned` words (C++ cannot size an array from a parameter pack at
+/// namespace scope otherwise).
+#ifdef IREE_HOST_SIGNATURE_ONLY
+// iree-build's signature pass (`host` is not a target): only the tables.
+#define IREE_HOST_EXPORT(k) \
+  extern "C" const ::iree_host::SigTable<decltype(k)> __iree_host_sig_##k = {};
+#else
 #define IREE_HOST_EXPORT(k)                                                            \
   extern "C" void __iree_host_block_##k(const HostLaunch* launch, void** args) {      \
     ::iree_host::Entry<decltype(&k), &k>::block(launch, args);                          \
@@ -547,5 +637,6 @@ struct SigTable<void(A...)> {
   }                                                                                    \
   extern "C" const ::iree_host::SigTable<decltype(k)> __iree_host_sig_##k = {};      \
   IREE_HOST_LOCKSTEP_EXPORT(k)
+#endif
 
 #endif  // IREE_HOST_HIP_RUNTIME_H_

@@ -146,6 +146,14 @@ class Transform {
   Transform(Function& G, const std::set<const Function*>& reach, FunctionAnalysisManager& FAM)
       : G(G), M(*G.getParent()), DL(M.getDataLayout()), reach(reach), FAM(FAM) {}
 
+  // Whether `F` is a C library function (TargetLibraryInfo knows it): one
+  // that cannot reach the host barrier except through a callback we pass.
+  bool isLibraryFunction(const Function& F) {
+    const TargetLibraryInfo& TLI = FAM.getResult<TargetLibraryAnalysis>(G);
+    LibFunc lf;
+    return TLI.getLibFunc(F, lf) && TLI.has(lf);
+  }
+
   // Rewrites G into a segment function; false (with `why`) if it cannot.
   bool run(std::string& why, uint32_t& frameBytes, unsigned& loopCuts, unsigned& barrierCuts) {
     removeUnreachableBlocks(G);
@@ -200,6 +208,16 @@ class Transform {
         if ((callee && reach.count(callee)) || (!callee && !CB->isInlineAsm() && reach.size() > 1))
           return fail(why, "a barrier inside a call that was not inlined (" +
                                (callee ? callee->getName().str() : std::string("indirect")) + ")");
+        // A function this object does not define (another kernel file's
+        // `__device__` function, say) may reach a barrier we cannot see;
+        // only the C library's functions are known not to. A callback we
+        // pass one (qsort's comparator) must not reach one either.
+        if (callee && callee->isDeclaration() && !isLibraryFunction(*callee))
+          return fail(why, "a call to `" + callee->getName().str() +
+                               "`, which this object does not define (it may reach a barrier)");
+        for (const Use& arg : CB->args())
+          if (const auto* F = dyn_cast<Function>(arg->stripPointerCasts()); F && reach.count(F))
+            return fail(why, "a callback that reaches a barrier (" + F->getName().str() + ")");
         if (I.getType()->isTokenTy()) return fail(why, "token-typed call");
       }
 

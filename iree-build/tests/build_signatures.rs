@@ -1,0 +1,227 @@
+//! Declarations checked against the kernel's C++ signature, with real
+//! clang-19 through `Build` on a crate written here: element types, scalar
+//! types and constness on every target (from the host object, or the
+//! host-side signature pass when `host` is not a target), `subgroup_size`
+//! on host, and one broken declaration not hiding the others.
+
+use std::path::Path;
+
+use iree_build::manifest::{DeclarationEntry, Manifest};
+use iree_build::signature::TypeClass;
+
+const KERNELS: &str = r#"
+#include <hip/hip_runtime.h>
+enum Mode : unsigned { kA, kB };
+struct Pair { float a, b; };
+extern "C" __global__ void fill(float* out, int n) {
+  int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < n) out[i] = 1.0f;
+}
+extern "C" __global__ void copy(float* in, float* out, int n) {
+  int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < n) out[i] = in[i];
+}
+extern "C" __global__ void scale(const float* in, float* out, float s) {
+  out[threadIdx.x] = in[threadIdx.x] * s;
+}
+extern "C" __global__ void types(const unsigned char* a, signed char* b, const _Float16* c,
+                                 double* d, Pair* e, void* f, const volatile int* g,
+                                 Mode m, unsigned u, float x) {
+  b[0] = (signed char)a[0]; d[0] = (double)c[0]; e->a = x; ((char*)f)[0] = (char)g[0];
+  b[1] = (signed char)(m + u);
+}
+"#;
+
+/// A crate with `src/lib.rs` = `bridge` and `kernels/k.cu` = [`KERNELS`].
+fn build(dir: &Path, bridge: &str, targets: &[&str]) -> (iree_build::Output, Manifest) {
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::create_dir_all(dir.join("kernels")).unwrap();
+    std::fs::write(dir.join("src/lib.rs"), bridge).unwrap();
+    std::fs::write(dir.join("kernels/k.cu"), KERNELS).unwrap();
+    let out = iree_build::Build::new()
+        .crate_dir(dir)
+        .out_dir(dir.join("out"))
+        .cargo_metadata(false)
+        .bridge("src/lib.rs")
+        .targets(targets)
+        .try_compile("sigs")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let manifest = serde_json::from_slice(&std::fs::read(&out.manifest_path).unwrap()).unwrap();
+    (out, manifest)
+}
+
+fn entry<'m>(m: &'m Manifest, name: &str) -> &'m DeclarationEntry {
+    m.declarations
+        .iter()
+        .find(|d| d.fn_name == name)
+        .unwrap_or_else(|| panic!("no `{name}` in {:#?}", m.declarations))
+}
+
+const FILL_AS_BYTES: &str = r#"
+#[iree_macros::extern_dispatch(source = "kernels/k.cu", workgroup_size = [64, 1, 1])]
+fn fill(out: &mut DeviceSlice<u8>, n: i32);
+"#;
+
+#[test]
+fn a_float_kernel_declared_with_bytes_is_an_error_with_and_without_host() {
+    for targets in [&["host"][..], &["sm_80"][..]] {
+        let dir = tempfile::tempdir().unwrap();
+        let (out, m) = build(dir.path(), FILL_AS_BYTES, targets);
+        let e = entry(&m, "fill");
+        assert_eq!(e.errors.len(), 1, "{targets:?}: {:#?}", e.errors);
+        let msg = &e.errors[0].message;
+        assert!(
+            msg.contains("holds `u8`") && msg.contains("DeviceSlice<f32>"),
+            "{msg}"
+        );
+        assert_eq!(e.errors[0].param.as_deref(), Some("out"));
+        assert!(e.targets.is_empty());
+        assert_eq!(out.errors.len(), 1);
+        // The manifest carries the kernel's signature.
+        assert_eq!(e.kernel_params.len(), 2);
+        let p = e.kernel_params[0].pointee.unwrap();
+        assert_eq!((p.class, p.size, p.is_const), (TypeClass::Float, 4, false));
+    }
+}
+
+#[test]
+fn a_writable_pointer_declared_read_only_is_an_error_on_every_target() {
+    let bridge = r#"
+#[iree_macros::extern_dispatch(source = "kernels/k.cu", workgroup_size = [64, 1, 1])]
+fn copy(input: &DeviceSlice<f32>, out: &mut DeviceSlice<f32>, n: i32);
+#[iree_macros::extern_dispatch(source = "kernels/k.cu", workgroup_size = [64, 1, 1])]
+fn scale(input: &DeviceSlice<f32>, out: &mut DeviceSlice<f32>, s: f32);
+"#;
+    for targets in [&["gfx1100", "sm_80", "host"][..], &["sm_80"][..]] {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, m) = build(dir.path(), bridge, targets);
+        let copy = entry(&m, "copy");
+        for t in targets {
+            assert!(
+                copy.errors.iter().any(|e| e.target.as_deref() == Some(*t)
+                    && e.param.as_deref() == Some("input")
+                    && e.message.contains("make it `const float*` in the kernel")),
+                "{t}: {:#?}",
+                copy.errors
+            );
+        }
+        let scale = entry(&m, "scale");
+        assert!(scale.errors.is_empty(), "{:#?}", scale.errors);
+        assert_eq!(scale.targets.len(), targets.len());
+    }
+}
+
+#[test]
+fn subgroup_size_on_host_is_an_error_until_it_has_warps() {
+    let bridge = r#"
+#[iree_macros::extern_dispatch(source = "kernels/k.cu", workgroup_size = [64, 1, 1], subgroup_size = 32)]
+fn fill(out: &mut DeviceSlice<f32>, n: i32);
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let (_, m) = build(dir.path(), bridge, &["sm_80", "host"]);
+    let e = entry(&m, "fill");
+    assert_eq!(e.errors.len(), 1, "{:#?}", e.errors);
+    assert!(e.errors[0]
+        .message
+        .contains("host platform has no warps yet"));
+    assert_eq!(e.errors[0].target.as_deref(), Some("host"));
+    assert_eq!(e.targets, ["sm_80"]);
+}
+
+#[test]
+fn one_broken_declaration_does_not_hide_the_others() {
+    let bridge = r#"
+#[iree_macros::extern_dispatch(source = "kernels/k.cu")]
+fn broken(out: &mut DeviceSlice<f32>, n: i32);
+#[iree_macros::extern_dispatch(source = "kernels/k.cu", workgroup_size = [64, 1, 1])]
+fn fill(out: &mut DeviceSlice<f32>, n: i32);
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let (out, m) = build(dir.path(), bridge, &["host"]);
+    assert_eq!(m.declarations.len(), 1, "{:#?}", m.declarations);
+    let e = entry(&m, "fill");
+    assert!(e.errors.is_empty(), "{:#?}", e.errors);
+    assert_eq!(e.targets, ["host"]);
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    assert!(
+        out.warnings.iter().all(|w| !w.contains("broken")),
+        "the macro reports it, once: {:?}",
+        out.warnings
+    );
+}
+
+#[test]
+fn the_signature_table_records_types_as_the_compiler_sees_them() {
+    let bridge = r#"
+#[iree_macros::extern_dispatch(source = "kernels/k.cu", workgroup_size = [1, 1, 1])]
+fn types(a: &DeviceSlice<u8>, b: &mut DeviceSlice<i8>, c: &DeviceSlice<half::f16>,
+         d: &mut DeviceSlice<f64>, e: &mut DeviceSlice<[f32; 2]>, f: &mut DeviceSlice<u8>,
+         g: &DeviceSlice<i32>, m: u32, u: u32, x: f32);
+"#;
+    for targets in [&["host"][..], &["gfx1100"][..]] {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, m) = build(dir.path(), bridge, targets);
+        let e = entry(&m, "types");
+        assert!(e.errors.is_empty(), "{targets:?}: {:#?}", e.errors);
+        let spelled: Vec<String> = e.kernel_params.iter().map(|t| t.to_string()).collect();
+        assert_eq!(
+            spelled,
+            [
+                "const unsigned char*",
+                "signed char*",
+                "const _Float16*",
+                "double*",
+                "pointer to a struct of 8 bytes",
+                "void*",
+                "const volatile int*",
+                "unsigned int",
+                "unsigned int",
+                "float",
+            ]
+        );
+    }
+}
+
+#[test]
+fn without_host_a_kernel_missing_from_the_source_is_reported_not_a_build_failure() {
+    // The signature compile fails (no `fil` in the source); the declaration
+    // gets the GPU objects' "no kernel" error, and the build goes on.
+    let bridge = r#"
+#[iree_macros::extern_dispatch(source = "kernels/k.cu", export = "fil", workgroup_size = [64, 1, 1])]
+fn fill(out: &mut DeviceSlice<f32>, n: i32);
+#[iree_macros::extern_dispatch(source = "kernels/k.cu", workgroup_size = [64, 1, 1])]
+fn scale(input: &DeviceSlice<f32>, out: &mut DeviceSlice<f32>, s: f32);
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let (_, m) = build(dir.path(), bridge, &["sm_80"]);
+    let fill = entry(&m, "fill");
+    assert_eq!(fill.errors.len(), 1, "{:#?}", fill.errors);
+    assert!(
+        fill.errors[0].message.contains("did you mean `fill`"),
+        "{:#?}",
+        fill.errors
+    );
+    let scale = entry(&m, "scale");
+    assert!(scale.errors.is_empty(), "{:#?}", scale.errors);
+}
+
+#[test]
+fn a_prebuilt_set_is_checked_through_its_host_source_when_host_is_not_a_target() {
+    let example =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/custom_dispatch_prebuilt");
+    let dir = tempfile::tempdir().unwrap();
+    let out = iree_build::Build::new()
+        .crate_dir(&example)
+        .out_dir(dir.path())
+        .cargo_metadata(false)
+        .bridge("src/lib.rs")
+        .targets(["gfx1100", "sm_80"])
+        .try_compile("custom_dispatch_prebuilt")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    let m: Manifest = serde_json::from_slice(&std::fs::read(&out.manifest_path).unwrap()).unwrap();
+    let e = entry(&m, "simple_mul");
+    assert_eq!(e.kernel_params.len(), 4, "the signature pass ran: {e:#?}");
+    assert!(e.kernel_params[0].pointee.unwrap().is_const);
+    assert!(e.host.is_none(), "the signature object is not a variant");
+}
