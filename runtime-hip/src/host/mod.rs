@@ -106,7 +106,7 @@ mod stream;
 #[cfg(test)]
 mod tests;
 
-pub use abi::{HostEntry, HostKernelFn, HostLaunch};
+pub use abi::{HostEntry, HostKernelFn, HostLaunch, HOST_LAUNCH_LAYOUT};
 pub(crate) use backend::open;
 pub use barrier::__iree_host_barrier;
 
