@@ -27,6 +27,8 @@ pub mod code_object;
 pub mod compile;
 pub mod config;
 pub mod emit;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ir;
 pub mod jobs;
 pub mod layout;
