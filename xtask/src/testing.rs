@@ -56,7 +56,7 @@ fn mentions(dir: &Path, needle: &str) -> bool {
 
 /// The steps of `cargo xtask test`, in order: fmt, clippy, tests, feature
 /// tests, each runnable example (`cargo run`; an example exits non-zero on a
-/// wrong answer), docs.
+/// wrong answer), the fuzz targets for a bounded time, docs.
 ///
 /// `lockstep` is iree-build's lockstep pass plugin, when it builds here: the
 /// runtime's host tests then run a second time with their kernels compiled
@@ -106,10 +106,32 @@ pub fn steps(root: &Path, examples: &[String], lockstep: Option<&Path>) -> Vec<S
             &["run", "--quiet", "-p", ex],
         ));
     }
+    s.push(fuzz_step());
     s.push(
         Step::new("doc", &["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-Dwarnings"),
     );
     s
+}
+
+/// Seconds the fuzz step spends, shared by every target.
+const FUZZ_SECONDS: &str = "60";
+
+/// Every parser's fuzz target for a bounded time, on stable: the mutation
+/// driver of `runtime-hip/fuzz` (its README has the libFuzzer recipe). The
+/// test step already replayed each target's seeds; this runs longer.
+fn fuzz_step() -> Step {
+    Step::new(
+        "fuzz",
+        &[
+            "run",
+            "--quiet",
+            "-p",
+            "runtime-hip-fuzz",
+            "--",
+            "--seconds",
+            FUZZ_SECONDS,
+        ],
+    )
 }
 
 /// The host platform's tests under AddressSanitizer: the executor (worker
@@ -240,13 +262,13 @@ mod tests {
         );
         assert_eq!(
             names(steps(&dir, &[], None)),
-            ["fmt", "clippy", "test", "doc"]
+            ["fmt", "clippy", "test", "fuzz", "doc"]
         );
         let plugin = Path::new("/t/liblockstep.so");
         let with = steps(&dir, &[], Some(plugin));
         assert_eq!(
             names(with.clone()),
-            ["fmt", "clippy", "test", "test-host-lockstep", "doc"]
+            ["fmt", "clippy", "test", "test-host-lockstep", "fuzz", "doc"]
         );
         let lock = with
             .iter()
@@ -270,6 +292,7 @@ mod tests {
                 "test",
                 "test-llvm",
                 "run-custom_dispatch",
+                "fuzz",
                 "doc"
             ]
         );
