@@ -3,6 +3,7 @@
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 
+use super::check;
 use super::pool::{Grid, Pool};
 use super::registry::Registry;
 use crate::backend::{BackendStream, DevicePtr, KernelHandle};
@@ -22,6 +23,9 @@ struct Progress {
     completed: u64,
     /// Errors of completed launches not yet reported by a synchronize.
     errors: Vec<String>,
+    /// `IREE_HOST_CHECK` faults of completed launches, reported as
+    /// themselves (before the errors above) by the next synchronize.
+    faults: Vec<Error>,
 }
 
 impl StreamState {
@@ -36,6 +40,9 @@ impl StreamState {
         let target = p.queued;
         while p.completed < target {
             p = self.changed.wait(p).unwrap_or_else(|e| e.into_inner());
+        }
+        if !p.faults.is_empty() {
+            return Err(p.faults.remove(0));
         }
         if p.errors.is_empty() {
             return Ok(());
@@ -80,10 +87,14 @@ impl HostStream {
                     }
                     let result = grid.wait();
                     let mut p = thread_state.lock();
-                    if let Err(e) = result {
-                        let launch = p.completed + 1;
-                        p.errors
-                            .push(format!("launch #{launch} of this stream: {e}"));
+                    match result {
+                        Ok(()) => {}
+                        Err(Ok(fault)) => p.faults.push(fault),
+                        Err(Err(e)) => {
+                            let launch = p.completed + 1;
+                            p.errors
+                                .push(format!("launch #{launch} of this stream: {e}"));
+                        }
                     }
                     p.completed += 1;
                     drop(p);
@@ -183,7 +194,7 @@ impl BackendStream for HostStream {
         if grid.contains(&0) {
             return Ok(());
         }
-        let grid = Arc::new(Grid::new(
+        let mut grid = Grid::new(
             entry,
             grid,
             block,
@@ -191,7 +202,11 @@ impl BackendStream for HostStream {
             bindings,
             constants,
             Pool::global().workers(),
-        ));
+        );
+        if self.registry.checked() {
+            grid = grid.checked(check::launch(&self.registry, entry, bindings));
+        }
+        let grid = Arc::new(grid);
         let queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
         self.state.lock().queued += 1;
         if queue.send(grid).is_err() {
