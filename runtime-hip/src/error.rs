@@ -109,9 +109,11 @@ pub enum Error {
         reason: String,
     },
     /// With `IREE_HOST_CHECK=1`, a host kernel read or wrote outside one of
-    /// its bindings; it was stopped at that access (so what it wrote is
-    /// incomplete) and nothing else was touched.
-    #[error("kernel `{kernel}` {} binding {binding} out of bounds: byte offset {offset} from the binding's start, which has {len} bytes (found by IREE_HOST_CHECK=1; the kernel was stopped at that access): check the kernel's index arithmetic against the lengths the launch passes", if *write { "wrote" } else { "read" })]
+    /// its bindings. An access in a guard stopped the kernel there (so what
+    /// it wrote is incomplete); a write just below a binding's start is
+    /// found when the launch completes. Nothing outside the guards and
+    /// padding of the bindings was touched.
+    #[error("kernel `{kernel}` {} binding {binding} out of bounds: byte offset {offset} from the binding's start, which has {len} bytes (found by IREE_HOST_CHECK=1): check the kernel's index arithmetic against the lengths the launch passes", if *write { "wrote" } else { "read" })]
     KernelOutOfBounds {
         /// The export name.
         kernel: String,

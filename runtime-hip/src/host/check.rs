@@ -36,10 +36,11 @@
 //! * Any access from one past the end up to [`GUARD`] bytes beyond: exact.
 //! * Accesses before the start that land in the front guard: exact when the
 //!   buffer's length is a multiple of the page size (the start is then
-//!   page-aligned); otherwise the part of the first page below the start
-//!   (less than a page) is mapped padding, so an access just below the
-//!   start reads or writes that padding (harmless: no other data lives
-//!   there) and is not reported.
+//!   page-aligned). Otherwise the part of the first page below the start
+//!   (less than a page) is mapped padding filled with [`CANARY`]: a write
+//!   there is found when the launch completes (the kernel ran to its end;
+//!   no other data lives there), a read there is not reported (it reads
+//!   the canary).
 //! * A sub-slice bound as a binding is checked against its whole buffer:
 //!   an index past the slice but inside the buffer is not caught.
 //! * Wild pointers far from any binding's guards are not ours: they crash
@@ -75,6 +76,10 @@ use super::abi::{HostEntry, HostKernelFn};
 use super::registry::Registry;
 use crate::backend::DevicePtr;
 use crate::Error;
+
+/// What the padding below a checked buffer's start holds; a launch that
+/// changed it wrote before the start of a binding.
+pub(crate) const CANARY: u8 = 0xa5;
 
 /// Bytes of `PROT_NONE` on each side of a checked allocation: reserved
 /// address space only (no memory), wide enough to catch a kernel that runs
@@ -181,8 +186,38 @@ impl Launch {
         })
     }
 
+    /// After the launch: the first binding whose padding below its start
+    /// no longer holds [`CANARY`], as an error (the canary is restored).
+    pub(crate) fn padding_written(&self) -> Option<Error> {
+        let page = imp::page_size();
+        self.bindings.iter().find_map(|b| {
+            let start = b.start as usize;
+            let lo = start & !(page - 1);
+            // SAFETY: `[lo, start)` is the padding of a live checked
+            // allocation (the launch contract keeps it alive until the
+            // launch completes, which it has); nothing else writes it.
+            let padding = unsafe { std::slice::from_raw_parts_mut(lo as *mut u8, start - lo) };
+            // Report the lowest byte of the changed run nearest the start:
+            // the start of the element written there.
+            let last = padding.iter().rposition(|&x| x != CANARY)?;
+            let first = padding[..last]
+                .iter()
+                .rposition(|&x| x == CANARY)
+                .map_or(0, |i| i + 1);
+            padding.fill(CANARY);
+            Some(self.error(Fault {
+                addr: lo + first,
+                write: true,
+            }))
+        })
+    }
+
     fn error(&self, fault: Fault) -> Error {
-        let Some(b) = self.hit(fault.addr) else {
+        let owner = |b: &&Guarded| {
+            let (lo, hi) = mapping(b.start as usize, b.len);
+            (lo..hi).contains(&fault.addr)
+        };
+        let Some(b) = self.bindings.iter().find(owner) else {
             // The handler only jumps for an address `hit` found.
             return Error::Launch {
                 kernel: self.kernel.clone(),
@@ -296,6 +331,9 @@ mod imp {
             return Err(format!("mprotect: {e}"));
         }
         let start = data_lo + data - bytes;
+        // SAFETY: `[data_lo, start)` is the padding of the fresh mapping,
+        // readable and writable, below the buffer.
+        unsafe { std::ptr::write_bytes(data_lo as *mut u8, super::CANARY, start - data_lo) };
         debug_assert_eq!(
             mapping(start, bytes),
             (base as usize, base as usize + total)
@@ -595,6 +633,17 @@ mod tests {
         // in the front guard.
         let r = shifted(&d, [1024; 3], 1023, [-1, 0, 0]);
         assert_eq!(fault(r), ("shifted".into(), 0, false, -4, 4096));
+    }
+
+    #[test]
+    fn a_write_just_below_the_start_is_found_after_the_launch() {
+        let d = Dev::with_check(true);
+        // 1000 floats: the start is 96 bytes into its page, so out[-1] is
+        // padding, not guard.
+        let r = shifted(&d, [1000; 3], 999, [0, 0, -1]);
+        assert_eq!(fault(r), ("shifted".into(), 2, true, -4, 4000));
+        // The canary was restored: the next correct launch is clean.
+        shifted(&d, [1000; 3], 999, [0, 0, 0]).unwrap();
     }
 
     #[test]

@@ -244,6 +244,9 @@ impl Grid {
         if let Some(f) = s.fault.take() {
             return Err(Ok(f));
         }
+        if let Some(f) = self.check.as_ref().and_then(check::Launch::padding_written) {
+            return Err(Ok(f));
+        }
         match s.error.take() {
             Some(e) => Err(Err(e)),
             None => Ok(()),
