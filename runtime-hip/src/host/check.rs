@@ -173,12 +173,42 @@ pub(crate) fn launch(registry: &Registry, entry: HostEntry, bindings: &[DevicePt
 struct Fault {
     addr: usize,
     write: bool,
+    /// Index into [`Launch::bindings`] of the binding whose guard it hit.
+    guarded: usize,
+}
+
+/// An out-of-bounds access of a checked launch: the facts of
+/// [`Error::KernelOutOfBounds`] but the kernel's name, which the stream
+/// adds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct OutOfBounds {
+    /// Position of the binding among the launch's bindings.
+    pub binding: usize,
+    /// A store (else a load).
+    pub write: bool,
+    /// Offset of the faulting byte from the binding's address.
+    pub offset: i64,
+    /// Bytes from the binding's address to the end of its buffer.
+    pub len: usize,
+}
+
+impl OutOfBounds {
+    /// The error for kernel `kernel`.
+    pub(crate) fn error(&self, kernel: &str) -> Error {
+        Error::KernelOutOfBounds {
+            kernel: kernel.to_string(),
+            binding: self.binding,
+            write: self.write,
+            offset: self.offset,
+            len: self.len,
+        }
+    }
 }
 
 impl Launch {
-    /// The binding whose guards hold `addr`, if any.
-    fn hit(&self, addr: usize) -> Option<&Guarded> {
-        self.bindings.iter().find(|b| {
+    /// The index of the binding whose guards hold `addr`, if any.
+    fn hit(&self, addr: usize) -> Option<usize> {
+        self.bindings.iter().position(|b| {
             let (lo, hi) = mapping(b.start as usize, b.len);
             let data_lo = lo + GUARD;
             let data_hi = hi - GUARD;
@@ -187,10 +217,10 @@ impl Launch {
     }
 
     /// After the launch: the first binding whose padding below its start
-    /// no longer holds [`CANARY`], as an error (the canary is restored).
-    pub(crate) fn padding_written(&self) -> Option<Error> {
+    /// no longer holds [`CANARY`] (the canary is restored).
+    pub(crate) fn padding_written(&self) -> Option<OutOfBounds> {
         let page = imp::page_size();
-        self.bindings.iter().find_map(|b| {
+        self.bindings.iter().enumerate().find_map(|(guarded, b)| {
             let start = b.start as usize;
             let lo = start & !(page - 1);
             // SAFETY: `[lo, start)` is the padding of a live checked
@@ -205,27 +235,18 @@ impl Launch {
                 .rposition(|&x| x == CANARY)
                 .map_or(0, |i| i + 1);
             padding.fill(CANARY);
-            Some(self.error(Fault {
+            Some(self.locate(Fault {
                 addr: lo + first,
                 write: true,
+                guarded,
             }))
         })
     }
 
-    fn error(&self, fault: Fault) -> Error {
-        let owner = |b: &&Guarded| {
-            let (lo, hi) = mapping(b.start as usize, b.len);
-            (lo..hi).contains(&fault.addr)
-        };
-        let Some(b) = self.bindings.iter().find(owner) else {
-            // The handler only jumps for an address `hit` found.
-            return Error::Launch {
-                kernel: self.kernel.clone(),
-                reason: format!("IREE_HOST_CHECK: fault at {:#x}", fault.addr),
-            };
-        };
-        Error::KernelOutOfBounds {
-            kernel: self.kernel.clone(),
+    /// The out-of-bounds access `fault` describes.
+    fn locate(&self, fault: Fault) -> OutOfBounds {
+        let b = &self.bindings[fault.guarded];
+        OutOfBounds {
             binding: b.binding,
             write: fault.write,
             offset: fault.addr as i64 - b.ptr as i64,
@@ -268,11 +289,11 @@ pub(crate) unsafe fn free(ptr: DevicePtr, bytes: usize) {
 /// checked allocations for the duration; `f` holds no value with a
 /// destructor, lock or borrow across the kernel code (the jump skips its
 /// frames; see the module's safety argument).
-pub(crate) unsafe fn call<F: FnMut()>(launch: &Launch, f: F) -> Result<(), Error> {
+pub(crate) unsafe fn call<F: FnMut()>(launch: &Launch, f: F) -> Result<(), OutOfBounds> {
     // SAFETY: forwarded.
     match unsafe { imp::call(launch, f) } {
         None => Ok(()),
-        Some(fault) => Err(launch.error(fault)),
+        Some(fault) => Err(launch.locate(fault)),
     }
 }
 
@@ -497,11 +518,20 @@ mod imp {
         // launch outlives it.
         unsafe {
             let addr = (*info).si_addr() as usize;
-            if !frame.is_null() && (*(*frame).launch).hit(addr).is_some() {
+            let hit = if frame.is_null() {
+                None
+            } else {
+                (*(*frame).launch).hit(addr)
+            };
+            if let Some(guarded) = hit {
                 let uc = ctx as *mut libc::ucontext_t;
                 let gregs = &mut (*uc).uc_mcontext.gregs;
                 let write = gregs[libc::REG_ERR as usize] & PF_WRITE != 0;
-                (*frame).fault.set(Some(Fault { addr, write }));
+                (*frame).fault.set(Some(Fault {
+                    addr,
+                    write,
+                    guarded,
+                }));
                 gregs[libc::REG_RIP as usize] = iree_host_check_landing as *const () as i64;
                 gregs[libc::REG_RDI as usize] = frame as i64;
                 return;

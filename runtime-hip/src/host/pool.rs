@@ -9,7 +9,6 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use super::abi::{HostEntry, HostLaunch};
 use super::barrier;
 use super::check;
-use crate::Error;
 
 /// How many chunks per worker a grid is cut into: enough to balance uneven
 /// blocks, few enough that the shared counter is touched rarely.
@@ -59,7 +58,7 @@ struct GridState {
     complete: bool,
     error: Option<String>,
     /// The first out-of-bounds access `IREE_HOST_CHECK` caught.
-    fault: Option<Error>,
+    fault: Option<check::OutOfBounds>,
 }
 
 // SAFETY: the raw pointers in `args` point into `_values`, owned by the
@@ -142,8 +141,8 @@ impl Grid {
             let outcome = panic::catch_unwind(AssertUnwindSafe(|| self.run(start, end)));
             let error = match outcome {
                 Ok(Ok(())) => None,
-                Ok(Err(Ran::Failed(e))) => Some(e),
-                Ok(Err(Ran::Fault(f))) => {
+                Ok(Err(GridError::Failed(e))) => Some(e),
+                Ok(Err(GridError::OutOfBounds(f))) => {
                     lock(&self.state).fault.get_or_insert(f);
                     None
                 }
@@ -171,7 +170,7 @@ impl Grid {
 
     /// Runs blocks `start..end` (linear, x fastest) one after another; a
     /// plain kernel gets each row segment of the range in one call.
-    fn run(&self, start: u64, end: u64) -> Result<(), Ran> {
+    fn run(&self, start: u64, end: u64) -> Result<(), GridError> {
         #[cfg(test)]
         if self.block == tests::PANIC_BLOCK {
             panic!("injected executor panic");
@@ -199,7 +198,7 @@ impl Grid {
                         // them alive.
                         ran = unsafe { barrier::run_block(self.entry.thread, &launch, args) }
                     })?;
-                    ran.map_err(Ran::Failed)?;
+                    ran.map_err(GridError::Failed)?;
                 }
             } else {
                 launch.block_count = row as u32;
@@ -210,7 +209,7 @@ impl Grid {
             b += row;
         }
         if barrier::take_misuse() {
-            return Err(Ran::Failed(
+            return Err(GridError::Failed(
                 "the kernel reached __syncthreads() but was launched as a plain loop \
                         (its host entry says uses_barrier = false); the results are wrong"
                     .to_string(),
@@ -220,12 +219,12 @@ impl Grid {
     }
 
     /// Runs `f` (kernel code of this grid), bounds-checked in check mode.
-    fn guarded(&self, f: impl FnMut()) -> Result<(), Ran> {
+    fn guarded(&self, f: impl FnMut()) -> Result<(), GridError> {
         match &self.check {
             // SAFETY: `f` runs this grid's kernel on `check`'s bindings,
             // kept alive by the launch contract; the closures in `run` hold
             // nothing with a destructor across the kernel call.
-            Some(c) => unsafe { check::call(c, f) }.map_err(Ran::Fault),
+            Some(c) => unsafe { check::call(c, f) }.map_err(GridError::OutOfBounds),
             None => {
                 let mut f = f;
                 f();
@@ -234,32 +233,35 @@ impl Grid {
         }
     }
 
-    /// Blocks until every block has run; returns the first error, if any:
-    /// an `IREE_HOST_CHECK` fault as itself, anything else as its message.
-    pub(crate) fn wait(&self) -> Result<(), Result<Error, String>> {
+    /// Blocks until every block has run; returns the first error, if any
+    /// (an `IREE_HOST_CHECK` fault first).
+    pub(crate) fn wait(&self) -> Result<(), GridError> {
         let mut s = lock(&self.state);
         while !s.complete {
             s = self.done.wait(s).unwrap_or_else(|e| e.into_inner());
         }
-        if let Some(f) = s.fault.take() {
-            return Err(Ok(f));
-        }
-        if let Some(f) = self.check.as_ref().and_then(check::Launch::padding_written) {
-            return Err(Ok(f));
+        let padding = || self.check.as_ref().and_then(check::Launch::padding_written);
+        if let Some(f) = s.fault.take().or_else(padding) {
+            return Err(GridError::OutOfBounds(f));
         }
         match s.error.take() {
-            Some(e) => Err(Err(e)),
+            Some(e) => Err(GridError::Failed(e)),
             None => Ok(()),
         }
     }
+
+    /// The kernel's name as check mode recorded it (empty unchecked).
+    pub(crate) fn checked_kernel(&self) -> &str {
+        self.check.as_ref().map_or("", |c| c.kernel.as_str())
+    }
 }
 
-/// Why a chunk of blocks stopped.
-enum Ran {
+/// Why a grid (or a chunk of its blocks) failed.
+pub(crate) enum GridError {
     /// The executor failed (the message).
     Failed(String),
     /// `IREE_HOST_CHECK` caught an out-of-bounds access.
-    Fault(Error),
+    OutOfBounds(check::OutOfBounds),
 }
 
 /// A cache line, the unit of the dynamic shared memory buffers.

@@ -4,7 +4,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 
 use super::check;
-use super::pool::{Grid, Pool};
+use super::pool::{Grid, GridError, Pool};
 use super::registry::Registry;
 use crate::backend::{BackendStream, DevicePtr, KernelHandle};
 use crate::device::Limits;
@@ -89,8 +89,10 @@ impl HostStream {
                     let mut p = thread_state.lock();
                     match result {
                         Ok(()) => {}
-                        Err(Ok(fault)) => p.faults.push(fault),
-                        Err(Err(e)) => {
+                        Err(GridError::OutOfBounds(o)) => {
+                            p.faults.push(o.error(grid.checked_kernel()))
+                        }
+                        Err(GridError::Failed(e)) => {
                             let launch = p.completed + 1;
                             p.errors
                                 .push(format!("launch #{launch} of this stream: {e}"));
