@@ -114,9 +114,11 @@ pub fn layout(text: &str) -> bool {
 }
 
 /// Parses `text` as a Rust file holding `#[extern_dispatch]` declarations
-/// (what `Build::bridge` reads), then computes what the build records for
-/// each declaration it accepted.
-pub fn declarations(text: &str) -> bool {
+/// (what `Build::bridge` reads), computes what the build records for each
+/// declaration it accepted, then outlines them and verifies every export
+/// against each of `objects` (real inspected objects, given for every
+/// executable), as the build does after compiling.
+pub fn declarations(text: &str, objects: &[(TargetId, code_object::ObjectInfo)]) -> bool {
     let path = std::path::Path::new("fuzz.rs");
     match crate::syntax::parse_file(path, text) {
         Ok(decls) => {
@@ -125,6 +127,13 @@ pub fn declarations(text: &str) -> bool {
                 let _ = (d.manifest_params(), d.manifest_layout());
                 let _ = d.layout.to_string();
             }
+            let dispatches: Vec<_> = decls
+                .iter()
+                .map(|d| crate::ir::DispatchExtern::from_declaration(d, "fuzz.rs"))
+                .collect();
+            let (outlined, _) = crate::outline::outline_all("fuzz", &dispatches);
+            let per_executable = vec![objects.to_vec(); outlined.executables.len()];
+            let _ = crate::verify::verify(&outlined, &dispatches, &per_executable);
             !decls.is_empty()
         }
         Err(errors) => {

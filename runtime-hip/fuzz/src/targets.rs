@@ -1,6 +1,10 @@
 //! The fuzz targets: which parser each drives, its seeds and its dictionary.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use iree_build::code_object::ObjectInfo;
+use iree_build::target::TargetId;
 
 use iree_build::fuzzing;
 use iree_build::target::Format;
@@ -147,7 +151,7 @@ pub const TARGETS: &[Target] = &[
     },
     Target {
         name: "declarations",
-        run: |d| fuzzing::declarations(&text(d)),
+        run: |d| fuzzing::declarations(&text(d), objects()),
         seeds: seeds::declarations,
         dict: &[
             b"#[iree_macros::extern_dispatch(",
@@ -182,6 +186,29 @@ pub fn by_name(name: &str) -> Option<&'static Target> {
 pub fn run(name: &str, data: &[u8]) -> bool {
     let target = by_name(name).unwrap_or_else(|| panic!("no fuzz target `{name}`"));
     (target.run)(data)
+}
+
+/// Real objects of every kind, inspected once, that the `declarations`
+/// target verifies each declaration against: the seeds of the AMD, PTX,
+/// cubin and host object targets.
+fn objects() -> &'static [(TargetId, ObjectInfo)] {
+    static OBJECTS: OnceLock<Vec<(TargetId, ObjectInfo)>> = OnceLock::new();
+    OBJECTS.get_or_init(|| {
+        let kinds = [
+            (seeds::amd_objects as fn() -> Vec<Seed>, Format::Hsaco),
+            (seeds::ptx, Format::Ptx),
+            (seeds::cubins, Format::Cubin),
+            (seeds::host_objects, Format::Host),
+        ];
+        kinds
+            .iter()
+            .flat_map(|(seeds, format)| seeds().into_iter().map(move |s| (s, *format)))
+            .filter_map(|(s, format)| {
+                let info = iree_build::code_object::inspect(&s.bytes, format).ok()?;
+                Some((info.target.clone()?, info))
+            })
+            .collect()
+    })
 }
 
 /// Text targets read the bytes as UTF-8, replacing what is not.
