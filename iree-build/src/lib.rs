@@ -26,6 +26,7 @@ pub mod cache;
 pub mod code_object;
 pub mod compile;
 pub mod config;
+pub mod dump;
 pub mod emit;
 #[doc(hidden)]
 pub mod fuzzing;
@@ -36,6 +37,7 @@ pub mod layout;
 pub mod llvm;
 pub mod manifest;
 pub mod outline;
+pub mod setup;
 pub mod syntax;
 pub mod toolchain;
 pub mod verify;

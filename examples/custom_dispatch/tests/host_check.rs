@@ -40,12 +40,15 @@ fn a_dim_past_the_buffers_is_an_error_not_a_read_past_them() {
     match stream.synchronize() {
         Err(Error::KernelOutOfBounds {
             kernel,
+            grid,
+            stream: id,
             binding,
             write,
             offset,
             len,
         }) => {
             assert_eq!(kernel, "simple_mul");
+            assert_eq!((grid, id), ([1, 1, 1], stream.id()));
             // The first access past the end is a load of `lhs[8]` or
             // `rhs[8]` (the compiler may order or vectorise the two).
             assert!(binding < 2, "binding {binding}");

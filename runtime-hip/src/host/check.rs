@@ -3,7 +3,7 @@
 //! On a GPU an out-of-bounds index in a kernel faults the device (or
 //! silently reads another buffer); on the host it reads or corrupts this
 //! process's memory. In check mode the host device catches such accesses
-//! and reports them as [`Error::KernelOutOfBounds`], naming the kernel, the
+//! and reports them as [`Error::KernelOutOfBounds`](crate::Error::KernelOutOfBounds), naming the kernel, the
 //! binding, the byte index and the buffer's length, instead of corrupting
 //! anything. It costs a memory mapping per allocation and a few
 //! instructions per block, so it is for testing kernels, not for speed.
@@ -72,10 +72,8 @@
 //! too: ASan lets a program install its own `SIGSEGV` handler, and the
 //! guard pages are plain mappings outside ASan's heap.
 
-use super::abi::{HostEntry, HostKernelFn};
 use super::registry::Registry;
 use crate::backend::DevicePtr;
-use crate::Error;
 
 /// What the padding below a checked buffer's start holds; a launch that
 /// changed it wrote before the start of a binding.
@@ -102,30 +100,6 @@ pub(crate) fn requested() -> bool {
     })
 }
 
-/// Kernel names by block entry address, recorded when the host device
-/// resolves an export in check mode, so a fault can name its kernel.
-static NAMES: std::sync::Mutex<Vec<(usize, String)>> = std::sync::Mutex::new(Vec::new());
-
-/// Records `name` as the kernel whose block entry is `entry`.
-pub(crate) fn remember_name(entry: HostKernelFn, name: &str) {
-    let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
-    let key = entry as *const () as usize;
-    if !names.iter().any(|(k, _)| *k == key) {
-        names.push((key, name.to_string()));
-    }
-}
-
-/// The name [`remember_name`] recorded for `entry`.
-pub(crate) fn kernel_name(entry: HostKernelFn) -> String {
-    let key = entry as *const () as usize;
-    let names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
-    names
-        .iter()
-        .find(|(k, _)| *k == key)
-        .map(|(_, n)| n.clone())
-        .unwrap_or_else(|| format!("host kernel at {key:#x}"))
-}
-
 /// One binding of a checked launch, as the fault handler compares it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Guarded {
@@ -138,20 +112,17 @@ pub(crate) struct Guarded {
     pub len: usize,
 }
 
-/// What a checked launch carries: the kernel's name and its bindings.
+/// What a checked launch carries: its bindings.
 #[derive(Debug)]
 pub(crate) struct Launch {
-    pub kernel: String,
     pub bindings: Vec<Guarded>,
 }
 
-/// The checked form of one launch on a checked `registry`: the kernel's
-/// name and, for each binding, the allocation its guards belong to
-/// (bindings in no allocation, the null pointer of an empty slice, have
-/// none).
-pub(crate) fn launch(registry: &Registry, entry: HostEntry, bindings: &[DevicePtr]) -> Launch {
+/// The checked form of one launch on a checked `registry`: for each
+/// binding, the allocation its guards belong to (bindings in no
+/// allocation, the null pointer of an empty slice, have none).
+pub(crate) fn launch(registry: &Registry, bindings: &[DevicePtr]) -> Launch {
     Launch {
-        kernel: kernel_name(entry.block),
         bindings: bindings
             .iter()
             .enumerate()
@@ -178,7 +149,7 @@ struct Fault {
 }
 
 /// An out-of-bounds access of a checked launch: the facts of
-/// [`Error::KernelOutOfBounds`] but the kernel's name, which the stream
+/// [`Error::KernelOutOfBounds`](crate::Error::KernelOutOfBounds) but which launch it was, which the stream
 /// adds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct OutOfBounds {
@@ -190,19 +161,6 @@ pub(crate) struct OutOfBounds {
     pub offset: i64,
     /// Bytes from the binding's address to the end of its buffer.
     pub len: usize,
-}
-
-impl OutOfBounds {
-    /// The error for kernel `kernel`.
-    pub(crate) fn error(&self, kernel: &str) -> Error {
-        Error::KernelOutOfBounds {
-            kernel: kernel.to_string(),
-            binding: self.binding,
-            write: self.write,
-            offset: self.offset,
-            len: self.len,
-        }
-    }
 }
 
 impl Launch {
@@ -599,17 +557,32 @@ mod imp {
 #[cfg(all(test, target_arch = "x86_64", target_os = "linux"))]
 mod tests {
     use super::super::abi::HostEntry;
-    use super::super::backend::resolve;
     use super::super::tests::{entry, Dev};
-    use crate::backend::{Backend, DevicePtr};
+    use crate::backend::{Backend, DevicePtr, KernelHandle, LaunchSpec};
     use crate::Error;
 
-    /// Kernel `name`'s entries, resolved as a wrapper's first launch does
-    /// (which records its name for the error).
-    fn kernel(name: &str, uses_barrier: bool) -> HostEntry {
-        let e = entry(name, uses_barrier);
-        resolve(&[name], &[Some(e)]).unwrap();
-        e
+    /// Queues kernel `name` as a wrapper does (the name reaches the error).
+    fn launch(
+        d: &Dev,
+        name: &'static str,
+        e: HostEntry,
+        grid: u32,
+        block: u32,
+        bindings: &[DevicePtr],
+        constants: &[u32],
+    ) {
+        let spec = LaunchSpec {
+            kernel: KernelHandle::Host(e),
+            name,
+            grid: [grid, 1, 1],
+            block: [block, 1, 1],
+            shared_bytes: 0,
+            bindings,
+            constants,
+        };
+        // SAFETY: the tests pass exactly each kernel's parameters; what
+        // they index out of bounds lands in check mode's guards.
+        unsafe { d.stream.submit(&spec).unwrap() }
     }
 
     /// `shifted` over `i <= n` with buffers of `lens` floats and the given
@@ -619,9 +592,17 @@ mod tests {
         let b = d.upload(&vec![2.0f32; lens[1]]);
         let out = d.zeros::<f32>(lens[2]);
         let [sa, sb, so] = shifts.map(|s| s as u32);
-        let grid = [(n as u32 + 1).div_ceil(64), 1, 1];
+        let grid = (n as u32 + 1).div_ceil(64);
         let c = [n as u32, sa, sb, so];
-        d.launch(kernel("shifted", false), grid, [64, 1, 1], &[a, b, out], &c);
+        launch(
+            d,
+            "shifted",
+            entry("shifted", false),
+            grid,
+            64,
+            &[a, b, out],
+            &c,
+        );
         d.stream.synchronize()
     }
 
@@ -633,6 +614,7 @@ mod tests {
                 write,
                 offset,
                 len,
+                ..
             }) => (kernel, binding, write, offset, len),
             other => panic!("expected KernelOutOfBounds, got {other:?}"),
         }
@@ -646,7 +628,8 @@ mod tests {
         let e = r.as_ref().unwrap_err().to_string();
         assert_eq!(fault(r), ("shifted".into(), 2, true, 4000, 4000));
         assert!(
-            e.contains("kernel `shifted` wrote binding 2 out of bounds: byte offset 4000")
+            e.contains("kernel `shifted` (grid [16, 1, 1]) on stream #")
+                && e.contains(" wrote binding 2 out of bounds: byte offset 4000")
                 && e.contains("which has 4000 bytes")
                 && e.contains("IREE_HOST_CHECK=1"),
             "{e}"
@@ -701,16 +684,16 @@ mod tests {
         // `opaque_barrier_sum` always runs its threads as fibers;
         // `block_sum` does too unless the lockstep pass transformed it.
         for name in ["opaque_barrier_sum", "block_sum"] {
-            let k = kernel(name, true);
+            let k = entry(name, true);
             let input = d.upload(&[1.0f32; 1024]);
             let small = d.zeros::<f32>(3);
-            d.launch(k, [4, 1, 1], [256, 1, 1], &[input, small], &[1024]);
+            launch(&d, name, k, 4, 256, &[input, small], &[1024]);
             let r = d.stream.synchronize();
             assert_eq!(fault(r), (name.into(), 1, true, 12, 12), "{name}");
             // The worker's fibers were abandoned mid-block; the next
             // launch starts afresh and gives the right sums.
             let partial = d.zeros::<f32>(4);
-            d.launch(k, [4, 1, 1], [256, 1, 1], &[input, partial], &[1024]);
+            launch(&d, name, k, 4, 256, &[input, partial], &[1024]);
             d.stream.synchronize().unwrap();
             assert_eq!(d.download::<f32>(partial, 4), vec![256.0; 4], "{name}");
         }

@@ -51,6 +51,9 @@ pub(crate) struct Grid {
     done: Condvar,
     /// `IREE_HOST_CHECK`: the bindings to guard while blocks run.
     check: Option<check::Launch>,
+    /// The stream that queued it (0: none), marked on every thread that
+    /// runs its blocks so that waits from inside its kernel are refused.
+    stream: u64,
 }
 
 #[derive(Default)]
@@ -105,12 +108,19 @@ impl Grid {
             state: Mutex::new(GridState::default()),
             done: Condvar::new(),
             check: None,
+            stream: 0,
         }
     }
 
     /// This grid with its blocks bounds-checked (`IREE_HOST_CHECK`).
     pub(crate) fn checked(mut self, launch: check::Launch) -> Grid {
         self.check = Some(launch);
+        self
+    }
+
+    /// This grid, as queued by stream `id`.
+    pub(crate) fn on_stream(mut self, id: u64) -> Grid {
+        self.stream = id;
         self
     }
 
@@ -132,6 +142,7 @@ impl Grid {
 
     /// Claims chunks and runs them until none is left.
     pub(crate) fn work(&self) {
+        let _running = super::stream::Running::enter(self.stream);
         loop {
             let start = self.next.fetch_add(self.chunk, Ordering::Relaxed);
             if start >= self.total {
@@ -248,11 +259,6 @@ impl Grid {
             Some(e) => Err(GridError::Failed(e)),
             None => Ok(()),
         }
-    }
-
-    /// The kernel's name as check mode recorded it (empty unchecked).
-    pub(crate) fn checked_kernel(&self) -> &str {
-        self.check.as_ref().map_or("", |c| c.kernel.as_str())
     }
 }
 
