@@ -10,7 +10,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use host_kernels::{inside_kernel, kernel, serial, SLEEP};
+use host_kernels::{gate, inside_kernel, kernel, serial, SLEEP};
 use runtime_hip::{Device, DeviceBuffer, DeviceSlice, Error, Platform, Stream};
 
 fn host() -> Device {
@@ -196,14 +196,17 @@ fn readers_wait_for_writers_and_host_reads_skip_readers() {
     let mut want = vec![0; 64];
     want[0] = 1;
     assert_eq!(y.download().unwrap(), want);
-    // A long reader of `x` on stream a; the host reads `x` meanwhile.
+    // A reader of `x` on stream a that runs until the gate opens; the host
+    // reads `x` meanwhile, which must not wait for it.
     let mut out = d.alloc_zeroed::<i32>(1).unwrap();
-    // SAFETY: slow_read(const int*, int*) reads x[0], writes out[0].
-    unsafe { kernel("slow_read").launch(&a, [1, 1, 1], &[x.binding(), out.binding_mut()], &[]) }
+    gate(false);
+    // SAFETY: gated_read(const int*, int*) reads x[0], writes out[0].
+    unsafe { kernel("gated_read").launch(&a, [1, 1, 1], &[x.binding(), out.binding_mut()], &[]) }
         .unwrap();
-    let t = Instant::now();
-    assert_eq!(x.download().unwrap(), want);
-    assert!(t.elapsed() < SLEEP / 2, "the read waited {:?}", t.elapsed());
+    let read = within_deadline(move || (x.download(), x));
+    gate(true);
+    let (got, mut x) = read.expect("a host read waited for a kernel that only reads the buffer");
+    assert_eq!(got.unwrap(), want);
     // A host write waits for that reader.
     want[0] = 9;
     x.copy_from(&want).unwrap();

@@ -1,7 +1,8 @@
 // Kernels for the runtime's soundness tests (runtime-hip/tests/soundness.rs),
 // compiled for the host platform. `iree_test_callback` calls back into the
 // test program: 1 sleeps a while (a long-running kernel), 2 runs the
-// test's current "inside the kernel" action.
+// test's current "inside the kernel" action, 3 waits until the test opens
+// a gate.
 #include <hip/hip_runtime.h>
 
 extern "C" void iree_test_callback(int what);
@@ -23,10 +24,10 @@ extern "C" __global__ void late_fill(int* x, int n, int value) {
   for (int i = threadIdx.x; i < n; i += blockDim.x) x[i] = value;
 }
 
-// A long-running reader of x[0].
-extern "C" __global__ void slow_read(const int* x, int* out) {
+// A reader of x[0] that runs until the test opens its gate.
+extern "C" __global__ void gated_read(const int* x, int* out) {
   int v = x[0];
-  iree_test_callback(1);
+  iree_test_callback(3);
   *out = v;
 }
 

@@ -6,12 +6,13 @@
 //! `#[extern_dispatch]` wrappers use.
 //!
 //! The kernels call back into the test through `iree_test_callback`: 1
-//! sleeps [`SLEEP`], 2 runs the action set with [`inside_kernel`].
+//! sleeps [`SLEEP`], 2 runs the action set with [`inside_kernel`], 3 waits
+//! until the test opens the gate ([`gate`]).
 #![allow(dead_code)] // each test binary uses a different part
 
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use libloading::Library;
@@ -32,7 +33,7 @@ type Export = (&'static str, &'static [u32], [u32; 3], u32, bool);
 const EXPORTS: &[Export] = &[
     ("slow_increment", &[0], [1, 1, 1], 1, false),
     ("late_fill", &[0], [1024, 1, 1], 2, false),
-    ("slow_read", &[1, 0], [1, 1, 1], 0, false),
+    ("gated_read", &[1, 0], [1, 1, 1], 0, false),
     ("opaque_barrier", &[0], [64, 1, 1], 0, false),
     ("count_up", &[0], [1, 1, 1], 0, false),
     ("copy_ints", &[1, 0], [64, 1, 1], 1, false),
@@ -66,8 +67,24 @@ extern "C" fn callback(what: i32) {
                 ACTION.lock().unwrap().get_or_insert(a);
             }
         }
+        3 => {
+            let (open, changed) = &GATE;
+            let mut o = open.lock().unwrap();
+            while !*o {
+                o = changed.wait(o).unwrap();
+            }
+        }
         _ => {}
     }
+}
+
+static GATE: (Mutex<bool>, Condvar) = (Mutex::new(true), Condvar::new());
+
+/// Closes (`false`) or opens the gate kernels wait at with
+/// `iree_test_callback(3)`.
+pub fn gate(open: bool) {
+    *GATE.0.lock().unwrap() = open;
+    GATE.1.notify_all();
 }
 
 /// Sets what `iree_test_callback(2)` runs inside a kernel.
