@@ -29,6 +29,8 @@ pub mod compile;
 pub mod config;
 pub mod dump;
 pub mod emit;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ir;
 pub mod jobs;
 pub mod layout;

@@ -219,6 +219,30 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// With `IREE_HOST_CHECK=1`, a host kernel read or wrote outside one of
+    /// its bindings. An access in a guard stopped the kernel there (so what
+    /// it wrote is incomplete); a write just below a binding's start is
+    /// found when the launch completes. Nothing outside the guards and
+    /// padding of the bindings was touched.
+    #[error("kernel `{kernel}` (grid {grid:?}) on stream #{stream} {} binding {binding} out of bounds: byte offset {offset} from the binding's start, which has {len} bytes (found by IREE_HOST_CHECK=1): check the kernel's index arithmetic against the lengths the launch passes", if *write { "wrote" } else { "read" })]
+    KernelOutOfBounds {
+        /// The export name.
+        kernel: String,
+        /// Its workgroup count.
+        grid: [u32; 3],
+        /// The stream it ran on ([`Stream::id`](crate::Stream::id)).
+        stream: u64,
+        /// Position of the binding among the kernel's buffer parameters.
+        binding: usize,
+        /// Whether the access was a store (else a load).
+        write: bool,
+        /// The faulting byte's offset from the address the kernel received
+        /// for this binding: `index * size_of::<T>()` of the bad access;
+        /// negative before the start.
+        offset: i64,
+        /// Bytes from the binding's address to the end of its buffer.
+        len: usize,
+    },
     /// The bundle bytes are malformed.
     #[error("bad bundle: {0}")]
     Bundle(#[from] BundleError),

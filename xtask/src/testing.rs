@@ -56,7 +56,8 @@ fn mentions(dir: &Path, needle: &str) -> bool {
 
 /// The steps of `cargo xtask test`, in order: fmt, clippy, tests, feature
 /// tests, each runnable example (`cargo run`; an example exits non-zero on a
-/// wrong answer), the user's way in ([`user_steps`]), docs.
+/// wrong answer), the fuzz targets for a bounded time, the user's way in
+/// ([`user_steps`]), docs.
 ///
 /// `lockstep` is iree-build's lockstep pass plugin, when it builds here: the
 /// runtime's host tests then run a second time with their kernels compiled
@@ -106,11 +107,33 @@ pub fn steps(root: &Path, examples: &[String], lockstep: Option<&Path>) -> Vec<S
             &["run", "--quiet", "-p", ex],
         ));
     }
+    s.push(fuzz_step());
     s.extend(user_steps());
     s.push(
         Step::new("doc", &["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-Dwarnings"),
     );
     s
+}
+
+/// Seconds the fuzz step spends, shared by every target.
+const FUZZ_SECONDS: &str = "60";
+
+/// Every parser's fuzz target for a bounded time, on stable: the mutation
+/// driver of `runtime-hip/fuzz` (its README has the libFuzzer recipe). The
+/// test step already replayed each target's seeds; this runs longer.
+fn fuzz_step() -> Step {
+    Step::new(
+        "fuzz",
+        &[
+            "run",
+            "--quiet",
+            "-p",
+            "runtime-hip-fuzz",
+            "--",
+            "--seconds",
+            FUZZ_SECONDS,
+        ],
+    )
 }
 
 /// The crates a user depends on, published to crates.io, in dependency order.
@@ -288,6 +311,7 @@ mod tests {
                 "fmt",
                 "clippy",
                 "test",
+                "fuzz",
                 "pip-advice",
                 "user-crate",
                 "publish",
@@ -303,6 +327,7 @@ mod tests {
                 "clippy",
                 "test",
                 "test-host-lockstep",
+                "fuzz",
                 "pip-advice",
                 "user-crate",
                 "publish",
@@ -336,6 +361,7 @@ mod tests {
                 "test",
                 "test-llvm",
                 "run-custom_dispatch",
+                "fuzz",
                 "pip-advice",
                 "user-crate",
                 "publish",

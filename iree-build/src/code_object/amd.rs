@@ -35,8 +35,7 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
     }
     let target = target_from_flags(e_flags, abi_version)?;
 
-    let metadata = metadata_note(&file)?;
-    let mut meta_kernels = kernels_from_metadata(&metadata)?;
+    let mut meta_kernels = parse_metadata(metadata_note(&file)?)?;
 
     // The `.kd` kernel descriptors are what the loader resolves; the metadata
     // describes them. Every descriptor needs its metadata and vice versa.
@@ -120,10 +119,18 @@ pub(super) fn target_from_flags(e_flags: u32, abi_version: u8) -> Result<TargetI
     })
 }
 
-/// The decoded msgpack of the object's `NT_AMDGPU_METADATA` note.
-fn metadata_note(
-    file: &object::read::elf::ElfFile64<'_, object::Endianness>,
-) -> Result<Value, InspectError> {
+/// The kernels the msgpack `desc` of an `NT_AMDGPU_METADATA` note lists.
+pub(crate) fn parse_metadata(mut desc: &[u8]) -> Result<Vec<KernelInfo>, InspectError> {
+    let metadata = rmpv::decode::read_value(&mut desc).map_err(|e| {
+        InspectError::malformed(WHAT, format!("bad NT_AMDGPU_METADATA msgpack: {e}"))
+    })?;
+    kernels_from_metadata(&metadata)
+}
+
+/// The msgpack bytes of the object's `NT_AMDGPU_METADATA` note.
+pub(crate) fn metadata_note<'a>(
+    file: &object::read::elf::ElfFile64<'a, object::Endianness>,
+) -> Result<&'a [u8], InspectError> {
     let endian = file.endian();
     for section in file.elf_section_table().iter() {
         let notes = section
@@ -137,10 +144,7 @@ fn metadata_note(
             let name = note.name();
             let name = name.strip_suffix(b"\0").unwrap_or(name);
             if name == b"AMDGPU" && note.n_type(endian).0 == NT_AMDGPU_METADATA {
-                let mut desc = note.desc();
-                return rmpv::decode::read_value(&mut desc).map_err(|e| {
-                    InspectError::malformed(WHAT, format!("bad NT_AMDGPU_METADATA msgpack: {e}"))
-                });
+                return Ok(note.desc());
             }
         }
     }

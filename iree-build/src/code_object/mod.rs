@@ -19,9 +19,9 @@ use std::fmt;
 
 use crate::target::{Format, TargetId};
 
-mod amd;
+pub(crate) mod amd;
 mod cubin;
-mod elf;
+pub(crate) mod elf;
 mod host;
 mod offload_bundle;
 mod ptx;

@@ -14,7 +14,8 @@
 //!   thread of the block as a coroutine and `__syncthreads()` (which calls
 //!   [`__iree_host_barrier`](crate::host)) switches between them.
 //!
-//! Keep this file and the header in step: the header mirrors [`HostLaunch`].
+//! Keep this file and the header in step: the header mirrors [`HostLaunch`],
+//! and [`HOST_LAUNCH_LAYOUT`] pins the layout both sides assert.
 
 use std::ffi::c_void;
 
@@ -39,6 +40,48 @@ pub struct HostLaunch {
     /// the launch asked for, 64-byte aligned; 0 when it asked for none.
     pub dynamic_shared: u64,
 }
+
+/// The byte layout of [`HostLaunch`]: its size, then each field's name and
+/// offset, in declaration order. The one source of these numbers: the const
+/// assertions below make a change to the struct that disagrees with this
+/// table a build error, the host header repeats them as `static_assert`s
+/// (so every host kernel compile fails when the header's struct drifts),
+/// and iree-build's `host_abi` test checks that the header's list is this
+/// one, so the two sides cannot drift apart without a failing build.
+pub const HOST_LAUNCH_LAYOUT: (usize, &[(&str, usize)]) = (
+    64,
+    &[
+        ("grid_dim", 0),
+        ("block_dim", 12),
+        ("block_idx", 24),
+        ("thread_idx", 36),
+        ("block_count", 48),
+        ("dynamic_shared", 56),
+    ],
+);
+
+const _: () = {
+    use std::mem::{offset_of, size_of};
+    let (size, fields) = HOST_LAUNCH_LAYOUT;
+    assert!(size_of::<HostLaunch>() == size);
+    let actual = [
+        offset_of!(HostLaunch, grid_dim),
+        offset_of!(HostLaunch, block_dim),
+        offset_of!(HostLaunch, block_idx),
+        offset_of!(HostLaunch, thread_idx),
+        offset_of!(HostLaunch, block_count),
+        offset_of!(HostLaunch, dynamic_shared),
+    ];
+    assert!(fields.len() == actual.len());
+    let mut i = 0;
+    while i < actual.len() {
+        assert!(
+            fields[i].1 == actual[i],
+            "HostLaunch drifted from HOST_LAUNCH_LAYOUT"
+        );
+        i += 1;
+    }
+};
 
 /// Signature of `__iree_host_block_<k>` and `__iree_host_thread_<k>`.
 pub type HostKernelFn = unsafe extern "C" fn(launch: *const HostLaunch, args: *const *mut c_void);

@@ -36,6 +36,12 @@ impl HostBackend {
     /// A new host device. Every host device shares the one worker pool but
     /// has its own allocations and streams.
     pub(crate) fn new() -> Arc<HostBackend> {
+        Self::with_check(super::check::requested())
+    }
+
+    /// A new host device whose kernels run bounds-checked when `checked`
+    /// (`IREE_HOST_CHECK`, `check.rs`).
+    pub(crate) fn with_check(checked: bool) -> Arc<HostBackend> {
         // A pool without workers still works (streams run their grids), so
         // report at least one processor.
         let workers = Pool::global().workers().max(1);
@@ -47,7 +53,7 @@ impl HostBackend {
                 target: TargetId::Host,
                 limits: host_limits(workers as u32),
             },
-            registry: Arc::default(),
+            registry: Arc::new(Registry::new(checked)),
             streams: Mutex::default(),
         })
     }

@@ -235,6 +235,14 @@ pub extern "C" fn __iree_host_barrier() {
 #[used]
 static KEEP_BARRIER: extern "C" fn() = __iree_host_barrier;
 
+/// Forgets the block `run_block` was running on this OS thread when
+/// `IREE_HOST_CHECK` (`check.rs`) jumped out of one of its kernel threads:
+/// the next `run_block` starts every fiber afresh, and barriers reached
+/// outside a block are misuse again.
+pub(crate) fn abandon_block() {
+    RUNNING.with(|r| r.set(ptr::null_mut()));
+}
+
 /// Takes (and clears) the misuse flag of this OS thread.
 pub(crate) fn take_misuse() -> bool {
     MISUSED.with(|m| m.replace(false))

@@ -83,7 +83,9 @@
 //! * What a kernel does *within* its bindings is the kernel's business, as on
 //!   a GPU: an out-of-bounds index in the `.cu` source is the user's bug, and
 //!   on the host it corrupts or crashes the process instead of the device.
-//!   Running the test suite under AddressSanitizer catches ours.
+//!   Running the test suite under AddressSanitizer catches ours, and
+//!   `IREE_HOST_CHECK=1` (`check.rs`) guards every binding so that an access
+//!   past its end becomes an [`Error::KernelOutOfBounds`].
 //! * A panic in Rust code on a worker (the executor itself) is caught and
 //!   reported as an [`Error`] by the next `synchronize`; it is never lost.
 //!   Kernel code is C++ built with `-fno-exceptions` and cannot unwind.
@@ -103,6 +105,7 @@
 //! the largest block seen (two memory mappings each).
 //!
 //! [`Error`]: crate::Error
+//! [`Error::KernelOutOfBounds`]: crate::Error::KernelOutOfBounds
 //! [`Error::WaitInsideKernel`]: crate::Error::WaitInsideKernel
 
 mod abi;
@@ -111,13 +114,14 @@ mod backend;
 // corosensei coroutines elsewhere (`barrier.rs`); the same interface.
 #[cfg_attr(all(target_arch = "x86_64", target_os = "linux"), path = "fiber.rs")]
 mod barrier;
+mod check;
 mod pool;
 mod registry;
 mod stream;
 #[cfg(test)]
 mod tests;
 
-pub use abi::{HostEntry, HostKernelFn, HostLaunch};
+pub use abi::{HostEntry, HostKernelFn, HostLaunch, HOST_LAUNCH_LAYOUT};
 pub(crate) use backend::open;
 pub use barrier::__iree_host_barrier;
 pub use stream::QUEUE_DEPTH;

@@ -8,6 +8,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 
 use super::abi::{HostEntry, HostLaunch};
 use super::barrier;
+use super::check;
 
 /// How many chunks per worker a grid is cut into: enough to balance uneven
 /// blocks, few enough that the shared counter is touched rarely.
@@ -48,6 +49,8 @@ pub(crate) struct Grid {
     finished: AtomicU64,
     state: Mutex<GridState>,
     done: Condvar,
+    /// `IREE_HOST_CHECK`: the bindings to guard while blocks run.
+    check: Option<check::Launch>,
     /// The stream that queued it (0: none), marked on every thread that
     /// runs its blocks so that waits from inside its kernel are refused.
     stream: u64,
@@ -57,6 +60,8 @@ pub(crate) struct Grid {
 struct GridState {
     complete: bool,
     error: Option<String>,
+    /// The first out-of-bounds access `IREE_HOST_CHECK` caught.
+    fault: Option<check::OutOfBounds>,
 }
 
 // SAFETY: the raw pointers in `args` point into `_values`, owned by the
@@ -102,8 +107,15 @@ impl Grid {
             finished: AtomicU64::new(0),
             state: Mutex::new(GridState::default()),
             done: Condvar::new(),
+            check: None,
             stream: 0,
         }
+    }
+
+    /// This grid with its blocks bounds-checked (`IREE_HOST_CHECK`).
+    pub(crate) fn checked(mut self, launch: check::Launch) -> Grid {
+        self.check = Some(launch);
+        self
     }
 
     /// This grid, as queued by stream `id`.
@@ -140,7 +152,11 @@ impl Grid {
             let outcome = panic::catch_unwind(AssertUnwindSafe(|| self.run(start, end)));
             let error = match outcome {
                 Ok(Ok(())) => None,
-                Ok(Err(e)) => Some(e),
+                Ok(Err(GridError::Failed(e))) => Some(e),
+                Ok(Err(GridError::OutOfBounds(f))) => {
+                    lock(&self.state).fault.get_or_insert(f);
+                    None
+                }
                 Err(payload) => Some(format!(
                     "the host executor panicked: {}",
                     payload
@@ -165,7 +181,7 @@ impl Grid {
 
     /// Runs blocks `start..end` (linear, x fastest) one after another; a
     /// plain kernel gets each row segment of the range in one call.
-    fn run(&self, start: u64, end: u64) -> Result<(), String> {
+    fn run(&self, start: u64, end: u64) -> Result<(), GridError> {
         #[cfg(test)]
         if self.block == tests::PANIC_BLOCK {
             panic!("injected executor panic");
@@ -186,40 +202,72 @@ impl Grid {
             if self.entry.uses_barrier {
                 for i in 0..row {
                     launch.block_idx[0] = (x + i) as u32;
-                    // SAFETY: the launch contract (BackendStream::launch)
-                    // makes `args` the kernel's parameters; `self` keeps
-                    // them alive.
-                    unsafe { barrier::run_block(self.entry.thread, &launch, args)? };
+                    let mut ran = Ok(());
+                    self.guarded(|| {
+                        // SAFETY: the launch contract (BackendStream::launch)
+                        // makes `args` the kernel's parameters; `self` keeps
+                        // them alive.
+                        ran = unsafe { barrier::run_block(self.entry.thread, &launch, args) }
+                    })?;
+                    ran.map_err(GridError::Failed)?;
                 }
             } else {
                 launch.block_count = row as u32;
                 // SAFETY: as above; `block` runs `row` whole blocks, all
                 // inside the grid (`row <= gx - x`).
-                unsafe { (self.entry.block)(&launch, args) };
+                self.guarded(|| unsafe { (self.entry.block)(&launch, args) })?;
             }
             b += row;
         }
         if barrier::take_misuse() {
-            return Err(
+            return Err(GridError::Failed(
                 "the kernel reached __syncthreads() but was launched as a plain loop \
                         (its host entry says uses_barrier = false); the results are wrong"
                     .to_string(),
-            );
+            ));
         }
         Ok(())
     }
 
-    /// Blocks until every block has run; returns the first error, if any.
-    pub(crate) fn wait(&self) -> Result<(), String> {
+    /// Runs `f` (kernel code of this grid), bounds-checked in check mode.
+    fn guarded(&self, f: impl FnMut()) -> Result<(), GridError> {
+        match &self.check {
+            // SAFETY: `f` runs this grid's kernel on `check`'s bindings,
+            // kept alive by the launch contract; the closures in `run` hold
+            // nothing with a destructor across the kernel call.
+            Some(c) => unsafe { check::call(c, f) }.map_err(GridError::OutOfBounds),
+            None => {
+                let mut f = f;
+                f();
+                Ok(())
+            }
+        }
+    }
+
+    /// Blocks until every block has run; returns the first error, if any
+    /// (an `IREE_HOST_CHECK` fault first).
+    pub(crate) fn wait(&self) -> Result<(), GridError> {
         let mut s = lock(&self.state);
         while !s.complete {
             s = self.done.wait(s).unwrap_or_else(|e| e.into_inner());
         }
+        let padding = || self.check.as_ref().and_then(check::Launch::padding_written);
+        if let Some(f) = s.fault.take().or_else(padding) {
+            return Err(GridError::OutOfBounds(f));
+        }
         match s.error.take() {
-            Some(e) => Err(e),
+            Some(e) => Err(GridError::Failed(e)),
             None => Ok(()),
         }
     }
+}
+
+/// Why a grid (or a chunk of its blocks) failed.
+pub(crate) enum GridError {
+    /// The executor failed (the message).
+    Failed(String),
+    /// `IREE_HOST_CHECK` caught an out-of-bounds access.
+    OutOfBounds(check::OutOfBounds),
 }
 
 /// A cache line, the unit of the dynamic shared memory buffers.

@@ -15,6 +15,9 @@ pub(crate) const ALIGN: usize = 64;
 #[derive(Default)]
 pub(crate) struct Registry {
     live: Mutex<BTreeMap<DevicePtr, usize>>,
+    /// `IREE_HOST_CHECK` mode: allocations are guarded mappings
+    /// (`check.rs`), fixed for the registry's lifetime.
+    checked: bool,
 }
 
 fn alloc_error(bytes: usize, why: &str) -> Error {
@@ -32,10 +35,37 @@ impl Registry {
         self.live.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Allocates `bytes` (> 0) zeroed bytes aligned to [`ALIGN`].
+    /// A registry whose allocations are bounds-checked (`check.rs`) when
+    /// `checked`.
+    pub(crate) fn new(checked: bool) -> Registry {
+        Registry {
+            live: Mutex::default(),
+            checked,
+        }
+    }
+
+    /// Whether allocations are guarded for `IREE_HOST_CHECK`.
+    pub(crate) fn checked(&self) -> bool {
+        self.checked
+    }
+
+    /// The live allocation holding `ptr`: its start and length.
+    pub(crate) fn allocation(&self, ptr: DevicePtr) -> Option<(DevicePtr, usize)> {
+        let map = self.map();
+        let (&start, &len) = map.range(..=ptr).next_back()?;
+        (ptr < start + len as u64).then_some((start, len))
+    }
+
+    /// Allocates `bytes` (> 0) zeroed bytes aligned to [`ALIGN`] (checked
+    /// registries: ending at a guard page, see `check.rs`).
     pub(crate) fn alloc_zeroed(&self, bytes: usize) -> Result<DevicePtr, Error> {
         if bytes == 0 {
             return Err(alloc_error(bytes, "zero-sized allocation"));
+        }
+        if self.checked {
+            let addr = super::check::alloc(bytes).map_err(|why| alloc_error(bytes, &why))?;
+            self.map().insert(addr, bytes);
+            return Ok(addr);
         }
         let layout = Layout::from_size_align(bytes, ALIGN)
             .map_err(|_| alloc_error(bytes, "size overflows"))?;
@@ -55,6 +85,12 @@ impl Registry {
         let Some(bytes) = self.map().remove(&ptr) else {
             return false;
         };
+        if self.checked {
+            // SAFETY: made by `check::alloc` with this length (`checked` is
+            // fixed), live until the `remove` above.
+            unsafe { super::check::free(ptr, bytes) };
+            return true;
+        }
         // SAFETY: `ptr` was returned by `alloc_zeroed` with exactly this
         // layout (`from_size_align` succeeded then) and was live until the
         // `remove` above, which makes this the only free.

@@ -12,7 +12,8 @@ use std::cell::Cell;
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
-use super::pool::{Grid, Pool};
+use super::check;
+use super::pool::{Grid, GridError, Pool};
 use super::registry::Registry;
 use crate::backend::{
     next_stream_id, BackendStream, Fence, FenceRef, KernelHandle, LaunchSpec, WaitError,
@@ -77,10 +78,23 @@ struct Failure {
     grid: [u32; 3],
     stream: u64,
     reason: String,
+    /// `IREE_HOST_CHECK` caught this access (then `reason` is unused).
+    bounds: Option<check::OutOfBounds>,
 }
 
 impl Failure {
     fn error(&self) -> Error {
+        if let Some(b) = self.bounds {
+            return Error::KernelOutOfBounds {
+                kernel: self.kernel.to_string(),
+                grid: self.grid,
+                stream: self.stream,
+                binding: b.binding,
+                write: b.write,
+                offset: b.offset,
+                len: b.len,
+            };
+        }
         Error::KernelFailed {
             kernel: self.kernel.to_string(),
             grid: self.grid,
@@ -231,8 +245,11 @@ fn serve(rx: mpsc::Receiver<Item>, state: Arc<StreamState>) {
                     }
                     grid.wait()
                 };
-                let outcome = result.map_err(|reason| {
-                    failure.reason = reason;
+                let outcome = result.map_err(|e| {
+                    match e {
+                        GridError::Failed(reason) => failure.reason = reason,
+                        GridError::OutOfBounds(b) => failure.bounds = Some(b),
+                    }
                     failure
                 });
                 (outcome, completion)
@@ -383,7 +400,7 @@ impl BackendStream for HostStream {
         if l.grid.contains(&0) {
             return Ok(());
         }
-        let grid = Grid::new(
+        let mut grid = Grid::new(
             entry,
             l.grid,
             l.block,
@@ -393,11 +410,15 @@ impl BackendStream for HostStream {
             Pool::global().workers(),
         )
         .on_stream(self.state.id);
+        if self.registry.checked() {
+            grid = grid.checked(check::launch(&self.registry, l.bindings));
+        }
         let failure = Failure {
             kernel: l.name,
             grid: l.grid,
             stream: self.state.id,
             reason: String::new(),
+            bounds: None,
         };
         self.enqueue(|c| Item::Grid(Arc::new(grid), failure, c))
     }

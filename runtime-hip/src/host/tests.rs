@@ -178,8 +178,18 @@ extern "C" __global__ void opaque_barrier_sum(const float* __restrict__ in,
   if (t == 0) partial[blockIdx.x] = s[0];
 }
 
+// IREE_HOST_CHECK tests (check.rs): out[i + so] = a[i + sa] + b[i + sb]
+// for i <= n, the classic `<=` bug, with shifts to reach either side of any
+// binding.
+extern "C" __global__ void shifted(const float* __restrict__ a, const float* __restrict__ b,
+                                   float* __restrict__ out, int n, int sa, int sb, int so) {
+  int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i <= n) out[i + so] = a[i + sa] + b[i + sb];
+}
+
 IREE_HOST_EXPORT(simple_mul)
 IREE_HOST_EXPORT(simple_mul_inplace)
+IREE_HOST_EXPORT(shifted)
 IREE_HOST_EXPORT(add)
 IREE_HOST_EXPORT(block_sum)
 IREE_HOST_EXPORT(early_exit)
@@ -298,7 +308,7 @@ fn lockstep(name: &str) -> bool {
 /// The entry points of kernel `name`; `uses_barrier` is what the build
 /// would record without the lockstep pass (with it, the build records false
 /// for the kernels the pass transformed, as done here).
-fn entry(name: &str, uses_barrier: bool) -> HostEntry {
+pub(super) fn entry(name: &str, uses_barrier: bool) -> HostEntry {
     let lockstep = lockstep(name);
     let uses_barrier = uses_barrier && !lockstep;
     let lib = library();
@@ -331,19 +341,24 @@ fn sig(name: &str) -> Vec<u32> {
     }
 }
 
-struct Dev {
-    backend: Arc<HostBackend>,
-    stream: Arc<dyn BackendStream>,
+pub(super) struct Dev {
+    pub(super) backend: Arc<HostBackend>,
+    pub(super) stream: Arc<dyn BackendStream>,
 }
 
 impl Dev {
     fn new() -> Dev {
-        let backend = HostBackend::new();
+        Dev::with_check(false)
+    }
+
+    /// A device whose kernels run bounds-checked when `checked` (check.rs).
+    pub(super) fn with_check(checked: bool) -> Dev {
+        let backend = HostBackend::with_check(checked);
         let stream = backend.create_stream().unwrap();
         Dev { backend, stream }
     }
 
-    fn upload<T: bytemuck::Pod>(&self, data: &[T]) -> DevicePtr {
+    pub(super) fn upload<T: bytemuck::Pod>(&self, data: &[T]) -> DevicePtr {
         let bytes: &[u8] = bytemuck::cast_slice(data);
         let p = self.backend.alloc_zeroed(bytes.len().max(1)).unwrap();
         // SAFETY: a fresh allocation of at least this size, unused by work.
@@ -351,11 +366,11 @@ impl Dev {
         p
     }
 
-    fn zeros<T: bytemuck::Pod>(&self, n: usize) -> DevicePtr {
+    pub(super) fn zeros<T: bytemuck::Pod>(&self, n: usize) -> DevicePtr {
         self.backend.alloc_zeroed(n * size_of::<T>()).unwrap()
     }
 
-    fn download<T: bytemuck::Pod>(&self, p: DevicePtr, n: usize) -> Vec<T> {
+    pub(super) fn download<T: bytemuck::Pod>(&self, p: DevicePtr, n: usize) -> Vec<T> {
         self.backend.synchronize().unwrap();
         let mut v = vec![T::zeroed(); n];
         // SAFETY: `p` is an allocation of at least `n` elements; the device
@@ -368,7 +383,7 @@ impl Dev {
         v
     }
 
-    fn launch(
+    pub(super) fn launch(
         &self,
         e: HostEntry,
         grid: [u32; 3],

@@ -79,6 +79,15 @@ struct HostLaunch {
   /// The block's dynamic shared memory (HIP_DYNAMIC_SHARED), or null.
   void* dynamic_shared;
 };
+// The layout runtime_hip::host::HOST_LAUNCH_LAYOUT pins (iree-build's
+// host_abi test checks these lines against it): drift is a build error.
+static_assert(sizeof(HostLaunch) == 64, "HostLaunch size");
+static_assert(offsetof(HostLaunch, grid_dim) == 0, "HostLaunch.grid_dim");
+static_assert(offsetof(HostLaunch, block_dim) == 12, "HostLaunch.block_dim");
+static_assert(offsetof(HostLaunch, block_idx) == 24, "HostLaunch.block_idx");
+static_assert(offsetof(HostLaunch, thread_idx) == 36, "HostLaunch.thread_idx");
+static_assert(offsetof(HostLaunch, block_count) == 48, "HostLaunch.block_count");
+static_assert(offsetof(HostLaunch, dynamic_shared) == 56, "HostLaunch.dynamic_shared");
 /// Defined by runtime-hip: suspends this thread's coroutine until every
 /// thread of the block has arrived (or returned).
 void __iree_host_barrier(void);
