@@ -2,6 +2,7 @@
 //! Debian (apt) and PyPI (pip into the toolchain dir), saying what and why.
 
 use std::env;
+use std::path::Path;
 use std::process::Command;
 
 use anyhow::{bail, Context as _, Result};
@@ -14,6 +15,11 @@ pub fn no_install() -> bool {
     env::var("IREE_NO_INSTALL").is_ok_and(|v| !v.is_empty() && v != "0")
 }
 
+/// Debian packages that only tests need (no build uses them), each with
+/// the file that shows it is installed; their reasons are in
+/// [`Package::why`].
+const TEST_PACKAGES: &[(&str, &str)] = &[("hipcc", "/usr/bin/hipcc")];
+
 /// Makes sure the whole toolchain is there, installing what is missing
 /// unless `IREE_NO_INSTALL` is set. Prints one line when nothing is to do.
 pub fn provision(ctx: &Ctx) -> Result<()> {
@@ -24,6 +30,11 @@ pub fn provision(ctx: &Ctx) -> Result<()> {
     let mut missing = missing_packages(&inv, true);
     if missing.iter().any(|p| matches!(p, Package::Pip(_))) && !pip_available() {
         missing = missing_packages(&inv, false);
+    }
+    for (name, file) in TEST_PACKAGES {
+        if !Path::new(file).exists() {
+            missing.insert(0, Package::Apt(name));
+        }
     }
     if missing.is_empty() {
         println!(
