@@ -1,8 +1,11 @@
 //! `gpu-bench probe | launch [LAUNCHES] | bandwidth [ELEMENTS]`, run by
 //! run.sh with `IREE_DEVICE=nvidia`. Prints `device:`, `driver:`,
 //! `variant:` and `figure:` lines. Exit status: 0 done, 1 failed, 3 no
-//! usable GPU (the device the runtime opened is not an NVIDIA GPU, or none
-//! could be opened).
+//! device (with `IREE_DEVICE=nvidia`: no NVIDIA GPU could be opened).
+//!
+//! On another device (`IREE_DEVICE=host`: run.sh's rehearsal) only the
+//! wrapper side runs, on 1/64 of the work: that run checks the program, not
+//! the machine.
 
 use std::process::ExitCode;
 
@@ -36,11 +39,7 @@ fn main() -> ExitCode {
         _ => None,
     };
     match run(&device, cuda.as_ref(), &args) {
-        Ok(()) if cuda.is_some() => ExitCode::SUCCESS,
-        Ok(()) => {
-            eprintln!("gpu-bench: {device} is not an NVIDIA GPU: the raw side did not run");
-            ExitCode::from(NO_GPU)
-        }
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("gpu-bench: {e}");
             ExitCode::FAILURE
@@ -72,12 +71,20 @@ fn run(device: &Device, cuda: Option<&Cuda>, args: &[String]) -> Result<(), Stri
     if let Some(cx) = &cx {
         println!("cuda device: {}", cx.device_name()?);
     }
+    let scale = if cx.is_some() { 1 } else { 64 };
     let out: Output = match args.first().map(String::as_str) {
         Some("probe") => return Ok(()),
-        Some("launch") => bench::launch(device, cx.as_ref(), number(args, 20_000)?, 7)?,
-        Some("bandwidth") => bench::bandwidth(device, cx.as_ref(), number(args, 1 << 26)?, 7)?,
+        Some("launch") => bench::launch(device, cx.as_ref(), number(args, 20_000)? / scale, 7)?,
+        Some("bandwidth") => {
+            bench::bandwidth(device, cx.as_ref(), number(args, 1 << 26)? / scale, 7)?
+        }
         _ => return Err(USAGE.into()),
     };
+    if cx.is_none() {
+        println!(
+            "raw: skipped on {device} (no CUDA driver to compare with), 1/{scale} of the work"
+        );
+    }
     println!("{}", out.variant);
     for f in &out.figures {
         println!("{f}");

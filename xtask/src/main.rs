@@ -10,6 +10,7 @@ mod bench;
 mod cli;
 mod doctor;
 mod examples;
+mod gpu_check;
 mod provision;
 mod runner;
 mod testing;
@@ -74,6 +75,8 @@ fn main() -> ExitCode {
             provision::provision(&ctx).and_then(|()| testing::test(&ctx, verbose))
         }
         Command::Bench { quick } => bench::bench(&ctx, quick),
+        Command::GpuCheck { run: false } => gpu_check::build(&ctx, None).map(|_| ()),
+        Command::GpuCheck { run: true } => gpu_check::run(&ctx),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

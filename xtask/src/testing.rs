@@ -202,6 +202,9 @@ pub fn test(ctx: &Ctx, verbose: bool) -> Result<()> {
             counts += parse_test_counts(&text);
         }
     }
+    // The device folder builds from this checkout, and `--run` stops
+    // clearly on this GPU-less machine (docs/GPU.md).
+    crate::gpu_check::ci(ctx)?;
     println!(
         "all {} steps ok in {:.0}s",
         steps.len(),
