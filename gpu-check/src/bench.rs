@@ -7,7 +7,7 @@ use runtime_hip::Device;
 
 use crate::cuda::Context;
 use crate::figure::Figure;
-use crate::simple_mul::{through_copy, through_driver, through_wrapper, Case};
+use crate::simple_mul::{through_copy, through_driver, through_wrapper, Case, Timing};
 use crate::variant;
 
 /// What one benchmark run prints: the variant line, then its figures.
@@ -50,8 +50,9 @@ fn us(name: &str, secs: f64, how: String) -> Figure {
     }
 }
 
-/// Launch overhead: `launches` launches of one 64-thread block, timed to
-/// the end of the stream, median of `reps` runs; both ways when `raw`.
+/// Launch overhead: one 64-thread block, `launches` back to back timed to
+/// the stream's end (the rate), and bursts of 500 timed on the host (what
+/// the caller's thread pays), medians of `reps` runs; both ways when `raw`.
 pub fn launch(
     device: &Device,
     raw: Option<&Context<'_>>,
@@ -62,21 +63,35 @@ pub fn launch(
         n: 64,
         launches,
         reps,
+        burst: 500.min(launches),
     };
-    let how = format!(
-        "per launch of 1 block, median of {reps} runs of {launches} back to back, queue and run"
+    let rate = format!(
+        "per launch of 1 block, median of {reps} runs of {launches} back to back, queued and run"
+    );
+    let queue = format!(
+        "host time per launch to queue bursts of {}, median of {} bursts",
+        case.burst,
+        3 * reps
     );
     let wrapper = through_wrapper(device, &case)?;
     let (variant, image) = loaded_variant(device)?;
-    let mut figures = vec![us("launch.wrapper", wrapper, how.clone())];
+    let q = |t: Timing| t.queue.unwrap_or(f64::NAN);
+    let mut figures = vec![
+        us("launch.wrapper", wrapper.run, rate.clone()),
+        us("launch.wrapper.queue", q(wrapper), queue.clone()),
+    ];
     if let Some(cx) = raw {
         let driver = through_driver(cx, image, &case)?;
-        figures.push(us("launch.cuLaunchKernel", driver, how));
-        figures.push(us(
-            "launch.overhead",
-            wrapper - driver,
-            "wrapper minus cuLaunchKernel, per launch".into(),
-        ));
+        figures.extend([
+            us("launch.cuLaunchKernel", driver.run, rate),
+            us("launch.cuLaunchKernel.queue", q(driver), queue),
+            us(
+                "launch.overhead",
+                q(wrapper) - q(driver),
+                "host time the wrapper adds per launch: wrapper.queue minus cuLaunchKernel.queue"
+                    .into(),
+            ),
+        ]);
     }
     Ok(Output { variant, figures })
 }
@@ -102,16 +117,17 @@ pub fn bandwidth(
         n,
         launches: 10,
         reps,
+        burst: 0,
     };
     let mib = case.bytes_moved() as f64 / (1 << 20) as f64;
     let how = format!("{mib:.0} MiB read+written per launch, median of {reps} runs of 10");
-    let wrapper = through_wrapper(device, &case)?;
+    let wrapper = through_wrapper(device, &case)?.run;
     let (variant, image) = loaded_variant(device)?;
     let mut figures = vec![gbs("bandwidth.wrapper", &case, wrapper, how.clone())];
     if let Some(cx) = raw {
-        let driver = through_driver(cx, image, &case)?;
+        let driver = through_driver(cx, image, &case)?.run;
         figures.push(gbs("bandwidth.cuLaunchKernel", &case, driver, how.clone()));
-        let copy = through_copy(cx, &case)?;
+        let copy = through_copy(cx, &case)?.run;
         figures.push(gbs("bandwidth.cuMemcpyDtoD", &case, copy, how));
         figures.push(Figure {
             name: "bandwidth.wrapper_vs_copy".into(),

@@ -34,11 +34,21 @@ pub fn median_secs(
     reps: usize,
     mut run: impl FnMut() -> Result<(), String>,
 ) -> Result<f64, String> {
-    let mut times = Vec::with_capacity(reps);
-    for _ in 0..reps.max(1) {
+    median_of(reps, || {
         let t = Instant::now();
         run()?;
-        times.push(t.elapsed().as_secs_f64());
+        Ok(t.elapsed().as_secs_f64())
+    })
+}
+
+/// The median of `reps` values `measure` returns (seconds it timed itself).
+pub fn median_of(
+    reps: usize,
+    mut measure: impl FnMut() -> Result<f64, String>,
+) -> Result<f64, String> {
+    let mut times = Vec::with_capacity(reps);
+    for _ in 0..reps.max(1) {
+        times.push(measure()?);
     }
     times.sort_by(f64::total_cmp);
     Ok(times[times.len() / 2])

@@ -80,14 +80,14 @@ fn run(device: &Device, cuda: Option<&Cuda>, args: &[String]) -> Result<(), Stri
         }
         _ => return Err(USAGE.into()),
     };
+    println!("{}", out.variant);
+    for f in &out.figures {
+        println!("{f}");
+    }
     if cx.is_none() {
         println!(
             "raw: skipped on {device} (no CUDA driver to compare with), 1/{scale} of the work"
         );
-    }
-    println!("{}", out.variant);
-    for f in &out.figures {
-        println!("{f}");
     }
     Ok(())
 }

@@ -5,11 +5,12 @@
 //! poisoned with NaN first.
 
 use std::ffi::c_void;
+use std::time::Instant;
 
 use runtime_hip::{Device, Error};
 
 use crate::cuda::{Context, RawStream};
-use crate::figure::{check_product, inputs, median_secs};
+use crate::figure::{check_product, inputs, median_of, median_secs};
 use crate::kernels::{simple_mul, BLOCK};
 
 /// One timed case.
@@ -21,6 +22,19 @@ pub struct Case {
     pub launches: usize,
     /// Timed runs; the median is reported.
     pub reps: usize,
+    /// Launches per burst for the host-side queueing time (few enough for
+    /// the driver's queue to take them all without waiting); 0: not timed.
+    pub burst: usize,
+}
+
+/// What one way of launching took, per launch.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Timing {
+    /// Seconds per launch, queued back to back and waited for: the rate.
+    pub run: f64,
+    /// Host seconds per launch to queue a burst (not waiting for it), when
+    /// [`Case::burst`] is not 0: what the caller's thread pays.
+    pub queue: Option<f64>,
 }
 
 impl Case {
@@ -38,6 +52,38 @@ impl Case {
     }
 }
 
+/// Times `queue` (which queues that many launches) per [`Case`]: a
+/// warm-up (the first launch loads the module and compiles PTX), the rate
+/// over `launches`, and the host time of bursts; `sync` waits for them.
+fn time_launches(
+    case: &Case,
+    queue: &mut dyn FnMut(usize) -> Result<(), String>,
+    sync: &dyn Fn() -> Result<(), String>,
+) -> Result<Timing, String> {
+    queue(case.launches / 10 + 1)?;
+    sync()?;
+    let run = median_secs(case.reps, || {
+        queue(case.launches)?;
+        sync()
+    })?;
+    let queue = match case.burst {
+        0 => None,
+        burst => Some(
+            median_of(3 * case.reps, || {
+                let t = Instant::now();
+                queue(burst)?;
+                let secs = t.elapsed().as_secs_f64();
+                sync()?;
+                Ok(secs)
+            })? / burst as f64,
+        ),
+    };
+    Ok(Timing {
+        run: run / case.launches as f64,
+        queue,
+    })
+}
+
 fn err(e: Error) -> String {
     e.to_string()
 }
@@ -52,29 +98,27 @@ fn floats(b: &[u8]) -> Vec<f32> {
         .collect()
 }
 
-/// Seconds per launch through the wrapper, on one stream of `device`.
-pub fn through_wrapper(device: &Device, case: &Case) -> Result<f64, String> {
+/// Launches through the wrapper, on one stream of `device`.
+pub fn through_wrapper(device: &Device, case: &Case) -> Result<Timing, String> {
     let dim = case.dim()?;
     let stream = device.stream().map_err(err)?;
     let (a, b) = (inputs(case.n, 1), inputs(case.n, 2));
     let lhs = device.upload(&a).map_err(err)?;
     let rhs = device.upload(&b).map_err(err)?;
     let mut ret = device.upload(&vec![f32::NAN; case.n]).map_err(err)?;
-    let mut run = |count: usize| -> Result<(), String> {
+    let mut queue = |count: usize| -> Result<(), String> {
         for _ in 0..count {
             simple_mul(&stream, &lhs, &rhs, &mut ret, dim).map_err(err)?;
         }
-        stream.synchronize().map_err(err)
+        Ok(())
     };
-    // Warm-up: the first launch loads the module (and compiles PTX).
-    run(case.launches / 10 + 1)?;
-    let secs = median_secs(case.reps, || run(case.launches))?;
+    let timing = time_launches(case, &mut queue, &|| stream.synchronize().map_err(err))?;
     check_product(&ret.download().map_err(err)?, &a, &b)?;
-    Ok(secs / case.launches as f64)
+    Ok(timing)
 }
 
-/// Seconds per launch through `cuLaunchKernel` of `image`'s `simple_mul`.
-pub fn through_driver(cx: &Context<'_>, image: &[u8], case: &Case) -> Result<f64, String> {
+/// Launches through `cuLaunchKernel` of `image`'s `simple_mul`.
+pub fn through_driver(cx: &Context<'_>, image: &[u8], case: &Case) -> Result<Timing, String> {
     let (grid, dim) = (case.grid()?, case.dim()?);
     let module = cx.module(image)?;
     let f = module.function("simple_mul")?;
@@ -91,42 +135,40 @@ pub fn through_driver(cx: &Context<'_>, image: &[u8], case: &Case) -> Result<f64
         std::ptr::addr_of_mut!(args.2).cast(),
         std::ptr::addr_of_mut!(args.3).cast(),
     ];
-    let mut run = |count: usize| -> Result<(), String> {
+    let mut queue = |count: usize| -> Result<(), String> {
         for _ in 0..count {
             // SAFETY: simple_mul(const float*, const float*, float*, int):
             // three device addresses of `n` floats and `n`; it touches
             // elements below `n` only. The buffers outlive `stream`, which
-            // is synchronised below and on drop.
+            // is synchronised before them (in `time_launches` and on drop).
             unsafe { stream.launch(f, grid, BLOCK, &mut params)? };
         }
-        stream.synchronize()
+        Ok(())
     };
-    run(case.launches / 10 + 1)?;
-    let secs = median_secs(case.reps, || run(case.launches))?;
+    let timing = time_launches(case, &mut queue, &|| stream.synchronize())?;
     check_product(&floats(&ret.read()?), &a, &b)?;
-    Ok(secs / case.launches as f64)
+    Ok(timing)
 }
 
-/// Seconds per `cuMemcpyDtoDAsync` of `case.bytes_moved() / 2` bytes (a
-/// copy reads and writes each byte, so it moves as much as one launch).
-pub fn through_copy(cx: &Context<'_>, case: &Case) -> Result<f64, String> {
+/// `cuMemcpyDtoDAsync` of `case.bytes_moved() / 2` bytes (a copy reads and
+/// writes each byte, so it moves as much as one launch).
+pub fn through_copy(cx: &Context<'_>, case: &Case) -> Result<Timing, String> {
     let half = case.bytes_moved() / 2;
     let src_data: Vec<u8> = bytes(&inputs(half / 4, 3));
     let src = cx.alloc(half, Some(&src_data))?;
     let dst = cx.alloc(half, None)?;
     // Declared after the buffers, so dropped (and synchronised) before them.
     let stream: RawStream<'_> = cx.stream()?;
-    let run = |count: usize| -> Result<(), String> {
+    let mut queue = |count: usize| -> Result<(), String> {
         for _ in 0..count {
-            // SAFETY: both buffers outlive `stream`, synchronised below.
+            // SAFETY: both buffers outlive `stream`, synchronised first.
             unsafe { stream.copy(&dst, &src)? };
         }
-        stream.synchronize()
+        Ok(())
     };
-    run(case.launches / 10 + 1)?;
-    let secs = median_secs(case.reps, || run(case.launches))?;
+    let timing = time_launches(case, &mut queue, &|| stream.synchronize())?;
     if dst.read()? != src_data {
-        return Err("cuMemcpyDtoD: the copy differs from its source".into());
+        return Err("cuMemcpyDtoDAsync: the copy differs from its source".into());
     }
-    Ok(secs / case.launches as f64)
+    Ok(timing)
 }
