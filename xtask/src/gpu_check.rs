@@ -64,11 +64,16 @@ pub struct Check {
     pub what: What,
 }
 
-/// The gate run.sh passes first: exits 3 when no NVIDIA GPU can be opened.
-pub const PROBE: What = What::Bin {
-    package: "gpu-check",
-    bin: "gpu-bench",
-    args: &["probe"],
+/// The gate run.sh passes first (it runs `bin/gpu-bench probe` itself):
+/// exits 3 when no NVIDIA GPU can be opened.
+pub const PROBE: Check = Check {
+    name: "probe",
+    limit_s: 60,
+    what: What::Bin {
+        package: "gpu-check",
+        bin: "gpu-bench",
+        args: &["probe"],
+    },
 };
 
 /// The checks after the examples, in order. A new suite is one entry here
@@ -157,7 +162,7 @@ pub fn build(ctx: &Ctx, log: Option<&Path>) -> Result<PathBuf> {
         .map(|e| e.name)
         .collect();
     let mut packages: Vec<&str> = examples.iter().map(String::as_str).collect();
-    for c in CHECKS.iter().chain([&probe_check()]) {
+    for c in CHECKS.iter().chain([&PROBE]) {
         if let What::Bin { package, .. } = c.what {
             if !packages.contains(&package) {
                 packages.push(package);
@@ -177,6 +182,17 @@ pub fn build(ctx: &Ctx, log: Option<&Path>) -> Result<PathBuf> {
         fs::copy(path, dir.join("bin").join(name))
             .with_context(|| format!("copying {} into {}", path.display(), dir.display()))?;
     }
+    let every_bin = CHECKS
+        .iter()
+        .chain([&PROBE])
+        .filter_map(|c| bin_name(&c.what));
+    for name in examples.iter().cloned().chain(every_bin) {
+        ensure!(
+            dir.join("bin").join(&name).is_file(),
+            "cargo built no executable `{name}` for the gpu-check folder: \
+             check its entry in CHECKS (xtask/src/gpu_check.rs)"
+        );
+    }
     record_host_answers(&dir, &examples)?;
     write_files(ctx, &dir, &examples)?;
     let (files, bytes) = folder_size(&dir)?;
@@ -194,14 +210,6 @@ pub fn build(ctx: &Ctx, log: Option<&Path>) -> Result<PathBuf> {
         bytes as f64 / (1 << 20) as f64
     );
     Ok(dir)
-}
-
-fn probe_check() -> Check {
-    Check {
-        name: "probe",
-        limit_s: 60,
-        what: PROBE,
-    }
 }
 
 /// Builds `packages`' binaries or `tests` in release mode and returns each
@@ -480,7 +488,7 @@ mod tests {
             "runtime-hip-gpu\t120\tbin/runtime-hip-gpu --nocapture --test-threads=1"
         );
         assert_eq!(
-            tsv_line("probe", 60, &PROBE),
+            tsv_line(PROBE.name, PROBE.limit_s, &PROBE.what),
             "probe\t60\tbin/gpu-bench probe"
         );
         let pending = CHECKS.iter().find(|c| c.name == "replay").unwrap();
