@@ -245,9 +245,8 @@ impl Build {
         let asked = config::resolve_targets(&env, self.targets.as_deref(), &crate_dir)?;
         let docs_rs = env.flag("DOCS_RS");
         let allow_missing = env.flag("IREE_BUILD_ALLOW_MISSING");
-        // Read here so cargo reruns us when it changes (the llvm path and
-        // its dumps are steered by it).
-        let _ = env.var("IREE_BUILD_DUMP");
+        // Read through `env` so cargo reruns us when it changes.
+        let dump_dir = env.var(crate::dump::DUMP_ENV).map(PathBuf::from);
         let mut warnings = Vec::new();
         let mut rerun_files: BTreeSet<PathBuf> = BTreeSet::new();
 
@@ -377,6 +376,14 @@ impl Build {
         for (job, r) in jobs.iter().zip(results) {
             rerun_files.insert(job.source.clone());
             compiled.push(r?);
+        }
+        if let Some(dir) = &dump_dir {
+            let pairs: Vec<(&Path, &CompiledObject)> = jobs
+                .iter()
+                .map(|j| j.source.as_path())
+                .zip(&compiled)
+                .collect();
+            crate::dump::write(dir, &pairs).map_err(io_err(dir))?;
         }
 
         // 4. Inspect what came out, per executable.

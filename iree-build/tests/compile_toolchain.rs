@@ -169,46 +169,132 @@ fn debian_layout_under_usr() {
 }
 
 #[test]
-fn wheel_layout_in_target_dir_and_in_iree_toolchain_dir() {
+fn wheel_in_the_default_home_and_in_iree_toolchain_home() {
     let root = tempfile::tempdir().unwrap();
-    let target = root.path().join("target");
-    wheel_layout(&target.join("iree-toolchain"));
-    let tc = Toolchain::discover_with(&Probe::fake(root.path()).with_target_dir(&target));
-    let nvcc = target.join("iree-toolchain/nvidia/cuda_nvcc");
-    let wk = Origin::WellKnown(target.join("iree-toolchain"));
+    let user = root.path().join("home/me");
+    let home = user.join(".cache/iree-rs");
+    wheel_layout(&home);
+    let tc = Toolchain::discover_with(&Probe::fake(root.path()).with_env("HOME", &user));
+    let nvcc = home.join("nvidia/cuda_nvcc");
+    let from_home = Origin::Home(home.clone());
+    assert_eq!(tc.home(), Some(home.as_path()));
     assert_eq!(
         located(&tc, Tool::Ptxas),
-        (nvcc.join("bin/ptxas"), Some("12.9".into()), wk.clone())
+        (
+            nvcc.join("bin/ptxas"),
+            Some("12.9".into()),
+            from_home.clone()
+        )
     );
     assert_eq!(
         located(&tc, Tool::Libdevice),
         (
             nvcc.join("nvvm/libdevice/libdevice.10.bc"),
             Some("10".into()),
-            wk
+            from_home
         )
     );
+    // XDG_CACHE_HOME moves the default home.
+    let xdg = root.path().join("xdg");
+    wheel_layout(&xdg.join("iree-rs"));
+    let probe = Probe::fake(root.path())
+        .with_env("HOME", &user)
+        .with_env("XDG_CACHE_HOME", &xdg);
+    let tc = Toolchain::discover_with(&probe);
+    assert_eq!(
+        located(&tc, Tool::Ptxas).2,
+        Origin::Home(xdg.join("iree-rs"))
+    );
 
-    // IREE_TOOLCHAIN_DIR wins over the target dir.
+    // IREE_TOOLCHAIN_HOME wins over the default home, and replaces it.
     let custom = root.path().join("custom");
     wheel_layout(&custom);
     let probe = Probe::fake(root.path())
-        .with_target_dir(&target)
-        .with_env("IREE_TOOLCHAIN_DIR", &custom);
+        .with_env("HOME", &user)
+        .with_env("IREE_TOOLCHAIN_HOME", &custom);
     let tc = Toolchain::discover_with(&probe);
-    let env = Origin::Env("IREE_TOOLCHAIN_DIR".into());
+    let env = Origin::Env("IREE_TOOLCHAIN_HOME".into());
     assert_eq!(
         located(&tc, Tool::Ptxas).0,
         custom.join("nvidia/cuda_nvcc/bin/ptxas")
     );
     assert_eq!(located(&tc, Tool::Ptxas).2, env);
     assert_eq!(located(&tc, Tool::Libdevice).2, env);
+    let empty = root.path().join("empty");
+    let probe = Probe::fake(root.path())
+        .with_env("HOME", &user)
+        .with_env("IREE_TOOLCHAIN_HOME", &empty);
+    let missing = Toolchain::discover_with(&probe);
+    let m = missing.get(Tool::Libdevice).unwrap_err();
+    assert_eq!(m.home.as_deref(), Some(empty.as_path()));
+    assert!(m
+        .install_command()
+        .contains(&format!("--target {}", empty.display())));
 
     // ptxas on PATH brings its libdevice along.
     let probe = Probe::fake(root.path()).with_path_dir(custom.join("nvidia/cuda_nvcc/bin"));
     let tc = Toolchain::discover_with(&probe);
     assert_eq!(located(&tc, Tool::Ptxas).2, Origin::Path);
     assert_eq!(located(&tc, Tool::Libdevice).2, Origin::Path);
+}
+
+#[test]
+fn cuda_sdk_on_path_through_a_symlink_brings_its_libdevice() {
+    let root = tempfile::tempdir().unwrap();
+    let cuda = root.path().join("opt/cuda-12.4");
+    fake_tool(
+        &cuda.join("bin/ptxas"),
+        "Cuda compilation tools, release 12.4, V12.4.131",
+    );
+    file(&cuda.join("nvvm/libdevice/libdevice.10.bc"), "BC");
+    let bin = root.path().join("usr/local/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(cuda.join("bin/ptxas"), bin.join("ptxas")).unwrap();
+    let tc = Toolchain::discover_with(&Probe::fake(root.path()).with_path_dir(&bin));
+    assert_eq!(
+        located(&tc, Tool::Ptxas),
+        (bin.join("ptxas"), Some("12.4".into()), Origin::Path)
+    );
+    assert_eq!(
+        located(&tc, Tool::Libdevice).0,
+        cuda.join("nvvm/libdevice/libdevice.10.bc")
+    );
+}
+
+#[test]
+fn wheel_installed_by_plain_pip_into_site_packages_or_a_virtualenv() {
+    let root = tempfile::tempdir().unwrap();
+    // `pip install --user`: the user site, found by its usual layout.
+    let user = root.path().join("home/me");
+    let user_site = user.join(".local/lib/python3.11/site-packages");
+    wheel_layout(&user_site);
+    let tc = Toolchain::discover_with(&Probe::fake(root.path()).with_env("HOME", &user));
+    assert_eq!(
+        located(&tc, Tool::Libdevice).2,
+        Origin::PythonSite(user_site.clone())
+    );
+    // An active virtualenv comes first.
+    let venv = root.path().join("venv");
+    let venv_site = venv.join("lib/python3.12/site-packages");
+    wheel_layout(&venv_site);
+    let probe = Probe::fake(root.path())
+        .with_env("HOME", &user)
+        .with_env("VIRTUAL_ENV", &venv);
+    let tc = Toolchain::discover_with(&probe);
+    assert_eq!(
+        located(&tc, Tool::Ptxas).0,
+        venv_site.join("nvidia/cuda_nvcc/bin/ptxas")
+    );
+    assert_eq!(
+        located(&tc, Tool::Libdevice).2,
+        Origin::PythonSite(venv_site)
+    );
+    // The system's dist-packages (`sudo pip install` on Debian).
+    let root2 = tempfile::tempdir().unwrap();
+    let system = root2.path().join("usr/local/lib/python3.11/dist-packages");
+    wheel_layout(&system);
+    let tc = Toolchain::discover_with(&Probe::fake(root2.path()));
+    assert_eq!(located(&tc, Tool::Libdevice).2, Origin::PythonSite(system));
 }
 
 #[test]
@@ -283,22 +369,26 @@ fn clang_env_pointing_nowhere_stops_the_search() {
 #[test]
 fn missing_everything_says_where_and_what_to_install() {
     let root = tempfile::tempdir().unwrap();
-    let probe = Probe::fake(root.path()).with_target_dir(root.path().join("target"));
+    let probe = Probe::fake(root.path()).with_env("HOME", root.path().join("me"));
     let tc = Toolchain::discover_with(&probe);
     let report = tc.to_string();
+    let home = root.path().join("me/.cache/iree-rs");
+    let pip = format!(
+        "python3 -m pip install --target {} nvidia-cuda-nvcc-cu12",
+        home.display()
+    );
     for hint in [
-        "apt-get install clang-19",
-        "apt-get install lld-19",
-        "apt-get install rocm-device-libs",
-        "apt-get install libamdhip64-dev",
-        "pip install nvidia-cuda-nvcc-cu12",
+        "apt-get update && apt-get install -y clang-19",
+        "apt-get update && apt-get install -y lld-19",
+        "apt-get update && apt-get install -y rocm-device-libs",
+        "apt-get update && apt-get install -y libamdhip64-dev",
+        "apt-get update && apt-get install -y llvm-19-dev",
+        &pip,
     ] {
         assert!(report.contains(hint), "{hint} in\n{report}");
     }
     let ptxas = tc.get(Tool::Ptxas).unwrap_err();
-    let wheel = root
-        .path()
-        .join("target/iree-toolchain/nvidia/cuda_nvcc/bin/ptxas");
+    let wheel = home.join("nvidia/cuda_nvcc/bin/ptxas");
     assert!(
         ptxas
             .looked
@@ -348,7 +438,7 @@ fn llvm_headers_are_optional_and_say_what_to_install() {
         .iter()
         .any(|l| l == "PATH: llvm-config-19 (not found)"));
     let text = missing.to_string();
-    assert!(text.contains("apt-get install llvm-19-dev"), "{text}");
+    assert!(text.contains("apt-get install -y llvm-19-dev"), "{text}");
     // Optional: every target that was buildable still is.
     assert!(tc.require_for(&"host".parse().unwrap()).is_ok());
     assert!(tc.llvm_include().is_none());
@@ -456,7 +546,10 @@ fn every_variable_read_is_listed_for_rerun_if_env_changed() {
         "HIP_PATH",
         "HIP_CLANG_PATH",
         "CUDA_PATH",
-        "IREE_TOOLCHAIN_DIR",
+        "IREE_TOOLCHAIN_HOME",
+        "XDG_CACHE_HOME",
+        "HOME",
+        "VIRTUAL_ENV",
         "IREE_LLVM_INCLUDE",
         "LLVM_CONFIG",
     ] {

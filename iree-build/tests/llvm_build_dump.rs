@@ -5,14 +5,8 @@
 
 use std::path::Path;
 
-fn listing(dir: &Path) -> Vec<String> {
-    let mut files: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    files.sort();
-    files
-}
+mod dump_support;
+use dump_support::listing;
 
 #[test]
 fn llvm_build_env_turns_the_path_on_and_dumps_every_intermediate() {
@@ -34,6 +28,9 @@ fn llvm_build_env_turns_the_path_on_and_dumps_every_intermediate() {
     let out = tmp.path().join("out");
     let built = build(&out);
     assert!(built.errors.is_empty(), "{:?}", built.errors);
+    let cubin = iree_build::toolchain::Toolchain::discover()
+        .ptxas()
+        .is_some();
     let mut expected = Vec::new();
     for stem in ["add", "kernels"] {
         for (target, last) in [("gfx942", "rocmasm"), ("sm_90", "ptx")] {
@@ -41,17 +38,26 @@ fn llvm_build_env_turns_the_path_on_and_dumps_every_intermediate() {
                 expected.push(format!("{stem}.{target}.{ext}"));
             }
         }
+        // The objects themselves (the sm_90 PTX is the last stage above).
+        expected.push(format!("{stem}.gfx942.co"));
+        expected.push(format!("{stem}.host.o"));
+        if cubin {
+            expected.push(format!("{stem}.sm_90.cubin"));
+        }
     }
     expected.sort();
     assert_eq!(listing(&dump), expected);
     let linked = std::fs::read_to_string(dump.join("kernels.gfx942.linked.ll")).unwrap();
     assert!(linked.contains("\"amdgpu-flat-work-group-size\"=\"1,64\""));
 
-    // A cached build writes nothing; a new dump directory rebuilds into it.
+    // A cached build writes every file again: into a dump directory that was
+    // emptied, and into a new one.
+    std::fs::remove_dir_all(&dump).unwrap();
     assert_eq!(build(&out).compiler_runs, 0);
+    assert_eq!(listing(&dump), expected);
     let dump2 = tmp.path().join("dump2");
     std::env::set_var("IREE_BUILD_DUMP", &dump2);
     let rebuilt = build(&out);
-    assert_eq!(rebuilt.compiler_runs, 4, "{:#?}", rebuilt.commands);
+    assert_eq!(rebuilt.compiler_runs, 0, "{:#?}", rebuilt.commands);
     assert_eq!(listing(&dump2), expected);
 }

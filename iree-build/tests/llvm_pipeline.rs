@@ -103,8 +103,8 @@ fn device_lib_dir() -> Option<PathBuf> {
     dir.join("ocml.bc").is_file().then_some(dir)
 }
 
-/// `libdevice.10.bc` as discovery finds it (the provisioned CUDA wheel under
-/// `<target dir>/iree-toolchain/nvidia`, `CUDA_PATH`, ...).
+/// `libdevice.10.bc` as discovery finds it (the provisioned CUDA wheel in
+/// the toolchain home, `CUDA_PATH`, ...).
 fn libdevice() -> Option<PathBuf> {
     Some(toolchain().libdevice()?.path.clone())
 }
@@ -469,10 +469,7 @@ fn llvm_nvptx_math_kernel_links_libdevice() {
         return;
     }
     if libdevice().is_none() {
-        eprintln!(
-            "skipping: no libdevice.10.bc (`cargo xtask provision` puts one in \
-             <target>/iree-toolchain/nvidia)"
-        );
+        eprintln!("skipping: no libdevice.10.bc (`cargo xtask provision` installs one)");
         return;
     }
     let src = sources();

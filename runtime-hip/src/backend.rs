@@ -3,7 +3,8 @@
 //! `Device`, `DeviceBuffer`, `Stream` and the launch path in `dispatch` are
 //! written once against these traits; `drivers::amd`, `drivers::nvidia` and
 //! `host` each implement them. Keeping the platforms behind one trait is what
-//! lets the safety argument (in `memory` and `stream`) be made once.
+//! lets the safety argument (in `memory`, with the fences of `hazards`) be
+//! made once.
 
 use std::sync::Arc;
 
@@ -37,21 +38,24 @@ pub(crate) trait Backend: Send + Sync + 'static {
     ///
     /// # Safety
     /// `ptr` came from this backend's `alloc_zeroed`, is freed once, and no
-    /// queued or running work still uses it (callers synchronise first).
+    /// queued or running work still uses it (the memory module waits for
+    /// the fence of every launch that bound it first).
     unsafe fn free(&self, ptr: DevicePtr);
     /// Copies host bytes to device memory, synchronously.
     ///
     /// # Safety
     /// `[dst, dst + src.len())` lies in a live allocation of this device that
-    /// no queued work uses.
+    /// no queued work uses (its fences were waited for).
     unsafe fn copy_h2d(&self, dst: DevicePtr, src: &[u8]) -> Result<(), Error>;
     /// Copies device memory to host bytes, synchronously.
     ///
     /// # Safety
     /// `[src, src + dst.len())` lies in a live allocation of this device that
-    /// no queued work writes.
+    /// no queued work writes (its writer's fence was waited for).
     unsafe fn copy_d2h(&self, dst: &mut [u8], src: DevicePtr) -> Result<(), Error>;
     /// Waits until all work queued on every stream of this device is done.
+    /// Launch failures are left to their streams (`BackendStream::
+    /// synchronize` reports them); an `Err` here is the device's own.
     fn synchronize(&self) -> Result<(), Error>;
     /// Creates a stream (a queue of launches executed in order).
     fn create_stream(&self) -> Result<Arc<dyn BackendStream>, Error>;
@@ -91,16 +95,96 @@ pub(crate) trait Backend: Send + Sync + 'static {
     }
 }
 
+/// One launch as a stream receives it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LaunchSpec<'a> {
+    /// The function to run.
+    pub(crate) kernel: KernelHandle,
+    /// The export name, for errors reported later.
+    pub(crate) name: &'static str,
+    /// Workgroup count.
+    pub(crate) grid: [u32; 3],
+    /// Workgroup size.
+    pub(crate) block: [u32; 3],
+    /// Bytes of dynamic shared memory per workgroup.
+    pub(crate) shared_bytes: u32,
+    /// Binding addresses, in the kernel's parameter order.
+    pub(crate) bindings: &'a [DevicePtr],
+    /// 32-bit push constants, after the bindings.
+    pub(crate) constants: &'a [u32],
+}
+
+/// The completion of work queued on one stream: what a buffer remembers
+/// about the launches that use it (an event on the GPU drivers, a
+/// completion flag on the host).
+pub(crate) trait Fence: Send + Sync {
+    /// The stream the work was queued on ([`BackendStream::id`]).
+    fn stream(&self) -> u64;
+    /// Blocks until the work is done, failed or not; `Err` says how it
+    /// went wrong.
+    fn wait(&self) -> Result<(), WaitError>;
+    /// Whether the work is done (failed or not), without blocking.
+    fn is_done(&self) -> bool;
+    /// The driver's event behind this fence (the driver's name and the
+    /// handle), so that a stream of the same driver can wait for it on the
+    /// device instead of on the host.
+    fn gpu_event(&self) -> Option<(&'static str, usize)> {
+        None
+    }
+}
+
+/// Why [`Fence::wait`] did not return `Ok`.
+#[derive(Debug)]
+pub(crate) enum WaitError {
+    /// The work failed, and is over: its memory may be reused.
+    Failed(Error),
+    /// The driver could not say whether the work is over (a GPU error,
+    /// or a wait refused from inside the work itself): it may still run.
+    Unknown(Error),
+}
+
+impl WaitError {
+    /// The error to report.
+    pub(crate) fn into_error(self) -> Error {
+        match self {
+            WaitError::Failed(e) | WaitError::Unknown(e) => e,
+        }
+    }
+}
+
+/// A shared [`Fence`].
+pub(crate) type FenceRef = Arc<dyn Fence>;
+
+/// A process-unique stream number, starting at 1.
+pub(crate) fn next_stream_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// A queue of launches on one device.
 pub(crate) trait BackendStream: Send + Sync {
+    /// This stream's process-unique number (errors name streams by it).
+    fn id(&self) -> u64;
+
     /// Queues one launch. Returns once the launch is queued; the backend
-    /// copies `bindings` and `constants`, so they need not outlive the call.
+    /// copies the bindings and constants, so they need not outlive the
+    /// call. Waits while the stream's queue is full (back-pressure). A
+    /// failure of earlier work on this stream not yet reported is returned
+    /// instead, and the launch is not queued.
     ///
     /// # Safety
-    /// The kernel's parameters are exactly `bindings.len()` pointers followed
-    /// by `constants.len()` 32-bit values; every binding is a live allocation
-    /// of this device that stays alive until the launch completes (the
-    /// memory module guarantees this by synchronising before any free).
+    /// The kernel's parameters are exactly `bindings.len()` pointers
+    /// followed by `constants.len()` 32-bit values; every binding is a live
+    /// allocation of this device that stays alive until the launch
+    /// completes (the memory module guarantees this: a buffer's drop waits
+    /// for the fences of every launch that used it).
+    unsafe fn submit(&self, launch: &LaunchSpec<'_>) -> Result<(), Error>;
+
+    /// [`BackendStream::submit`] without a kernel name (tests).
+    ///
+    /// # Safety
+    /// As [`BackendStream::submit`].
+    #[cfg(test)]
     unsafe fn launch(
         &self,
         kernel: KernelHandle,
@@ -109,7 +193,29 @@ pub(crate) trait BackendStream: Send + Sync {
         shared_bytes: u32,
         bindings: &[DevicePtr],
         constants: &[u32],
-    ) -> Result<(), Error>;
-    /// Waits until everything queued so far has finished.
+    ) -> Result<(), Error> {
+        let spec = LaunchSpec {
+            kernel,
+            name: "(test kernel)",
+            grid,
+            block,
+            shared_bytes,
+            bindings,
+            constants,
+        };
+        // SAFETY: forwarded from the caller.
+        unsafe { self.submit(&spec) }
+    }
+
+    /// A fence for everything queued on this stream so far.
+    fn fence(&self) -> Result<FenceRef, Error>;
+
+    /// Makes work queued on this stream from now on wait until `fence`
+    /// (of another stream of the same device) is done.
+    fn wait_fence(&self, fence: &FenceRef) -> Result<(), Error>;
+
+    /// Waits until everything queued so far has finished, then reports
+    /// (and forgets) the first failure of this stream's work not yet
+    /// reported.
     fn synchronize(&self) -> Result<(), Error>;
 }

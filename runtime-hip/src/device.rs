@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 use crate::backend::{Backend, BackendStream, KernelHandle};
+use crate::hazards::Hazards;
 use crate::memory::{DeviceBuffer, Pod};
 use crate::stream::Stream;
 use crate::target::{Platform, TargetId};
@@ -68,6 +69,8 @@ pub(crate) struct DeviceInner {
     /// Every stream created on this device, so that `synchronize` can wait
     /// for all of them.
     streams: Mutex<Vec<Weak<dyn BackendStream>>>,
+    /// Which work uses each live allocation (see `hazards`).
+    hazards: Hazards,
 }
 
 /// An opened device. Cheap to clone; usable from several threads.
@@ -106,6 +109,7 @@ impl Device {
                 backend,
                 executables: Mutex::new(HashMap::new()),
                 streams: Mutex::new(Vec::new()),
+                hazards: Hazards::default(),
             }),
         }
     }
@@ -222,6 +226,10 @@ impl Device {
         &self.inner.backend
     }
 
+    pub(crate) fn hazards(&self) -> &Hazards {
+        &self.inner.hazards
+    }
+
     /// A new stream on this device.
     pub fn stream(&self) -> Result<Stream, Error> {
         let s = self.inner.backend.create_stream()?;
@@ -242,16 +250,25 @@ impl Device {
         DeviceBuffer::alloc_zeroed(self, len)
     }
 
-    /// Waits for all work on all streams of this device.
+    /// Waits for all work on all streams of this device, then returns the
+    /// first error: each stream's unreported failure (as that stream's own
+    /// [`Stream::synchronize`] would, which it then no longer reports), or
+    /// the backend's. Every stream is waited for even when an earlier one
+    /// failed.
     pub fn synchronize(&self) -> Result<(), Error> {
         let streams: Vec<_> = lock(&self.inner.streams)
             .iter()
             .filter_map(Weak::upgrade)
             .collect();
+        let mut first = Ok(());
         for s in streams {
-            s.synchronize()?;
+            let r = s.synchronize();
+            if first.is_ok() {
+                first = r;
+            }
         }
-        self.inner.backend.synchronize()
+        let r = self.inner.backend.synchronize();
+        first.and(r)
     }
 
     /// The kernels of a GPU executable on this device, loading it on first

@@ -10,10 +10,11 @@
 use std::marker::PhantomData;
 use std::sync::{Mutex, OnceLock};
 
-use crate::backend::{DevicePtr, KernelHandle};
+use crate::backend::{DevicePtr, KernelHandle, LaunchSpec};
 use crate::bundle::{Bundle, ExecutableView, ExportView, VariantView, BINDING_READ_ONLY};
 use crate::device::{Device, Limits};
 use crate::drivers::{MAX_BINDINGS, MAX_CONSTANTS};
+use crate::hazards::Access;
 use crate::host::HostEntry;
 use crate::memory::DeviceSlice;
 use crate::stream::Stream;
@@ -158,46 +159,52 @@ impl Kernel {
         bindings: &[Binding<'_>],
         constants: &[u32],
     ) -> Result<(), Error> {
-        let backend = stream.device().backend();
+        let device = stream.device();
         let mut ptrs = [0 as DevicePtr; N];
         let mut ranges = [(0 as DevicePtr, 0usize); N];
         check_launch(
+            self.export.name,
             r,
             workgroups,
             bindings,
             constants,
             &mut ptrs,
             &mut ranges,
-            |ranges| backend.check_bindings(ranges),
-        )
-        .map_err(|reason| self.fail(reason))?;
+            |ranges| device.backend().check_bindings(ranges),
+        )?;
         if workgroups.contains(&0) {
             return Ok(());
         }
+        let mut accesses = [Access {
+            ptr: 0,
+            bytes: 0,
+            writes: false,
+        }; N];
+        for (a, b) in accesses.iter_mut().zip(bindings) {
+            *a = Access {
+                ptr: b.ptr,
+                bytes: b.bytes,
+                writes: b.writable,
+            };
+        }
+        let spec = LaunchSpec {
+            kernel: r.handle,
+            name: self.export.name,
+            grid: workgroups,
+            block: r.block,
+            shared_bytes: r.shared_bytes,
+            bindings: &ptrs[..bindings.len()],
+            constants,
+        };
         // SAFETY: the caller guarantees the parameter list matches the
         // kernel; every binding was checked to lie in a live allocation of
-        // this device, borrowed for this call, and buffers synchronise the
-        // device before being freed, so they outlive the launch.
+        // this device, and `Hazards::launch` records the launch's fence on
+        // each of them, which their buffers wait for before being freed,
+        // so they outlive the launch.
         unsafe {
-            stream.inner.launch(
-                r.handle,
-                workgroups,
-                r.block,
-                r.shared_bytes,
-                &ptrs[..bindings.len()],
-                constants,
-            )
-        }
-        .map_err(|e| match e {
-            Error::Launch { kernel, reason } if kernel.is_empty() => self.fail(reason),
-            e => e,
-        })
-    }
-
-    fn fail(&self, reason: String) -> Error {
-        Error::Launch {
-            kernel: self.export.name.to_string(),
-            reason,
+            device
+                .hazards()
+                .launch(&*stream.inner, &accesses[..bindings.len()], &spec)
         }
     }
 }
@@ -207,7 +214,9 @@ impl Kernel {
 /// (0 for empty bindings) and `ranges` with what to check; both hold at
 /// least `bindings.len()` entries. Zero workgroups pass: the caller skips
 /// the launch.
+#[allow(clippy::too_many_arguments)] // one call site; each is a distinct input
 fn check_launch(
+    kernel: &str,
     r: &Resolved,
     workgroups: [u32; 3],
     bindings: &[Binding<'_>],
@@ -215,42 +224,45 @@ fn check_launch(
     ptrs: &mut [DevicePtr],
     ranges: &mut [(DevicePtr, usize)],
     check_bindings: impl FnOnce(&[(DevicePtr, usize)]) -> Result<(), (usize, Error)>,
-) -> Result<(), String> {
-    if bindings.len() != r.bindings as usize || constants.len() != r.constants as usize {
-        return Err(format!(
-            "the export takes {} bindings and {} constants; the launch passed {} and {}",
-            r.bindings,
-            r.constants,
-            bindings.len(),
-            constants.len()
-        ));
+) -> Result<(), Error> {
+    let kernel = || kernel.to_string();
+    // `bindings.len() <= ptrs.len()` follows: `launch` sizes `ptrs` for
+    // every export the runtime accepts (`check_export`).
+    if bindings.len() != r.bindings as usize
+        || constants.len() != r.constants as usize
+        || bindings.len() > ptrs.len()
+    {
+        return Err(Error::WrongArguments {
+            kernel: kernel(),
+            expected_bindings: r.bindings,
+            expected_constants: r.constants,
+            bindings: bindings.len(),
+            constants: constants.len(),
+        });
     }
-    for (i, (&n, &max)) in workgroups.iter().zip(&r.max_grid).enumerate() {
-        if n > max {
-            return Err(format!(
-                "workgroup count {workgroups:?} exceeds the device's maximum {:?} in dimension {}",
-                r.max_grid,
-                ["x", "y", "z"][i]
-            ));
-        }
-    }
-    if bindings.len() > ptrs.len() || bindings.len() > 64 {
-        return Err(format!(
-            "{} bindings exceed the runtime's limit",
-            bindings.len()
-        ));
+    if workgroups.iter().zip(&r.max_grid).any(|(n, max)| n > max) {
+        return Err(Error::GridTooLarge {
+            kernel: kernel(),
+            grid: workgroups,
+            max: r.max_grid,
+        });
     }
     for (i, b) in bindings.iter().enumerate() {
         if r.read_only & (1 << i) == 0 && !b.writable {
-            return Err(format!(
-                "binding {i} is writable in the export but was passed read-only (use binding_mut)"
-            ));
+            return Err(Error::ReadOnlyBinding {
+                kernel: kernel(),
+                binding: i,
+            });
         }
         // Empty bindings pass a null pointer; their address is never used.
         ptrs[i] = if b.bytes == 0 { 0 } else { b.ptr };
         ranges[i] = (b.ptr, b.bytes);
     }
-    check_bindings(&ranges[..bindings.len()]).map_err(|(i, e)| format!("binding {i}: {e}"))
+    check_bindings(&ranges[..bindings.len()]).map_err(|(i, e)| Error::BadBinding {
+        kernel: kernel(),
+        binding: i,
+        source: Box::new(e),
+    })
 }
 
 /// Finds, checks and loads an export for a device.
@@ -290,9 +302,10 @@ fn resolve(export: &ExportRef, device: &Device) -> Result<Resolved, Error> {
         });
     }
     let info = device.info();
-    check_export(&ex, &info.limits).map_err(|reason| Error::Launch {
+    check_export(&ex, &info.limits).map_err(|reason| Error::KernelUnfit {
         kernel: export.name.to_string(),
-        reason: format!("{reason} on {device}"),
+        device: device.to_string(),
+        reason,
     })?;
     let (_, variant) = select_variant(&exe, &info.target)?;
     record_load(LoadedVariant {
@@ -351,7 +364,7 @@ fn resolve(export: &ExportRef, device: &Device) -> Result<Resolved, Error> {
 }
 
 fn first(handles: Vec<KernelHandle>, name: &str) -> Result<KernelHandle, Error> {
-    handles.first().copied().ok_or_else(|| Error::Launch {
+    handles.first().copied().ok_or_else(|| Error::NoSuchKernel {
         kernel: name.to_string(),
         reason: "the backend resolved no function".into(),
     })

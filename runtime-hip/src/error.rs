@@ -100,11 +100,122 @@ pub enum Error {
         /// The JIT error log text (empty when the driver wrote none).
         log: String,
     },
-    /// A launch was refused before reaching the driver, or the driver failed it.
-    #[error("launch of `{kernel}` failed: {reason}")]
+    /// A launch's arguments were refused by the code that builds them: the
+    /// `#[extern_dispatch]` wrapper (a `count` closure result that is not a
+    /// `u32`) or user code (a length that does not fit the kernel's `int`).
+    /// The runtime itself reports every refusal with its own variant below.
+    #[error("launch of `{kernel}` refused: {reason}")]
     Launch {
         /// The export name.
         kernel: String,
+        /// Why.
+        reason: String,
+    },
+    /// Device memory ran out: the driver (or the host allocator) could not
+    /// provide `bytes`. Free buffers (drop them) or allocate less.
+    #[error("out of memory on {device}: cannot allocate {bytes} bytes ({reason})")]
+    OutOfMemory {
+        /// Bytes asked for.
+        bytes: usize,
+        /// The device (its `Display`).
+        device: String,
+        /// What the driver or allocator said.
+        reason: String,
+    },
+    /// A launch passed a number of bindings or constants other than the
+    /// export's layout has (the wrapper is out of date with its bundle).
+    #[error("launch of `{kernel}` passed {bindings} bindings and {constants} constants; the export takes {expected_bindings} and {expected_constants}")]
+    WrongArguments {
+        /// The export name.
+        kernel: String,
+        /// Bindings the export takes.
+        expected_bindings: u32,
+        /// 32-bit constants the export takes.
+        expected_constants: u32,
+        /// Bindings passed.
+        bindings: usize,
+        /// Constants passed.
+        constants: usize,
+    },
+    /// A workgroup count above the device's maximum; launch fewer
+    /// workgroups (e.g. a grid-stride loop) or split the work.
+    #[error(
+        "launch of `{kernel}` with workgroup count {grid:?} exceeds the device's maximum {max:?}"
+    )]
+    GridTooLarge {
+        /// The export name.
+        kernel: String,
+        /// The workgroup count asked for.
+        grid: [u32; 3],
+        /// The device's maximum per dimension.
+        max: [u32; 3],
+    },
+    /// A binding the export may write was passed read-only; pass it with
+    /// `DeviceSlice::binding_mut` (from `&mut`).
+    #[error("launch of `{kernel}`: binding {binding} is writable in the export but was passed read-only (use binding_mut)")]
+    ReadOnlyBinding {
+        /// The export name.
+        kernel: String,
+        /// The binding's index.
+        binding: usize,
+    },
+    /// A binding that is not live memory of the launch's device.
+    #[error("launch of `{kernel}`: binding {binding}: {source}")]
+    BadBinding {
+        /// The export name.
+        kernel: String,
+        /// The binding's index.
+        binding: usize,
+        /// Why it was refused (usually [`Error::ForeignBuffer`]).
+        source: Box<Error>,
+    },
+    /// The kernel's fixed launch shape (block size, shared memory, argument
+    /// count) does not fit the device or the runtime.
+    #[error("kernel `{kernel}` cannot run on {device}: {reason}")]
+    KernelUnfit {
+        /// The export name.
+        kernel: String,
+        /// The device (its `Display`).
+        device: String,
+        /// The limit exceeded.
+        reason: String,
+    },
+    /// The loaded executable has no usable function for the kernel (a
+    /// module without it, a program built without the `host` target).
+    #[error("kernel `{kernel}` is not available: {reason}")]
+    NoSuchKernel {
+        /// The export name.
+        kernel: String,
+        /// Why, with what to do about it.
+        reason: String,
+    },
+    /// A queued launch failed while it ran. Reported once to its stream
+    /// (its next `synchronize` or launch) and to every host read of a
+    /// buffer it was writing, and to nothing else.
+    #[error("kernel `{kernel}` (grid {grid:?}) on stream #{stream} failed: {reason}")]
+    KernelFailed {
+        /// The export name.
+        kernel: String,
+        /// Its workgroup count.
+        grid: [u32; 3],
+        /// The stream it ran on ([`Stream::id`](crate::Stream::id)).
+        stream: u64,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A wait that cannot finish: code running inside a kernel of stream
+    /// `stream` (a kernel calling back into Rust) waited for that stream's
+    /// own work, which cannot complete before the kernel returns.
+    #[error("{what} from inside a kernel running on stream #{stream} would wait for that kernel itself; wait after the launch returns, on the host thread that queued it")]
+    WaitInsideKernel {
+        /// The stream whose kernel is running on this thread.
+        stream: u64,
+        /// The wait asked for (`Stream::synchronize`, a download, …).
+        what: String,
+    },
+    /// A stream could not be created or no longer runs work.
+    #[error("stream unavailable: {reason}")]
+    StreamUnavailable {
         /// Why.
         reason: String,
     },

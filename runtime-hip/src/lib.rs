@@ -29,11 +29,15 @@
 //!
 //! # Safety
 //!
-//! Safe code cannot read device memory a queued kernel may still write, nor
-//! free memory a kernel still uses: the argument is written out in
-//! the [`memory`] module documentation, where it is
-//! enforced. Launching is `unsafe` only because the runtime cannot see a
-//! kernel's parameter types; `#[extern_dispatch]` checks them at build time.
+//! Safe code cannot read device memory a queued kernel may still write,
+//! nor free memory a kernel still uses, on any stream and whatever fails:
+//! each buffer knows the launches that write and read it, and host
+//! accesses, frees and other launches wait for exactly those. The argument
+//! is written out in the [`memory`] module documentation, where it is
+//! enforced, with what stays the kernel's responsibility. Launching is
+//! `unsafe` only because the runtime cannot see a kernel's parameter types
+//! or what it does within its bindings; `#[extern_dispatch]` checks the
+//! declaration at build time.
 #![warn(missing_docs)]
 
 mod backend;
@@ -43,6 +47,7 @@ pub mod dispatch;
 mod drivers;
 mod error;
 mod format;
+mod hazards;
 pub mod host;
 pub mod memory;
 mod stream;

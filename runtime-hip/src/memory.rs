@@ -4,31 +4,72 @@
 //!
 //! # Why safe code cannot observe a data race on device memory
 //!
-//! Kernels run asynchronously: a launch returns once it is queued. Three
-//! rules, each enforced at the one place it can be broken, keep safe code
-//! from ever touching memory a queued kernel may still use:
+//! Kernels run asynchronously: a launch returns once it is queued, and
+//! launches on different streams may run at the same time. Each allocation
+//! of a device therefore records, as fences (driver events on GPUs, a
+//! completion flag per launch on the host; see `hazards`), the last launch
+//! that **wrote** it and the launches that **read** it since. Four rules,
+//! each enforced at the one place it can be broken, follow from that:
 //!
-//! 1. **Host reads and writes synchronise first.** Every copy between host
-//!    and device memory ([`DeviceBuffer::download`],
-//!    [`DeviceBuffer::copy_from`], [`Stream::read`], [`Stream::write`]) first
-//!    waits for all work on every stream of the owning device
-//!    ([`Device::synchronize`]). So a download never sees a half-written
-//!    result, and an upload never overwrites a buffer a kernel still reads.
-//! 2. **Frees synchronise first.** Dropping a [`DeviceBuffer`] waits for the
-//!    device before freeing, so no queued kernel can use freed (and perhaps
-//!    reallocated) memory. A launch borrows its bindings only for the call
-//!    (`Binding<'a>`); the borrow may end while the kernel still runs, and
-//!    this rule is what makes that sound.
-//! 3. **Writable bindings are exclusive.** A kernel may write a binding only
-//!    when the launch got it from `&mut DeviceSlice<T>`
-//!    ([`DeviceSlice::binding_mut`]), so within one launch nothing else
-//!    aliases it; two writable views of one buffer exist only through
-//!    [`DeviceSlice::split_at_mut`], which makes them disjoint.
+//! 1. **Host reads wait for the writer; host writes for every use.**
+//!    [`DeviceBuffer::download`] and [`Stream::read`] wait for the
+//!    allocation's last writer, then copy: no half-written result is ever
+//!    seen, and no new writer can be queued meanwhile because a writable
+//!    launch needs `&mut` and the read holds `&`. Launches that only read
+//!    the buffer may still run: concurrent reads are no race.
+//!    [`DeviceBuffer::copy_from`] and [`Stream::write`] wait for the writer
+//!    and every reader, so an upload never changes what a kernel reads.
+//!    Nothing else on the device is waited for.
+//! 2. **Frees wait for every use.** Dropping a [`DeviceBuffer`] waits for
+//!    every launch that bound it, on every stream, whether it failed or
+//!    not, and only then frees. A launch borrows its bindings only for the
+//!    call (`Binding<'a>`); the borrow may end while the kernel runs, and
+//!    this rule is what makes that sound. When the fences cannot say that
+//!    the work is over (a GPU driver error while waiting, a fence that
+//!    could not be created, a drop from inside a kernel using the buffer),
+//!    the memory is leaked, never freed early.
+//! 3. **Launches sharing a buffer are ordered, across streams.** A launch
+//!    that writes an allocation is queued behind its last writer and every
+//!    reader (on the device: `hipStreamWaitEvent` / `cuStreamWaitEvent`; on
+//!    the host, the stream's thread waits); one that only reads it behind
+//!    the writer. The fences are read and the launch queued under one lock
+//!    per device, so two threads launching on two streams cannot both miss
+//!    each other. Ordering is per allocation: two launches writing disjoint
+//!    halves of one buffer on two streams are ordered too (less overlap,
+//!    never a race).
+//! 4. **Writable bindings are exclusive within a launch.** A kernel may
+//!    write a binding only when the launch got it from `&mut
+//!    DeviceSlice<T>` ([`DeviceSlice::binding_mut`]), so within one launch
+//!    nothing else aliases it; two writable views of one buffer exist only
+//!    through [`DeviceSlice::split_at_mut`], which makes them disjoint.
+//!    Every binding is checked, before every launch, to lie inside a live
+//!    allocation of the launch's device.
 //!
-//! What these rules do not order is two launches on *different* streams
-//! touching the same buffer: as on any GPU API, that is a race on the device
-//! (its result is unspecified) but never a read of host memory that safe
-//! code can see change, because every host access waits first.
+//! Failures do not weaken any rule: a launch that fails while it runs is
+//! still waited for (its fence completes), and its error
+//! ([`Error::KernelFailed`]) goes to its own stream and to host reads of
+//! what it wrote, never to unrelated callers.
+//!
+//! # What remains the kernel's responsibility
+//!
+//! The runtime sees addresses and lengths, not what kernel code does with
+//! them. Still the kernel's (and its declaration's) business, as on any GPU
+//! API, and the reason [`Kernel::launch`] is `unsafe`:
+//!
+//! * staying within each binding's length (on the host an out-of-bounds
+//!   index corrupts this process, not a device);
+//! * writing only the bindings it was given writable: a `&DeviceSlice<T>`
+//!   binding is shared with concurrent readers and the host, so a kernel
+//!   writing it races with them (the build checks declarations against the
+//!   compiled kernels; the runtime cannot);
+//! * parameter types and order, checked at build time by
+//!   `#[extern_dispatch]`, not here;
+//! * races between the threads of one launch (two threads writing one
+//!   element without atomics), and barriers every thread of a block
+//!   reaches;
+//! * memory reached other than through bindings (an address from
+//!   [`DeviceSlice::device_address`] passed as a scalar is neither checked
+//!   nor ordered).
 //!
 //! # Why `DeviceSlice` is unsized
 //!
@@ -47,12 +88,12 @@
 //!
 //! [`Stream::read`]: crate::Stream::read
 //! [`Stream::write`]: crate::Stream::write
-//! [`Device::synchronize`]: crate::Device::synchronize
+//! [`Kernel::launch`]: crate::dispatch::Kernel::launch
 
 use std::marker::PhantomData;
 use std::ops::{Bound, Deref, DerefMut, RangeBounds};
 
-use crate::backend::DevicePtr;
+use crate::backend::{DevicePtr, FenceRef, WaitError};
 use crate::device::Device;
 use crate::Error;
 
@@ -66,7 +107,8 @@ pub use bytemuck::Pod;
 /// An owned allocation of `len` elements of `T` on one device.
 ///
 /// Dereferences to [`DeviceSlice<T>`] for slicing and for passing to
-/// launches. Dropping it waits for the device, then frees the memory.
+/// launches. Dropping it waits for every launch that used it (on any
+/// stream), then frees the memory.
 pub struct DeviceBuffer<T: Pod> {
     device: Device,
     /// 0 when `bytes == 0` (nothing allocated).
@@ -100,7 +142,9 @@ impl<T: Pod> DeviceBuffer<T> {
         let ptr = if bytes == 0 {
             0
         } else {
-            device.backend().alloc_zeroed(bytes)?
+            let ptr = device.backend().alloc_zeroed(bytes)?;
+            device.hazards().insert(ptr, bytes);
+            ptr
         };
         Ok(DeviceBuffer {
             device: device.clone(),
@@ -127,21 +171,39 @@ impl<T: Pod> DeviceBuffer<T> {
         &self.device
     }
 
-    /// Copies the buffer to the host, after waiting for all work on the
-    /// device (rule 1 of the module documentation).
+    /// Copies the buffer to the host, after waiting for the work that writes
+    /// it (rule 1 of the module documentation). `Err(KernelFailed)` when
+    /// the last launch that wrote it failed.
     pub fn download(&self) -> Result<Vec<T>, Error> {
         read_slice(&self.device, self)
     }
 
     /// Overwrites the buffer with `data` (same length), after waiting for
-    /// all work on the device.
+    /// all work that uses it.
     pub fn copy_from(&mut self, data: &[T]) -> Result<(), Error> {
         let device = self.device.clone();
         write_slice(&device, self, data)
     }
 }
 
-/// Host read of device memory: synchronise, check, copy.
+/// Waits for every fence, then returns the first error; with
+/// `tolerate_failures`, a failure of work that is over is no error.
+fn wait_all(fences: &[FenceRef], tolerate_failures: bool) -> Result<(), Error> {
+    let mut first = Ok(());
+    for f in fences {
+        let e = match f.wait() {
+            Ok(()) => continue,
+            Err(WaitError::Failed(_)) if tolerate_failures => continue,
+            Err(e) => e.into_error(),
+        };
+        if first.is_ok() {
+            first = Err(e);
+        }
+    }
+    first
+}
+
+/// Host read of device memory: check, wait for the writer (rule 1), copy.
 pub(crate) fn read_slice<T: Pod>(device: &Device, s: &DeviceSlice<T>) -> Result<Vec<T>, Error> {
     let mut out = vec![T::zeroed(); s.len()];
     let bytes = s.byte_len();
@@ -149,10 +211,13 @@ pub(crate) fn read_slice<T: Pod>(device: &Device, s: &DeviceSlice<T>) -> Result<
         return Ok(out);
     }
     device.backend().check_binding(s.addr(), bytes)?;
-    device.synchronize()?;
+    wait_all(&device.hazards().host_access(s.addr(), false), false)?;
     // SAFETY: `check_binding` found the range inside a live allocation of
-    // this device, borrowed by `s` so it cannot be freed meanwhile, and the
-    // device was synchronised so no queued work writes it.
+    // this device, borrowed by `s` so it cannot be freed meanwhile; the
+    // last launch that wrote that allocation is done (waited for above),
+    // and no later one can be queued while `s` is borrowed shared, since
+    // writable launches need `&mut`. Launches that only read it may run:
+    // concurrent reads are no race.
     unsafe {
         device
             .backend()
@@ -161,7 +226,7 @@ pub(crate) fn read_slice<T: Pod>(device: &Device, s: &DeviceSlice<T>) -> Result<
     Ok(out)
 }
 
-/// Host write of device memory: check, synchronise, copy.
+/// Host write of device memory: check, wait for every use (rule 1), copy.
 pub(crate) fn write_slice<T: Pod>(
     device: &Device,
     s: &mut DeviceSlice<T>,
@@ -179,13 +244,18 @@ pub(crate) fn write_slice<T: Pod>(
         return Ok(());
     }
     device.backend().check_binding(s.addr(), bytes)?;
-    device.synchronize()?;
-    // SAFETY: as in `read_slice`, and `&mut` excludes other host access.
+    // A failed launch is done too: overwriting what it left is fine.
+    wait_all(&device.hazards().host_access(s.addr(), true), true)?;
+    // SAFETY: as in `read_slice`, with every launch that reads or writes
+    // the allocation done, and `&mut` excluding other host access and new
+    // launches using the slice.
     unsafe {
         device
             .backend()
-            .copy_h2d(s.addr(), bytemuck::cast_slice(data))
-    }
+            .copy_h2d(s.addr(), bytemuck::cast_slice(data))?
+    };
+    device.hazards().overwritten(s.addr(), bytes);
+    Ok(())
 }
 
 impl<T: Pod> Deref for DeviceBuffer<T> {
@@ -208,12 +278,24 @@ impl<T: Pod> Drop for DeviceBuffer<T> {
         if self.ptr == 0 {
             return;
         }
-        // Rule 2: no queued kernel may still use the memory. A failure to
-        // synchronise cannot be reported from here; the device is then in
-        // an error state in which its queued work no longer runs.
-        let _ = self.device.synchronize();
+        // Rule 2: wait for every launch that used the memory, on every
+        // stream, failed or not. When that cannot be known (the driver
+        // cannot say whether an event completed, or the drop runs inside a
+        // kernel using the buffer), the memory is leaked, never freed
+        // early. Nothing else is waited for and no stream's error is
+        // consumed here.
+        let done = self
+            .device
+            .hazards()
+            .remove(self.ptr)
+            .is_some_and(|fences| wait_all(&fences, true).is_ok());
+        if !done {
+            return;
+        }
         // SAFETY: allocated by this device's backend, freed once, and no
-        // queued work uses it (synchronised above; launches only borrowed it).
+        // queued work uses it: every launch that bound it recorded its
+        // fence in `hazards` (under the lock that also queued it), and
+        // all of those fences are done.
         unsafe { self.device.backend().free(self.ptr) };
     }
 }

@@ -1,10 +1,11 @@
 //! Streams: ordered queues of launches.
 //!
 //! A [`Stream`] belongs to one device; launches queued on it run in order,
-//! launches on different streams may overlap. Host copies through a stream
-//! ([`Stream::read`], [`Stream::write`]) wait for the whole device first,
-//! not only this stream, because another stream may be using the same
-//! buffer (see the safety argument in [`crate::memory`]).
+//! launches on different streams may overlap unless they share a buffer
+//! that one of them writes: then the later one waits for the earlier one
+//! (see the safety argument in [`crate::memory`]). Host copies through a
+//! stream ([`Stream::read`], [`Stream::write`]) wait for the work that uses
+//! the slice's buffer, on any stream.
 
 use std::sync::Arc;
 
@@ -30,20 +31,31 @@ impl Stream {
         &self.device
     }
 
-    /// Waits until everything queued on this stream so far has finished.
+    /// This stream's process-unique number, as errors name it
+    /// ([`Error::KernelFailed`]).
+    pub fn id(&self) -> u64 {
+        self.inner.id()
+    }
+
+    /// Waits until everything queued on this stream so far has finished;
+    /// then reports the first failure of this stream's work not reported
+    /// yet ([`Error::KernelFailed`]), once. Called from inside a kernel of
+    /// this stream (a kernel calling back into Rust), returns
+    /// [`Error::WaitInsideKernel`] instead of waiting forever.
     pub fn synchronize(&self) -> Result<(), Error> {
         self.inner.synchronize()
     }
 
-    /// Copies a device slice to the host, after waiting for all work on the
-    /// device. `Err(ForeignBuffer)` if the slice is not memory of this
-    /// stream's device.
+    /// Copies a device slice to the host, after waiting for the work that
+    /// writes its buffer. `Err(ForeignBuffer)` if the slice is not memory
+    /// of this stream's device; `Err(KernelFailed)` if the last launch that
+    /// wrote the buffer failed.
     pub fn read<T: Pod>(&self, slice: &DeviceSlice<T>) -> Result<Vec<T>, Error> {
         read_slice(&self.device, slice)
     }
 
     /// Overwrites a device slice with `data` (same length), after waiting for
-    /// all work on the device. `Err(ForeignBuffer)` if the slice is not
+    /// all work that uses its buffer. `Err(ForeignBuffer)` if the slice is not
     /// memory of this stream's device, `Err(OutOfBounds)` if the lengths
     /// differ.
     pub fn write<T: Pod>(&self, slice: &mut DeviceSlice<T>, data: &[T]) -> Result<(), Error> {

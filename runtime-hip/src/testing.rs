@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::backend::{Backend, BackendStream, DevicePtr, KernelHandle};
+use crate::backend::{Backend, BackendStream, DevicePtr, FenceRef, KernelHandle, LaunchSpec};
 use crate::bundle::{BundleSpec, ExecutableSpec, ExportSpec, VariantSpec, VariantView};
 use crate::device::{Device, DeviceInfo, Limits};
 use crate::dispatch::{select_variant, ExportRef, Kernel};
@@ -90,7 +90,28 @@ impl Mock {
 }
 
 struct MockBackend(Arc<Mock>);
-struct MockStream(Arc<Mock>);
+struct MockStream(Arc<Mock>, u64);
+
+/// A mock fence: done once waited for (the mock runs nothing).
+struct MockFence {
+    mock: Arc<Mock>,
+    stream: u64,
+    done: std::sync::atomic::AtomicBool,
+}
+
+impl crate::backend::Fence for MockFence {
+    fn stream(&self) -> u64 {
+        self.stream
+    }
+    fn wait(&self) -> Result<(), crate::backend::WaitError> {
+        self.mock.event(format!("fence wait s{}", self.stream));
+        self.done.store(true, Ordering::Relaxed);
+        Ok(())
+    }
+    fn is_done(&self) -> bool {
+        self.done.load(Ordering::Relaxed)
+    }
+}
 
 impl Backend for MockBackend {
     fn info(&self) -> &DeviceInfo {
@@ -134,7 +155,10 @@ impl Backend for MockBackend {
         Ok(())
     }
     fn create_stream(&self) -> Result<Arc<dyn BackendStream>, Error> {
-        Ok(Arc::new(MockStream(self.0.clone())))
+        Ok(Arc::new(MockStream(
+            self.0.clone(),
+            crate::backend::next_stream_id(),
+        )))
     }
     fn load(
         &self,
@@ -161,28 +185,36 @@ impl Backend for MockBackend {
 }
 
 impl BackendStream for MockStream {
-    unsafe fn launch(
-        &self,
-        kernel: KernelHandle,
-        grid: [u32; 3],
-        block: [u32; 3],
-        shared_bytes: u32,
-        bindings: &[DevicePtr],
-        constants: &[u32],
-    ) -> Result<(), Error> {
-        let KernelHandle::Gpu(k) = kernel else {
+    fn id(&self) -> u64 {
+        self.1
+    }
+    unsafe fn submit(&self, l: &LaunchSpec<'_>) -> Result<(), Error> {
+        let KernelHandle::Gpu(k) = l.kernel else {
             unreachable!()
         };
         let mut p = KernelParams::new();
-        KernelParams::pack(bindings, constants, &mut p).unwrap();
+        KernelParams::pack(l.bindings, l.constants, &mut p).unwrap();
         self.0.launches.lock().unwrap().push(LaunchRecord {
             kernel: k,
-            grid,
-            block,
-            shared: shared_bytes,
+            grid: l.grid,
+            block: l.block,
+            shared: l.shared_bytes,
             args: p.bytes(),
         });
-        self.0.event("launch");
+        self.0.event(format!("launch s{}", self.1));
+        Ok(())
+    }
+    fn fence(&self) -> Result<FenceRef, Error> {
+        self.0.event(format!("fence s{}", self.1));
+        Ok(Arc::new(MockFence {
+            mock: self.0.clone(),
+            stream: self.1,
+            done: false.into(),
+        }))
+    }
+    fn wait_fence(&self, fence: &FenceRef) -> Result<(), Error> {
+        self.0
+            .event(format!("s{} waits for s{}", self.1, fence.stream()));
         Ok(())
     }
     fn synchronize(&self) -> Result<(), Error> {
@@ -207,10 +239,15 @@ fn upload_download_round_trip() {
     assert_eq!(buf.download().unwrap(), vec![1.0, 2.0, 3.0]);
     let z = d.alloc_zeroed::<u32>(5).unwrap();
     assert_eq!(z.download().unwrap(), vec![0; 5]);
-    // Downloads synchronise the device before copying (rule 1).
-    let ev = m.events();
-    let d2h = ev.iter().position(|e| e.starts_with("d2h")).unwrap();
-    assert_eq!(ev[d2h - 1], "sync");
+    // No work uses these buffers: nothing is waited for, nothing
+    // synchronised.
+    assert!(
+        !m.events()
+            .iter()
+            .any(|e| e.contains("sync") || e.contains("wait")),
+        "{:?}",
+        m.events()
+    );
 }
 
 #[test]
@@ -229,17 +266,108 @@ fn zero_length_buffers_make_no_driver_calls() {
     assert!(m.events().is_empty(), "{:?}", m.events());
 }
 
-#[test]
-fn free_waits_for_the_device() {
-    let (d, m) = mock_device("gfx1100");
-    let s = d.stream().unwrap();
-    let buf = d.alloc_zeroed::<u8>(16).unwrap();
-    drop(buf);
+/// The events after the first `alloc`s, as strings.
+fn events_after_allocs(m: &Mock) -> Vec<String> {
     let ev = m.events();
-    let n = ev.len();
-    // The stream is synchronised, then the device, then the memory freed.
-    assert_eq!(ev[n - 3..], ["stream sync", "sync", "free"]);
-    drop(s);
+    let first = ev
+        .iter()
+        .position(|e| !e.starts_with("alloc") && !e.starts_with("h2d"));
+    ev[first.unwrap_or(ev.len())..]
+        .iter()
+        .filter(|e| !e.starts_with("load"))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn free_waits_for_the_work_that_used_the_buffer_only() {
+    let bundle = sample_bundle();
+    let k = kernel(bundle, "simple_mul_inplace", 1);
+    let (d, m) = mock_device("gfx1100");
+    let (s1, s2) = (d.stream().unwrap(), d.stream().unwrap());
+    let (i1, i2) = (s1.id(), s2.id());
+    let a = d.upload(&[1.0f32; 4]).unwrap();
+    let mut b = d.alloc_zeroed::<f32>(4).unwrap();
+    let unrelated = d.alloc_zeroed::<u8>(16).unwrap();
+    // SAFETY: the mock runs nothing.
+    unsafe { k.launch(&s1, [1, 1, 1], &[a.binding(), b.binding_mut()], &[4]) }.unwrap();
+    // SAFETY: as above.
+    unsafe { k.launch(&s2, [1, 1, 1], &[a.binding(), b.binding_mut()], &[4]) }.unwrap();
+    drop(unrelated);
+    drop(b);
+    drop(a);
+    let s = |i| format!("s{i}");
+    assert_eq!(
+        events_after_allocs(&m),
+        [
+            format!("launch {}", s(i1)),
+            format!("fence {}", s(i1)),
+            // The second launch writes `b`: it waits for the first, its
+            // writer. Both only read `a`, which orders nothing.
+            format!("{} waits for {}", s(i2), s(i1)),
+            format!("launch {}", s(i2)),
+            format!("fence {}", s(i2)),
+            // Freeing an unused buffer waits for nothing.
+            "free".to_string(),
+            // `b`: its last writer (which waited for the first).
+            format!("fence wait {}", s(i2)),
+            "free".to_string(),
+            // `a`: read on both streams, one fence each.
+            format!("fence wait {}", s(i1)),
+            format!("fence wait {}", s(i2)),
+            "free".to_string(),
+        ]
+    );
+    assert!(!m.events().iter().any(|e| e.contains("sync")));
+}
+
+#[test]
+fn host_reads_wait_for_writers_and_host_writes_for_every_use() {
+    let bundle = sample_bundle();
+    let mul = kernel(bundle, "simple_mul", 0);
+    let (d, m) = mock_device("gfx1100");
+    let (s1, s2) = (d.stream().unwrap(), d.stream().unwrap());
+    let mut a = d.upload(&[1.0f32; 4]).unwrap();
+    let mut out = d.alloc_zeroed::<f32>(4).unwrap();
+    // SAFETY: the mock runs nothing.
+    unsafe {
+        mul.launch(
+            &s1,
+            [1, 1, 1],
+            &[a.binding(), a.binding(), out.binding_mut()],
+            &[4],
+        )
+    }
+    .unwrap();
+    let before = m.events().len();
+    // `a` is only read by the queued launch: reading it waits for nothing.
+    a.download().unwrap();
+    assert_eq!(m.events()[before..], ["d2h 16"]);
+    // `out` is written: its download waits for that launch.
+    out.download().unwrap();
+    assert_eq!(
+        m.events()[before + 1..],
+        [format!("fence wait s{}", s1.id()), "d2h 16".to_string()]
+    );
+    // Writing `a` waits for its reader; a launch on another stream that
+    // writes `out` waits for its writer (done now: no wait queued).
+    let before = m.events().len();
+    a.copy_from(&[2.0; 4]).unwrap();
+    assert_eq!(
+        m.events()[before..],
+        [format!("fence wait s{}", s1.id()), "h2d 16".to_string()]
+    );
+    // SAFETY: as above.
+    unsafe {
+        mul.launch(
+            &s2,
+            [1, 1, 1],
+            &[a.binding(), a.binding(), out.binding_mut()],
+            &[4],
+        )
+    }
+    .unwrap();
+    assert!(!m.events().iter().any(|e| e.contains("waits for")));
 }
 
 #[test]
@@ -467,19 +595,23 @@ fn launch_checks() {
         // SAFETY: the mock runs nothing.
         unsafe { k.launch(&s, wg, bindings, c) }
     };
-    let reason = |e: Error| match e {
-        Error::Launch { kernel, reason } => {
-            assert_eq!(kernel, "simple_mul");
-            reason
+    let reason = |e: Error| {
+        let text = e.to_string();
+        match e {
+            Error::WrongArguments { kernel, .. }
+            | Error::ReadOnlyBinding { kernel, .. }
+            | Error::GridTooLarge { kernel, .. }
+            | Error::BadBinding { kernel, .. } => assert_eq!(kernel, "simple_mul"),
+            e => panic!("{e}"),
         }
-        e => panic!("{e}"),
+        text
     };
     // Counts.
     let r = reason(launch([1, 1, 1], &[a.binding(), a.binding()], &[4]).unwrap_err());
-    assert!(r.contains("3 bindings and 1 constants"), "{r}");
+    assert!(r.contains("takes 3 and 1"), "{r}");
     let r =
         reason(launch([1, 1, 1], &[a.binding(), a.binding(), b.binding_mut()], &[]).unwrap_err());
-    assert!(r.contains("passed 3 and 0"), "{r}");
+    assert!(r.contains("passed 3 bindings and 0 constants"), "{r}");
     // A writable binding passed read-only.
     let r = reason(launch([1, 1, 1], &[a.binding(), a.binding(), b.binding()], &[4]).unwrap_err());
     assert!(r.contains("binding 2 is writable"), "{r}");
@@ -699,23 +831,42 @@ fn concurrent_first_launches_resolve_once() {
 /// A stream whose launches do nothing, to measure the runtime's own cost.
 struct NullStream;
 
+/// The fence of work that never runs: always done.
+struct NullFence;
+
+impl crate::backend::Fence for NullFence {
+    fn stream(&self) -> u64 {
+        u64::MAX
+    }
+    fn wait(&self) -> Result<(), crate::backend::WaitError> {
+        Ok(())
+    }
+    fn is_done(&self) -> bool {
+        true
+    }
+}
+
 impl BackendStream for NullStream {
-    unsafe fn launch(
-        &self,
-        kernel: KernelHandle,
-        _grid: [u32; 3],
-        _block: [u32; 3],
-        _shared_bytes: u32,
-        bindings: &[DevicePtr],
-        constants: &[u32],
-    ) -> Result<(), Error> {
+    fn id(&self) -> u64 {
+        u64::MAX
+    }
+    unsafe fn submit(&self, l: &LaunchSpec<'_>) -> Result<(), Error> {
         // What a GPU backend does besides the driver call.
         let mut p = KernelParams::new();
-        KernelParams::pack(bindings, constants, &mut p).map_err(|reason| Error::Launch {
-            kernel: String::new(),
-            reason,
+        KernelParams::pack(l.bindings, l.constants, &mut p).map_err(|reason| {
+            Error::KernelUnfit {
+                kernel: l.name.to_string(),
+                device: "null".to_string(),
+                reason,
+            }
         })?;
-        std::hint::black_box((kernel, p.as_ptr()));
+        std::hint::black_box((l.kernel, p.as_ptr()));
+        Ok(())
+    }
+    fn fence(&self) -> Result<FenceRef, Error> {
+        Ok(Arc::new(NullFence))
+    }
+    fn wait_fence(&self, _: &FenceRef) -> Result<(), Error> {
         Ok(())
     }
     fn synchronize(&self) -> Result<(), Error> {

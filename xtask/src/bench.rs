@@ -70,7 +70,7 @@ fn benches(ctx: &Ctx) -> Result<Vec<(String, String)>> {
 
 /// Runs the benchmarks.
 pub fn bench(ctx: &Ctx, quick: bool) -> Result<()> {
-    crate::provision::provision(ctx)?;
+    crate::provision::provision()?;
     let list = benches(ctx)?;
     if list.is_empty() {
         println!(

@@ -21,7 +21,7 @@ commands:
   help                 this text
 
 environment: IREE_NO_INSTALL=1 never installs (missing pieces become errors);
-IREE_TOOLCHAIN_DIR (default <repo>/target/iree-toolchain) holds the pip toolchain.";
+IREE_TOOLCHAIN_HOME (default ~/.cache/iree-rs) holds the pip toolchain.";
 
 /// A device the runtime can be told to use (`IREE_DEVICE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

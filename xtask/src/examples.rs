@@ -120,13 +120,13 @@ pub fn run(ctx: &Ctx, args: &RunArgs) -> Result<()> {
             }
         );
     }
-    crate::provision::provision(ctx)?;
+    crate::provision::provision()?;
     run_example(ctx, name, args)
 }
 
 /// `cargo xtask demo`: provision, then run the IREE samples in release mode.
 pub fn demo(ctx: &Ctx) -> Result<()> {
-    crate::provision::provision(ctx)?;
+    crate::provision::provision()?;
     let known = list(ctx)?;
     let (present, absent): (Vec<&str>, Vec<&str>) = DEMO
         .iter()
@@ -185,7 +185,6 @@ mod tests {
         .unwrap();
         let ctx = Ctx {
             root: root.clone(),
-            toolchain_dir: root.join("target/iree-toolchain"),
             cargo: std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()),
         };
         let got = list(&ctx).unwrap();

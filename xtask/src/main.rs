@@ -1,8 +1,10 @@
 //! `cargo xtask`: toolchain provisioning, doctor, the sample runner, and the
 //! test and bench entry points. `cargo xtask help` lists the commands.
 //!
-//! Every cargo command run from here gets `IREE_TOOLCHAIN_DIR` (default
-//! `<repo>/target/iree-toolchain`, where pip installs ptxas and libdevice).
+//! Provisioning installs into the per-user toolchain home
+//! (`iree_build::toolchain::home`), which every cargo run's discovery
+//! searches by itself: cargo commands run from here get no extra variable
+//! for it.
 
 #![warn(missing_docs)]
 
@@ -14,7 +16,6 @@ mod gpu_check;
 mod provision;
 mod runner;
 mod testing;
-mod tools;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -26,8 +27,6 @@ use cli::Command;
 pub struct Ctx {
     /// The repository root (the workspace).
     pub root: PathBuf,
-    /// `IREE_TOOLCHAIN_DIR`: where the pip toolchain goes.
-    pub toolchain_dir: PathBuf,
     /// The cargo binary (`$CARGO` when run by cargo).
     pub cargo: OsString,
 }
@@ -38,13 +37,8 @@ impl Ctx {
             .parent()
             .expect("xtask lives one level below the repo root")
             .to_path_buf();
-        let toolchain_dir = std::env::var_os("IREE_TOOLCHAIN_DIR")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root.join("target/iree-toolchain"));
         Ctx {
             root,
-            toolchain_dir,
             cargo: std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()),
         }
     }
@@ -59,20 +53,17 @@ fn main() -> ExitCode {
         }
     };
     let ctx = Ctx::new();
-    // Discovery (in this process and in every cargo we start) looks for the
-    // pip toolchain here. Set before any thread exists.
-    std::env::set_var("IREE_TOOLCHAIN_DIR", &ctx.toolchain_dir);
     let result = match cmd {
         Command::Help => {
             println!("{}", cli::USAGE);
             Ok(())
         }
-        Command::Provision => provision::provision(&ctx),
-        Command::Doctor => doctor::doctor(&ctx),
+        Command::Provision => provision::provision(),
+        Command::Doctor => doctor::doctor(),
         Command::Demo => examples::demo(&ctx),
         Command::Run(args) => examples::run(&ctx, &args),
         Command::Test { verbose } => {
-            provision::provision(&ctx).and_then(|()| testing::test(&ctx, verbose))
+            provision::provision().and_then(|()| testing::test(&ctx, verbose))
         }
         Command::Bench { quick } => bench::bench(&ctx, quick),
         Command::GpuCheck { run: false } => gpu_check::build(&ctx, None).map(|_| ()),

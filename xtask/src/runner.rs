@@ -9,19 +9,18 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context as _, Result};
 
-use crate::tools::DEBIAN_LLVM_PREFIX;
 use crate::Ctx;
+use iree_build::setup::inventory::DEBIAN_LLVM_PREFIX;
 
 /// A `cargo` command with the environment xtask gives every cargo it runs:
-/// `IREE_TOOLCHAIN_DIR`, and `LLVM_SYS_191_PREFIX` (for inkwell) only where
+/// `LLVM_SYS_191_PREFIX` (for inkwell) only where
 /// llvm-sys would not find LLVM 19 by itself (no `llvm-config-19` on PATH,
 /// but Debian's `/usr/lib/llvm-19` is there), so that plain `cargo` and
 /// `cargo xtask` see the same environment and do not rebuild each other's
 /// build scripts.
 pub fn cargo(ctx: &Ctx) -> Command {
     let mut c = Command::new(&ctx.cargo);
-    c.current_dir(&ctx.root)
-        .env("IREE_TOOLCHAIN_DIR", &ctx.toolchain_dir);
+    c.current_dir(&ctx.root);
     if let Some(prefix) = llvm_prefix_to_export() {
         c.env("LLVM_SYS_191_PREFIX", prefix);
     }
@@ -220,7 +219,6 @@ pub fn run_step(
             let mut c = Command::new("rustup");
             c.args(["run", tc, "cargo"])
                 .current_dir(&ctx.root)
-                .env("IREE_TOOLCHAIN_DIR", &ctx.toolchain_dir)
                 .env_remove("CARGO")
                 .env_remove("RUSTC");
             c

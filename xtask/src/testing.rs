@@ -56,7 +56,7 @@ fn mentions(dir: &Path, needle: &str) -> bool {
 
 /// The steps of `cargo xtask test`, in order: fmt, clippy, tests, feature
 /// tests, each runnable example (`cargo run`; an example exits non-zero on a
-/// wrong answer), docs.
+/// wrong answer), the user's way in ([`user_steps`]), docs.
 ///
 /// `lockstep` is iree-build's lockstep pass plugin, when it builds here: the
 /// runtime's host tests then run a second time with their kernels compiled
@@ -106,10 +106,54 @@ pub fn steps(root: &Path, examples: &[String], lockstep: Option<&Path>) -> Vec<S
             &["run", "--quiet", "-p", ex],
         ));
     }
+    s.extend(user_steps());
     s.push(
         Step::new("doc", &["doc", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-Dwarnings"),
     );
     s
+}
+
+/// The crates a user depends on, published to crates.io, in dependency order.
+pub const PUBLISHED: &[&str] = &["runtime-hip", "iree-build", "iree-macros"];
+
+/// What a user of the published crates goes through: the pip advice of a
+/// build error followed for real (PyPI), a crate made outside the workspace
+/// by the `iree-build` binary and run (the README's "Use it in your own
+/// crate"; crates.io), and `cargo publish --dry-run` of every published
+/// crate (packaged and built from its package alone). The first two are
+/// `#[ignore]`d tests of iree-build, too slow and networked for `cargo test`.
+fn user_steps() -> Vec<Step> {
+    let mut publish = vec!["publish", "--dry-run", "--allow-dirty"];
+    for p in PUBLISHED {
+        publish.extend(["-p", p]);
+    }
+    vec![
+        Step::new(
+            "pip-advice",
+            &[
+                "test",
+                "-p",
+                "iree-build",
+                "--test",
+                "pip_advice",
+                "--",
+                "--ignored",
+            ],
+        ),
+        Step::new(
+            "user-crate",
+            &[
+                "test",
+                "-p",
+                "iree-build",
+                "--test",
+                "user_crate",
+                "--",
+                "--ignored",
+            ],
+        ),
+        Step::new("publish", &publish),
+    ]
 }
 
 /// The host platform's tests under AddressSanitizer: the executor (worker
@@ -243,13 +287,30 @@ mod tests {
         );
         assert_eq!(
             names(steps(&dir, &[], None)),
-            ["fmt", "clippy", "test", "doc"]
+            [
+                "fmt",
+                "clippy",
+                "test",
+                "pip-advice",
+                "user-crate",
+                "publish",
+                "doc"
+            ]
         );
         let plugin = Path::new("/t/liblockstep.so");
         let with = steps(&dir, &[], Some(plugin));
         assert_eq!(
             names(with.clone()),
-            ["fmt", "clippy", "test", "test-host-lockstep", "doc"]
+            [
+                "fmt",
+                "clippy",
+                "test",
+                "test-host-lockstep",
+                "pip-advice",
+                "user-crate",
+                "publish",
+                "doc"
+            ]
         );
         let lock = with
             .iter()
@@ -265,6 +326,11 @@ mod tests {
         assert_eq!(s[3].display(), "cargo test -p iree-build --features llvm");
         let run = s.iter().find(|s| s.name == "run-custom_dispatch").unwrap();
         assert_eq!(run.display(), "cargo run --quiet -p custom_dispatch");
+        let publish = s.iter().find(|s| s.name == "publish").unwrap();
+        assert_eq!(
+            publish.display(),
+            "cargo publish --dry-run --allow-dirty -p runtime-hip -p iree-build -p iree-macros"
+        );
         assert_eq!(
             names(s),
             [
@@ -273,6 +339,9 @@ mod tests {
                 "test",
                 "test-llvm",
                 "run-custom_dispatch",
+                "pip-advice",
+                "user-crate",
+                "publish",
                 "doc"
             ]
         );

@@ -26,8 +26,10 @@ use crate::toolchain::Toolchain;
 /// changed. Host jobs go to [`compile::compile`].
 ///
 /// Dumps (`IREE_BUILD_DUMP`) are named after the source's file stem
-/// (`kernels.gfx942.linked.ll`); the dump directory is part of the cache key,
-/// so setting it rebuilds and the dumps appear.
+/// (`kernels.gfx942.linked.ll`) and kept in `<object>.dump/` beside the
+/// objects, from where [`crate::dump`] copies them on every build; whether
+/// they are kept is part of the cache key, so setting the variable the
+/// first time rebuilds once.
 ///
 /// Errors are [`CompileError`]s: clang's and ptxas's diagnostics come back as
 /// they printed them ([`CompileError::Tool`]); a failure inside LLVM (a
@@ -71,6 +73,17 @@ pub fn compile_job(
         .map(|l| l.path.clone())
         .unwrap_or_else(|| PathBuf::from("ld.lld"));
     let mut lj = LlvmJob::new(&stem, &source, target.clone(), &clang.path, lld);
+    // The stages go beside the objects, where a cached build still has them
+    // for `crate::dump` to copy out; whether they are kept is in the key.
+    let main_ext = if platform == Platform::Amd {
+        "co"
+    } else {
+        "ptx"
+    };
+    lj.dump_dir = lj
+        .dump_dir
+        .take()
+        .map(|_| crate::dump::stages_dir(&file(main_ext)));
     lj.kernel_workgroup_sizes = kernel_workgroup_sizes.clone();
     lj.stamp_unlisted = false;
     lj.defines = job.defines.clone();

@@ -63,11 +63,10 @@ use crate::target::TargetId;
 pub use build::compile_job;
 pub use clang::{device_bitcode_command, emit_device_bitcode};
 
-/// The environment variable naming the directory for intermediate files.
-///
-/// Read by [`LlvmJob::new`] so a user can look at every stage of a build
-/// without touching `build.rs`.
-pub const DUMP_ENV: &str = "IREE_BUILD_DUMP";
+/// The environment variable naming the directory for intermediate files,
+/// read by [`LlvmJob::new`] so a user can look at every stage of a build
+/// without touching `build.rs` (defined in [`crate::dump`]).
+pub use crate::dump::DUMP_ENV;
 
 /// One source compiled for one GPU target through the in-process pipeline.
 ///

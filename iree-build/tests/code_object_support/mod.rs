@@ -157,29 +157,11 @@ pub fn ptx(dir: &Path, source: &Path, sm: u32) -> Vec<u8> {
     std::fs::read(&out).unwrap()
 }
 
-/// `ptxas` from PATH, `$CUDA_PATH/bin`, or `<target dir>/iree-toolchain/nvidia/cuda_nvcc/bin`.
+/// `ptxas` as toolchain discovery finds it (the toolchain home, `$CUDA_PATH`,
+/// PATH, a pip install).
 pub fn find_ptxas() -> Option<PathBuf> {
-    let mut candidates: Vec<PathBuf> = Vec::new();
-    if let Some(path) = std::env::var_os("PATH") {
-        candidates.extend(std::env::split_paths(&path).map(|p| p.join("ptxas")));
-    }
-    if let Some(cuda) = std::env::var_os("CUDA_PATH") {
-        candidates.push(PathBuf::from(cuda).join("bin/ptxas"));
-    }
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .or_else(|| {
-            // tests run from <target>/<profile>/deps/<exe>
-            std::env::current_exe()
-                .ok()?
-                .ancestors()
-                .nth(3)
-                .map(Path::to_path_buf)
-        });
-    if let Some(t) = target_dir {
-        candidates.push(t.join("iree-toolchain/nvidia/cuda_nvcc/bin/ptxas"));
-    }
-    candidates.into_iter().find(|p| p.is_file())
+    let tc = iree_build::toolchain::Toolchain::discover();
+    tc.ptxas().map(|l| l.path.clone())
 }
 
 /// Assembles PTX into a cubin for `sm` with `ptxas`.

@@ -31,7 +31,7 @@ pub fn toolchain() -> Toolchain {
     let tc = Toolchain::discover();
     if tc.ptxas().is_none() {
         eprintln!(
-            "note: ptxas not found, cubin assertions skipped (provision it into target/iree-toolchain)\n{tc}"
+            "note: ptxas not found, cubin assertions skipped (`cargo xtask provision` installs it)\n{tc}"
         );
     }
     tc

@@ -28,7 +28,10 @@ use std::os::raw::{c_char, c_int, c_uint};
 use std::sync::{Arc, OnceLock};
 
 use super::common::{self, Library, LimitAttr, Modules, Status};
-use super::stream::{GpuStream, LaunchKernel, StreamApi, StreamCall};
+use super::stream::{
+    EventApi, EventCreate, EventRecord, GpuStream, LaunchKernel, StreamApi, StreamCall,
+    StreamWaitEvent,
+};
 use super::{buf_text, cstr, open_first, sym, Allocations};
 use crate::backend::{Backend, BackendStream, DevicePtr, KernelHandle};
 use crate::bundle::VariantView;
@@ -68,6 +71,12 @@ struct Hip {
     stream_create: unsafe extern "C" fn(*mut *mut c_void) -> HipError,
     stream_destroy: StreamCall,
     stream_synchronize: StreamCall,
+    stream_wait_event: StreamWaitEvent,
+    event_create: EventCreate,
+    event_record: EventRecord,
+    event_synchronize: StreamCall,
+    event_query: StreamCall,
+    event_destroy: StreamCall,
     module_load_data_ex: common::ModuleLoadDataEx,
     module_unload: unsafe extern "C" fn(*mut c_void) -> HipError,
     module_get_function: common::ModuleGetFunction,
@@ -127,6 +136,12 @@ fn hip() -> Result<Arc<Hip>, Error> {
                 stream_create: sym(&lib, p, &path, "hipStreamCreate")?,
                 stream_destroy: sym(&lib, p, &path, "hipStreamDestroy")?,
                 stream_synchronize: sym(&lib, p, &path, "hipStreamSynchronize")?,
+                stream_wait_event: sym(&lib, p, &path, "hipStreamWaitEvent")?,
+                event_create: sym(&lib, p, &path, "hipEventCreateWithFlags")?,
+                event_record: sym(&lib, p, &path, "hipEventRecord")?,
+                event_synchronize: sym(&lib, p, &path, "hipEventSynchronize")?,
+                event_query: sym(&lib, p, &path, "hipEventQuery")?,
+                event_destroy: sym(&lib, p, &path, "hipEventDestroy")?,
                 module_load_data_ex: sym(&lib, p, &path, "hipModuleLoadDataEx")?,
                 module_unload: sym(&lib, p, &path, "hipModuleUnload")?,
                 module_get_function: sym(&lib, p, &path, "hipModuleGetFunction")?,
@@ -172,7 +187,8 @@ pub(crate) fn open(ordinal: usize) -> Result<Arc<dyn Backend>, Error> {
     let hip = hip()?;
     hip.check_ordinal(ordinal)?;
     let ord = ordinal as c_int;
-    // SAFETY: ord < device count.
+    // SAFETY: hipSetDevice takes a plain int; `ord` is below the device
+    // count checked above.
     hip.check("hipSetDevice", unsafe { (hip.set_device)(ord) })?;
     let mut dev: c_int = 0;
     // SAFETY: valid out-pointer, ordinal in range.
@@ -310,11 +326,13 @@ impl Backend for AmdDevice {
         common::alloc_zeroed(
             &self.allocs,
             bytes,
+            &self.label(),
             || {
                 let mut p: *mut c_void = std::ptr::null_mut();
-                // SAFETY: valid out-pointer.
-                self.hip
-                    .check("hipMalloc", unsafe { (self.hip.malloc)(&mut p, bytes) })?;
+                // SAFETY: `hipMalloc` writes one pointer through a valid
+                // out-pointer to a local.
+                let rc = unsafe { (self.hip.malloc)(&mut p, bytes) };
+                self.hip.check("hipMalloc", rc)?;
                 Ok(p as DevicePtr)
             },
             // SAFETY: `p` is a fresh allocation of `bytes`; the memset is
@@ -327,7 +345,8 @@ impl Backend for AmdDevice {
                             .check("hipDeviceSynchronize", (self.hip.device_synchronize)())
                     })
             },
-            // SAFETY: fresh, unused allocation.
+            // SAFETY: `p` came from hipMalloc just now, is freed once here,
+            // and no work was ever queued on it.
             |p| unsafe {
                 (self.hip.free)(p as *mut c_void);
             },
@@ -362,7 +381,8 @@ impl Backend for AmdDevice {
 
     fn synchronize(&self) -> Result<(), Error> {
         self.current()?;
-        // SAFETY: no arguments.
+        // SAFETY: hipDeviceSynchronize takes no arguments and only waits;
+        // the device was made current above.
         self.hip.check("hipDeviceSynchronize", unsafe {
             (self.hip.device_synchronize)()
         })
@@ -375,11 +395,7 @@ impl Backend for AmdDevice {
         self.hip.check("hipStreamCreate", unsafe {
             (self.hip.stream_create)(&mut s)
         })?;
-        Ok(Arc::new(GpuStream {
-            driver: self.hip.clone(),
-            ctx: 0,
-            stream: s as usize,
-        }))
+        Ok(Arc::new(GpuStream::new(self.hip.clone(), 0, s as usize)))
     }
 
     fn load(
@@ -389,7 +405,7 @@ impl Backend for AmdDevice {
         _host: &[Option<HostEntry>],
     ) -> Result<Vec<KernelHandle>, Error> {
         if variant.format() != Format::Hsaco {
-            return Err(Error::Launch {
+            return Err(Error::NoSuchKernel {
                 kernel: functions.join(", "),
                 reason: format!("an AMD device cannot load a {} variant", variant.format()),
             });
@@ -445,6 +461,17 @@ impl StreamApi for Hip {
 
     fn stream_destroy(&self) -> StreamCall {
         self.stream_destroy
+    }
+
+    fn events(&self) -> EventApi {
+        EventApi {
+            create: (self.event_create, "hipEventCreateWithFlags"),
+            record: (self.event_record, "hipEventRecord"),
+            stream_wait: (self.stream_wait_event, "hipStreamWaitEvent"),
+            synchronize: (self.event_synchronize, "hipEventSynchronize"),
+            query: (self.event_query, "hipEventQuery"),
+            destroy: self.event_destroy,
+        }
     }
 
     fn enter(&self, _ctx: usize) -> Result<(), Error> {

@@ -201,11 +201,12 @@ pub(crate) fn read_limits(
 pub(crate) fn alloc_zeroed(
     allocs: &super::Allocations,
     bytes: usize,
+    device: &str,
     alloc: impl FnOnce() -> Result<DevicePtr, Error>,
     zero: impl FnOnce(DevicePtr) -> Result<(), Error>,
     free: impl FnOnce(DevicePtr),
 ) -> Result<DevicePtr, Error> {
-    let ptr = alloc()?;
+    let ptr = alloc().map_err(|e| out_of_memory(e, bytes, device))?;
     if let Err(e) = zero(ptr) {
         free(ptr);
         return Err(e);
@@ -214,11 +215,31 @@ pub(crate) fn alloc_zeroed(
     Ok(ptr)
 }
 
+/// `hipErrorOutOfMemory` / `CUDA_ERROR_OUT_OF_MEMORY` (both 2).
+const OUT_OF_MEMORY: Status = 2;
+
+/// A failed allocation call as [`Error::OutOfMemory`] when the driver says
+/// memory ran out; other failures unchanged.
+fn out_of_memory(e: Error, bytes: usize, device: &str) -> Error {
+    match e {
+        Error::Driver {
+            code: OUT_OF_MEMORY,
+            ..
+        } => Error::OutOfMemory {
+            bytes,
+            device: device.to_string(),
+            reason: e.to_string(),
+        },
+        e => e,
+    }
+}
+
 /// An 8-byte-aligned copy of `data` followed by at least `zeros` zero bytes
 /// (drivers parse an ELF in place; PTX must end in a NUL).
 pub(crate) fn aligned_image(data: &[u8], zeros: usize) -> Vec<u64> {
     let mut v = vec![0u64; (data.len() + zeros).div_ceil(8)];
-    // SAFETY: `v` has at least `data.len()` bytes.
+    // SAFETY: `v` is a fresh vector of at least `data.len()` bytes, so the
+    // destination is valid for the copy and cannot overlap `data`.
     unsafe {
         std::ptr::copy_nonoverlapping(data.as_ptr(), v.as_mut_ptr().cast::<u8>(), data.len())
     };
@@ -303,7 +324,7 @@ pub(crate) unsafe fn load_module(
             let mut func: *mut c_void = std::ptr::null_mut();
             // SAFETY: `module` was loaded above; `c` is NUL-terminated.
             let rc = unsafe { get_function(&mut func, module, c.as_ptr().cast()) };
-            (api.check)(get_call, rc).map_err(|e| Error::Launch {
+            (api.check)(get_call, rc).map_err(|e| Error::NoSuchKernel {
                 kernel: f.to_string(),
                 reason: format!(
                     "the {} {} has no such kernel: {e}",

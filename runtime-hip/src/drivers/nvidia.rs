@@ -16,7 +16,10 @@ use std::os::raw::{c_char, c_int, c_uint};
 use std::sync::{Arc, OnceLock};
 
 use super::common::{self, Library, LimitAttr, Modules, Status};
-use super::stream::{GpuStream, LaunchKernel, StreamApi, StreamCall};
+use super::stream::{
+    EventApi, EventCreate, EventRecord, GpuStream, LaunchKernel, StreamApi, StreamCall,
+    StreamWaitEvent,
+};
 use super::{open_first, sym, Allocations};
 use crate::backend::{Backend, BackendStream, DevicePtr, KernelHandle};
 use crate::bundle::VariantView;
@@ -59,6 +62,12 @@ struct Cuda {
     stream_create: unsafe extern "C" fn(*mut *mut c_void, c_uint) -> CuResult,
     stream_destroy: StreamCall,
     stream_synchronize: StreamCall,
+    stream_wait_event: StreamWaitEvent,
+    event_create: EventCreate,
+    event_record: EventRecord,
+    event_synchronize: StreamCall,
+    event_query: StreamCall,
+    event_destroy: StreamCall,
     module_load_data_ex: common::ModuleLoadDataEx,
     module_unload: unsafe extern "C" fn(*mut c_void) -> CuResult,
     module_get_function: common::ModuleGetFunction,
@@ -108,6 +117,12 @@ fn cuda() -> Result<Arc<Cuda>, Error> {
                 stream_create: sym(&lib, p, &path, "cuStreamCreate")?,
                 stream_destroy: sym(&lib, p, &path, "cuStreamDestroy_v2")?,
                 stream_synchronize: sym(&lib, p, &path, "cuStreamSynchronize")?,
+                stream_wait_event: sym(&lib, p, &path, "cuStreamWaitEvent")?,
+                event_create: sym(&lib, p, &path, "cuEventCreate")?,
+                event_record: sym(&lib, p, &path, "cuEventRecord")?,
+                event_synchronize: sym(&lib, p, &path, "cuEventSynchronize")?,
+                event_query: sym(&lib, p, &path, "cuEventQuery")?,
+                event_destroy: sym(&lib, p, &path, "cuEventDestroy_v2")?,
                 module_load_data_ex: sym(&lib, p, &path, "cuModuleLoadDataEx")?,
                 module_unload: sym(&lib, p, &path, "cuModuleUnload")?,
                 module_get_function: sym(&lib, p, &path, "cuModuleGetFunction")?,
@@ -256,11 +271,13 @@ impl Backend for NvidiaDevice {
         common::alloc_zeroed(
             &self.allocs,
             bytes,
+            &self.label(),
             || {
                 let mut p: u64 = 0;
-                // SAFETY: valid out-pointer.
-                self.cu
-                    .check("cuMemAlloc", unsafe { (self.cu.mem_alloc)(&mut p, bytes) })?;
+                // SAFETY: `cuMemAlloc` writes one address through a valid
+                // out-pointer to a local; the context is current.
+                let rc = unsafe { (self.cu.mem_alloc)(&mut p, bytes) };
+                self.cu.check("cuMemAlloc", rc)?;
                 Ok(p)
             },
             // SAFETY: fresh allocation of `bytes`; waited for so the buffer
@@ -273,7 +290,8 @@ impl Backend for NvidiaDevice {
                             .check("cuCtxSynchronize", (self.cu.ctx_synchronize)())
                     })
             },
-            // SAFETY: fresh, unused allocation.
+            // SAFETY: `p` came from cuMemAlloc just now, is freed once here,
+            // and no work was ever queued on it.
             |p| unsafe {
                 (self.cu.mem_free)(p);
             },
@@ -305,7 +323,8 @@ impl Backend for NvidiaDevice {
 
     fn synchronize(&self) -> Result<(), Error> {
         self.current()?;
-        // SAFETY: no arguments; the context is current.
+        // SAFETY: cuCtxSynchronize takes no arguments and only waits for the
+        // current context, made current above.
         self.cu
             .check("cuCtxSynchronize", unsafe { (self.cu.ctx_synchronize)() })
     }
@@ -318,11 +337,11 @@ impl Backend for NvidiaDevice {
         self.cu.check("cuStreamCreate", unsafe {
             (self.cu.stream_create)(&mut s, 0)
         })?;
-        Ok(Arc::new(GpuStream {
-            driver: self.cu.clone(),
-            ctx: self.ctx,
-            stream: s as usize,
-        }))
+        Ok(Arc::new(GpuStream::new(
+            self.cu.clone(),
+            self.ctx,
+            s as usize,
+        )))
     }
 
     fn load(
@@ -336,7 +355,7 @@ impl Backend for NvidiaDevice {
         let image = match variant.format() {
             Format::Ptx | Format::Cubin => common::aligned_image(variant.data(), 1),
             other => {
-                return Err(Error::Launch {
+                return Err(Error::NoSuchKernel {
                     kernel: functions.join(", "),
                     reason: format!("an NVIDIA device cannot load a {other} variant"),
                 })
@@ -392,6 +411,17 @@ impl StreamApi for Cuda {
 
     fn stream_destroy(&self) -> StreamCall {
         self.stream_destroy
+    }
+
+    fn events(&self) -> EventApi {
+        EventApi {
+            create: (self.event_create, "cuEventCreate"),
+            record: (self.event_record, "cuEventRecord"),
+            stream_wait: (self.stream_wait_event, "cuStreamWaitEvent"),
+            synchronize: (self.event_synchronize, "cuEventSynchronize"),
+            query: (self.event_query, "cuEventQuery"),
+            destroy: self.event_destroy,
+        }
     }
 
     fn enter(&self, ctx: usize) -> Result<(), Error> {

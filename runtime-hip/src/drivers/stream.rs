@@ -4,11 +4,13 @@
 
 use std::ffi::c_void;
 use std::os::raw::c_uint;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use super::common::{Library, Status};
 use super::KernelParams;
-use crate::backend::{BackendStream, DevicePtr, KernelHandle};
+use crate::backend::{
+    next_stream_id, BackendStream, Fence, FenceRef, KernelHandle, LaunchSpec, WaitError,
+};
 use crate::Error;
 
 /// `hipModuleLaunchKernel` / `cuLaunchKernel`.
@@ -27,6 +29,27 @@ pub(crate) type LaunchKernel = unsafe extern "C" fn(
 ) -> Status;
 /// A stream call taking only the stream (`hipStreamSynchronize`, …).
 pub(crate) type StreamCall = unsafe extern "C" fn(*mut c_void) -> Status;
+/// `hipEventCreateWithFlags` / `cuEventCreate`.
+pub(crate) type EventCreate = unsafe extern "C" fn(*mut *mut c_void, c_uint) -> Status;
+/// `hipEventRecord` / `cuEventRecord`: (event, stream).
+pub(crate) type EventRecord = unsafe extern "C" fn(*mut c_void, *mut c_void) -> Status;
+/// `hipStreamWaitEvent` / `cuStreamWaitEvent`: (stream, event, flags).
+pub(crate) type StreamWaitEvent = unsafe extern "C" fn(*mut c_void, *mut c_void, c_uint) -> Status;
+
+/// `hipEventDisableTiming` / `CU_EVENT_DISABLE_TIMING`: events used only
+/// for ordering are cheaper without timestamps.
+const EVENT_DISABLE_TIMING: c_uint = 2;
+
+/// The event entry points of a driver, with their names for errors.
+#[derive(Clone, Copy)]
+pub(crate) struct EventApi {
+    pub(crate) create: (EventCreate, &'static str),
+    pub(crate) record: (EventRecord, &'static str),
+    pub(crate) stream_wait: (StreamWaitEvent, &'static str),
+    pub(crate) synchronize: (StreamCall, &'static str),
+    pub(crate) query: (StreamCall, &'static str),
+    pub(crate) destroy: StreamCall,
+}
 
 /// What a [`GpuStream`] needs from its driver.
 pub(crate) trait StreamApi: Library + Send + Sync + 'static {
@@ -38,58 +61,205 @@ pub(crate) trait StreamApi: Library + Send + Sync + 'static {
     fn stream_synchronize(&self) -> (StreamCall, &'static str);
     /// The destroy entry point.
     fn stream_destroy(&self) -> StreamCall;
+    /// The event entry points.
+    fn events(&self) -> EventApi;
     /// Makes the stream's device current on this thread before a call,
     /// where the driver needs that; `ctx` is [`GpuStream::ctx`].
     fn enter(&self, ctx: usize) -> Result<(), Error>;
 }
 
+/// How failures name the last launch of a stream.
+#[derive(Clone, Copy)]
+struct LastLaunch {
+    name: &'static str,
+    grid: [u32; 3],
+}
+
 /// A driver stream, destroyed on drop.
 pub(crate) struct GpuStream<D: StreamApi> {
-    pub(crate) driver: Arc<D>,
+    driver: Arc<D>,
     /// Driver state [`StreamApi::enter`] needs (NVIDIA: the context).
-    pub(crate) ctx: usize,
-    pub(crate) stream: usize,
+    ctx: usize,
+    stream: usize,
+    id: u64,
+    last: Mutex<Option<LastLaunch>>,
+}
+
+impl<D: StreamApi> GpuStream<D> {
+    /// Wraps a stream the driver created.
+    pub(crate) fn new(driver: Arc<D>, ctx: usize, stream: usize) -> GpuStream<D> {
+        GpuStream {
+            driver,
+            ctx,
+            stream,
+            id: next_stream_id(),
+            last: Mutex::new(None),
+        }
+    }
+
+    fn last(&self) -> Option<LastLaunch> {
+        *self.last.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A driver error of queued work, as [`Error::KernelFailed`] naming the
+    /// last launch queued before it (the driver does not say which one).
+    fn failed(&self, e: Error, last: Option<LastLaunch>) -> Error {
+        let Some(l) = last else { return e };
+        Error::KernelFailed {
+            kernel: l.name.to_string(),
+            grid: l.grid,
+            stream: self.id,
+            reason: format!("{e} (reported for the work queued up to this launch)"),
+        }
+    }
+}
+
+/// A driver event recorded on a stream: a [`Fence`].
+struct GpuEvent<D: StreamApi> {
+    driver: Arc<D>,
+    ctx: usize,
+    event: usize,
+    stream: u64,
+    last: Option<LastLaunch>,
+}
+
+// SAFETY: an event handle is an opaque driver object that the driver lets
+// any thread use (HIP and CUDA events are thread-safe); the rest is plain
+// data and an `Arc` of a `Send + Sync` driver.
+unsafe impl<D: StreamApi> Send for GpuEvent<D> {}
+// SAFETY: as for `Send`; every method only passes the handle to the driver.
+unsafe impl<D: StreamApi> Sync for GpuEvent<D> {}
+
+impl<D: StreamApi> Fence for GpuEvent<D> {
+    fn stream(&self) -> u64 {
+        self.stream
+    }
+
+    /// Every error is [`WaitError::Unknown`]: after a failure the drivers
+    /// do not promise that the work has stopped using its memory.
+    fn wait(&self) -> Result<(), WaitError> {
+        self.driver.enter(self.ctx).map_err(WaitError::Unknown)?;
+        let (sync, call) = self.driver.events().synchronize;
+        // SAFETY: the event is alive until drop; the context is current.
+        let rc = unsafe { sync(self.event as *mut c_void) };
+        self.driver.check(call, rc).map_err(|e| {
+            WaitError::Unknown(match self.last {
+                Some(l) => Error::KernelFailed {
+                    kernel: l.name.to_string(),
+                    grid: l.grid,
+                    stream: self.stream,
+                    reason: e.to_string(),
+                },
+                None => e,
+            })
+        })
+    }
+
+    fn gpu_event(&self) -> Option<(&'static str, usize)> {
+        Some((D::DRIVER, self.event))
+    }
+
+    fn is_done(&self) -> bool {
+        if self.driver.enter(self.ctx).is_err() {
+            return false;
+        }
+        let (query, _) = self.driver.events().query;
+        // SAFETY: as in `wait`; a query never blocks.
+        let rc = unsafe { query(self.event as *mut c_void) };
+        // Only success says the work is over: after an error the driver
+        // may not know, so the event counts as pending (a free then waits
+        // for it, and leaks the memory if that wait fails too).
+        rc == super::common::SUCCESS
+    }
+}
+
+impl<D: StreamApi> Drop for GpuEvent<D> {
+    fn drop(&mut self) {
+        let _ = self.driver.enter(self.ctx);
+        // SAFETY: created by EventCreate, destroyed once; the driver defers
+        // the release until recorded work completes.
+        unsafe { (self.driver.events().destroy)(self.event as *mut c_void) };
+    }
 }
 
 impl<D: StreamApi> BackendStream for GpuStream<D> {
-    unsafe fn launch(
-        &self,
-        kernel: KernelHandle,
-        grid: [u32; 3],
-        block: [u32; 3],
-        shared_bytes: u32,
-        bindings: &[DevicePtr],
-        constants: &[u32],
-    ) -> Result<(), Error> {
+    fn id(&self) -> u64 {
+        self.id
+    }
+
+    unsafe fn submit(&self, l: &LaunchSpec<'_>) -> Result<(), Error> {
         let mut params = KernelParams::new();
-        let f = prepare_launch(kernel, D::DRIVER, bindings, constants, &mut params)?;
+        let f = prepare_launch(l, D::DRIVER, &mut params)?;
         self.driver.enter(self.ctx)?;
         let (launch_kernel, call) = self.driver.launch_kernel();
         // SAFETY: `f` came from the driver's GetFunction for this stream's
         // device, current now; the parameter array matches the kernel per
         // the caller's contract and lives until the call returns (the
         // driver copies it).
-        let rc = unsafe {
-            call_launch(
-                launch_kernel,
-                f,
-                grid,
-                block,
-                shared_bytes,
-                self.stream,
-                &mut params,
-            )
+        let rc = unsafe { call_launch(launch_kernel, f, l, self.stream, &mut params) };
+        // An error here may be this launch's or earlier work's (the
+        // drivers return sticky errors from any call): reported as is.
+        self.driver.check(call, rc)?;
+        *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(LastLaunch {
+            name: l.name,
+            grid: l.grid,
+        });
+        Ok(())
+    }
+
+    fn fence(&self) -> Result<FenceRef, Error> {
+        self.driver.enter(self.ctx)?;
+        let api = self.driver.events();
+        let mut event: *mut c_void = std::ptr::null_mut();
+        // SAFETY: valid out-pointer; the context is current.
+        let rc = unsafe { (api.create.0)(&mut event, EVENT_DISABLE_TIMING) };
+        self.driver.check(api.create.1, rc)?;
+        let fence = GpuEvent {
+            driver: self.driver.clone(),
+            ctx: self.ctx,
+            event: event as usize,
+            stream: self.id,
+            last: self.last(),
         };
+        // SAFETY: a fresh event and this live stream of the same context.
+        let rc = unsafe { (api.record.0)(event, self.stream as *mut c_void) };
+        self.driver.check(api.record.1, rc)?;
+        Ok(Arc::new(fence))
+    }
+
+    fn wait_fence(&self, fence: &FenceRef) -> Result<(), Error> {
+        // Fences of a device are events of its own driver; any other kind
+        // (none exists) is waited for on the host.
+        let any: &dyn Fence = &**fence;
+        let Some(event) = event_of::<D>(any) else {
+            return fence.wait().map_err(WaitError::into_error);
+        };
+        self.driver.enter(self.ctx)?;
+        let (wait, call) = self.driver.events().stream_wait;
+        // SAFETY: a live event (the `FenceRef` keeps it) recorded on a
+        // stream of this device, and this live stream.
+        let rc = unsafe { wait(self.stream as *mut c_void, event as *mut c_void, 0) };
         self.driver.check(call, rc)
     }
 
     fn synchronize(&self) -> Result<(), Error> {
         self.driver.enter(self.ctx)?;
         let (sync, call) = self.driver.stream_synchronize();
-        // SAFETY: the stream is alive until drop.
+        let last = self.last();
+        // SAFETY: the stream handle is alive until this value drops, and its
+        // context was made current above.
         self.driver
             .check(call, unsafe { sync(self.stream as *mut c_void) })
+            .map_err(|e| self.failed(e, last))
     }
+}
+
+/// The driver event behind `fence`, when it is one of driver `D`.
+fn event_of<D: StreamApi>(fence: &dyn Fence) -> Option<usize> {
+    fence
+        .gpu_event()
+        .filter(|(driver, _)| *driver == D::DRIVER)
+        .map(|(_, event)| event)
 }
 
 impl<D: StreamApi> Drop for GpuStream<D> {
@@ -103,23 +273,23 @@ impl<D: StreamApi> Drop for GpuStream<D> {
     }
 }
 
-/// The driver function of `kernel`, with `bindings` and `constants` packed
-/// into `params`; `driver` names the driver in the error for a host handle.
+/// The driver function of the launch's kernel, with its bindings and
+/// constants packed into `params`; `driver` names the driver in the error
+/// for a host handle.
 fn prepare_launch(
-    kernel: KernelHandle,
+    l: &LaunchSpec<'_>,
     driver: &str,
-    bindings: &[DevicePtr],
-    constants: &[u32],
     params: &mut KernelParams,
 ) -> Result<*mut c_void, Error> {
-    let KernelHandle::Gpu(f) = kernel else {
-        return Err(Error::Launch {
-            kernel: String::new(),
+    let KernelHandle::Gpu(f) = l.kernel else {
+        return Err(Error::NoSuchKernel {
+            kernel: l.name.to_string(),
             reason: format!("a host kernel handle reached the {driver} driver"),
         });
     };
-    KernelParams::pack(bindings, constants, params).map_err(|reason| Error::Launch {
-        kernel: String::new(),
+    KernelParams::pack(l.bindings, l.constants, params).map_err(|reason| Error::KernelUnfit {
+        kernel: l.name.to_string(),
+        device: driver.to_string(),
         reason,
     })?;
     Ok(f as *mut c_void)
@@ -133,24 +303,23 @@ fn prepare_launch(
 unsafe fn call_launch(
     launch: LaunchKernel,
     f: *mut c_void,
-    grid: [u32; 3],
-    block: [u32; 3],
-    shared_bytes: u32,
+    l: &LaunchSpec<'_>,
     stream: usize,
     params: &mut KernelParams,
 ) -> Status {
+    let ([gx, gy, gz], [bx, by, bz]) = (l.grid, l.block);
     // SAFETY: per the caller's contract; the driver copies the parameter
     // array before returning.
     unsafe {
         launch(
             f,
-            grid[0],
-            grid[1],
-            grid[2],
-            block[0],
-            block[1],
-            block[2],
-            shared_bytes,
+            gx,
+            gy,
+            gz,
+            bx,
+            by,
+            bz,
+            l.shared_bytes,
             stream as *mut c_void,
             params.as_ptr(),
             std::ptr::null_mut(),

@@ -80,7 +80,7 @@ pub(crate) fn resolve(
         .enumerate()
         .map(|(i, name)| match host.get(i).copied().flatten() {
             Some(entry) => Ok(KernelHandle::Host(entry)),
-            None => Err(Error::Launch {
+            None => Err(Error::NoSuchKernel {
                 kernel: name.to_string(),
                 reason: "the program holds no host entry points for this kernel: it was built \
                          without the `host` target (add \"host\" to Build::targets or \
@@ -130,9 +130,13 @@ impl Backend for HostBackend {
             s.retain(|w| w.strong_count() > 0);
             s.iter().filter_map(Weak::upgrade).collect()
         };
+        // Waits for every stream before returning the first error; only
+        // a wait refused from inside a kernel can fail here. Launch
+        // failures stay with their streams (`Device::synchronize` asks
+        // each stream for its own).
         let mut first = Ok(());
         for s in streams {
-            let r = s.synchronize();
+            let r = s.wait_idle();
             if first.is_ok() {
                 first = r;
             }

@@ -21,7 +21,10 @@
 //! * Memory is plain host memory, 64-byte aligned and zeroed, recorded in a
 //!   per-device registry of live allocations.
 //! * Each stream is a queue served, in order, by its own thread. A launch
-//!   copies its arguments and returns at once.
+//!   copies its arguments and returns at once, unless [`QUEUE_DEPTH`]
+//!   launches are already queued: then it waits for room. A launch that
+//!   must follow another stream's work is preceded in the queue by a wait
+//!   for that work's completion.
 //! * The blocks of a grid run in parallel on one process-wide worker pool
 //!   (one worker per core; `IREE_HOST_THREADS=N` overrides), handed out in
 //!   chunks of consecutive blocks so per-block overhead stays small. A tiny
@@ -68,8 +71,15 @@
 //! * Copies (`copy_h2d`, `copy_d2h`) check their range the same way.
 //! * Dropping a stream waits for its queued launches, and dropping the device
 //!   waits for all streams, before the registry can free anything.
-//! * Frees happen only after the memory module synchronised the device (the
-//!   `free` contract), so no queued launch can still use a freed binding.
+//! * Frees happen only after the memory module waited for the completion of
+//!   every launch that bound the memory (the `free` contract), so no queued
+//!   launch can still use a freed binding. A completion is set when its
+//!   grid has run, failed or not, so a failure never frees early.
+//! * A wait that the calling thread's own kernel would have to outlast (a
+//!   kernel calling back into Rust that synchronises its stream, reads a
+//!   buffer its launch writes, or launches onto its full queue) is refused
+//!   with [`Error::WaitInsideKernel`] instead of deadlocking: every thread
+//!   running a grid's blocks is marked with the grid's stream.
 //! * What a kernel does *within* its bindings is the kernel's business, as on
 //!   a GPU: an out-of-bounds index in the `.cu` source is the user's bug, and
 //!   on the host it corrupts or crashes the process instead of the device.
@@ -93,6 +103,7 @@
 //! the largest block seen (two memory mappings each).
 //!
 //! [`Error`]: crate::Error
+//! [`Error::WaitInsideKernel`]: crate::Error::WaitInsideKernel
 
 mod abi;
 mod backend;
@@ -109,6 +120,7 @@ mod tests;
 pub use abi::{HostEntry, HostKernelFn, HostLaunch};
 pub(crate) use backend::open;
 pub use barrier::__iree_host_barrier;
+pub use stream::QUEUE_DEPTH;
 
 /// The warp size the host platform reports (see the module docs).
 pub const WARP_SIZE: u32 = 1;

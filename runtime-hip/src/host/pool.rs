@@ -48,6 +48,9 @@ pub(crate) struct Grid {
     finished: AtomicU64,
     state: Mutex<GridState>,
     done: Condvar,
+    /// The stream that queued it (0: none), marked on every thread that
+    /// runs its blocks so that waits from inside its kernel are refused.
+    stream: u64,
 }
 
 #[derive(Default)]
@@ -99,7 +102,14 @@ impl Grid {
             finished: AtomicU64::new(0),
             state: Mutex::new(GridState::default()),
             done: Condvar::new(),
+            stream: 0,
         }
+    }
+
+    /// This grid, as queued by stream `id`.
+    pub(crate) fn on_stream(mut self, id: u64) -> Grid {
+        self.stream = id;
+        self
     }
 
     /// Whether the grid is so small that waking the pool would cost more
@@ -120,6 +130,7 @@ impl Grid {
 
     /// Claims chunks and runs them until none is left.
     pub(crate) fn work(&self) {
+        let _running = super::stream::Running::enter(self.stream);
         loop {
             let start = self.next.fetch_add(self.chunk, Ordering::Relaxed);
             if start >= self.total {

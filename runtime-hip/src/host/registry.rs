@@ -18,9 +18,10 @@ pub(crate) struct Registry {
 }
 
 fn alloc_error(bytes: usize, why: &str) -> Error {
-    Error::Launch {
-        kernel: "(host allocation)".to_string(),
-        reason: format!("cannot allocate {bytes} bytes of host device memory: {why}"),
+    Error::OutOfMemory {
+        bytes,
+        device: "host:0".to_string(),
+        reason: why.to_string(),
     }
 }
 
@@ -91,12 +92,12 @@ impl Registry {
         if self.contains(ptr, bytes) {
             Ok(())
         } else {
-            Err(Error::Launch {
-                kernel: "(host binding check)".to_string(),
-                reason: format!(
-                    "[{ptr:#x}, +{bytes}) is not inside a live allocation of this host device \
-                     (a buffer of another device, freed memory, or past the end of a buffer)"
-                ),
+            Err(Error::ForeignBuffer {
+                ptr,
+                bytes,
+                device: "host:0 (the range is not inside one of its live allocations: a \
+                         buffer of another device, freed memory, or past the end of a buffer)"
+                    .to_string(),
             })
         }
     }

@@ -858,10 +858,12 @@ fn executor_panics_are_reported_at_the_next_sync() {
         &[out, out, out],
         &[0],
     );
-    let err = d.backend.synchronize().unwrap_err().to_string();
+    // The device's wait does not consume the stream's failure.
+    d.backend.synchronize().unwrap();
+    let err = d.stream.synchronize().unwrap_err().to_string();
     assert!(err.contains("injected executor panic"), "{err}");
     // Reported once; the workers survive and keep running launches.
-    d.backend.synchronize().unwrap();
+    d.stream.synchronize().unwrap();
     let n = 10_000usize;
     let v = d.upload(&vec![3.0f32; n]);
     let e = entry("simple_mul_inplace", false);

@@ -5,11 +5,48 @@
  * `simple_mul` / `simple_mul_inplace` runs them on the CPU through the
  * kernelParams array, so the runtime's real driver code (symbol loading,
  * properties, memory, JIT error log, parameter packing) is exercised end to
- * end. An image containing "BAD" fails to load with a log message. */
+ * end. An image containing "BAD" fails to load with a log message.
+ *
+ * Streams and events are small numbers (s1, e1, ...), and every memory,
+ * stream and event call is appended to a log (`fake_log`) so tests can
+ * assert which driver calls the runtime made, in order.
+ * `fake_fail_events(code)` makes event synchronisation fail with `code`. */
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static char call_log[1 << 16];
+static size_t log_len;
+static int event_error;
+static uintptr_t streams, events;
+
+static void note(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  if (log_len + 64 < sizeof call_log) {
+    log_len += (size_t)vsnprintf(call_log + log_len, sizeof call_log - log_len, fmt, ap);
+    call_log[log_len++] = '\n';
+    call_log[log_len] = 0;
+  }
+  va_end(ap);
+}
+
+/* The calls made since the last `fake_log_clear`, one per line. */
+const char *fake_log(void) { return call_log; }
+void fake_log_clear(void) { log_len = 0; call_log[0] = 0; }
+void fake_fail_events(int code) { event_error = code; }
+
+static int new_stream(void **s) { *s = (void *)++streams; note("streamCreate(s%lu)", (unsigned long)streams); return 0; }
+static int new_event(void **e) { *e = (void *)++events; note("eventCreate(e%lu)", (unsigned long)events); return 0; }
+static int record(void *e, void *s) { note("eventRecord(e%lu, s%lu)", (unsigned long)e, (unsigned long)s); return 0; }
+static int stream_wait(void *s, void *e) { note("streamWaitEvent(s%lu, e%lu)", (unsigned long)s, (unsigned long)e); return 0; }
+static int event_sync(void *e) { note("eventSynchronize(e%lu)", (unsigned long)e); return event_error; }
+static int event_query(void *e) { (void)e; return event_error ? event_error : 600; /* not ready: makes the runtime wait */ }
+static int event_destroy(void *e) { note("eventDestroy(e%lu)", (unsigned long)e); return 0; }
+static int stream_sync(void *s) { note("streamSynchronize(s%lu)", (unsigned long)s); return 0; }
+static int launch_on(void *s) { note("launch(s%lu)", (unsigned long)s); return 0; }
 
 static void run(void *f, unsigned threads, void **params) {
   if (f == (void *)1) { /* simple_mul(const float*, const float*, float*, int) */
@@ -88,21 +125,27 @@ int cuDevicePrimaryCtxRelease_v2(int d) { (void)d; return 0; }
 int cuCtxSetCurrent(void *c) { return c == CTX ? 0 : 1; }
 int cuCtxSynchronize(void) { return 0; }
 int cuMemAlloc_v2(uint64_t *p, size_t n) { *p = (uint64_t)(uintptr_t)malloc(n); return 0; }
-int cuMemFree_v2(uint64_t p) { free((void *)(uintptr_t)p); return 0; }
+int cuMemFree_v2(uint64_t p) { note("free"); free((void *)(uintptr_t)p); return 0; }
 int cuMemsetD8_v2(uint64_t p, unsigned char v, size_t n) { memset((void *)(uintptr_t)p, v, n); return 0; }
 int cuMemcpyHtoD_v2(uint64_t d, const void *s, size_t n) { memcpy((void *)(uintptr_t)d, s, n); return 0; }
-int cuMemcpyDtoH_v2(void *d, uint64_t s, size_t n) { memcpy(d, (void *)(uintptr_t)s, n); return 0; }
-int cuStreamCreate(void **s, unsigned f) { (void)f; *s = malloc(1); return 0; }
-int cuStreamDestroy_v2(void *s) { free(s); return 0; }
-int cuStreamSynchronize(void *s) { (void)s; return 0; }
+int cuMemcpyDtoH_v2(void *d, uint64_t s, size_t n) { note("memcpyDtoH"); memcpy(d, (void *)(uintptr_t)s, n); return 0; }
+int cuStreamCreate(void **s, unsigned f) { (void)f; return new_stream(s); }
+int cuStreamDestroy_v2(void *s) { (void)s; return 0; }
+int cuStreamSynchronize(void *s) { return stream_sync(s); }
+int cuStreamWaitEvent(void *s, void *e, unsigned f) { (void)f; return stream_wait(s, e); }
+int cuEventCreate(void **e, unsigned f) { (void)f; return new_event(e); }
+int cuEventRecord(void *e, void *s) { return record(e, s); }
+int cuEventSynchronize(void *e) { return event_sync(e); }
+int cuEventQuery(void *e) { return event_query(e); }
+int cuEventDestroy_v2(void *e) { return event_destroy(e); }
 int cuModuleLoadDataEx(void **m, const void *i, unsigned n, int *o, void **v) { return load(m, i, n, o, v); }
 int cuModuleUnload(void *m) { free(m); return 0; }
 int cuModuleGetFunction(void **f, void *m, const char *name) { return function(f, m, name); }
 int cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
                    unsigned bz, unsigned shared, void *stream, void **params, void **extra) {
-  (void)gy; (void)gz; (void)by; (void)bz; (void)shared; (void)stream; (void)extra;
+  (void)gy; (void)gz; (void)by; (void)bz; (void)shared; (void)extra;
   run(f, gx * bx, params);
-  return 0;
+  return launch_on(stream);
 }
 #else
 int hipInit(unsigned f) { (void)f; return 0; }
@@ -122,21 +165,27 @@ int hipGetDevicePropertiesR0600(void *p, int d) {
   return 0;
 }
 int hipMalloc(void **p, size_t n) { *p = malloc(n); return 0; }
-int hipFree(void *p) { free(p); return 0; }
+int hipFree(void *p) { note("free"); free(p); return 0; }
 int hipMemset(void *p, int v, size_t n) { memset(p, v, n); return 0; }
 int hipMemcpyHtoD(void *d, void *s, size_t n) { memcpy(d, s, n); return 0; }
-int hipMemcpyDtoH(void *d, void *s, size_t n) { memcpy(d, s, n); return 0; }
+int hipMemcpyDtoH(void *d, void *s, size_t n) { note("memcpyDtoH"); memcpy(d, s, n); return 0; }
 int hipDeviceSynchronize(void) { return 0; }
-int hipStreamCreate(void **s) { *s = malloc(1); return 0; }
-int hipStreamDestroy(void *s) { free(s); return 0; }
-int hipStreamSynchronize(void *s) { (void)s; return 0; }
+int hipStreamCreate(void **s) { return new_stream(s); }
+int hipStreamDestroy(void *s) { (void)s; return 0; }
+int hipStreamSynchronize(void *s) { return stream_sync(s); }
+int hipStreamWaitEvent(void *s, void *e, unsigned f) { (void)f; return stream_wait(s, e); }
+int hipEventCreateWithFlags(void **e, unsigned f) { (void)f; return new_event(e); }
+int hipEventRecord(void *e, void *s) { return record(e, s); }
+int hipEventSynchronize(void *e) { return event_sync(e); }
+int hipEventQuery(void *e) { return event_query(e); }
+int hipEventDestroy(void *e) { return event_destroy(e); }
 int hipModuleLoadDataEx(void **m, const void *i, unsigned n, int *o, void **v) { return load(m, i, n, o, v); }
 int hipModuleUnload(void *m) { free(m); return 0; }
 int hipModuleGetFunction(void **f, void *m, const char *name) { return function(f, m, name); }
 int hipModuleLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
                           unsigned bz, unsigned shared, void *stream, void **params, void **extra) {
-  (void)gy; (void)gz; (void)by; (void)bz; (void)shared; (void)stream; (void)extra;
+  (void)gy; (void)gz; (void)by; (void)bz; (void)shared; (void)extra;
   run(f, gx * bx, params);
-  return 0;
+  return launch_on(stream);
 }
 #endif

@@ -82,3 +82,124 @@ pub fn run_sample(device: &Device, bundle: &'static [u8]) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// The fake driver's call log since the last call, with streams and events
+/// renamed `S0, S1, …` / `E0, E1, …` in order of first appearance (their
+/// raw numbers depend on what the test did before).
+pub fn calls(lib: &libloading::Library) -> Vec<String> {
+    // SAFETY: the fake driver defines both with these C prototypes; the
+    // log string lives in a static buffer, copied before the clear.
+    let text = unsafe {
+        let log: libloading::Symbol<unsafe extern "C" fn() -> *const std::os::raw::c_char> =
+            lib.get(b"fake_log").unwrap();
+        let clear: libloading::Symbol<unsafe extern "C" fn()> = lib.get(b"fake_log_clear").unwrap();
+        let text = std::ffi::CStr::from_ptr(log())
+            .to_string_lossy()
+            .into_owned();
+        clear();
+        text
+    };
+    // Lines are `call` or `call(s1, e2)`: rename each argument.
+    let mut seen: Vec<String> = Vec::new();
+    let mut rename = |token: &str| {
+        let kind = &token[..1];
+        if !seen.iter().any(|t| t == token) {
+            seen.push(token.to_string());
+        }
+        let index = seen
+            .iter()
+            .filter(|t| t.starts_with(kind))
+            .position(|t| t == token)
+            .unwrap();
+        format!("{}{index}", kind.to_uppercase())
+    };
+    text.lines()
+        .map(|line| match line.split_once('(') {
+            None => line.to_string(),
+            Some((call, args)) => {
+                let args: Vec<String> = args
+                    .trim_end_matches(')')
+                    .split(", ")
+                    .map(&mut rename)
+                    .collect();
+                format!("{call}({})", args.join(", "))
+            }
+        })
+        .collect()
+}
+
+/// Makes the fake driver's event synchronisation fail with `code` (0:
+/// succeed again).
+pub fn fail_events(lib: &libloading::Library, code: i32) {
+    // SAFETY: the fake driver defines it with this C prototype.
+    unsafe {
+        let f: libloading::Symbol<unsafe extern "C" fn(i32)> =
+            lib.get(b"fake_fail_events").unwrap();
+        f(code);
+    }
+}
+
+/// Two streams writing one buffer, a download and the frees, checked
+/// against the driver calls they must make, in order: the second writer
+/// waits for the first's event on the device (not on the host), the
+/// download waits for the last writer's event only, a free waits for every
+/// event of the work that used the buffer; when an event cannot be waited
+/// for, the memory is leaked, never freed.
+pub fn check_ordering(device: &Device, path: &std::path::Path, bundle: &'static [u8]) {
+    // SAFETY: the library the runtime already loaded (the same handle).
+    let lib = unsafe { libloading::Library::new(path) }.unwrap();
+    let inplace = kernel(bundle, "simple_mul_inplace", 1);
+    let a = device.upload(&[2.0f32; 64]).unwrap();
+    let mut b = device.upload(&[1.0f32; 64]).unwrap();
+    calls(&lib);
+    let s1 = device.stream().unwrap();
+    let s2 = device.stream().unwrap();
+    for s in [&s1, &s2] {
+        // SAFETY: simple_mul_inplace takes (const float*, float*, int) and
+        // stays below `dim`.
+        unsafe { inplace.launch(s, [1, 1, 1], &[a.binding(), b.binding_mut()], &[64]) }.unwrap();
+    }
+    assert_eq!(b.download().unwrap(), vec![4.0f32; 64]);
+    drop(b);
+    drop(a);
+    let want = [
+        "streamCreate(S0)",
+        "streamCreate(S1)",
+        "launch(S0)",
+        "eventCreate(E0)",
+        "eventRecord(E0, S0)",
+        "streamWaitEvent(S1, E0)",
+        "launch(S1)",
+        "eventCreate(E1)",
+        "eventRecord(E1, S1)",
+        // download: the last writer only
+        "eventSynchronize(E1)",
+        "memcpyDtoH",
+        // free b: its last writer
+        "eventSynchronize(E1)",
+        "free",
+        // free a: read on both streams
+        "eventSynchronize(E0)",
+        "eventSynchronize(E1)",
+        "eventDestroy(E0)",
+        "eventDestroy(E1)",
+        "free",
+    ];
+    assert_eq!(calls(&lib), want);
+
+    // An event the driver cannot wait for: the buffer is leaked.
+    let x = device.upload(&[2.0f32; 64]).unwrap();
+    let mut c = device.alloc_zeroed::<f32>(64).unwrap();
+    // SAFETY: as above.
+    unsafe { inplace.launch(&s1, [1, 1, 1], &[x.binding(), c.binding_mut()], &[64]) }.unwrap();
+    calls(&lib);
+    fail_events(&lib, 1);
+    drop(c);
+    fail_events(&lib, 0);
+    let log = calls(&lib);
+    assert!(
+        log.iter().any(|c| c.starts_with("eventSynchronize")),
+        "{log:?}"
+    );
+    assert!(!log.iter().any(|c| c == "free"), "{log:?}");
+}

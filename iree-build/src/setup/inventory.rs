@@ -1,12 +1,14 @@
-//! What the toolchain looks like to xtask: an [`Inventory`] built from the
-//! discovery in `iree_build::toolchain` (never a second discovery), and the
-//! pure functions that turn it into packages to install or errors to print.
+//! What the toolchain looks like to `iree-build doctor | provision` (and
+//! `cargo xtask`): an [`Inventory`] built from the discovery in
+//! [`crate::toolchain`] (never a second discovery), and the pure functions
+//! that turn it into packages to install or errors to print.
 
 use std::env;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use iree_build::toolchain::{Located, Tool, Toolchain};
+use crate::toolchain::advice::{install_command, Package};
+use crate::toolchain::{Located, Tool, Toolchain};
 
 /// One piece of the kernel toolchain: a [`Tool`] that `iree_build::toolchain`
 /// discovers, or LLVM 19's development files for the `llvm` feature.
@@ -25,6 +27,9 @@ pub enum Piece {
     /// test` (the test kernels are built with `-fsanitize=address`); Debian
     /// ships it in `libclang-rt-19-dev`, also only recommended by `clang-19`.
     AsanRuntime,
+    /// Debian's `hipcc` (HIP 5.2), for the test that compares iree-build's
+    /// AMD code objects with its (`iree-build/tests/amd_hipcc.rs`).
+    Hipcc,
 }
 
 impl Piece {
@@ -35,69 +40,23 @@ impl Piece {
             Piece::LlvmDev => "llvm-config-19",
             Piece::OffloadBundler => "clang-offload-bundler",
             Piece::AsanRuntime => "clang ASan runtime",
+            Piece::Hipcc => "hipcc",
         }
+    }
+
+    /// Only developing this project needs it, not a user's crate.
+    pub fn dev_only(self) -> bool {
+        matches!(self, Piece::LlvmDev | Piece::AsanRuntime | Piece::Hipcc)
     }
 
     /// The package that provides it.
     pub fn package(self) -> Package {
         match self {
-            Piece::Tool(Tool::Clang) => Package::Apt("clang-19"),
-            Piece::Tool(Tool::Lld) => Package::Apt("lld-19"),
-            Piece::Tool(Tool::DeviceLibs) => Package::Apt("rocm-device-libs"),
-            Piece::Tool(Tool::HipInclude) => Package::Apt("libamdhip64-dev"),
-            Piece::Tool(Tool::Ptxas | Tool::Libdevice) => Package::Pip("nvidia-cuda-nvcc-cu12"),
-            Piece::Tool(Tool::LlvmInclude) => Package::Apt("llvm-19-dev"),
+            Piece::Tool(t) => t.package(),
             Piece::LlvmDev => Package::Apt("llvm-19-dev"),
             Piece::OffloadBundler => Package::Apt("clang-tools-19"),
             Piece::AsanRuntime => Package::Apt("libclang-rt-19-dev"),
-        }
-    }
-}
-
-/// A package from Debian (apt) or PyPI (pip, installed into the toolchain dir).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Package {
-    /// A Debian package.
-    Apt(&'static str),
-    /// A PyPI package, installed with `pip --target <IREE_TOOLCHAIN_DIR>`.
-    Pip(&'static str),
-}
-
-impl Package {
-    /// The package name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Package::Apt(n) | Package::Pip(n) => n,
-        }
-    }
-
-    /// Why the project needs it, one line.
-    pub fn why(self) -> &'static str {
-        match self.name() {
-            "clang-19" => "compiles the HIP kernels (.cu) for AMD, NVIDIA and the host CPU",
-            "lld-19" => "links AMD GPU code objects (HSACO)",
-            "clang-tools-19" => "clang-offload-bundler: clang's multi-target offload bundles",
-            "libclang-rt-19-dev" => "clang's sanitizer runtimes, for the ASan step of the tests",
-            "llvm-19-dev" => {
-                "LLVM 19 headers and libraries: the host lockstep pass plugin, and iree-build's in-process `llvm` feature"
-            }
-            "rocm-device-libs" => "ROCm device bitcode (ocml/ockl): math and builtins on AMD",
-            "libamdhip64-dev" => "HIP headers (hip_runtime.h) for AMD kernels",
-            "nvidia-cuda-nvcc-cu12" => "ptxas (PTX to cubin) and libdevice (math on NVIDIA)",
-            "hipcc" => "Debian's HIP 5.2 compiler: tests/amd_hipcc.rs compares our AMD metadata with its",
-            "python3-pip" => "pip, to install nvidia-cuda-nvcc-cu12 into target/",
-            _ => "toolchain",
-        }
-    }
-
-    /// The command a person would run to install it.
-    pub fn install_hint(self, toolchain_dir: &Path) -> String {
-        match self {
-            Package::Apt(n) => format!("apt-get install {n}"),
-            Package::Pip(n) => format!(
-                "python3 -m pip install --target {} {n}",
-                toolchain_dir.display()
-            ),
+            Piece::Hipcc => Package::Apt("hipcc"),
         }
     }
 }
@@ -135,12 +94,23 @@ pub enum State {
 pub struct Inventory {
     /// One entry per piece, in the order doctor prints them.
     pub entries: Vec<(Piece, State)>,
+    /// The toolchain home pip packages go into.
+    pub home: Option<PathBuf>,
 }
 
 impl Inventory {
-    /// Discovers the toolchain now, with `iree_build::toolchain`.
-    pub fn discover() -> Inventory {
-        Inventory::from_parts(&Toolchain::discover(), llvm_config())
+    /// Discovers the toolchain now, with [`crate::toolchain`]. `dev` adds
+    /// what only developing this project needs (the `llvm` feature's
+    /// `llvm-config`, the ASan runtime of `cargo xtask test`).
+    pub fn discover(dev: bool) -> Inventory {
+        let tc = Toolchain::discover();
+        let mut inv = Inventory::from_parts(&tc, llvm_config());
+        inv.entries.push((Piece::Hipcc, hipcc()));
+        if !dev {
+            inv.entries.retain(|(p, _)| !p.dev_only());
+        }
+        inv.home = tc.home().map(Path::to_path_buf);
+        inv
     }
 
     /// Builds the inventory from a discovery result and the `llvm-config`
@@ -182,7 +152,10 @@ impl Inventory {
             entries.push((Piece::OffloadBundler, offload_bundler(tc)));
             entries.push((Piece::AsanRuntime, asan_runtime(tc)));
         }
-        Inventory { entries }
+        Inventory {
+            entries,
+            home: tc.home().map(Path::to_path_buf),
+        }
     }
 
     /// The pieces pointed at by a wrong environment variable.
@@ -278,6 +251,22 @@ fn asan_runtime(tc: &Toolchain) -> State {
     }
 }
 
+/// `hipcc` on PATH (Debian installs `/usr/bin/hipcc`).
+fn hipcc() -> State {
+    let path = env::var_os("PATH").unwrap_or_default();
+    match env::split_paths(&path)
+        .map(|d| d.join("hipcc"))
+        .find(|p| p.is_file())
+    {
+        Some(p) => State::Found(Found {
+            path: p,
+            version: None,
+            origin: "PATH".into(),
+        }),
+        None => State::Missing(vec!["PATH: hipcc".into()]),
+    }
+}
+
 fn found(l: &Located) -> Found {
     Found {
         path: l.path.clone(),
@@ -370,28 +359,23 @@ pub fn bad_env_error(inv: &Inventory) -> Option<String> {
 }
 
 /// The error for `IREE_NO_INSTALL=1` with missing pieces: one line per
-/// package naming it, what it is for and the command that installs it.
-pub fn no_install_error(missing: &[Package], toolchain_dir: &Path) -> String {
+/// package naming it and what it is for, then the command that installs them.
+pub fn no_install_error(missing: &[Package], home: Option<&Path>) -> String {
     let mut s = String::from(
         "IREE_NO_INSTALL is set, so nothing is installed, and the toolchain is incomplete:\n",
     );
     for p in missing {
-        let _ = writeln!(
-            s,
-            "  missing package {}: {}\n    install with: {}",
-            p.name(),
-            p.why(),
-            p.install_hint(toolchain_dir)
-        );
+        let _ = writeln!(s, "  missing package {}: {}", p.name(), p.why());
     }
-    s.push_str("unset IREE_NO_INSTALL to let `cargo xtask provision` install them");
+    let _ = writeln!(s, "install them with: {}", install_command(missing, home));
+    s.push_str("or unset IREE_NO_INSTALL to let provisioning install them");
     s
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use iree_build::toolchain::Probe;
+    use crate::toolchain::Probe;
     use std::fs;
 
     /// A temp dir removed on drop.
@@ -403,7 +387,10 @@ mod tests {
     }
 
     fn tmp(name: &str) -> Tmp {
-        let d = env::temp_dir().join(format!("xtask-tools-{name}-{}", std::process::id()));
+        let d = env::temp_dir().join(format!(
+            "iree-setup-inventory-{name}-{}",
+            std::process::id()
+        ));
         let _ = fs::remove_dir_all(&d);
         fs::create_dir_all(&d).unwrap();
         Tmp(d)
@@ -415,7 +402,7 @@ mod tests {
         fs::write(p, "").unwrap();
     }
 
-    /// Debian's layout plus the wheel in `<root>/target/iree-toolchain`.
+    /// Debian's layout plus the wheel in the toolchain home `<root>/home`.
     fn full_layout(root: &Path) -> Probe {
         for f in [
             "usr/lib/llvm-19/bin/clang",
@@ -425,12 +412,12 @@ mod tests {
             "usr/lib/x86_64-linux-gnu/amdgcn/bitcode/ocml.bc",
             "usr/lib/x86_64-linux-gnu/amdgcn/bitcode/ockl.bc",
             "usr/include/hip/hip_runtime.h",
-            "target/iree-toolchain/nvidia/cuda_nvcc/bin/ptxas",
-            "target/iree-toolchain/nvidia/cuda_nvcc/nvvm/libdevice/libdevice.10.bc",
+            "home/nvidia/cuda_nvcc/bin/ptxas",
+            "home/nvidia/cuda_nvcc/nvvm/libdevice/libdevice.10.bc",
         ] {
             touch(root, f);
         }
-        Probe::fake(root).with_target_dir(root.join("target"))
+        Probe::fake(root).with_env("IREE_TOOLCHAIN_HOME", root.join("home"))
     }
 
     fn llvm() -> Option<Found> {
@@ -486,10 +473,7 @@ mod tests {
     fn pip_piece_without_pip_brings_python3_pip() {
         let t = tmp("nolibdevice");
         let probe = full_layout(&t.0);
-        fs::remove_file(
-            t.0.join("target/iree-toolchain/nvidia/cuda_nvcc/nvvm/libdevice/libdevice.10.bc"),
-        )
-        .unwrap();
+        fs::remove_file(t.0.join("home/nvidia/cuda_nvcc/nvvm/libdevice/libdevice.10.bc")).unwrap();
         let inv = Inventory::from_parts(&Toolchain::discover_with(&probe), llvm());
         assert_eq!(
             missing_packages(&inv, false),
@@ -540,18 +524,18 @@ mod tests {
                 Package::Apt("clang-19"),
                 Package::Pip("nvidia-cuda-nvcc-cu12"),
             ],
-            Path::new("/repo/target/iree-toolchain"),
+            Some(Path::new("/root/.cache/iree-rs")),
         );
         assert!(e.starts_with("IREE_NO_INSTALL is set"), "{e}");
         assert!(e.contains("missing package clang-19"), "{e}");
-        assert!(e.contains("apt-get install clang-19"), "{e}");
         assert!(e.contains("missing package nvidia-cuda-nvcc-cu12"), "{e}");
         assert!(
-            e.contains(
-                "python3 -m pip install --target /repo/target/iree-toolchain nvidia-cuda-nvcc-cu12"
-            ),
+            e.contains("apt-get install -y clang-19")
+                && e.contains(
+                    "python3 -m pip install --target /root/.cache/iree-rs nvidia-cuda-nvcc-cu12"
+                ),
             "{e}"
         );
-        assert!(e.ends_with("unset IREE_NO_INSTALL to let `cargo xtask provision` install them"));
+        assert!(e.ends_with("or unset IREE_NO_INSTALL to let provisioning install them"));
     }
 }

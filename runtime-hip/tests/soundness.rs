@@ -1,0 +1,294 @@
+//! The safe API's promise under failures and several streams, with real
+//! kernels on the host platform (`tests/data/soundness.cu`): nothing is
+//! freed early whatever fails, errors stay with their work, launches that
+//! share a buffer are ordered across streams, queues are bounded, and a
+//! wait from inside a kernel is an error instead of a deadlock.
+
+mod host_kernels;
+
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use host_kernels::{inside_kernel, kernel, serial, SLEEP};
+use runtime_hip::{Device, DeviceBuffer, DeviceSlice, Error, Platform, Stream};
+
+fn host() -> Device {
+    Device::open(Platform::Host, 0).unwrap()
+}
+
+/// Elements `late_fill` writes: 16 KiB, small enough for the allocator to
+/// hand the same block to the next allocation of that size.
+const FILL: usize = 4096;
+
+fn late_fill(s: &Stream, x: &mut DeviceSlice<i32>, value: i32) {
+    let n = x.len() as u32;
+    // SAFETY: late_fill(int*, int n, int value) writes x[0..n).
+    unsafe { kernel("late_fill").launch(s, [1, 1, 1], &[x.binding_mut()], &[n, value as u32]) }
+        .unwrap();
+}
+
+/// Queues `opaque_barrier`, which fails while it runs, writing `out`.
+fn failing_launch(s: &Stream, out: &mut DeviceSlice<i32>) {
+    assert!(out.len() >= 64);
+    // SAFETY: opaque_barrier(int*) writes out[0..64).
+    unsafe { kernel("opaque_barrier").launch(s, [1, 1, 1], &[out.binding_mut()], &[]) }.unwrap();
+}
+
+fn slow_increment(s: &Stream, x: &mut DeviceSlice<i32>) {
+    let n = x.len() as u32;
+    // SAFETY: slow_increment(int*, int n) touches x[0..n).
+    unsafe { kernel("slow_increment").launch(s, [1, 1, 1], &[x.binding_mut()], &[n]) }.unwrap();
+}
+
+/// The use after free: a failed launch on stream A, a long kernel
+/// on stream B writing X; `drop(X)` must wait for B's kernel, so the next
+/// allocation never sees its late writes.
+#[test]
+fn a_failed_stream_does_not_let_a_busy_buffer_be_freed() {
+    let _serial = serial();
+    let d = host();
+    let a = d.stream().unwrap();
+    let b = d.stream().unwrap();
+    let mut failed = d.alloc_zeroed::<i32>(64).unwrap();
+    failing_launch(&a, &mut failed);
+    a.synchronize().unwrap_err();
+    failing_launch(&a, &mut failed);
+    let mut x = d.alloc_zeroed::<i32>(FILL).unwrap();
+    late_fill(&b, &mut x, 7);
+    let t = Instant::now();
+    drop(x);
+    let waited = t.elapsed();
+    let y = d.alloc_zeroed::<i32>(FILL).unwrap();
+    b.synchronize().unwrap();
+    assert!(
+        y.download().unwrap().iter().all(|&v| v == 0),
+        "a new buffer holds the writes of a kernel queued on the freed one"
+    );
+    assert!(waited >= SLEEP / 2, "drop returned after {waited:?}");
+    // Stream A's failure is still there for it.
+    assert!(matches!(a.synchronize(), Err(Error::KernelFailed { .. })));
+}
+
+/// `Device::synchronize` waits for every stream before it returns the
+/// first error.
+#[test]
+fn device_synchronize_waits_for_every_stream_before_failing() {
+    let _serial = serial();
+    let d = host();
+    let a = d.stream().unwrap();
+    let b = d.stream().unwrap();
+    let mut failed = d.alloc_zeroed::<i32>(64).unwrap();
+    let mut x = d.alloc_zeroed::<i32>(FILL).unwrap();
+    failing_launch(&a, &mut failed);
+    late_fill(&b, &mut x, 3);
+    let t = Instant::now();
+    let e = d.synchronize().unwrap_err();
+    assert!(matches!(e, Error::KernelFailed { .. }), "{e}");
+    assert!(t.elapsed() >= SLEEP / 2, "returned after {:?}", t.elapsed());
+    assert!(x.download().unwrap().iter().all(|&v| v == 3));
+}
+
+/// A stream's failure goes to that stream (once), to reads of what the
+/// failed launch wrote, and to nobody else; its text names the kernel, the
+/// grid and the stream.
+#[test]
+fn errors_stay_with_their_stream_and_buffers() {
+    let _serial = serial();
+    let d = host();
+    let a = d.stream().unwrap();
+    let b = d.stream().unwrap();
+    let mut failed = d.alloc_zeroed::<i32>(64).unwrap();
+    let unrelated = d.upload(&[5i32; 64]).unwrap();
+    let mut other = d.alloc_zeroed::<i32>(64).unwrap();
+    failing_launch(&a, &mut failed);
+    // The read of the failed launch's output waits for it and reports it.
+    let e = failed.download().unwrap_err();
+    let text = e.to_string();
+    match &e {
+        Error::KernelFailed {
+            kernel,
+            grid,
+            stream,
+            reason,
+        } => {
+            assert_eq!(kernel, "opaque_barrier");
+            assert_eq!(*grid, [1, 1, 1]);
+            assert_eq!(*stream, a.id());
+            assert!(reason.contains("__syncthreads"), "{reason}");
+        }
+        e => panic!("{e}"),
+    }
+    assert!(
+        text.contains("opaque_barrier")
+            && text.contains("[1, 1, 1]")
+            && text.contains(&format!("stream #{}", a.id())),
+        "{text}"
+    );
+    // Nobody else sees it: an unrelated download, a drop, another stream.
+    assert_eq!(unrelated.download().unwrap(), vec![5; 64]);
+    drop(unrelated);
+    // Stream b reads what the failed launch wrote: it waits for it, but
+    // the failure is a's, not b's.
+    // SAFETY: copy_ints(const int*, int*, int n) stays below n.
+    unsafe {
+        kernel("copy_ints").launch(
+            &b,
+            [1, 1, 1],
+            &[failed.binding(), other.binding_mut()],
+            &[64],
+        )
+    }
+    .unwrap();
+    b.synchronize().unwrap();
+    other.download().unwrap();
+    // The stream itself: once.
+    assert!(matches!(a.synchronize(), Err(Error::KernelFailed { .. })));
+    a.synchronize().unwrap();
+    // A new failure is reported by the stream's next launch instead, which
+    // is then not queued.
+    failing_launch(&a, &mut failed);
+    a.synchronize().unwrap_err();
+    failing_launch(&a, &mut failed);
+    let _ = failed.download();
+    let mut count = d.alloc_zeroed::<i32>(1).unwrap();
+    // SAFETY: count_up(int*) touches x[0].
+    let e = unsafe { kernel("count_up").launch(&a, [1, 1, 1], &[count.binding_mut()], &[]) }
+        .unwrap_err();
+    assert!(matches!(e, Error::KernelFailed { .. }), "{e}");
+    assert_eq!(count.download().unwrap(), vec![0]);
+    a.synchronize().unwrap();
+    // A host write over the whole buffer clears the taint.
+    assert!(failed.download().is_err());
+    failed.copy_from(&[2; 64]).unwrap();
+    assert_eq!(failed.download().unwrap(), vec![2; 64]);
+}
+
+/// Two writable launches of one buffer on two streams run one after the
+/// other: no update is lost.
+#[test]
+fn two_streams_writing_one_buffer_lose_no_update() {
+    let _serial = serial();
+    let d = host();
+    let (a, b) = (d.stream().unwrap(), d.stream().unwrap());
+    let mut x = d.alloc_zeroed::<i32>(1).unwrap();
+    slow_increment(&a, &mut x);
+    slow_increment(&b, &mut x);
+    a.synchronize().unwrap();
+    b.synchronize().unwrap();
+    assert_eq!(x.download().unwrap(), vec![2]);
+}
+
+/// A launch reading a buffer waits for the writer on another stream; a
+/// host read does not wait for readers.
+#[test]
+fn readers_wait_for_writers_and_host_reads_skip_readers() {
+    let _serial = serial();
+    let d = host();
+    let (a, b) = (d.stream().unwrap(), d.stream().unwrap());
+    let mut x = d.alloc_zeroed::<i32>(64).unwrap();
+    let mut y = d.alloc_zeroed::<i32>(64).unwrap();
+    slow_increment(&a, &mut x);
+    // SAFETY: copy_ints(const int*, int*, int n) stays below n.
+    unsafe { kernel("copy_ints").launch(&b, [1, 1, 1], &[x.binding(), y.binding_mut()], &[64]) }
+        .unwrap();
+    // (one thread: only x[0] was incremented, after the writer's sleep)
+    let mut want = vec![0; 64];
+    want[0] = 1;
+    assert_eq!(y.download().unwrap(), want);
+    // A long reader of `x` on stream a; the host reads `x` meanwhile.
+    let mut out = d.alloc_zeroed::<i32>(1).unwrap();
+    // SAFETY: slow_read(const int*, int*) reads x[0], writes out[0].
+    unsafe { kernel("slow_read").launch(&a, [1, 1, 1], &[x.binding(), out.binding_mut()], &[]) }
+        .unwrap();
+    let t = Instant::now();
+    assert_eq!(x.download().unwrap(), want);
+    assert!(t.elapsed() < SLEEP / 2, "the read waited {:?}", t.elapsed());
+    // A host write waits for that reader.
+    want[0] = 9;
+    x.copy_from(&want).unwrap();
+    assert_eq!(out.download().unwrap(), vec![1]);
+}
+
+/// A producer loop cannot queue without bound: past the queue's depth a
+/// launch waits for room.
+#[test]
+fn a_full_queue_makes_launches_wait() {
+    let _serial = serial();
+    let d = host();
+    let s = d.stream().unwrap();
+    let mut busy = d.alloc_zeroed::<i32>(FILL).unwrap();
+    late_fill(&s, &mut busy, 1);
+    let mut count = d.alloc_zeroed::<i32>(1).unwrap();
+    let n = runtime_hip::host::QUEUE_DEPTH + 100;
+    let t = Instant::now();
+    for _ in 0..n {
+        // SAFETY: count_up(int*) touches x[0].
+        unsafe { kernel("count_up").launch(&s, [1, 1, 1], &[count.binding_mut()], &[]) }.unwrap();
+    }
+    let took = t.elapsed();
+    assert!(took >= SLEEP / 2, "{n} launches queued in {took:?}");
+    assert_eq!(count.download().unwrap(), vec![n as i32]);
+}
+
+/// Runs `f` on another thread; `None` if it has not returned in 20 s.
+fn within_deadline<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(Duration::from_secs(20)).ok()
+}
+
+/// A kernel calling back into Rust that synchronises its own stream (or
+/// the device) gets an error instead of waiting for itself forever.
+#[test]
+fn synchronizing_from_inside_a_kernel_is_an_error() {
+    let _serial = serial();
+    let d = host();
+    let s = d.stream().unwrap();
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let (s2, d2, seen2) = (s.clone(), d.clone(), seen.clone());
+    inside_kernel(move || {
+        let mut seen = seen2.lock().unwrap();
+        for r in [s2.synchronize(), d2.synchronize()] {
+            seen.push(match r {
+                Err(e @ Error::WaitInsideKernel { .. }) => e.to_string(),
+                other => format!("unexpected: {other:?}"),
+            });
+        }
+    });
+    let done = within_deadline(move || {
+        // SAFETY: call_back(int) binds nothing.
+        unsafe { kernel("call_back").launch(&s, [1, 1, 1], &[], &[2]) }.unwrap();
+        s.synchronize()
+    });
+    inside_kernel(|| {});
+    let result = done.expect("a synchronize from inside a kernel deadlocked");
+    result.unwrap();
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    for text in seen.iter() {
+        assert!(
+            text.contains("from inside a kernel running on stream #"),
+            "{text}"
+        );
+    }
+}
+
+/// Out of memory is its own error, naming the size and the device.
+#[test]
+fn out_of_memory_is_its_own_error() {
+    let d = host();
+    let e = d.alloc_zeroed::<u8>(1 << 62).unwrap_err();
+    assert!(
+        matches!(&e, Error::OutOfMemory { bytes, device, .. } if *bytes == 1 << 62 && device.contains("host")),
+        "{e:?}"
+    );
+    let text = e.to_string();
+    assert!(
+        text.contains("out of memory") && !text.contains("launch"),
+        "{text}"
+    );
+    let _: Option<DeviceBuffer<u8>> = None;
+}
