@@ -246,8 +246,8 @@ pub fn test(ctx: &Ctx, verbose: bool) -> Result<()> {
             counts += parse_test_counts(&text);
         }
     }
-    // The device folder builds from this checkout, and `--run` stops
-    // clearly on this GPU-less machine (docs/GPU.md).
+    // The device folder builds from this checkout, `--run` stops clearly on
+    // this GPU-less machine, and run.sh is rehearsed on the host (docs/GPU.md).
     crate::gpu_check::ci(ctx)?;
     println!(
         "all {} steps ok in {:.0}s",
