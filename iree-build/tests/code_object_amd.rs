@@ -66,79 +66,22 @@ fn seed_kernels_gfx90a_metadata() {
     assert_eq!(inplace.args[2].size, 4);
 }
 
-/// One kernel as `llvm-readelf-19 --notes` prints it.
-#[derive(Debug, Default)]
-struct ReadelfKernel {
-    fields: Vec<(String, String)>,
-    args: Vec<Vec<(String, String)>>,
-}
-
-/// Parses the YAML that `llvm-readelf-19 --notes` prints for
-/// `NT_AMDGPU_METADATA`: `amdhsa.kernels` entries and `amdhsa.target`.
-fn readelf_notes(path: &std::path::Path) -> (Vec<ReadelfKernel>, String) {
-    let out = s::run(Command::new("llvm-readelf-19").arg("--notes").arg(path));
-    let text = String::from_utf8(out.stdout).unwrap();
-    let mut kernels: Vec<ReadelfKernel> = Vec::new();
-    let mut target = String::new();
-    let mut in_kernels = false;
-    let kv = |l: &str| {
-        let (k, v) = l.trim().trim_start_matches("- ").split_once(':').unwrap();
-        (k.trim().to_string(), v.trim().to_string())
-    };
-    for line in text.lines() {
-        if let Some(t) = line.strip_prefix("amdhsa.target:") {
-            target = t.trim().trim_matches('\'').to_string();
-        }
-        if line.starts_with("amdhsa.kernels:") {
-            in_kernels = true;
-            continue;
-        }
-        if !line.starts_with(' ') && !line.is_empty() {
-            in_kernels = false;
-        }
-        if !in_kernels || !line.contains(':') {
-            continue;
-        }
-        let indent = line.len() - line.trim_start().len();
-        let (k, v) = kv(line);
-        match (indent, line.trim_start().starts_with("- ")) {
-            (2, true) => {
-                kernels.push(ReadelfKernel::default());
-                kernels.last_mut().unwrap().fields.push((k, v));
-            }
-            (4, false) => kernels.last_mut().unwrap().fields.push((k, v)),
-            (6, true) => kernels.last_mut().unwrap().args.push(vec![(k, v)]),
-            (8, false) => kernels
-                .last_mut()
-                .unwrap()
-                .args
-                .last_mut()
-                .unwrap()
-                .push((k, v)),
-            _ => {}
-        }
-    }
-    (kernels, target)
-}
-
-fn field<'a>(f: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    f.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
-}
-
 fn cross_check(co: &[u8], path: &std::path::Path) {
     let info = inspect(co, Format::Hsaco).unwrap();
-    let (kernels, target) = readelf_notes(path);
+    let s::Notes {
+        kernels, target, ..
+    } = s::readelf_notes(path);
     assert_eq!(
         target,
         format!("amdgcn-amd-amdhsa--{}", info.target.as_ref().unwrap())
     );
     assert_eq!(kernels.len(), info.kernels.len());
     for rk in &kernels {
-        let name = field(&rk.fields, ".name").unwrap();
+        let name = s::field(&rk.fields, ".name").unwrap();
         let k = info
             .kernel(name)
             .unwrap_or_else(|| panic!("{name} not inspected"));
-        let num = |key| field(&rk.fields, key).map(|v| v.parse::<u32>().unwrap());
+        let num = |key| s::field(&rk.fields, key).map(|v| v.parse::<u32>().unwrap());
         assert_eq!(
             k.max_flat_workgroup_size,
             num(".max_flat_workgroup_size"),
@@ -163,12 +106,18 @@ fn cross_check(co: &[u8], path: &std::path::Path) {
         let explicit: Vec<_> = rk
             .args
             .iter()
-            .filter(|a| !field(a, ".value_kind").unwrap().starts_with("hidden_"))
+            .filter(|a| !s::field(a, ".value_kind").unwrap().starts_with("hidden_"))
             .collect();
         assert_eq!(explicit.len(), k.args.len(), "{name}");
         for (ra, a) in explicit.iter().zip(&k.args) {
-            assert_eq!(Some(a.size), field(ra, ".size").map(|v| v.parse().unwrap()));
-            assert_eq!(a.offset, field(ra, ".offset").map(|v| v.parse().unwrap()));
+            assert_eq!(
+                Some(a.size),
+                s::field(ra, ".size").map(|v| v.parse().unwrap())
+            );
+            assert_eq!(
+                a.offset,
+                s::field(ra, ".offset").map(|v| v.parse().unwrap())
+            );
             let kind = match &a.kind {
                 ArgKind::GlobalBuffer { access } => {
                     let want = access.map(|a| match a {
@@ -176,14 +125,14 @@ fn cross_check(co: &[u8], path: &std::path::Path) {
                         Access::WriteOnly => "write_only",
                         Access::ReadWrite => "read_write",
                     });
-                    assert_eq!(want, field(ra, ".actual_access"), "{name}");
+                    assert_eq!(want, s::field(ra, ".actual_access"), "{name}");
                     "global_buffer"
                 }
                 ArgKind::ByValue => "by_value",
                 ArgKind::Other(k) => k.as_str(),
                 ArgKind::Unknown => panic!("AMD args always have a kind"),
             };
-            assert_eq!(Some(kind), field(ra, ".value_kind"), "{name}");
+            assert_eq!(Some(kind), s::field(ra, ".value_kind"), "{name}");
         }
     }
 }

@@ -16,6 +16,8 @@ commands:
   run --list           list the examples
   test [-v]            provision, then fmt, clippy, tests, feature tests, docs (fail fast)
   bench [--quick]      provision, then run the workspace benchmarks (`name: value unit` lines)
+  gpu-check [--run]    build target/gpu-check, the one-shot GPU check for a device machine (docs/GPU.md);
+                       --run: run it here instead (fails clearly without an NVIDIA GPU)
   help                 this text
 
 environment: IREE_NO_INSTALL=1 never installs (missing pieces become errors);
@@ -92,6 +94,11 @@ pub enum Command {
         /// The short run (under 3 minutes).
         quick: bool,
     },
+    /// `gpu-check [--run]`: build the device folder, or run it here.
+    GpuCheck {
+        /// Run the built folder instead of building it.
+        run: bool,
+    },
     /// `help`, `-h`, `--help` or no command at all.
     Help,
 }
@@ -144,6 +151,11 @@ where
             }
             Ok(Command::Bench { quick })
         }
+        "gpu-check" => match rest.as_slice() {
+            [] => Ok(Command::GpuCheck { run: false }),
+            [r] if r == "--run" => Ok(Command::GpuCheck { run: true }),
+            [other, ..] => Err(unknown("gpu-check", other)),
+        },
         "help" | "-h" | "--help" => Ok(Command::Help),
         other => Err(ParseError(format!("unknown command {other:?}"))),
     }
@@ -234,6 +246,12 @@ mod tests {
         assert_eq!(p(&["test", "-v"]), Ok(Command::Test { verbose: true }));
         assert_eq!(p(&["bench"]), Ok(Command::Bench { quick: false }));
         assert_eq!(p(&["bench", "--quick"]), Ok(Command::Bench { quick: true }));
+        assert_eq!(p(&["gpu-check"]), Ok(Command::GpuCheck { run: false }));
+        assert_eq!(
+            p(&["gpu-check", "--run"]),
+            Ok(Command::GpuCheck { run: true })
+        );
+        assert!(p(&["gpu-check", "--go"]).unwrap_err().0.contains("--go"));
     }
 
     #[test]

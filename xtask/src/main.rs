@@ -12,6 +12,7 @@ mod bench;
 mod cli;
 mod doctor;
 mod examples;
+mod gpu_check;
 mod provision;
 mod runner;
 mod testing;
@@ -65,6 +66,8 @@ fn main() -> ExitCode {
             provision::provision().and_then(|()| testing::test(&ctx, verbose))
         }
         Command::Bench { quick } => bench::bench(&ctx, quick),
+        Command::GpuCheck { run: false } => gpu_check::build(&ctx, None).map(|_| ()),
+        Command::GpuCheck { run: true } => gpu_check::run(&ctx),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -269,6 +269,9 @@ pub fn test(ctx: &Ctx, verbose: bool) -> Result<()> {
             counts += parse_test_counts(&text);
         }
     }
+    // The device folder builds from this checkout, `--run` stops clearly on
+    // this GPU-less machine, and run.sh is rehearsed on the host (docs/GPU.md).
+    crate::gpu_check::ci(ctx)?;
     println!(
         "all {} steps ok in {:.0}s",
         steps.len(),

@@ -64,6 +64,9 @@ fn run((m, n, k): (usize, usize, usize)) -> Result<bool, runtime_hip::Error> {
         secs * 1e3,
         2.0 * (m * n * k) as f64 / secs / 1e9
     );
+    for v in runtime_hip::dispatch::loaded_variants() {
+        println!("ran `{}` as {} on {}", v.export, v.variant, v.device);
+    }
     Ok(err < 1e-5)
 }
 

@@ -58,5 +58,8 @@ fn run((rows, cols): (usize, usize)) -> Result<bool, runtime_hip::Error> {
         secs * 1e3,
         8.0 * (rows * cols) as f64 / secs / 1e9
     );
+    for v in runtime_hip::dispatch::loaded_variants() {
+        println!("ran `{}` as {} on {}", v.export, v.variant, v.device);
+    }
     Ok(worst < 1e-4)
 }

@@ -27,6 +27,9 @@ pub enum Piece {
     /// test` (the test kernels are built with `-fsanitize=address`); Debian
     /// ships it in `libclang-rt-19-dev`, also only recommended by `clang-19`.
     AsanRuntime,
+    /// Debian's `hipcc` (HIP 5.2), for the test that compares iree-build's
+    /// AMD code objects with its (`iree-build/tests/amd_hipcc.rs`).
+    Hipcc,
 }
 
 impl Piece {
@@ -37,12 +40,13 @@ impl Piece {
             Piece::LlvmDev => "llvm-config-19",
             Piece::OffloadBundler => "clang-offload-bundler",
             Piece::AsanRuntime => "clang ASan runtime",
+            Piece::Hipcc => "hipcc",
         }
     }
 
     /// Only developing this project needs it, not a user's crate.
     pub fn dev_only(self) -> bool {
-        matches!(self, Piece::LlvmDev | Piece::AsanRuntime)
+        matches!(self, Piece::LlvmDev | Piece::AsanRuntime | Piece::Hipcc)
     }
 
     /// The package that provides it.
@@ -52,6 +56,7 @@ impl Piece {
             Piece::LlvmDev => Package::Apt("llvm-19-dev"),
             Piece::OffloadBundler => Package::Apt("clang-tools-19"),
             Piece::AsanRuntime => Package::Apt("libclang-rt-19-dev"),
+            Piece::Hipcc => Package::Apt("hipcc"),
         }
     }
 }
@@ -100,6 +105,7 @@ impl Inventory {
     pub fn discover(dev: bool) -> Inventory {
         let tc = Toolchain::discover();
         let mut inv = Inventory::from_parts(&tc, llvm_config());
+        inv.entries.push((Piece::Hipcc, hipcc()));
         if !dev {
             inv.entries.retain(|(p, _)| !p.dev_only());
         }
@@ -242,6 +248,22 @@ fn asan_runtime(tc: &Toolchain) -> State {
             origin: "clang -print-runtime-dir".into(),
         }),
         None => State::Missing(candidates.iter().map(|p| p.display().to_string()).collect()),
+    }
+}
+
+/// `hipcc` on PATH (Debian installs `/usr/bin/hipcc`).
+fn hipcc() -> State {
+    let path = env::var_os("PATH").unwrap_or_default();
+    match env::split_paths(&path)
+        .map(|d| d.join("hipcc"))
+        .find(|p| p.is_file())
+    {
+        Some(p) => State::Found(Found {
+            path: p,
+            version: None,
+            origin: "PATH".into(),
+        }),
+        None => State::Missing(vec!["PATH: hipcc".into()]),
     }
 }
 

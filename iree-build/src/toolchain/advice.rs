@@ -39,6 +39,7 @@ impl Package {
             "rocm-device-libs" => "ROCm device bitcode (ocml/ockl): math and builtins on AMD",
             "libamdhip64-dev" => "HIP headers (hip_runtime.h) for AMD kernels",
             "nvidia-cuda-nvcc-cu12" => "ptxas (PTX to cubin) and libdevice (math on NVIDIA)",
+            "hipcc" => "Debian's HIP 5.2 compiler: tests/amd_hipcc.rs compares our AMD metadata with its",
             "python3-pip" => "pip, to install nvidia-cuda-nvcc-cu12 into the toolchain home",
             _ => "toolchain",
         }

@@ -275,3 +275,78 @@ pub fn compile_cxx(dir: &Path, name: &str, source: &str, opt: &str) -> Vec<u8> {
         .arg(&out));
     std::fs::read(&out).unwrap()
 }
+
+/// One kernel as `llvm-readelf-19 --notes` prints it.
+#[derive(Debug, Default)]
+pub struct ReadelfKernel {
+    /// The kernel's own fields (`.name`, `.kernarg_segment_size`, …).
+    pub fields: Vec<(String, String)>,
+    /// Each argument's fields, hidden arguments included.
+    pub args: Vec<Vec<(String, String)>>,
+}
+
+/// What `llvm-readelf-19 --notes` prints for `NT_AMDGPU_METADATA`.
+#[derive(Debug, Default)]
+pub struct Notes {
+    /// `amdhsa.kernels`.
+    pub kernels: Vec<ReadelfKernel>,
+    /// `amdhsa.target`, e.g. `amdgcn-amd-amdhsa--gfx90a`.
+    pub target: String,
+    /// `amdhsa.version`: `[1, 1]` is code object v4, `[1, 2]` v5.
+    pub version: Vec<u32>,
+}
+
+/// Parses the YAML that `llvm-readelf-19 --notes` prints for the AMD code
+/// object at `path`.
+pub fn readelf_notes(path: &Path) -> Notes {
+    let out = run(Command::new("llvm-readelf-19").arg("--notes").arg(path));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut notes = Notes::default();
+    let mut section = "";
+    let kv = |l: &str| {
+        let (k, v) = l.trim().trim_start_matches("- ").split_once(':').unwrap();
+        (k.trim().to_string(), v.trim().to_string())
+    };
+    for line in text.lines() {
+        if let Some(t) = line.strip_prefix("amdhsa.target:") {
+            notes.target = t.trim().trim_matches('\'').to_string();
+        }
+        if !line.starts_with(' ') && !line.is_empty() {
+            section = line.split(':').next().unwrap_or("");
+            continue;
+        }
+        if section == "amdhsa.version" {
+            if let Some(n) = line.trim().strip_prefix("- ") {
+                notes.version.push(n.trim().parse().unwrap());
+            }
+        }
+        if section != "amdhsa.kernels" || !line.contains(':') {
+            continue;
+        }
+        let kernels = &mut notes.kernels;
+        let indent = line.len() - line.trim_start().len();
+        let (k, v) = kv(line);
+        match (indent, line.trim_start().starts_with("- ")) {
+            (2, true) => {
+                kernels.push(ReadelfKernel::default());
+                kernels.last_mut().unwrap().fields.push((k, v));
+            }
+            (4, false) => kernels.last_mut().unwrap().fields.push((k, v)),
+            (6, true) => kernels.last_mut().unwrap().args.push(vec![(k, v)]),
+            (8, false) => kernels
+                .last_mut()
+                .unwrap()
+                .args
+                .last_mut()
+                .unwrap()
+                .push((k, v)),
+            _ => {}
+        }
+    }
+    notes
+}
+
+/// The value of `key` among readelf's `fields`.
+pub fn field<'a>(f: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    f.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
