@@ -133,7 +133,7 @@ pub fn declarations(text: &str, objects: &[(TargetId, code_object::ObjectInfo)])
                 .collect();
             let (outlined, _) = crate::outline::outline_all("fuzz", &dispatches);
             let per_executable = vec![objects.to_vec(); outlined.executables.len()];
-            let _ = crate::verify::verify(&outlined, &dispatches, &per_executable);
+            let _ = crate::verify::verify(&outlined, &dispatches, &per_executable, &[]);
             !decls.is_empty()
         }
         Err(errors) => {
