@@ -291,10 +291,11 @@ fn suggestion(p: &Pointee) -> Option<&'static str> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn ptr(class: TypeClass, size: u32, is_const: bool) -> CType {
+    /// A `T*` (or `const T*`) as the signature table records it; verify's tests use it too.
+    pub(crate) fn ptr(class: TypeClass, size: u32, is_const: bool) -> CType {
         CType {
             class: TypeClass::Pointer,
             size: 8,

@@ -736,21 +736,6 @@ mod tests {
         verify(&o, &d, &[objects], &[sig])
     }
 
-    fn c_ptr(class: TypeClass, size: u32, is_const: bool) -> CType {
-        CType {
-            class: TypeClass::Pointer,
-            size: 8,
-            align: 8,
-            pointee: Some(Pointee {
-                class,
-                size,
-                align: size,
-                is_const,
-                is_volatile: false,
-            }),
-        }
-    }
-
     fn c_val(class: TypeClass, size: u32) -> CType {
         CType {
             class,
@@ -764,7 +749,7 @@ mod tests {
     /// `(const float*, const float*, float*, int)` and
     /// `(const float*, float*, int)`.
     fn sample_signature_with(mul: Vec<CType>) -> Signature {
-        let f = |c| c_ptr(TypeClass::Float, 4, c);
+        let f = |c| crate::signature::tests::ptr(TypeClass::Float, 4, c);
         let int = c_val(TypeClass::Signed, 4);
         let kernel = |name: &str, signature| KernelInfo {
             name: name.into(),
@@ -784,7 +769,7 @@ mod tests {
     }
 
     fn sample_signature() -> Signature {
-        let f = |c| c_ptr(TypeClass::Float, 4, c);
+        let f = |c| crate::signature::tests::ptr(TypeClass::Float, 4, c);
         sample_signature_with(vec![
             f(true),
             f(true),
@@ -1145,7 +1130,7 @@ fn simple_mul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f3
 
     #[test]
     fn read_only_needs_const_on_targets_without_access_metadata() {
-        let f = |c| c_ptr(TypeClass::Float, 4, c);
+        let f = |c| crate::signature::tests::ptr(TypeClass::Float, 4, c);
         let int = c_val(TypeClass::Signed, 4);
         // `rhs` is `float*` in the kernel.
         let sig = || sample_signature_with(vec![f(true), f(false), f(false), int]);
