@@ -23,9 +23,14 @@ fn build(out: &Path) -> Result<iree_build::Output, iree_build::Error> {
         .try_compile("advised")
 }
 
-/// Runs `cmd` the way a user pastes it: one `sh -c`.
+/// Runs `cmd` the way a user pastes it: one `sh -c`. pip keeps no download
+/// cache: CI caches nothing outside the repo, and disk is short there.
 fn shell(cmd: &str) {
-    let status = Command::new("sh").args(["-c", cmd]).status().unwrap();
+    let status = Command::new("sh")
+        .args(["-c", cmd])
+        .env("PIP_NO_CACHE_DIR", "1")
+        .status()
+        .unwrap();
     assert!(status.success(), "`{cmd}` failed: {status}");
 }
 
@@ -70,6 +75,8 @@ fn each_pip_advice_installs_what_the_rebuild_then_finds() {
         tc.libdevice().map(|l| l.origin.clone()),
         Some(Origin::Env("IREE_TOOLCHAIN_HOME".into()))
     );
+    // Done with this copy (hundreds of MB): the disk holds one at a time.
+    std::fs::remove_dir_all(&home).unwrap();
 
     // 2. A plain `pip install` in a virtualenv, found by VIRTUAL_ENV alone.
     let venv = tmp.path().join("venv");

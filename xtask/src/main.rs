@@ -10,6 +10,7 @@
 
 mod bench;
 mod cli;
+mod disk;
 mod doctor;
 mod examples;
 mod gpu_check;

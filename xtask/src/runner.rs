@@ -24,7 +24,17 @@ pub fn cargo(ctx: &Ctx) -> Command {
     if let Some(prefix) = llvm_prefix_to_export() {
         c.env("LLVM_SYS_191_PREFIX", prefix);
     }
+    ci_env(&mut c);
     c
+}
+
+/// Under CI (`CI` set, as every CI service does), no incremental caches:
+/// each is gigabytes over all the test binaries, a clean clone never reuses
+/// them, and CI's disk ran out once. A developer's runs keep them.
+fn ci_env(c: &mut Command) {
+    if std::env::var_os("CI").is_some() && std::env::var_os("CARGO_INCREMENTAL").is_none() {
+        c.env("CARGO_INCREMENTAL", "0");
+    }
 }
 
 fn llvm_prefix_to_export() -> Option<&'static str> {
@@ -221,6 +231,7 @@ pub fn run_step(
                 .current_dir(&ctx.root)
                 .env_remove("CARGO")
                 .env_remove("RUSTC");
+            ci_env(&mut c);
             c
         }
     };
@@ -253,12 +264,13 @@ pub fn run_step(
     } else {
         fs::read_to_string(&log).unwrap_or_default()
     };
+    let disk = crate::disk::summary(&ctx.root.join("target"));
     if !status.success() {
         if verbose {
-            println!("[{i}/{n}] {} FAILED ({secs:.1}s)", step.name);
+            println!("[{i}/{n}] {} FAILED ({secs:.1}s, {disk})", step.name);
         } else {
             println!(
-                "FAILED ({secs:.1}s)\n{}\n(full log: {})",
+                "FAILED ({secs:.1}s, {disk})\n{}\n(full log: {})",
                 tail(&text, 150),
                 log.display()
             );
@@ -266,9 +278,9 @@ pub fn run_step(
         bail!("step `{}` failed ({status}): {}", step.name, step.display());
     }
     if verbose {
-        println!("[{i}/{n}] {} ok ({secs:.1}s)", step.name);
+        println!("[{i}/{n}] {} ok ({secs:.1}s, {disk})", step.name);
     } else {
-        println!("ok ({secs:.1}s)");
+        println!("ok ({secs:.1}s, {disk})");
     }
     Ok((text, secs))
 }

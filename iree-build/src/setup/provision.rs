@@ -140,6 +140,7 @@ fn install_pip(home: &Path, pkgs: &[&str]) -> Result<(), String> {
         "install",
         "--disable-pip-version-check",
         "--no-input",
+        "--no-cache-dir",
         "--quiet",
         "--target",
     ])

@@ -1,0 +1,53 @@
+//! Free disk space, shown after every step of `cargo xtask test`.
+//!
+//! A CI run once failed halfway with "No space left on device" and nothing
+//! said how full the disk had been getting; each step's line now ends with
+//! the space left where cargo writes (`target/`) and where tests make their
+//! temporary crates and virtualenvs (the temp dir).
+
+use std::path::Path;
+use std::process::Command;
+
+/// Bytes free on the filesystem holding `path`, read from POSIX `df -Pk`
+/// (no libc binding needed, and `df` is on every machine we run on).
+pub fn free_bytes(path: &Path) -> Option<u64> {
+    let out = Command::new("df").arg("-Pk").arg(path).output().ok()?;
+    parse_df(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// The "Available" column (1024-byte blocks) of `df -Pk`'s one data line.
+fn parse_df(text: &str) -> Option<u64> {
+    let line = text.lines().nth(1)?;
+    let kib: u64 = line.split_whitespace().nth(3)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// `"41.2 GiB free"` for `target/` and, when on another filesystem, the temp dir.
+pub fn summary(target: &Path) -> String {
+    let gib = |b: u64| format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64);
+    let here = free_bytes(target);
+    let tmp = free_bytes(&std::env::temp_dir());
+    match (here, tmp) {
+        (Some(a), Some(b)) if a != b => format!("{} free, {} in the temp dir", gib(a), gib(b)),
+        (Some(a), _) => format!("{} free", gib(a)),
+        _ => "free space unknown".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn df_available_column() {
+        let out = "Filesystem     1024-blocks      Used Available Capacity Mounted on\n\
+                   /dev/vda         263174212  11534336  83886080      13% /\n";
+        assert_eq!(parse_df(out), Some(83886080 * 1024));
+        assert_eq!(parse_df("Filesystem\n"), None);
+    }
+
+    #[test]
+    fn this_machine_has_a_reading() {
+        assert!(free_bytes(Path::new(".")).is_some_and(|b| b > 0));
+    }
+}
