@@ -273,12 +273,9 @@ impl DispatchExtern {
     }
 }
 
-/// Threads in a workgroup of `size`: `None` when the product does not fit
-/// in a `u32`. The one place declaration sizes are multiplied, so that no
+/// The one place declaration sizes are multiplied (checked), so that no
 /// value a user writes can overflow (and panic) anywhere downstream.
-pub fn workgroup_threads(size: [u32; 3]) -> Option<u32> {
-    size[0].checked_mul(size[1])?.checked_mul(size[2])
-}
+pub use iree_abi::limits::workgroup_threads;
 
 /// `/`-separated, without a leading `./`, so equal paths compare equal.
 pub fn normalize_path(p: &str) -> String {

@@ -20,6 +20,11 @@
 //! [`layout`] and [`verify`] are IREE's passes ([`signature`]: the kernels'
 //! C++ parameter types they check against), [`emit`] writes the bundle and
 //! [`manifest`]. [`Build`] runs them in that order.
+//!
+//! The facts shared with the macro and the runtime (target table, bundle
+//! format, manifest schema, signatures, limits) live in `iree-abi`, and the
+//! declaration syntax in `iree-syntax`; they are re-exported here under
+//! the names this crate has always used.
 #![warn(missing_docs)]
 
 mod builder;
@@ -33,17 +38,15 @@ pub mod emit;
 pub mod fuzzing;
 pub mod ir;
 pub mod jobs;
-pub mod layout;
 #[cfg(feature = "llvm")]
 pub mod llvm;
-pub mod manifest;
 pub mod outline;
 pub mod setup;
-pub mod signature;
 mod sigpass;
-pub mod syntax;
 pub mod toolchain;
 pub mod verify;
 
 pub use builder::{Build, Error, Output};
-pub use runtime_hip::target;
+pub use iree_abi::{limits, manifest, signature, target};
+pub use iree_syntax as syntax;
+pub use iree_syntax::layout;

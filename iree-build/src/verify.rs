@@ -34,20 +34,8 @@ pub use crate::code_object::{Access, ArgInfo, ArgKind, KernelInfo, ObjectInfo};
 
 pub use crate::layout::{MAX_BINDINGS, MAX_CONSTANTS};
 
-/// Most threads in one workgroup on every platform we target (HIP and CUDA
-/// both cap a block at 1024 threads).
-pub const MAX_WORKGROUP_THREADS: u32 = 1024;
-
-/// NVIDIA's limit on `blockDim.z`.
-pub const NVIDIA_MAX_BLOCK_Z: u32 = 64;
-
-/// Static shared memory one NVIDIA block may use without opting in
-/// (`cudaFuncAttributeMaxDynamicSharedMemorySize`): 48 KiB.
-pub const NVIDIA_SHARED_BYTES: u32 = 48 * 1024;
-
-/// `warpSize` on the host platform: a warp is one thread there (see the
-/// host header), so only `subgroup_size = 1` is honoured.
-pub const HOST_WARP_SIZE: u32 = 1;
+pub use iree_abi::limits::MAX_WORKGROUP_THREADS;
+pub use iree_abi::target::{HOST_WARP_SIZE, NVIDIA_MAX_BLOCK_Z, NVIDIA_SHARED_BYTES};
 
 /// What verification found for one dispatch (declaration).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -284,7 +272,7 @@ fn check_limits(d: &DispatchExtern, r: &mut DispatchReport) {
             None,
         ));
     }
-    if d.layout.constants > MAX_CONSTANTS {
+    if d.layout.constants as usize > MAX_CONSTANTS {
         r.errors.push(d.diagnostic(
             format_args!(
                 "{} push constants exceed IREE's HIP limit of {MAX_CONSTANTS} per dispatch (IREE_HAL_HIP_MAX_DISPATCH_CONSTANT_COUNT); pass them in a buffer",
@@ -546,7 +534,7 @@ fn check_workgroup_size(
 ) {
     let platform = target.platform();
     let [x, y, z] = export.workgroup_size;
-    let Some(threads) = crate::ir::workgroup_threads(export.workgroup_size) else {
+    let Some(threads) = iree_abi::limits::workgroup_threads(export.workgroup_size) else {
         r.errors.push(d.attribute_diagnostic(
             "workgroup_size",
             format_args!("workgroup_size [{x}, {y}, {z}] is more threads than fit in a u32; a GPU workgroup holds at most {MAX_WORKGROUP_THREADS}"),
@@ -749,7 +737,7 @@ mod tests {
     /// `(const float*, const float*, float*, int)` and
     /// `(const float*, float*, int)`.
     fn sample_signature_with(mul: Vec<CType>) -> Signature {
-        let f = |c| crate::signature::tests::ptr(TypeClass::Float, 4, c);
+        let f = |c| CType::pointer_to(TypeClass::Float, 4, c);
         let int = c_val(TypeClass::Signed, 4);
         let kernel = |name: &str, signature| KernelInfo {
             name: name.into(),
@@ -769,7 +757,7 @@ mod tests {
     }
 
     fn sample_signature() -> Signature {
-        let f = |c| crate::signature::tests::ptr(TypeClass::Float, 4, c);
+        let f = |c| CType::pointer_to(TypeClass::Float, 4, c);
         sample_signature_with(vec![
             f(true),
             f(true),
@@ -1130,7 +1118,7 @@ fn simple_mul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f3
 
     #[test]
     fn read_only_needs_const_on_targets_without_access_metadata() {
-        let f = |c| crate::signature::tests::ptr(TypeClass::Float, 4, c);
+        let f = |c| CType::pointer_to(TypeClass::Float, 4, c);
         let int = c_val(TypeClass::Signed, 4);
         // `rhs` is `float*` in the kernel.
         let sig = || sample_signature_with(vec![f(true), f(false), f(false), int]);

@@ -1,14 +1,14 @@
 //! The declaration against what the build saw and verified.
 //!
 //! The build script parsed the same declaration (with the same
-//! `iree_build::syntax`), compiled its kernel for every target and verified
+//! `iree_syntax`), compiled its kernel for every target and verified
 //! each variant; the manifest records the outcome. Here the macro refuses to
 //! generate a launch unless the declaration it is expanding is the one the
 //! build verified, and turns the build's findings into diagnostics at the
 //! parameter they concern.
 
-use iree_build::manifest::{DeclarationEntry, Diagnostic, ParamKind};
-use iree_build::syntax::Declaration;
+use iree_abi::manifest::{DeclarationEntry, Diagnostic, ParamKind};
+use iree_syntax::Declaration;
 use proc_macro2::Span;
 
 /// A warning to emit at `span`.
@@ -23,7 +23,7 @@ pub(crate) struct Warning {
 /// `Ok` the warnings to emit.
 pub(crate) fn check(decl: &Declaration, entry: &DeclarationEntry) -> syn::Result<Vec<Warning>> {
     // The signature, export, layout and workgroup size must be those the
-    // build verified (`iree_build::syntax` owns this comparison).
+    // build verified (`iree_syntax` owns this comparison).
     if let Some(e) = decl.diff_entry(entry) {
         return Err(e.to_syn());
     }

@@ -50,9 +50,9 @@
 
 use std::path::Path;
 
-use iree_build::manifest::{DeclarationEntry, Manifest};
-use iree_build::signature::RustType;
-use iree_build::syntax::{CountInput, Declaration, Param, ParamType};
+use iree_abi::manifest::{DeclarationEntry, Manifest};
+use iree_abi::signature::RustType;
+use iree_syntax::{CountInput, Declaration, Param, ParamType};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -328,20 +328,20 @@ fn element_checks(decl: &Declaration, entry: &DeclarationEntry) -> TokenStream {
         let zst = format!(
             "parameter `{}`: `DeviceSlice<{}>` has a zero-sized element type; give the element type the kernel's pointer has",
             p.ident,
-            iree_build::syntax::type_string(elem)
+            iree_syntax::type_string(elem)
         );
         out.extend(quote_spanned! {span=>
             const _: () = ::core::assert!(::core::mem::size_of::<#elem>() != 0, #zst);
         });
         let slot = decl.binding_slots.get(i).copied().unwrap_or(i);
         let pointee = entry.kernel_params.get(slot).and_then(|t| t.pointee);
-        let named = RustType::by_name(&iree_build::syntax::type_string(elem)).is_some();
+        let named = RustType::by_name(&iree_syntax::type_string(elem)).is_some();
         if let Some(pointee) = pointee.filter(|t| t.size != 0 && !named) {
             let size = pointee.size as usize;
             let message = format!(
                 "parameter `{}`: the kernel's pointer points at {size}-byte elements but `{}` has another size; declare a `DeviceSlice` of the kernel's element type",
                 p.ident,
-                iree_build::syntax::type_string(elem)
+                iree_syntax::type_string(elem)
             );
             out.extend(quote_spanned! {span=>
                 const _: () = ::core::assert!(::core::mem::size_of::<#elem>() == #size, #message);
@@ -533,8 +533,8 @@ fn path_literal(path: &Path) -> syn::LitStr {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use iree_build::manifest::{Diagnostic, HostEntryNames};
-    use iree_build::syntax::parse_item_fn;
+    use iree_abi::manifest::{Diagnostic, HostEntryNames};
+    use iree_syntax::parse_item_fn;
 
     const SIMPLE_MUL: &str = r#"
         /// `ret = lhs * rhs`

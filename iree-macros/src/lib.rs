@@ -5,7 +5,7 @@
 //! use runtime_hip::{DeviceSlice, Stream};
 //!
 //! /// `ret = lhs * rhs`
-//! #[iree_macros::extern_dispatch(
+//! #[runtime_hip::extern_dispatch(
 //!     source = "kernels/kernels.cu",
 //!     workgroup_size = [64, 1, 1],
 //!     count = |dim| [(dim as u32).div_ceil(64), 1, 1],
@@ -17,7 +17,7 @@
 //! //                   ret: &mut DeviceSlice<f32>, dim: i32) -> Result<(), runtime_hip::Error>
 //! ```
 //!
-//! The declaration is parsed by `iree_build::syntax`, the same code the build
+//! The declaration is parsed by `iree_syntax`, the same code the build
 //! script (`iree_build::Build::bridge`) runs over the file. The macro then
 //! reads the manifest the build script wrote (`$OUT_DIR/iree/manifest.json`,
 //! or `$IREE_MANIFEST_DIR/manifest.json` in tests without a build script),
@@ -28,6 +28,13 @@
 //! parameter it concerns (so `#![deny(deprecated)]` turns them into errors).
 //!
 //! See `expand` for the exact shape of the generated function.
+//!
+//! Users reach this crate through `runtime-hip`, which re-exports the macro
+//! (`#[runtime_hip::extern_dispatch]`): the generated code names only
+//! `::runtime_hip` paths, so that one dependency (plus `iree-build` for the
+//! build script) is all a crate needs. This crate's own dependencies are the
+//! shared facts (`iree-abi`), the syntax (`iree-syntax`) and the token
+//! crates, nothing that compiles or loads kernels.
 #![warn(missing_docs)]
 
 mod check;
@@ -60,7 +67,7 @@ fn extern_dispatch2(
     args: proc_macro2::TokenStream,
     item: proc_macro2::TokenStream,
 ) -> proc_macro2::TokenStream {
-    let decl = match iree_build::syntax::parse_declaration(args, item.clone()) {
+    let decl = match iree_syntax::parse_declaration(args, item.clone()) {
         Ok(decl) => decl,
         Err(errors) => {
             let errors = errors.to_compile_error();

@@ -2,7 +2,7 @@
 //!
 //! * `IREE_MANIFEST_DIR` (tests without a build script): `<dir>/manifest.json`.
 //! * else `OUT_DIR` (set by cargo for crates with a build script):
-//!   `iree_build::manifest::manifest_dir(OUT_DIR)/manifest.json`.
+//!   `iree_abi::manifest::manifest_dir(OUT_DIR)/manifest.json`.
 //!
 //! A declaration is matched by its file and its fn name. The file comes from
 //! the span of the attribute (`proc_macro::Span::local_file`), made absolute
@@ -15,7 +15,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use iree_build::manifest::{
+use iree_abi::manifest::{
     manifest_dir, DeclarationEntry, Manifest, MANIFEST_FILE, MANIFEST_VERSION,
 };
 

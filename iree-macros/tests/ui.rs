@@ -24,9 +24,9 @@ fn fixture_manifest_dir() -> PathBuf {
         .replace("@FIXTURES@", &json_path(&fixtures))
         .replace("@RUN_BUNDLE@", &json_path(&run_bundle));
     // Fail here, not in every ui test, when the template is broken.
-    let _: iree_build::manifest::Manifest = serde_json::from_str(&manifest).unwrap();
+    let _: iree_abi::manifest::Manifest = serde_json::from_str(&manifest).unwrap();
     write_if_changed(
-        &dir.join(iree_build::manifest::MANIFEST_FILE),
+        &dir.join(iree_abi::manifest::MANIFEST_FILE),
         manifest.as_bytes(),
     );
     dir

@@ -309,7 +309,7 @@ fn write_files(ctx: &Ctx, dir: &Path, examples: &[String]) -> Result<()> {
         tsv.push('\n');
     }
     fs::write(dir.join("checks.tsv"), tsv)?;
-    let script = ctx.root.join("gpu-check/run.sh");
+    let script = ctx.root.join("xtask/gpu-check/run.sh");
     fs::copy(&script, dir.join("run.sh"))
         .with_context(|| format!("copying {}", script.display()))?;
     fs::write(dir.join("BUILD.txt"), build_info(ctx))?;
@@ -507,7 +507,7 @@ mod tests {
     fn run_sh_refuses_an_incomplete_folder() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
         let dir = tempfile_dir("incomplete");
-        fs::copy(root.join("gpu-check/run.sh"), dir.join("run.sh")).unwrap();
+        fs::copy(root.join("xtask/gpu-check/run.sh"), dir.join("run.sh")).unwrap();
         fs::write(
             dir.join("SHA256SUMS"),
             "0000000000000000000000000000000000000000000000000000000000000000  ./bin/gpu-bench\n",

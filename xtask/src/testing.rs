@@ -137,7 +137,13 @@ fn fuzz_step() -> Step {
 }
 
 /// The crates a user depends on, published to crates.io, in dependency order.
-pub const PUBLISHED: &[&str] = &["runtime-hip", "iree-build", "iree-macros"];
+pub const PUBLISHED: &[&str] = &[
+    "iree-abi",
+    "iree-syntax",
+    "iree-macros",
+    "runtime-hip",
+    "iree-build",
+];
 
 /// What a user of the published crates goes through: the pip advice of a
 /// build error followed for real (PyPI), a crate made outside the workspace
@@ -354,7 +360,8 @@ mod tests {
         let publish = s.iter().find(|s| s.name == "publish").unwrap();
         assert_eq!(
             publish.display(),
-            "cargo publish --dry-run --allow-dirty -p runtime-hip -p iree-build -p iree-macros"
+            "cargo publish --dry-run --allow-dirty -p iree-abi -p iree-syntax -p iree-macros \
+             -p runtime-hip -p iree-build"
         );
         assert_eq!(
             names(s),

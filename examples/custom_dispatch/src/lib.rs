@@ -10,7 +10,7 @@
 use runtime_hip::{DeviceBuffer, DeviceSlice, Error, Stream};
 
 /// `ret = lhs * rhs`
-#[iree_macros::extern_dispatch(
+#[runtime_hip::extern_dispatch(
     source = "kernels/kernels.cu",
     workgroup_size = [64, 1, 1],
     count = |dim| [(dim as u32).div_ceil(64), 1, 1],
@@ -23,7 +23,7 @@ pub fn simple_mul(
 );
 
 /// `rhs *= lhs`, in place through a read-write binding.
-#[iree_macros::extern_dispatch(
+#[runtime_hip::extern_dispatch(
     source = "kernels/kernels.cu",
     workgroup_size = [64, 1, 1],
     count = |dim| [(dim as u32).div_ceil(64), 1, 1],
@@ -31,7 +31,7 @@ pub fn simple_mul(
 pub fn simple_mul_inplace(lhs: &DeviceSlice<f32>, rhs: &mut DeviceSlice<f32>, dim: i32);
 
 /// `ret = lhs + rhs`: the `arith.addf` of the IREE sample.
-#[iree_macros::extern_dispatch(
+#[runtime_hip::extern_dispatch(
     source = "kernels/add.cu",
     workgroup_size = [64, 1, 1],
     count = |dim| [(dim as u32).div_ceil(64), 1, 1],

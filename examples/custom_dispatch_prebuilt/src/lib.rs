@@ -7,7 +7,7 @@
 use runtime_hip::{DeviceBuffer, DeviceSlice, Error, Stream};
 
 /// `ret = lhs * rhs`
-#[iree_macros::extern_dispatch(
+#[runtime_hip::extern_dispatch(
     objects = {
         "gfx1100" = "prebuilt/kernels_gfx1100.co",
         "gfx90a" = "prebuilt/kernels_gfx90a.co",
@@ -26,7 +26,7 @@ pub fn simple_mul(
 );
 
 /// `rhs *= lhs`
-#[iree_macros::extern_dispatch(
+#[runtime_hip::extern_dispatch(
     objects = {
         "gfx1100" = "prebuilt/kernels_gfx1100.co",
         "gfx90a" = "prebuilt/kernels_gfx90a.co",

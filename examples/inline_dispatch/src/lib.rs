@@ -9,7 +9,7 @@
 use runtime_hip::{DeviceBuffer, DeviceSlice, Error, Stream};
 
 /// `ret = lhs * rhs`, declared inline with an explicit layout and bindings.
-#[iree_macros::extern_dispatch(
+#[runtime_hip::extern_dispatch(
     source = "../custom_dispatch/kernels/kernels.cu",
     export = "simple_mul",
     layout = "#hal.pipeline.layout<push_constants = 1, sets = [<0, bindings = [<0, storage_buffer, ReadOnly>, <1, storage_buffer, ReadOnly>, <2, storage_buffer>]>]>",
@@ -28,7 +28,7 @@ use runtime_hip::{DeviceBuffer, DeviceSlice, Error, Stream};
 pub fn mul(lhs: &DeviceSlice<f32>, rhs: &DeviceSlice<f32>, ret: &mut DeviceSlice<f32>, dim: i32);
 
 /// `ret = lhs + rhs`.
-#[iree_macros::extern_dispatch(
+#[runtime_hip::extern_dispatch(
     source = "../custom_dispatch/kernels/add.cu",
     workgroup_size = [64, 1, 1],
     count = |dim| [(dim as u32).div_ceil(64), 1, 1],

@@ -8,7 +8,7 @@ use runtime_hip::{DeviceSlice, Error, Stream};
 pub const TILE: u32 = 16;
 
 /// `c[m x n] = a[m x k] * b[k x n]`, row-major.
-#[iree_macros::extern_dispatch(
+#[runtime_hip::extern_dispatch(
     source = "kernels/matmul.cu",
     export = "matmul_tiled",
     workgroup_size = [16, 16, 1],

@@ -3,7 +3,7 @@
 use runtime_hip::DeviceSlice;
 
 /// `ret = lhs * rhs`: the IREE sample's kernel, memory-bound.
-#[iree_macros::extern_dispatch(
+#[runtime_hip::extern_dispatch(
     source = "../custom_dispatch/kernels/kernels.cu",
     workgroup_size = [64, 1, 1],
     count = |dim| [(dim as u32).div_ceil(64), 1, 1],
@@ -18,7 +18,7 @@ pub fn simple_mul(
 /// One partial sum per block, through shared memory and barriers; launched
 /// with one block per element of `partial` (the benchmark allocates
 /// 8 × multiprocessor_count of them, the usual grid-stride configuration).
-#[iree_macros::extern_dispatch(
+#[runtime_hip::extern_dispatch(
     source = "kernels/reduce.cu",
     workgroup_size = [256, 1, 1],
     count = |partial| [partial.len() as u32, 1, 1],
@@ -26,7 +26,7 @@ pub fn simple_mul(
 pub fn block_sum(x: &DeviceSlice<f32>, partial: &mut DeviceSlice<f32>, n: i32);
 
 /// An empty kernel: launch overhead alone.
-#[iree_macros::extern_dispatch(
+#[runtime_hip::extern_dispatch(
     source = "kernels/reduce.cu",
     workgroup_size = [1, 1, 1],
     count = |n| [n as u32, 1, 1],
@@ -34,7 +34,7 @@ pub fn block_sum(x: &DeviceSlice<f32>, partial: &mut DeviceSlice<f32>, n: i32);
 pub fn noop(n: i32);
 
 /// Only barriers: `iters` `__syncthreads()` per thread, 256 threads a block.
-#[iree_macros::extern_dispatch(
+#[runtime_hip::extern_dispatch(
     source = "kernels/reduce.cu",
     workgroup_size = [256, 1, 1],
     count = |device| [8 * device.limits().multiprocessor_count, 1, 1],

@@ -4,7 +4,7 @@
 use runtime_hip::{DeviceSlice, Error, Stream};
 
 /// `out[r, :] = softmax(x[r, :])` for a row-major `rows x cols` matrix.
-#[iree_macros::extern_dispatch(
+#[runtime_hip::extern_dispatch(
     source = "kernels/softmax.cu",
     export = "softmax_rows",
     workgroup_size = [256, 1, 1],

@@ -19,8 +19,9 @@ const FILES: &[(&str, &str)] = &[
     (".gitignore", include_str!("../../template/gitignore")),
 ];
 
-/// The three crates a user crate depends on.
-const CRATES: [&str; 3] = ["runtime-hip", "iree-macros", "iree-build"];
+/// The two crates a user crate depends on: the runtime (which re-exports
+/// the macro) and, for the build script, iree-build.
+const CRATES: [&str; 2] = ["runtime-hip", "iree-build"];
 
 /// Where the new crate's dependencies come from.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 use runtime_hip::{Device, DeviceSlice};
 
 /// `y = a * x + y`: one thread per element, 256 threads per workgroup.
-#[iree_macros::extern_dispatch(
+#[runtime_hip::extern_dispatch(
     source = "kernels/kernels.cu",
     workgroup_size = [256, 1, 1],
     count = |n| [(n as u32).div_ceil(256), 1, 1],

@@ -73,7 +73,7 @@ pub const BINDING_READ_ONLY: u32 = 1;
 /// its variant data land on aligned addresses:
 ///
 /// ```
-/// use runtime_hip::bundle::Aligned;
+/// use iree_abi::bundle::Aligned;
 /// static BUNDLE: &Aligned<[u8]> = &Aligned(*b"bytes of the bundle");
 /// let bytes: &'static [u8] = &BUNDLE.0;
 /// assert_eq!(bytes.as_ptr() as usize % 64, 0);

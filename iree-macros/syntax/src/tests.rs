@@ -38,7 +38,7 @@ fn parses_the_iree_sample() {
     let m = d.manifest_params();
     assert_eq!(
         m[2].kind,
-        crate::manifest::ParamKind::Buffer {
+        iree_abi::manifest::ParamKind::Buffer {
             elem: "f32".into(),
             mutable: true
         }
@@ -247,7 +247,7 @@ fn unrelated() {}
 #[test]
 fn diff_against_the_manifest_entry() {
     let d = decl(SIMPLE_MUL).unwrap();
-    let mut entry = crate::manifest::DeclarationEntry {
+    let mut entry = iree_abi::manifest::DeclarationEntry {
         file: "src/main.rs".into(),
         line: d.line(),
         fn_name: "simple_mul".into(),
@@ -266,7 +266,7 @@ fn diff_against_the_manifest_entry() {
         kernel_params: Vec::new(),
     };
     assert!(d.diff_entry(&entry).is_none());
-    entry.params[3].kind = crate::manifest::ParamKind::Scalar { ty: "u32".into() };
+    entry.params[3].kind = iree_abi::manifest::ParamKind::Scalar { ty: "u32".into() };
     let e = d.diff_entry(&entry).unwrap();
     assert!(
         e.message

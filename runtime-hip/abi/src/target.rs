@@ -3,9 +3,8 @@
 //! Both halves of the project read it: `iree-build` to decide how to compile
 //! a source and to check what came out (the ELF `e_flags` of an AMD code
 //! object must match the id that was asked for), and the runtime to pick the
-//! variant of an executable that fits the device it runs on. Keeping it in the
-//! runtime crate means the build side depends on the runtime's definition
-//! rather than carrying a copy that could drift.
+//! variant of an executable that fits the device it runs on. Per-target
+//! limits the build verifies live here too, beside the chips they belong to.
 
 use std::fmt;
 use std::str::FromStr;
@@ -102,6 +101,17 @@ pub fn amd_chip_by_mach(mach: u32) -> Option<&'static AmdChip> {
 
 /// The NVIDIA compute capabilities we compile for, lowest first.
 pub const NVIDIA_SMS: &[u32] = &[70, 75, 80, 86, 89, 90, 100, 120];
+
+/// NVIDIA's limit on `blockDim.z`.
+pub const NVIDIA_MAX_BLOCK_Z: u32 = 64;
+
+/// Static shared memory one NVIDIA block may use without opting in
+/// (`cudaFuncAttributeMaxDynamicSharedMemorySize`): 48 KiB.
+pub const NVIDIA_SHARED_BYTES: u32 = 48 * 1024;
+
+/// `warpSize` on the host platform: a warp is one thread there (see the
+/// host header), so only `subgroup_size = 1` is honoured.
+pub const HOST_WARP_SIZE: u32 = 1;
 
 /// What a target id names.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -14,6 +14,7 @@
 //! proc-macro2's `span-locations`, a line and column for build-script output.
 
 mod error;
+pub mod layout;
 mod parse;
 
 pub use error::{Error, Errors};
@@ -23,10 +24,10 @@ pub use parse::{
 };
 
 use crate::layout::{InterfaceBinding, ParamClass, PipelineLayout};
-use crate::manifest;
+use iree_abi::manifest;
+use iree_abi::target::TargetId;
 use proc_macro2::Span;
 use quote::ToTokens;
-use runtime_hip::target::TargetId;
 use std::path::PathBuf;
 
 /// A value with the span of the tokens it came from, so later passes can

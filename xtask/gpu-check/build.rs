@@ -5,7 +5,7 @@ fn main() {
     // run without a GPU.
     iree_build::Build::new()
         .bridge("src/kernels.rs")
-        .source("../examples/custom_dispatch/kernels/kernels.cu")
+        .source("../../examples/custom_dispatch/kernels/kernels.cu")
         .targets(["sm_80", "sm_90", "host"])
         .compile("gpu_check");
 }

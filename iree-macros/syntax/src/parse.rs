@@ -446,12 +446,12 @@ fn build(
                             None => ok = false,
                         }
                     }
-                    if ok && crate::ir::workgroup_threads(v).is_none() {
+                    if ok && iree_abi::limits::workgroup_threads(v).is_none() {
                         errors.error(
                             span,
                             format!(
                                 "`workgroup_size = [{}, {}, {}]` is more threads than fit in a u32; a GPU workgroup holds at most {} threads",
-                                v[0], v[1], v[2], crate::verify::MAX_WORKGROUP_THREADS
+                                v[0], v[1], v[2], iree_abi::limits::MAX_WORKGROUP_THREADS
                             ),
                         );
                     } else if ok {
@@ -463,7 +463,7 @@ fn build(
             ("objects", Value::Objects(span, pairs)) => {
                 let mut list: Vec<PrebuiltObject> = Vec::new();
                 for (t, p) in pairs {
-                    match t.value().parse::<runtime_hip::target::TargetId>() {
+                    match t.value().parse::<iree_abi::target::TargetId>() {
                         Ok(target) => {
                             if list.iter().any(|o| o.target == target) {
                                 errors.error(
@@ -612,7 +612,7 @@ fn build(
             ),
         );
     }
-    if n_constants > layout::MAX_CONSTANTS as usize {
+    if n_constants > layout::MAX_CONSTANTS {
         errors.error(
             sig.paren_token.span.join(),
             format!(
@@ -747,7 +747,7 @@ fn classify(ty: &syn::Type) -> Result<ParamType, String> {
                                 .collect();
                             if let [elem] = tys[..] {
                                 if is_zero_sized(elem) {
-                                    return Err(format!("`DeviceSlice<{}>` has a zero-sized element type: such a buffer has no bytes to bind (the kernel would get a null pointer); give the element type the kernel's pointer has, e.g. `DeviceSlice<f32>` for `float*`", crate::syntax::type_string(elem)));
+                                    return Err(format!("`DeviceSlice<{}>` has a zero-sized element type: such a buffer has no bytes to bind (the kernel would get a null pointer); give the element type the kernel's pointer has, e.g. `DeviceSlice<f32>` for `float*`", crate::type_string(elem)));
                                 }
                                 return Ok(ParamType::Buffer {
                                     elem: Box::new(elem.clone()),

@@ -27,15 +27,7 @@
 
 use std::fmt;
 
-/// Most bindings one dispatch may have: IREE's
-/// `IREE_HAL_HIP_MAX_DISPATCH_BINDING_COUNT` (16, in
-/// `runtime/src/iree/hal/drivers/hip/native_executable.h`). Our runtime has
-/// no fixed table, but staying within it keeps declarations portable to IREE.
-pub const MAX_BINDINGS: usize = 16;
-
-/// Most 32-bit push constants one dispatch may have: IREE's
-/// `IREE_HAL_HIP_MAX_DISPATCH_CONSTANT_COUNT` (64, same header).
-pub const MAX_CONSTANTS: u32 = 64;
+pub use iree_abi::limits::{MAX_BINDINGS, MAX_CONSTANTS};
 
 /// The kind of descriptor a binding is. Both are passed to HIP kernels as a
 /// plain device pointer; the distinction only survives for round-tripping.

@@ -6,8 +6,8 @@
 use runtime_hip::DeviceSlice;
 
 /// `ret = lhs * rhs`, one thread per element, 64 per block.
-#[iree_macros::extern_dispatch(
-    source = "../examples/custom_dispatch/kernels/kernels.cu",
+#[runtime_hip::extern_dispatch(
+    source = "../../examples/custom_dispatch/kernels/kernels.cu",
     workgroup_size = [64, 1, 1],
     count = |dim| [(dim as u32).div_ceil(64), 1, 1],
 )]

@@ -290,12 +290,10 @@ fn suggestion(p: &Pointee) -> Option<&'static str> {
     RustType::rust_name(p.class, p.size)
 }
 
-#[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-
-    /// A `T*` (or `const T*`) as the signature table records it; verify's tests use it too.
-    pub(crate) fn ptr(class: TypeClass, size: u32, is_const: bool) -> CType {
+impl CType {
+    /// A 64-bit `T*` (or `const T*`) to a naturally aligned `T` of `size`
+    /// bytes, as the signature table records it.
+    pub fn pointer_to(class: TypeClass, size: u32, is_const: bool) -> CType {
         CType {
             class: TypeClass::Pointer,
             size: 8,
@@ -308,6 +306,15 @@ pub(crate) mod tests {
                 is_volatile: false,
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ptr(class: TypeClass, size: u32, is_const: bool) -> CType {
+        CType::pointer_to(class, size, is_const)
     }
 
     #[test]
