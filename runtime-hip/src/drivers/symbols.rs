@@ -130,7 +130,7 @@ pub(crate) unsafe fn sym<T: Copy>(
     }
 }
 
-#[cfg(all(test, target_os = "linux"))]
+#[cfg(all(test, target_os = "linux", target_env = "gnu"))]
 mod tests {
     use std::os::raw::{c_int, c_long};
 
