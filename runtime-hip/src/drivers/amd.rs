@@ -300,7 +300,7 @@ impl GpuApi for Hip {
         0
     }
 
-    fn release(&self, _: &c_int) {}
+    unsafe fn release(&self, _: &c_int) {}
 
     fn malloc(&self, bytes: usize) -> Result<DevicePtr, Error> {
         let mut p: *mut c_void = std::ptr::null_mut();

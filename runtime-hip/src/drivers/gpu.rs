@@ -43,7 +43,10 @@ pub(crate) trait GpuApi: StreamApi {
     fn stream_context(ctx: &Self::Context) -> usize;
     /// Releases what `open` acquired for the device, after its modules are
     /// unloaded.
-    fn release(&self, ctx: &Self::Context);
+    ///
+    /// # Safety
+    /// Called once per device, when it is dropped: `ctx` is not used again.
+    unsafe fn release(&self, ctx: &Self::Context);
 
     /// Allocates `bytes` of device memory (not yet zeroed); the device is
     /// current.
@@ -221,6 +224,7 @@ impl<A: GpuApi> Drop for GpuDevice<A> {
                 }
             }
         }
-        self.api.release(&self.ctx);
+        // SAFETY: the device is being dropped; nothing uses `ctx` after.
+        unsafe { self.api.release(&self.ctx) };
     }
 }

@@ -252,8 +252,9 @@ impl GpuApi for Cuda {
         c.ctx
     }
 
-    fn release(&self, c: &PrimaryContext) {
-        // SAFETY: releases the primary context retained in `open`, once.
+    unsafe fn release(&self, c: &PrimaryContext) {
+        // SAFETY: releases the primary context retained in `open`, once
+        // (per the caller's contract).
         unsafe { (self.fns.primary_ctx_release)(c.dev) };
     }
 
