@@ -28,7 +28,7 @@ use std::os::raw::{c_char, c_int, c_uint};
 use std::sync::{Arc, OnceLock};
 
 use super::common::{self, Library, LimitAttr, ModuleGetFunction, ModuleLoadDataEx, Status};
-use super::gpu::{GpuApi, GpuDevice, NoArgs};
+use super::gpu::{GpuApi, GpuDevice, HandleCall, NoArgs};
 use super::stream::{EventApi, LaunchKernel, StreamApi, StreamCall};
 use super::{buf_text, cstr, open_first};
 use crate::backend::{Backend, DevicePtr};
@@ -371,7 +371,7 @@ impl GpuApi for Hip {
         (self.fns.module_get_function, "hipModuleGetFunction")
     }
 
-    fn module_unload_entry(&self) -> StreamCall {
+    fn module_unload_entry(&self) -> HandleCall {
         self.fns.module_unload
     }
 }

@@ -20,6 +20,8 @@ use crate::Error;
 
 /// A driver entry point taking no arguments (`hipDeviceSynchronize`, …).
 pub(crate) type NoArgs = unsafe extern "C" fn() -> Status;
+/// A driver entry point taking one handle (`hipModuleUnload`, …).
+pub(crate) type HandleCall = unsafe extern "C" fn(*mut c_void) -> Status;
 
 /// What a [`GpuDevice`] needs from its driver beyond [`StreamApi`]: the
 /// calls HIP and CUDA spell differently, each with the name its errors
@@ -84,7 +86,7 @@ pub(crate) trait GpuApi: StreamApi {
     /// The function lookup entry point and its name.
     fn module_get_function_entry(&self) -> (ModuleGetFunction, &'static str);
     /// The module unload entry point.
-    fn module_unload_entry(&self) -> unsafe extern "C" fn(*mut c_void) -> Status;
+    fn module_unload_entry(&self) -> HandleCall;
 }
 
 /// An open GPU device of driver `A`.

@@ -16,7 +16,7 @@ use std::os::raw::{c_char, c_int, c_uint};
 use std::sync::{Arc, OnceLock};
 
 use super::common::{self, Library, LimitAttr, ModuleGetFunction, ModuleLoadDataEx, Status};
-use super::gpu::{GpuApi, GpuDevice, NoArgs};
+use super::gpu::{GpuApi, GpuDevice, HandleCall, NoArgs};
 use super::open_first;
 use super::stream::{EventApi, LaunchKernel, StreamApi, StreamCall};
 use crate::backend::{Backend, DevicePtr};
@@ -326,7 +326,7 @@ impl GpuApi for Cuda {
         (self.fns.module_get_function, "cuModuleGetFunction")
     }
 
-    fn module_unload_entry(&self) -> StreamCall {
+    fn module_unload_entry(&self) -> HandleCall {
         self.fns.module_unload
     }
 }
