@@ -114,6 +114,24 @@ pub(crate) struct LaunchSpec<'a> {
     pub(crate) constants: &'a [u32],
 }
 
+#[cfg(test)]
+impl LaunchSpec<'_> {
+    /// A launch of `kernel` for tests, which name only the fields they need
+    /// (`LaunchSpec { grid, ..LaunchSpec::test(kernel) }`): one workgroup of
+    /// one invocation, no shared memory, bindings or constants.
+    pub(crate) fn test(kernel: KernelHandle) -> Self {
+        LaunchSpec {
+            kernel,
+            name: "(test kernel)",
+            grid: [1, 1, 1],
+            block: [1, 1, 1],
+            shared_bytes: 0,
+            bindings: &[],
+            constants: &[],
+        }
+    }
+}
+
 /// The completion of work queued on one stream: what a buffer remembers
 /// about the launches that use it (an event on the GPU drivers, a
 /// completion flag on the host).
@@ -179,33 +197,6 @@ pub(crate) trait BackendStream: Send + Sync {
     /// completes (the memory module guarantees this: a buffer's drop waits
     /// for the fences of every launch that used it).
     unsafe fn submit(&self, launch: &LaunchSpec<'_>) -> Result<(), Error>;
-
-    /// [`BackendStream::submit`] without a kernel name (tests).
-    ///
-    /// # Safety
-    /// As [`BackendStream::submit`].
-    #[cfg(test)]
-    unsafe fn launch(
-        &self,
-        kernel: KernelHandle,
-        grid: [u32; 3],
-        block: [u32; 3],
-        shared_bytes: u32,
-        bindings: &[DevicePtr],
-        constants: &[u32],
-    ) -> Result<(), Error> {
-        let spec = LaunchSpec {
-            kernel,
-            name: "(test kernel)",
-            grid,
-            block,
-            shared_bytes,
-            bindings,
-            constants,
-        };
-        // SAFETY: forwarded from the caller.
-        unsafe { self.submit(&spec) }
-    }
 
     /// A fence for everything queued on this stream so far.
     fn fence(&self) -> Result<FenceRef, Error>;

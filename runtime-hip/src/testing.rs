@@ -918,14 +918,13 @@ fn launch_overhead() {
         // SAFETY: nothing runs.
         unsafe {
             s.inner
-                .launch(
-                    KernelHandle::Gpu(100),
-                    [4, 1, 1],
-                    [64, 1, 1],
-                    0,
-                    &ptrs,
-                    &[i],
-                )
+                .submit(&LaunchSpec {
+                    grid: [4, 1, 1],
+                    block: [64, 1, 1],
+                    bindings: &ptrs,
+                    constants: &[i],
+                    ..LaunchSpec::test(KernelHandle::Gpu(100))
+                })
                 .unwrap()
         };
     }

@@ -27,16 +27,13 @@ use std::ffi::c_void;
 use std::os::raw::{c_char, c_int, c_uint};
 use std::sync::{Arc, OnceLock};
 
-use super::common::{self, Library, LimitAttr, Modules, Status};
-use super::stream::{
-    EventApi, EventCreate, EventRecord, GpuStream, LaunchKernel, StreamApi, StreamCall,
-    StreamWaitEvent,
-};
-use super::{buf_text, cstr, open_first, sym, Allocations};
-use crate::backend::{Backend, BackendStream, DevicePtr, KernelHandle};
+use super::common::{self, Library, LimitAttr, ModuleGetFunction, ModuleLoadDataEx, Status};
+use super::gpu::{GpuApi, GpuDevice, HandleCall, NoArgs};
+use super::stream::{EventApi, LaunchKernel, StreamApi, StreamCall};
+use super::{buf_text, cstr, open_first};
+use crate::backend::{Backend, DevicePtr};
 use crate::bundle::VariantView;
 use crate::device::DeviceInfo;
-use crate::host::HostEntry;
 use crate::target::{Format, Platform, TargetId};
 use crate::Error;
 
@@ -50,37 +47,57 @@ const ATTR_MULTIPROCESSOR_COUNT: c_int = 63;
 const ATTR_MAX_SHARED_MEMORY_PER_BLOCK: c_int = 74;
 const ATTR_WARP_SIZE: c_int = 87;
 
-/// The entry points used, copied out of the library once.
+// SAFETY (of every `HipFns::load`): each prototype below is the C one from
+// HIP's hip_runtime_api.h (hipDevice_t, hipDeviceAttribute_t and hipJitOption
+// are `int`; handles are pointers). The order is the one they are resolved
+// in, so the first missing one is the one reported.
+super::symbols::driver_symbols! {
+    /// The HIP entry points used, copied out of the library once.
+    struct HipFns for Platform::Amd {
+        /// ROCm 6 renamed it when `hipDeviceProp_t` changed layout; the
+        /// layout does not matter here (see the module doc).
+        get_device_properties: "hipGetDevicePropertiesR0600" | "hipGetDeviceProperties"
+            fn(*mut c_void, c_int) -> HipError,
+        init: "hipInit" fn(c_uint) -> HipError,
+        get_error_name: "hipGetErrorName" fn(HipError) -> *const c_char,
+        get_error_string: "hipGetErrorString" fn(HipError) -> *const c_char,
+        get_device_count: "hipGetDeviceCount" fn(*mut c_int) -> HipError,
+        set_device: "hipSetDevice" fn(c_int) -> HipError,
+        device_get: "hipDeviceGet" fn(*mut c_int, c_int) -> HipError,
+        device_get_name: "hipDeviceGetName" fn(*mut c_char, c_int, c_int) -> HipError,
+        device_get_attribute: "hipDeviceGetAttribute" fn(*mut c_int, c_int, c_int) -> HipError,
+        malloc: "hipMalloc" fn(*mut *mut c_void, usize) -> HipError,
+        free: "hipFree" fn(*mut c_void) -> HipError,
+        memset: "hipMemset" fn(*mut c_void, c_int, usize) -> HipError,
+        memcpy_htod: "hipMemcpyHtoD" fn(*mut c_void, *mut c_void, usize) -> HipError,
+        memcpy_dtoh: "hipMemcpyDtoH" fn(*mut c_void, *mut c_void, usize) -> HipError,
+        device_synchronize: "hipDeviceSynchronize" fn() -> HipError,
+        stream_create: "hipStreamCreate" fn(*mut *mut c_void) -> HipError,
+        stream_destroy: "hipStreamDestroy" fn(*mut c_void) -> HipError,
+        stream_synchronize: "hipStreamSynchronize" fn(*mut c_void) -> HipError,
+        stream_wait_event: "hipStreamWaitEvent" fn(*mut c_void, *mut c_void, c_uint) -> HipError,
+        event_create: "hipEventCreateWithFlags" fn(*mut *mut c_void, c_uint) -> HipError,
+        event_record: "hipEventRecord" fn(*mut c_void, *mut c_void) -> HipError,
+        event_synchronize: "hipEventSynchronize" fn(*mut c_void) -> HipError,
+        event_query: "hipEventQuery" fn(*mut c_void) -> HipError,
+        event_destroy: "hipEventDestroy" fn(*mut c_void) -> HipError,
+        module_load_data_ex: "hipModuleLoadDataEx"
+            fn(*mut *mut c_void, *const c_void, c_uint, *mut c_int, *mut *mut c_void) -> HipError,
+        module_unload: "hipModuleUnload" fn(*mut c_void) -> HipError,
+        module_get_function: "hipModuleGetFunction"
+            fn(*mut *mut c_void, *mut c_void, *const c_char) -> HipError,
+        module_launch_kernel: "hipModuleLaunchKernel" fn(
+            *mut c_void, c_uint, c_uint, c_uint, c_uint, c_uint, c_uint, c_uint,
+            *mut c_void, *mut *mut c_void, *mut *mut c_void,
+        ) -> HipError,
+    }
+}
+
+/// libamdhip64, kept loaded with its entry points.
 struct Hip {
     _lib: libloading::Library,
     path: String,
-    get_error_name: unsafe extern "C" fn(HipError) -> *const c_char,
-    get_error_string: unsafe extern "C" fn(HipError) -> *const c_char,
-    get_device_count: common::DeviceCount,
-    set_device: unsafe extern "C" fn(c_int) -> HipError,
-    device_get: unsafe extern "C" fn(*mut c_int, c_int) -> HipError,
-    device_get_name: common::DeviceGetName,
-    device_get_attribute: unsafe extern "C" fn(*mut c_int, c_int, c_int) -> HipError,
-    get_device_properties: unsafe extern "C" fn(*mut c_void, c_int) -> HipError,
-    malloc: unsafe extern "C" fn(*mut *mut c_void, usize) -> HipError,
-    free: unsafe extern "C" fn(*mut c_void) -> HipError,
-    memset: unsafe extern "C" fn(*mut c_void, c_int, usize) -> HipError,
-    memcpy_htod: unsafe extern "C" fn(*mut c_void, *mut c_void, usize) -> HipError,
-    memcpy_dtoh: unsafe extern "C" fn(*mut c_void, *mut c_void, usize) -> HipError,
-    device_synchronize: unsafe extern "C" fn() -> HipError,
-    stream_create: unsafe extern "C" fn(*mut *mut c_void) -> HipError,
-    stream_destroy: StreamCall,
-    stream_synchronize: StreamCall,
-    stream_wait_event: StreamWaitEvent,
-    event_create: EventCreate,
-    event_record: EventRecord,
-    event_synchronize: StreamCall,
-    event_query: StreamCall,
-    event_destroy: StreamCall,
-    module_load_data_ex: common::ModuleLoadDataEx,
-    module_unload: unsafe extern "C" fn(*mut c_void) -> HipError,
-    module_get_function: common::ModuleGetFunction,
-    module_launch_kernel: LaunchKernel,
+    fns: HipFns,
 }
 
 /// The candidate library names, in the order they are tried.
@@ -109,48 +126,18 @@ static HIP: OnceLock<Arc<Hip>> = OnceLock::new();
 fn hip() -> Result<Arc<Hip>, Error> {
     common::loaded(&HIP, || {
         let (lib, path) = open_first(Platform::Amd, &candidates())?;
-        // SAFETY: each type below is the C prototype from HIP's
-        // hip_runtime_api.h (hipDevice_t, hipDeviceAttribute_t and hipJitOption
-        // are `int`; handles are pointers); `lib` moves into the struct that
-        // owns the pointers and lives for the rest of the process.
-        unsafe {
-            let p = Platform::Amd;
-            let props = sym(&lib, p, &path, "hipGetDevicePropertiesR0600")
-                .or_else(|_| sym(&lib, p, &path, "hipGetDeviceProperties"))?;
-            let init: unsafe extern "C" fn(c_uint) -> HipError = sym(&lib, p, &path, "hipInit")?;
-            let h = Hip {
-                get_error_name: sym(&lib, p, &path, "hipGetErrorName")?,
-                get_error_string: sym(&lib, p, &path, "hipGetErrorString")?,
-                get_device_count: sym(&lib, p, &path, "hipGetDeviceCount")?,
-                set_device: sym(&lib, p, &path, "hipSetDevice")?,
-                device_get: sym(&lib, p, &path, "hipDeviceGet")?,
-                device_get_name: sym(&lib, p, &path, "hipDeviceGetName")?,
-                device_get_attribute: sym(&lib, p, &path, "hipDeviceGetAttribute")?,
-                get_device_properties: props,
-                malloc: sym(&lib, p, &path, "hipMalloc")?,
-                free: sym(&lib, p, &path, "hipFree")?,
-                memset: sym(&lib, p, &path, "hipMemset")?,
-                memcpy_htod: sym(&lib, p, &path, "hipMemcpyHtoD")?,
-                memcpy_dtoh: sym(&lib, p, &path, "hipMemcpyDtoH")?,
-                device_synchronize: sym(&lib, p, &path, "hipDeviceSynchronize")?,
-                stream_create: sym(&lib, p, &path, "hipStreamCreate")?,
-                stream_destroy: sym(&lib, p, &path, "hipStreamDestroy")?,
-                stream_synchronize: sym(&lib, p, &path, "hipStreamSynchronize")?,
-                stream_wait_event: sym(&lib, p, &path, "hipStreamWaitEvent")?,
-                event_create: sym(&lib, p, &path, "hipEventCreateWithFlags")?,
-                event_record: sym(&lib, p, &path, "hipEventRecord")?,
-                event_synchronize: sym(&lib, p, &path, "hipEventSynchronize")?,
-                event_query: sym(&lib, p, &path, "hipEventQuery")?,
-                event_destroy: sym(&lib, p, &path, "hipEventDestroy")?,
-                module_load_data_ex: sym(&lib, p, &path, "hipModuleLoadDataEx")?,
-                module_unload: sym(&lib, p, &path, "hipModuleUnload")?,
-                module_get_function: sym(&lib, p, &path, "hipModuleGetFunction")?,
-                module_launch_kernel: sym(&lib, p, &path, "hipModuleLaunchKernel")?,
-                _lib: lib,
-                path,
-            };
-            common::initialised(h, "hipInit(0)", init(0))
-        }
+        // SAFETY: the table's prototypes are HIP's (see `HipFns`); `lib`
+        // moves into the struct that owns the pointers and lives for the
+        // rest of the process.
+        let fns = unsafe { HipFns::load(&lib, &path) }?;
+        let init = fns.init;
+        let h = Hip {
+            _lib: lib,
+            path,
+            fns,
+        };
+        // SAFETY: hipInit takes a plain flags word, which must be 0.
+        common::initialised(h, "hipInit(0)", unsafe { init(0) })
     })
 }
 
@@ -163,15 +150,15 @@ impl Library for Hip {
     }
 
     fn device_count_entry(&self) -> (common::DeviceCount, &'static str) {
-        (self.get_device_count, "hipGetDeviceCount")
+        (self.fns.get_device_count, "hipGetDeviceCount")
     }
 
     fn names(&self, rc: HipError) -> (String, String) {
         // SAFETY: both return static strings (or null) for any value.
         unsafe {
             (
-                cstr((self.get_error_name)(rc)),
-                cstr((self.get_error_string)(rc)),
+                cstr((self.fns.get_error_name)(rc)),
+                cstr((self.fns.get_error_string)(rc)),
             )
         }
     }
@@ -189,13 +176,15 @@ pub(crate) fn open(ordinal: usize) -> Result<Arc<dyn Backend>, Error> {
     let ord = ordinal as c_int;
     // SAFETY: hipSetDevice takes a plain int; `ord` is below the device
     // count checked above.
-    hip.check("hipSetDevice", unsafe { (hip.set_device)(ord) })?;
+    hip.check("hipSetDevice", unsafe { (hip.fns.set_device)(ord) })?;
     let mut dev: c_int = 0;
     // SAFETY: valid out-pointer, ordinal in range.
-    hip.check("hipDeviceGet", unsafe { (hip.device_get)(&mut dev, ord) })?;
+    hip.check("hipDeviceGet", unsafe {
+        (hip.fns.device_get)(&mut dev, ord)
+    })?;
     // SAFETY: the library's entry point and a device it gave.
     let name = unsafe {
-        common::device_name(hip.device_get_name, dev, |rc| {
+        common::device_name(hip.fns.device_get_name, dev, |rc| {
             hip.check("hipDeviceGetName", rc)
         })
     }?;
@@ -226,7 +215,7 @@ pub(crate) fn open(ordinal: usize) -> Result<Arc<dyn Backend>, Error> {
         let mut v: c_int = 0;
         // SAFETY: valid out-pointer; unknown attributes are an error code.
         hip.check(call, unsafe {
-            (hip.device_get_attribute)(&mut v, attr, ord)
+            (hip.fns.device_get_attribute)(&mut v, attr, ord)
         })?;
         Ok(u32::try_from(v).unwrap_or(0))
     })?;
@@ -237,7 +226,7 @@ pub(crate) fn open(ordinal: usize) -> Result<Arc<dyn Backend>, Error> {
     // SAFETY: the buffer (8 KiB, 8-aligned) is larger than the struct the
     // library writes.
     hip.check("hipGetDeviceProperties", unsafe {
-        (hip.get_device_properties)(props.as_mut_ptr().cast(), ord)
+        (hip.fns.get_device_properties)(props.as_mut_ptr().cast(), ord)
     })?;
     let bytes: Vec<u8> = props.iter().flat_map(|w| w.to_ne_bytes()).collect();
     let target = match arch_from_properties(&bytes) {
@@ -263,13 +252,7 @@ pub(crate) fn open(ordinal: usize) -> Result<Arc<dyn Backend>, Error> {
         target,
         limits,
     };
-    Ok(Arc::new(AmdDevice {
-        hip,
-        ordinal: ord,
-        info,
-        allocs: Allocations::default(),
-        modules: Modules::default(),
-    }))
+    Ok(Arc::new(GpuDevice::new(hip, ord, info)))
 }
 
 /// Finds `gcnArchName` in a `hipDeviceProp_t` of unknown layout: the first
@@ -294,156 +277,102 @@ pub(crate) fn arch_from_properties(bytes: &[u8]) -> Result<TargetId, String> {
     Err(first_seen.unwrap_or_default())
 }
 
-struct AmdDevice {
-    hip: Arc<Hip>,
-    ordinal: c_int,
-    info: DeviceInfo,
-    allocs: Allocations,
-    modules: Modules,
-}
+/// An AMD device: its context is its ordinal, made current with
+/// `hipSetDevice`.
+impl GpuApi for Hip {
+    type Context = c_int;
+    const LABEL: &'static str = "amd";
+    const MODULE_NOUN: &'static str = "code object";
 
-impl AmdDevice {
-    /// How binding errors name this device.
-    fn label(&self) -> String {
-        format!("amd:{} ({})", self.ordinal, self.info.name)
+    fn make_current(&self, ordinal: &c_int) -> Result<(), Error> {
+        // SAFETY: the ordinal was in range when the device was opened.
+        self.check("hipSetDevice", unsafe { (self.fns.set_device)(*ordinal) })
     }
 
-    fn current(&self) -> Result<(), Error> {
-        // SAFETY: the ordinal was in range when the device was opened.
-        self.hip.check("hipSetDevice", unsafe {
-            (self.hip.set_device)(self.ordinal)
+    /// A device that cannot be made current is still waited for and its
+    /// modules unloaded.
+    fn current_for_close(&self, ordinal: &c_int) -> bool {
+        let _ = self.make_current(ordinal);
+        true
+    }
+
+    fn stream_context(_: &c_int) -> usize {
+        0
+    }
+
+    unsafe fn release(&self, _: &c_int) {}
+
+    fn malloc(&self, bytes: usize) -> Result<DevicePtr, Error> {
+        let mut p: *mut c_void = std::ptr::null_mut();
+        // SAFETY: `hipMalloc` writes one pointer through a valid out-pointer
+        // to a local.
+        let rc = unsafe { (self.fns.malloc)(&mut p, bytes) };
+        self.check("hipMalloc", rc)?;
+        Ok(p as DevicePtr)
+    }
+
+    unsafe fn memset_zero(&self, p: DevicePtr, bytes: usize) -> Result<(), Error> {
+        // SAFETY: per the caller's contract, `p` holds `bytes`.
+        self.check("hipMemset", unsafe {
+            (self.fns.memset)(p as *mut c_void, 0, bytes)
         })
     }
-}
 
-impl Backend for AmdDevice {
-    fn info(&self) -> &DeviceInfo {
-        &self.info
-    }
-
-    fn alloc_zeroed(&self, bytes: usize) -> Result<DevicePtr, Error> {
-        self.current()?;
-        common::alloc_zeroed(
-            &self.allocs,
-            bytes,
-            &self.label(),
-            || {
-                let mut p: *mut c_void = std::ptr::null_mut();
-                // SAFETY: `hipMalloc` writes one pointer through a valid
-                // out-pointer to a local.
-                let rc = unsafe { (self.hip.malloc)(&mut p, bytes) };
-                self.hip.check("hipMalloc", rc)?;
-                Ok(p as DevicePtr)
-            },
-            // SAFETY: `p` is a fresh allocation of `bytes`; the memset is
-            // waited for so the buffer is zero before any stream can use it.
-            |p| unsafe {
-                self.hip
-                    .check("hipMemset", (self.hip.memset)(p as *mut c_void, 0, bytes))
-                    .and_then(|()| {
-                        self.hip
-                            .check("hipDeviceSynchronize", (self.hip.device_synchronize)())
-                    })
-            },
-            // SAFETY: `p` came from hipMalloc just now, is freed once here,
-            // and no work was ever queued on it.
-            |p| unsafe {
-                (self.hip.free)(p as *mut c_void);
-            },
-        )
-    }
-
-    unsafe fn free(&self, ptr: DevicePtr) {
-        self.allocs.remove(ptr);
-        let _ = self.current();
-        // SAFETY: per the trait contract, `ptr` is ours, live and unused.
-        // A failure cannot be reported from a destructor; it leaks.
-        unsafe { (self.hip.free)(ptr as *mut c_void) };
+    unsafe fn free(&self, p: DevicePtr) {
+        // SAFETY: per the caller's contract.
+        unsafe { (self.fns.free)(p as *mut c_void) };
     }
 
     unsafe fn copy_h2d(&self, dst: DevicePtr, src: &[u8]) -> Result<(), Error> {
-        self.current()?;
         // SAFETY: per the trait contract `dst..dst+len` is a live allocation
         // of this device; `src` is readable for its length (HIP takes a
         // non-const pointer but only reads).
-        self.hip.check("hipMemcpyHtoD", unsafe {
-            (self.hip.memcpy_htod)(dst as *mut c_void, src.as_ptr() as *mut c_void, src.len())
+        self.check("hipMemcpyHtoD", unsafe {
+            (self.fns.memcpy_htod)(dst as *mut c_void, src.as_ptr() as *mut c_void, src.len())
         })
     }
 
     unsafe fn copy_d2h(&self, dst: &mut [u8], src: DevicePtr) -> Result<(), Error> {
-        self.current()?;
         // SAFETY: per the trait contract; `dst` is writable for its length.
-        self.hip.check("hipMemcpyDtoH", unsafe {
-            (self.hip.memcpy_dtoh)(dst.as_mut_ptr().cast(), src as *mut c_void, dst.len())
+        self.check("hipMemcpyDtoH", unsafe {
+            (self.fns.memcpy_dtoh)(dst.as_mut_ptr().cast(), src as *mut c_void, dst.len())
         })
     }
 
-    fn synchronize(&self) -> Result<(), Error> {
-        self.current()?;
-        // SAFETY: hipDeviceSynchronize takes no arguments and only waits;
-        // the device was made current above.
-        self.hip.check("hipDeviceSynchronize", unsafe {
-            (self.hip.device_synchronize)()
-        })
+    fn synchronize_entry(&self) -> (NoArgs, &'static str) {
+        (self.fns.device_synchronize, "hipDeviceSynchronize")
     }
 
-    fn create_stream(&self) -> Result<Arc<dyn BackendStream>, Error> {
-        self.current()?;
+    fn create_stream(&self) -> Result<usize, Error> {
         let mut s: *mut c_void = std::ptr::null_mut();
         // SAFETY: valid out-pointer.
-        self.hip.check("hipStreamCreate", unsafe {
-            (self.hip.stream_create)(&mut s)
+        self.check("hipStreamCreate", unsafe {
+            (self.fns.stream_create)(&mut s)
         })?;
-        Ok(Arc::new(GpuStream::new(self.hip.clone(), 0, s as usize)))
+        Ok(s as usize)
     }
 
-    fn load(
-        &self,
-        variant: &VariantView<'_>,
-        functions: &[&str],
-        _host: &[Option<HostEntry>],
-    ) -> Result<Vec<KernelHandle>, Error> {
+    fn image(&self, variant: &VariantView<'_>, functions: &[&str]) -> Result<Vec<u64>, Error> {
         if variant.format() != Format::Hsaco {
             return Err(Error::NoSuchKernel {
                 kernel: functions.join(", "),
                 reason: format!("an AMD device cannot load a {} variant", variant.format()),
             });
         }
-        self.current()?;
         // The driver parses the ELF in place: give it 8-byte alignment.
-        let image = common::aligned_image(variant.data(), 0);
-        let api = common::ModuleApi {
-            load_data_ex: (self.hip.module_load_data_ex, "hipModuleLoadDataEx"),
-            get_function: (self.hip.module_get_function, "hipModuleGetFunction"),
-            check: &|call, rc| self.hip.check(call, rc),
-            noun: "code object",
-        };
-        // SAFETY: the library's entry points; the device is current.
-        unsafe { common::load_module(&api, &self.modules, &image, variant, functions) }
+        Ok(common::aligned_image(variant.data(), 0))
     }
 
-    fn check_bindings(&self, bindings: &[(DevicePtr, usize)]) -> Result<(), (usize, Error)> {
-        self.allocs.check_all(bindings, || self.label())
+    fn module_load_entry(&self) -> (ModuleLoadDataEx, &'static str) {
+        (self.fns.module_load_data_ex, "hipModuleLoadDataEx")
     }
 
-    fn check_binding(&self, ptr: DevicePtr, bytes: usize) -> Result<(), Error> {
-        self.allocs.check(ptr, bytes, || self.label())
+    fn module_get_function_entry(&self) -> (ModuleGetFunction, &'static str) {
+        (self.fns.module_get_function, "hipModuleGetFunction")
     }
-}
 
-impl Drop for AmdDevice {
-    fn drop(&mut self) {
-        let _ = self.current();
-        // SAFETY: wait for all work first, so that no queued launch still
-        // uses a module; each module was loaded by this device and is
-        // unloaded once.
-        unsafe {
-            (self.hip.device_synchronize)();
-            for m in self.modules.take() {
-                (self.hip.module_unload)(m as *mut c_void);
-            }
-        }
+    fn module_unload_entry(&self) -> HandleCall {
+        self.fns.module_unload
     }
 }
 
@@ -452,25 +381,25 @@ impl StreamApi for Hip {
     const DRIVER: &'static str = "AMD";
 
     fn launch_kernel(&self) -> (LaunchKernel, &'static str) {
-        (self.module_launch_kernel, "hipModuleLaunchKernel")
+        (self.fns.module_launch_kernel, "hipModuleLaunchKernel")
     }
 
     fn stream_synchronize(&self) -> (StreamCall, &'static str) {
-        (self.stream_synchronize, "hipStreamSynchronize")
+        (self.fns.stream_synchronize, "hipStreamSynchronize")
     }
 
     fn stream_destroy(&self) -> StreamCall {
-        self.stream_destroy
+        self.fns.stream_destroy
     }
 
     fn events(&self) -> EventApi {
         EventApi {
-            create: (self.event_create, "hipEventCreateWithFlags"),
-            record: (self.event_record, "hipEventRecord"),
-            stream_wait: (self.stream_wait_event, "hipStreamWaitEvent"),
-            synchronize: (self.event_synchronize, "hipEventSynchronize"),
-            query: (self.event_query, "hipEventQuery"),
-            destroy: self.event_destroy,
+            create: (self.fns.event_create, "hipEventCreateWithFlags"),
+            record: (self.fns.event_record, "hipEventRecord"),
+            stream_wait: (self.fns.stream_wait_event, "hipStreamWaitEvent"),
+            synchronize: (self.fns.event_synchronize, "hipEventSynchronize"),
+            query: (self.fns.event_query, "hipEventQuery"),
+            destroy: self.fns.event_destroy,
         }
     }
 

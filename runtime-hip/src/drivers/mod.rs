@@ -7,11 +7,18 @@
 //! parameter array (IREE's HIP ABI) and the allocation registry behind
 //! `Backend::check_binding`; `common` holds the calls both make the same
 //! way (module loading, launching, zeroed allocation, device limits).
+//! `symbols` declares each driver's entry points once, as a table that is
+//! both the struct of function pointers and its loader; `gpu` is the one
+//! `Backend` of both drivers and `stream` their one `BackendStream`, each
+//! written against a trait (`GpuApi`, `StreamApi`) that `amd` and `nvidia`
+//! implement with their own entry points and contexts.
 
 pub(crate) mod amd;
 mod common;
+mod gpu;
 pub(crate) mod nvidia;
 mod stream;
+mod symbols;
 
 use std::collections::BTreeMap;
 use std::ffi::{c_void, CStr};
@@ -42,32 +49,6 @@ pub(crate) fn open_first(
         }
     }
     Err(Error::DriverNotFound { platform, tried })
-}
-
-/// Copies a symbol's function pointer out of `lib`.
-///
-/// # Safety
-/// `T` must be the symbol's real type (an `unsafe extern "C" fn`), and the
-/// pointer must not be called after `lib` is unloaded: callers keep the
-/// `Library` in the same struct as the pointers, for the process lifetime.
-pub(crate) unsafe fn sym<T: Copy>(
-    lib: &libloading::Library,
-    platform: Platform,
-    path: &str,
-    name: &str,
-) -> Result<T, Error> {
-    let mut cname = name.as_bytes().to_vec();
-    cname.push(0);
-    // SAFETY: forwarded to the caller (see above).
-    match unsafe { lib.get::<T>(&cname) } {
-        Ok(s) => Ok(*s),
-        Err(e) => Err(Error::NoDevice {
-            platform,
-            reason: format!(
-                "{path} lacks `{name}` ({e}); the driver is too old or not the vendor's"
-            ),
-        }),
-    }
 }
 
 /// Reads a C string the driver returned; empty for null.

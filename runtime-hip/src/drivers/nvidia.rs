@@ -15,16 +15,13 @@ use std::ffi::c_void;
 use std::os::raw::{c_char, c_int, c_uint};
 use std::sync::{Arc, OnceLock};
 
-use super::common::{self, Library, LimitAttr, Modules, Status};
-use super::stream::{
-    EventApi, EventCreate, EventRecord, GpuStream, LaunchKernel, StreamApi, StreamCall,
-    StreamWaitEvent,
-};
-use super::{open_first, sym, Allocations};
-use crate::backend::{Backend, BackendStream, DevicePtr, KernelHandle};
+use super::common::{self, Library, LimitAttr, ModuleGetFunction, ModuleLoadDataEx, Status};
+use super::gpu::{GpuApi, GpuDevice, HandleCall, NoArgs};
+use super::open_first;
+use super::stream::{EventApi, LaunchKernel, StreamApi, StreamCall};
+use crate::backend::{Backend, DevicePtr};
 use crate::bundle::VariantView;
 use crate::device::DeviceInfo;
-use crate::host::HostEntry;
 use crate::target::{Format, Platform, TargetId};
 use crate::Error;
 
@@ -40,38 +37,58 @@ const ATTR_MULTIPROCESSOR_COUNT: c_int = 16;
 const ATTR_COMPUTE_CAPABILITY_MAJOR: c_int = 75;
 const ATTR_COMPUTE_CAPABILITY_MINOR: c_int = 76;
 
-/// The entry points used, copied out of the library once.
+// SAFETY (of every `CudaFns::load`): each prototype below is the C one from
+// cuda.h (CUdevice and the enums are `int`, CUdeviceptr is a 64-bit integer,
+// handles are pointers), with the `_v2` entry points the header maps to. The
+// order is the one they are resolved in, so the first missing one is the one
+// reported.
+super::symbols::driver_symbols! {
+    /// The CUDA driver entry points used, copied out of the library once.
+    struct CudaFns for Platform::Nvidia {
+        init: "cuInit" fn(c_uint) -> CuResult,
+        get_error_name: "cuGetErrorName" fn(CuResult, *mut *const c_char) -> CuResult,
+        get_error_string: "cuGetErrorString" fn(CuResult, *mut *const c_char) -> CuResult,
+        device_get_count: "cuDeviceGetCount" fn(*mut c_int) -> CuResult,
+        device_get: "cuDeviceGet" fn(*mut c_int, c_int) -> CuResult,
+        device_get_name: "cuDeviceGetName" fn(*mut c_char, c_int, c_int) -> CuResult,
+        device_get_attribute: "cuDeviceGetAttribute" fn(*mut c_int, c_int, c_int) -> CuResult,
+        primary_ctx_retain: "cuDevicePrimaryCtxRetain" fn(*mut *mut c_void, c_int) -> CuResult,
+        /// `_v2` since CUDA 11; older drivers only have the first version.
+        primary_ctx_release: "cuDevicePrimaryCtxRelease_v2" | "cuDevicePrimaryCtxRelease"
+            fn(c_int) -> CuResult,
+        ctx_set_current: "cuCtxSetCurrent" fn(*mut c_void) -> CuResult,
+        ctx_synchronize: "cuCtxSynchronize" fn() -> CuResult,
+        mem_alloc: "cuMemAlloc_v2" fn(*mut u64, usize) -> CuResult,
+        mem_free: "cuMemFree_v2" fn(u64) -> CuResult,
+        memset_d8: "cuMemsetD8_v2" fn(u64, u8, usize) -> CuResult,
+        memcpy_htod: "cuMemcpyHtoD_v2" fn(u64, *const c_void, usize) -> CuResult,
+        memcpy_dtoh: "cuMemcpyDtoH_v2" fn(*mut c_void, u64, usize) -> CuResult,
+        stream_create: "cuStreamCreate" fn(*mut *mut c_void, c_uint) -> CuResult,
+        stream_destroy: "cuStreamDestroy_v2" fn(*mut c_void) -> CuResult,
+        stream_synchronize: "cuStreamSynchronize" fn(*mut c_void) -> CuResult,
+        stream_wait_event: "cuStreamWaitEvent" fn(*mut c_void, *mut c_void, c_uint) -> CuResult,
+        event_create: "cuEventCreate" fn(*mut *mut c_void, c_uint) -> CuResult,
+        event_record: "cuEventRecord" fn(*mut c_void, *mut c_void) -> CuResult,
+        event_synchronize: "cuEventSynchronize" fn(*mut c_void) -> CuResult,
+        event_query: "cuEventQuery" fn(*mut c_void) -> CuResult,
+        event_destroy: "cuEventDestroy_v2" fn(*mut c_void) -> CuResult,
+        module_load_data_ex: "cuModuleLoadDataEx"
+            fn(*mut *mut c_void, *const c_void, c_uint, *mut c_int, *mut *mut c_void) -> CuResult,
+        module_unload: "cuModuleUnload" fn(*mut c_void) -> CuResult,
+        module_get_function: "cuModuleGetFunction"
+            fn(*mut *mut c_void, *mut c_void, *const c_char) -> CuResult,
+        launch_kernel: "cuLaunchKernel" fn(
+            *mut c_void, c_uint, c_uint, c_uint, c_uint, c_uint, c_uint, c_uint,
+            *mut c_void, *mut *mut c_void, *mut *mut c_void,
+        ) -> CuResult,
+    }
+}
+
+/// libcuda, kept loaded with its entry points.
 struct Cuda {
     _lib: libloading::Library,
     path: String,
-    get_error_name: unsafe extern "C" fn(CuResult, *mut *const c_char) -> CuResult,
-    get_error_string: unsafe extern "C" fn(CuResult, *mut *const c_char) -> CuResult,
-    device_get_count: common::DeviceCount,
-    device_get: unsafe extern "C" fn(*mut c_int, c_int) -> CuResult,
-    device_get_name: common::DeviceGetName,
-    device_get_attribute: unsafe extern "C" fn(*mut c_int, c_int, c_int) -> CuResult,
-    primary_ctx_retain: unsafe extern "C" fn(*mut *mut c_void, c_int) -> CuResult,
-    primary_ctx_release: unsafe extern "C" fn(c_int) -> CuResult,
-    ctx_set_current: unsafe extern "C" fn(*mut c_void) -> CuResult,
-    ctx_synchronize: unsafe extern "C" fn() -> CuResult,
-    mem_alloc: unsafe extern "C" fn(*mut u64, usize) -> CuResult,
-    mem_free: unsafe extern "C" fn(u64) -> CuResult,
-    memset_d8: unsafe extern "C" fn(u64, u8, usize) -> CuResult,
-    memcpy_htod: unsafe extern "C" fn(u64, *const c_void, usize) -> CuResult,
-    memcpy_dtoh: unsafe extern "C" fn(*mut c_void, u64, usize) -> CuResult,
-    stream_create: unsafe extern "C" fn(*mut *mut c_void, c_uint) -> CuResult,
-    stream_destroy: StreamCall,
-    stream_synchronize: StreamCall,
-    stream_wait_event: StreamWaitEvent,
-    event_create: EventCreate,
-    event_record: EventRecord,
-    event_synchronize: StreamCall,
-    event_query: StreamCall,
-    event_destroy: StreamCall,
-    module_load_data_ex: common::ModuleLoadDataEx,
-    module_unload: unsafe extern "C" fn(*mut c_void) -> CuResult,
-    module_get_function: common::ModuleGetFunction,
-    launch_kernel: LaunchKernel,
+    fns: CudaFns,
 }
 
 /// The candidate library names, in the order they are tried.
@@ -90,48 +107,18 @@ static CUDA: OnceLock<Arc<Cuda>> = OnceLock::new();
 fn cuda() -> Result<Arc<Cuda>, Error> {
     common::loaded(&CUDA, || {
         let (lib, path) = open_first(Platform::Nvidia, &candidates())?;
-        // SAFETY: each type below is the C prototype from cuda.h (CUdevice and
-        // the enums are `int`, CUdeviceptr is a 64-bit integer, handles are
-        // pointers), with the `_v2` entry points the header maps to; `lib`
-        // moves into the struct that owns the pointers for the process lifetime.
-        unsafe {
-            let p = Platform::Nvidia;
-            let init: unsafe extern "C" fn(c_uint) -> CuResult = sym(&lib, p, &path, "cuInit")?;
-            let c = Cuda {
-                get_error_name: sym(&lib, p, &path, "cuGetErrorName")?,
-                get_error_string: sym(&lib, p, &path, "cuGetErrorString")?,
-                device_get_count: sym(&lib, p, &path, "cuDeviceGetCount")?,
-                device_get: sym(&lib, p, &path, "cuDeviceGet")?,
-                device_get_name: sym(&lib, p, &path, "cuDeviceGetName")?,
-                device_get_attribute: sym(&lib, p, &path, "cuDeviceGetAttribute")?,
-                primary_ctx_retain: sym(&lib, p, &path, "cuDevicePrimaryCtxRetain")?,
-                primary_ctx_release: sym(&lib, p, &path, "cuDevicePrimaryCtxRelease_v2")
-                    .or_else(|_| sym(&lib, p, &path, "cuDevicePrimaryCtxRelease"))?,
-                ctx_set_current: sym(&lib, p, &path, "cuCtxSetCurrent")?,
-                ctx_synchronize: sym(&lib, p, &path, "cuCtxSynchronize")?,
-                mem_alloc: sym(&lib, p, &path, "cuMemAlloc_v2")?,
-                mem_free: sym(&lib, p, &path, "cuMemFree_v2")?,
-                memset_d8: sym(&lib, p, &path, "cuMemsetD8_v2")?,
-                memcpy_htod: sym(&lib, p, &path, "cuMemcpyHtoD_v2")?,
-                memcpy_dtoh: sym(&lib, p, &path, "cuMemcpyDtoH_v2")?,
-                stream_create: sym(&lib, p, &path, "cuStreamCreate")?,
-                stream_destroy: sym(&lib, p, &path, "cuStreamDestroy_v2")?,
-                stream_synchronize: sym(&lib, p, &path, "cuStreamSynchronize")?,
-                stream_wait_event: sym(&lib, p, &path, "cuStreamWaitEvent")?,
-                event_create: sym(&lib, p, &path, "cuEventCreate")?,
-                event_record: sym(&lib, p, &path, "cuEventRecord")?,
-                event_synchronize: sym(&lib, p, &path, "cuEventSynchronize")?,
-                event_query: sym(&lib, p, &path, "cuEventQuery")?,
-                event_destroy: sym(&lib, p, &path, "cuEventDestroy_v2")?,
-                module_load_data_ex: sym(&lib, p, &path, "cuModuleLoadDataEx")?,
-                module_unload: sym(&lib, p, &path, "cuModuleUnload")?,
-                module_get_function: sym(&lib, p, &path, "cuModuleGetFunction")?,
-                launch_kernel: sym(&lib, p, &path, "cuLaunchKernel")?,
-                _lib: lib,
-                path,
-            };
-            common::initialised(c, "cuInit(0)", init(0))
-        }
+        // SAFETY: the table's prototypes are CUDA's (see `CudaFns`); `lib`
+        // moves into the struct that owns the pointers for the process
+        // lifetime.
+        let fns = unsafe { CudaFns::load(&lib, &path) }?;
+        let init = fns.init;
+        let c = Cuda {
+            _lib: lib,
+            path,
+            fns,
+        };
+        // SAFETY: cuInit takes a plain flags word, which must be 0.
+        common::initialised(c, "cuInit(0)", unsafe { init(0) })
     })
 }
 
@@ -144,7 +131,7 @@ impl Library for Cuda {
     }
 
     fn device_count_entry(&self) -> (common::DeviceCount, &'static str) {
-        (self.device_get_count, "cuDeviceGetCount")
+        (self.fns.device_get_count, "cuDeviceGetCount")
     }
 
     fn names(&self, rc: CuResult) -> (String, String) {
@@ -154,8 +141,8 @@ impl Library for Cuda {
         // them null (and returns an error we ignore), and `cstr` maps null
         // to "".
         unsafe {
-            (self.get_error_name)(rc, &mut name);
-            (self.get_error_string)(rc, &mut msg);
+            (self.fns.get_error_name)(rc, &mut name);
+            (self.fns.get_error_string)(rc, &mut msg);
             let name = super::cstr(name);
             let msg = super::cstr(msg);
             (
@@ -182,11 +169,11 @@ pub(crate) fn open(ordinal: usize) -> Result<Arc<dyn Backend>, Error> {
     let mut dev: c_int = 0;
     // SAFETY: valid out-pointer, ordinal in range.
     cu.check("cuDeviceGet", unsafe {
-        (cu.device_get)(&mut dev, ordinal as c_int)
+        (cu.fns.device_get)(&mut dev, ordinal as c_int)
     })?;
     // SAFETY: the library's entry point and a device it gave.
     let name = unsafe {
-        common::device_name(cu.device_get_name, dev, |rc| {
+        common::device_name(cu.fns.device_get_name, dev, |rc| {
             cu.check("cuDeviceGetName", rc)
         })
     }?;
@@ -194,7 +181,7 @@ pub(crate) fn open(ordinal: usize) -> Result<Arc<dyn Backend>, Error> {
         let mut v: c_int = 0;
         // SAFETY: valid out-pointer; unknown attributes are an error code.
         cu.check("cuDeviceGetAttribute", unsafe {
-            (cu.device_get_attribute)(&mut v, a, dev)
+            (cu.fns.device_get_attribute)(&mut v, a, dev)
         })?;
         Ok(u32::try_from(v).unwrap_or(0))
     };
@@ -213,7 +200,7 @@ pub(crate) fn open(ordinal: usize) -> Result<Arc<dyn Backend>, Error> {
     let mut ctx: *mut c_void = std::ptr::null_mut();
     // SAFETY: valid out-pointer; released in Drop.
     cu.check("cuDevicePrimaryCtxRetain", unsafe {
-        (cu.primary_ctx_retain)(&mut ctx, dev)
+        (cu.fns.primary_ctx_retain)(&mut ctx, dev)
     })?;
     let info = DeviceInfo {
         name,
@@ -224,176 +211,123 @@ pub(crate) fn open(ordinal: usize) -> Result<Arc<dyn Backend>, Error> {
         target: TargetId::Nvidia { sm },
         limits,
     };
-    Ok(Arc::new(NvidiaDevice {
-        cu,
+    let ctx = PrimaryContext {
         dev,
         ctx: ctx as usize,
-        info,
-        allocs: Allocations::default(),
-        modules: Modules::default(),
-    }))
+    };
+    Ok(Arc::new(GpuDevice::new(cu, ctx, info)))
 }
 
-struct NvidiaDevice {
-    cu: Arc<Cuda>,
+/// An NVIDIA device's driver state: the device and its primary context,
+/// retained in `open` and released when the device is dropped.
+struct PrimaryContext {
     dev: c_int,
     ctx: usize,
-    info: DeviceInfo,
-    allocs: Allocations,
-    modules: Modules,
 }
 
 fn set_current(cu: &Cuda, ctx: usize) -> Result<(), Error> {
     // SAFETY: `ctx` is a retained primary context.
     cu.check("cuCtxSetCurrent", unsafe {
-        (cu.ctx_set_current)(ctx as *mut c_void)
+        (cu.fns.ctx_set_current)(ctx as *mut c_void)
     })
 }
 
-impl NvidiaDevice {
-    /// How binding errors name this device.
-    fn label(&self) -> String {
-        format!("nvidia:{} ({})", self.info.ordinal, self.info.name)
+/// An NVIDIA device: its primary context is made current before each call.
+impl GpuApi for Cuda {
+    type Context = PrimaryContext;
+    const LABEL: &'static str = "nvidia";
+    const MODULE_NOUN: &'static str = "module";
+
+    fn make_current(&self, c: &PrimaryContext) -> Result<(), Error> {
+        set_current(self, c.ctx)
     }
 
-    fn current(&self) -> Result<(), Error> {
-        set_current(&self.cu, self.ctx)
-    }
-}
-
-impl Backend for NvidiaDevice {
-    fn info(&self) -> &DeviceInfo {
-        &self.info
+    /// Without its context current nothing of the device can be waited for
+    /// or unloaded.
+    fn current_for_close(&self, c: &PrimaryContext) -> bool {
+        self.make_current(c).is_ok()
     }
 
-    fn alloc_zeroed(&self, bytes: usize) -> Result<DevicePtr, Error> {
-        self.current()?;
-        common::alloc_zeroed(
-            &self.allocs,
-            bytes,
-            &self.label(),
-            || {
-                let mut p: u64 = 0;
-                // SAFETY: `cuMemAlloc` writes one address through a valid
-                // out-pointer to a local; the context is current.
-                let rc = unsafe { (self.cu.mem_alloc)(&mut p, bytes) };
-                self.cu.check("cuMemAlloc", rc)?;
-                Ok(p)
-            },
-            // SAFETY: fresh allocation of `bytes`; waited for so the buffer
-            // is zero before any stream can use it.
-            |p| unsafe {
-                self.cu
-                    .check("cuMemsetD8", (self.cu.memset_d8)(p, 0, bytes))
-                    .and_then(|()| {
-                        self.cu
-                            .check("cuCtxSynchronize", (self.cu.ctx_synchronize)())
-                    })
-            },
-            // SAFETY: `p` came from cuMemAlloc just now, is freed once here,
-            // and no work was ever queued on it.
-            |p| unsafe {
-                (self.cu.mem_free)(p);
-            },
-        )
+    fn stream_context(c: &PrimaryContext) -> usize {
+        c.ctx
     }
 
-    unsafe fn free(&self, ptr: DevicePtr) {
-        self.allocs.remove(ptr);
-        let _ = self.current();
-        // SAFETY: per the trait contract, `ptr` is ours, live and unused.
-        unsafe { (self.cu.mem_free)(ptr) };
+    unsafe fn release(&self, c: &PrimaryContext) {
+        // SAFETY: releases the primary context retained in `open`, once
+        // (per the caller's contract).
+        unsafe { (self.fns.primary_ctx_release)(c.dev) };
+    }
+
+    fn malloc(&self, bytes: usize) -> Result<DevicePtr, Error> {
+        let mut p: u64 = 0;
+        // SAFETY: `cuMemAlloc` writes one address through a valid
+        // out-pointer to a local; the context is current.
+        let rc = unsafe { (self.fns.mem_alloc)(&mut p, bytes) };
+        self.check("cuMemAlloc", rc)?;
+        Ok(p)
+    }
+
+    unsafe fn memset_zero(&self, p: DevicePtr, bytes: usize) -> Result<(), Error> {
+        // SAFETY: per the caller's contract, `p` holds `bytes`.
+        self.check("cuMemsetD8", unsafe { (self.fns.memset_d8)(p, 0, bytes) })
+    }
+
+    unsafe fn free(&self, p: DevicePtr) {
+        // SAFETY: per the caller's contract.
+        unsafe { (self.fns.mem_free)(p) };
     }
 
     unsafe fn copy_h2d(&self, dst: DevicePtr, src: &[u8]) -> Result<(), Error> {
-        self.current()?;
         // SAFETY: per the trait contract; `src` readable for its length.
-        self.cu.check("cuMemcpyHtoD", unsafe {
-            (self.cu.memcpy_htod)(dst, src.as_ptr().cast(), src.len())
+        self.check("cuMemcpyHtoD", unsafe {
+            (self.fns.memcpy_htod)(dst, src.as_ptr().cast(), src.len())
         })
     }
 
     unsafe fn copy_d2h(&self, dst: &mut [u8], src: DevicePtr) -> Result<(), Error> {
-        self.current()?;
         // SAFETY: per the trait contract; `dst` writable for its length.
-        self.cu.check("cuMemcpyDtoH", unsafe {
-            (self.cu.memcpy_dtoh)(dst.as_mut_ptr().cast(), src, dst.len())
+        self.check("cuMemcpyDtoH", unsafe {
+            (self.fns.memcpy_dtoh)(dst.as_mut_ptr().cast(), src, dst.len())
         })
     }
 
-    fn synchronize(&self) -> Result<(), Error> {
-        self.current()?;
-        // SAFETY: cuCtxSynchronize takes no arguments and only waits for the
-        // current context, made current above.
-        self.cu
-            .check("cuCtxSynchronize", unsafe { (self.cu.ctx_synchronize)() })
+    /// cuCtxSynchronize waits for the current context.
+    fn synchronize_entry(&self) -> (NoArgs, &'static str) {
+        (self.fns.ctx_synchronize, "cuCtxSynchronize")
     }
 
-    fn create_stream(&self) -> Result<Arc<dyn BackendStream>, Error> {
-        self.current()?;
+    fn create_stream(&self) -> Result<usize, Error> {
         let mut s: *mut c_void = std::ptr::null_mut();
         // SAFETY: valid out-pointer; flags 0 = CU_STREAM_DEFAULT (ordered
         // with the legacy stream the synchronous copies use).
-        self.cu.check("cuStreamCreate", unsafe {
-            (self.cu.stream_create)(&mut s, 0)
+        self.check("cuStreamCreate", unsafe {
+            (self.fns.stream_create)(&mut s, 0)
         })?;
-        Ok(Arc::new(GpuStream::new(
-            self.cu.clone(),
-            self.ctx,
-            s as usize,
-        )))
+        Ok(s as usize)
     }
 
-    fn load(
-        &self,
-        variant: &VariantView<'_>,
-        functions: &[&str],
-        _host: &[Option<HostEntry>],
-    ) -> Result<Vec<KernelHandle>, Error> {
+    fn image(&self, variant: &VariantView<'_>, functions: &[&str]) -> Result<Vec<u64>, Error> {
         // PTX must be NUL-terminated; a cubin is an ELF the driver parses in
         // place, so give both an 8-aligned copy with a trailing NUL.
-        let image = match variant.format() {
-            Format::Ptx | Format::Cubin => common::aligned_image(variant.data(), 1),
-            other => {
-                return Err(Error::NoSuchKernel {
-                    kernel: functions.join(", "),
-                    reason: format!("an NVIDIA device cannot load a {other} variant"),
-                })
-            }
-        };
-        self.current()?;
-        let api = common::ModuleApi {
-            load_data_ex: (self.cu.module_load_data_ex, "cuModuleLoadDataEx"),
-            get_function: (self.cu.module_get_function, "cuModuleGetFunction"),
-            check: &|call, rc| self.cu.check(call, rc),
-            noun: "module",
-        };
-        // SAFETY: the library's entry points; the context is current.
-        unsafe { common::load_module(&api, &self.modules, &image, variant, functions) }
-    }
-
-    fn check_bindings(&self, bindings: &[(DevicePtr, usize)]) -> Result<(), (usize, Error)> {
-        self.allocs.check_all(bindings, || self.label())
-    }
-
-    fn check_binding(&self, ptr: DevicePtr, bytes: usize) -> Result<(), Error> {
-        self.allocs.check(ptr, bytes, || self.label())
-    }
-}
-
-impl Drop for NvidiaDevice {
-    fn drop(&mut self) {
-        // SAFETY: wait for all work, then unload our modules once each and
-        // release the primary context retained in `open`.
-        unsafe {
-            if self.current().is_ok() {
-                (self.cu.ctx_synchronize)();
-                for m in self.modules.take() {
-                    (self.cu.module_unload)(m as *mut c_void);
-                }
-            }
-            (self.cu.primary_ctx_release)(self.dev);
+        match variant.format() {
+            Format::Ptx | Format::Cubin => Ok(common::aligned_image(variant.data(), 1)),
+            other => Err(Error::NoSuchKernel {
+                kernel: functions.join(", "),
+                reason: format!("an NVIDIA device cannot load a {other} variant"),
+            }),
         }
+    }
+
+    fn module_load_entry(&self) -> (ModuleLoadDataEx, &'static str) {
+        (self.fns.module_load_data_ex, "cuModuleLoadDataEx")
+    }
+
+    fn module_get_function_entry(&self) -> (ModuleGetFunction, &'static str) {
+        (self.fns.module_get_function, "cuModuleGetFunction")
+    }
+
+    fn module_unload_entry(&self) -> HandleCall {
+        self.fns.module_unload
     }
 }
 
@@ -402,25 +336,25 @@ impl StreamApi for Cuda {
     const DRIVER: &'static str = "NVIDIA";
 
     fn launch_kernel(&self) -> (LaunchKernel, &'static str) {
-        (self.launch_kernel, "cuLaunchKernel")
+        (self.fns.launch_kernel, "cuLaunchKernel")
     }
 
     fn stream_synchronize(&self) -> (StreamCall, &'static str) {
-        (self.stream_synchronize, "cuStreamSynchronize")
+        (self.fns.stream_synchronize, "cuStreamSynchronize")
     }
 
     fn stream_destroy(&self) -> StreamCall {
-        self.stream_destroy
+        self.fns.stream_destroy
     }
 
     fn events(&self) -> EventApi {
         EventApi {
-            create: (self.event_create, "cuEventCreate"),
-            record: (self.event_record, "cuEventRecord"),
-            stream_wait: (self.stream_wait_event, "cuStreamWaitEvent"),
-            synchronize: (self.event_synchronize, "cuEventSynchronize"),
-            query: (self.event_query, "cuEventQuery"),
-            destroy: self.event_destroy,
+            create: (self.fns.event_create, "cuEventCreate"),
+            record: (self.fns.event_record, "cuEventRecord"),
+            stream_wait: (self.fns.stream_wait_event, "cuStreamWaitEvent"),
+            synchronize: (self.fns.event_synchronize, "cuEventSynchronize"),
+            query: (self.fns.event_query, "cuEventQuery"),
+            destroy: self.fns.event_destroy,
         }
     }
 

@@ -204,7 +204,7 @@ impl Grid {
                     launch.block_idx[0] = (x + i) as u32;
                     let mut ran = Ok(());
                     self.guarded(|| {
-                        // SAFETY: the launch contract (BackendStream::launch)
+                        // SAFETY: the launch contract (BackendStream::submit)
                         // makes `args` the kernel's parameters; `self` keeps
                         // them alive.
                         ran = unsafe { barrier::run_block(self.entry.thread, &launch, args) }

@@ -20,7 +20,7 @@ use libloading::Library;
 
 use super::abi::{HostEntry, HostKernelFn};
 use super::backend::{resolve, HostBackend};
-use crate::backend::{Backend, BackendStream, DevicePtr, KernelHandle};
+use crate::backend::{Backend, BackendStream, DevicePtr, KernelHandle, LaunchSpec};
 
 const KERNELS: &str = r#"
 #include <hip/hip_runtime.h>
@@ -398,7 +398,13 @@ impl Dev {
         // buffers large enough for the indices the kernel touches.
         unsafe {
             self.stream
-                .launch(KernelHandle::Host(e), grid, block, 0, bindings, constants)
+                .submit(&LaunchSpec {
+                    grid,
+                    block,
+                    bindings,
+                    constants,
+                    ..LaunchSpec::test(KernelHandle::Host(e))
+                })
                 .unwrap()
         }
     }
@@ -672,22 +678,24 @@ fn dynamic_shared_memory() {
     // `n` ints of dynamic shared memory.
     unsafe {
         d.stream
-            .launch(
-                e,
-                [blocks as u32, 1, 1],
-                [n as u32, 1, 1],
-                (n * 4) as u32,
-                &[pin, pout],
-                &[],
-            )
+            .submit(&LaunchSpec {
+                grid: [blocks as u32, 1, 1],
+                block: [n as u32, 1, 1],
+                shared_bytes: (n * 4) as u32,
+                bindings: &[pin, pout],
+                ..LaunchSpec::test(e)
+            })
             .unwrap()
     };
     let want: Vec<i32> = x.chunks(n).flat_map(|c| c.iter().rev().copied()).collect();
     assert_eq!(d.download::<i32>(pout, blocks * n), want);
     // SAFETY: refused before running.
     let r = unsafe {
-        d.stream
-            .launch(e, [1, 1, 1], [1, 1, 1], 64 * 1024 + 1, &[pin, pout], &[])
+        d.stream.submit(&LaunchSpec {
+            shared_bytes: 64 * 1024 + 1,
+            bindings: &[pin, pout],
+            ..LaunchSpec::test(e)
+        })
     };
     assert!(r.is_err());
 }
@@ -801,14 +809,13 @@ fn streams_run_in_order_and_in_parallel() {
     // SAFETY: `c` is a live buffer of `n` floats, used by this stream only.
     unsafe {
         other
-            .launch(
-                KernelHandle::Host(entry("simple_mul_inplace", false)),
-                count,
-                [64, 1, 1],
-                0,
-                &[c, c],
-                &[n as u32],
-            )
+            .submit(&LaunchSpec {
+                grid: count,
+                block: [64, 1, 1],
+                bindings: &[c, c],
+                constants: &[n as u32],
+                ..LaunchSpec::test(KernelHandle::Host(entry("simple_mul_inplace", false)))
+            })
             .unwrap()
     };
     d.backend.synchronize().unwrap();
@@ -847,14 +854,11 @@ fn bindings_must_be_live_host_allocations() {
     // A launch naming freed memory is refused before it is queued.
     // SAFETY: refused before running.
     let r = unsafe {
-        d.stream.launch(
-            KernelHandle::Host(entry("simple_mul", false)),
-            [1, 1, 1],
-            [1, 1, 1],
-            0,
-            &[p, p, p],
-            &[1],
-        )
+        d.stream.submit(&LaunchSpec {
+            bindings: &[p, p, p],
+            constants: &[1],
+            ..LaunchSpec::test(KernelHandle::Host(entry("simple_mul", false)))
+        })
     };
     assert!(r.is_err());
     // SAFETY: out of range, so refused before copying.
@@ -896,14 +900,13 @@ fn dropping_a_stream_waits_for_its_work() {
     for _ in 0..5 {
         // SAFETY: `v` holds `n` floats.
         unsafe {
-            s.launch(
-                e,
-                [(n as u32).div_ceil(64), 1, 1],
-                [64, 1, 1],
-                0,
-                &[v, v],
-                &[n as u32],
-            )
+            s.submit(&LaunchSpec {
+                grid: [(n as u32).div_ceil(64), 1, 1],
+                block: [64, 1, 1],
+                bindings: &[v, v],
+                constants: &[n as u32],
+                ..LaunchSpec::test(e)
+            })
         }
         .unwrap();
     }
@@ -924,21 +927,14 @@ fn limits_and_loading() {
     assert_eq!(info.limits.warp_size, 1);
     // SAFETY: refused before running.
     let r = unsafe {
-        d.stream.launch(
-            KernelHandle::Host(entry("simple_mul", false)),
-            [1, 1, 1],
-            [1025, 1, 1],
-            0,
-            &[],
-            &[],
-        )
+        d.stream.submit(&LaunchSpec {
+            block: [1025, 1, 1],
+            ..LaunchSpec::test(KernelHandle::Host(entry("simple_mul", false)))
+        })
     };
     assert!(r.is_err());
     // SAFETY: refused before running.
-    let r = unsafe {
-        d.stream
-            .launch(KernelHandle::Gpu(1), [1, 1, 1], [1, 1, 1], 0, &[], &[])
-    };
+    let r = unsafe { d.stream.submit(&LaunchSpec::test(KernelHandle::Gpu(1))) };
     assert!(r.is_err());
     let e = entry("simple_mul", false);
     assert!(matches!(
