@@ -171,7 +171,10 @@ fn bench_switch() {
             __iree_host_barrier();
         }
     }
-    for threads in [4u32, 64, 256, 1024] {
+    for (&switch, threads) in barrier::Switch::ALL
+        .iter()
+        .flat_map(|s| [4u32, 64, 256, 1024].map(|t| (s, t)))
+    {
         let launch = HostLaunch {
             grid_dim: [1; 3],
             block_dim: [threads, 1, 1],
@@ -179,8 +182,9 @@ fn bench_switch() {
         };
         let blocks = 500_000 / threads as usize;
         // SAFETY: the thread function ignores its arguments.
-        let run =
-            || unsafe { barrier::run_block(nine_barriers, &launch, std::ptr::null()).unwrap() };
+        let run = || unsafe {
+            barrier::run_block(switch, nine_barriers, &launch, std::ptr::null()).unwrap()
+        };
         run();
         let t = Instant::now();
         for _ in 0..blocks {
@@ -188,7 +192,7 @@ fn bench_switch() {
         }
         let per = t.elapsed().as_secs_f64() / (blocks * threads as usize * 10) as f64;
         println!(
-            "{:.1} ns per coroutine resume ({threads} threads, 9 barriers)",
+            "{:.1} ns per thread resume ({switch:?}, {threads} threads, 9 barriers)",
             per * 1e9
         );
     }

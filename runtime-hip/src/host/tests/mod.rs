@@ -18,6 +18,7 @@ use libloading::Library;
 
 use super::abi::{HostEntry, HostKernelFn};
 use super::backend::HostBackend;
+use super::barrier::Switch;
 use crate::backend::{Backend, BackendStream, DevicePtr, KernelHandle};
 
 mod backend;
@@ -112,11 +113,24 @@ impl Dev {
         Dev::with_check(false)
     }
 
-    /// A device whose kernels run bounds-checked when `checked` (check.rs).
-    pub(super) fn with_check(checked: bool) -> Dev {
-        let backend = HostBackend::with_check(checked);
+    /// One device per way barrier kernels can switch threads
+    /// ([`Switch::ALL`]), for the barrier tests to run on each; a failing
+    /// test's output names the one it failed on.
+    fn each_switch() -> impl Iterator<Item = Dev> {
+        Switch::ALL.iter().map(|&switch| {
+            println!("barrier kernel threads switched by {switch:?}");
+            Dev::on(HostBackend::with_switch(switch))
+        })
+    }
+
+    fn on(backend: Arc<HostBackend>) -> Dev {
         let stream = backend.create_stream().unwrap();
         Dev { backend, stream }
+    }
+
+    /// A device whose kernels run bounds-checked when `checked` (check.rs).
+    pub(super) fn with_check(checked: bool) -> Dev {
+        Dev::on(HostBackend::with_check(checked))
     }
 
     pub(super) fn upload<T: bytemuck::Pod>(&self, data: &[T]) -> DevicePtr {
