@@ -90,6 +90,8 @@ pub(super) fn entry(name: &str, uses_barrier: bool) -> HostEntry {
     }
 }
 
+/// The signature table of kernel `name`: its argument count, then each
+/// argument's size in bytes.
 fn sig(name: &str) -> Vec<u32> {
     let lib = library();
     // SAFETY: the header defines `__iree_host_sig_<k>` as `unsigned[]`
@@ -103,6 +105,8 @@ fn sig(name: &str) -> Vec<u32> {
     }
 }
 
+/// A host device and a stream on it, with the uploads, downloads and
+/// launches the tests make.
 pub(super) struct Dev {
     pub(super) backend: Arc<HostBackend>,
     pub(super) stream: Arc<dyn BackendStream>,
