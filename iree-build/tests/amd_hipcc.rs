@@ -19,16 +19,16 @@
 //!
 //! Needs `hipcc` (Debian package `hipcc`; `cargo xtask provision` installs it).
 
-mod code_object_support;
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use code_object_support::{self as s, Notes};
 use iree_build::code_object::{inspect, unbundle, Access, ArgKind, KernelInfo};
 use iree_build::compile::{compile, CompileJob};
 use iree_build::target::{Format, TargetId};
 use iree_build::toolchain::Toolchain;
+use support::code_object::{self as s, Notes};
 
 /// Real kernels: the examples' and the tests' own, chosen so that shared
 /// memory, scratch, launch bounds, by-value structs and read-write buffers

@@ -5,8 +5,8 @@
 
 use std::path::Path;
 
-mod dump_support;
-use dump_support::listing;
+mod support;
+use support::listing;
 
 #[test]
 fn dump_holds_every_object_also_when_they_come_from_the_cache() {

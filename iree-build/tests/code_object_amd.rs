@@ -1,13 +1,13 @@
 //! AMD code objects compiled with real clang-19, inspected and cross-checked
 //! against `llvm-readelf-19 --notes`.
 
-mod code_object_support;
+mod support;
 
 use std::process::Command;
 
-use code_object_support as s;
 use iree_build::code_object::{check_target, inspect, Access, ArgKind, InspectError, KernelInfo};
 use iree_build::target::{Format, TargetId};
+use support::code_object as s;
 
 fn t(s: &str) -> TargetId {
     s.parse().unwrap()

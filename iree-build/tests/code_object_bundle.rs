@@ -1,10 +1,10 @@
 //! Clang offload bundles as clang-19 writes them (plain and `--offload-compress`).
 
-mod code_object_support;
+mod support;
 
-use code_object_support as s;
 use iree_build::code_object::{bundle_entries, inspect, is_offload_bundle, unbundle, InspectError};
 use iree_build::target::{Format, TargetId};
+use support::code_object as s;
 
 fn t(s: &str) -> TargetId {
     s.parse().unwrap()

@@ -1,11 +1,11 @@
 //! Host objects compiled with real clang-19 from a stand-in of the host
 //! header's conventions, at -O0 and -O3 (inlining must not change the answer).
 
-mod code_object_support;
+mod support;
 
-use code_object_support as s;
 use iree_build::code_object::{check_target, inspect, InspectError};
 use iree_build::target::{Format, TargetId};
+use support::code_object as s;
 
 #[test]
 fn host_kernels_sizes_and_barriers() {

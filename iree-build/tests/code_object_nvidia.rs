@@ -1,11 +1,11 @@
 //! PTX from real clang-19 (CUDA mode), and cubins from `ptxas` when it is
 //! found by toolchain discovery (`cargo xtask provision` installs one).
 
-mod code_object_support;
+mod support;
 
-use code_object_support as s;
 use iree_build::code_object::{check_target, inspect, ArgKind, InspectError, ObjectInfo};
 use iree_build::target::{Format, TargetId};
+use support::code_object as s;
 
 fn t(s: &str) -> TargetId {
     s.parse().unwrap()

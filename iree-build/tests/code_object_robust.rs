@@ -1,11 +1,11 @@
 //! Truncated, corrupted and random bytes are an `Err`, never a panic (or an
 //! abort from a huge allocation): prebuilt objects come from users' disks.
 
-mod code_object_support;
+mod support;
 
-use code_object_support as s;
 use iree_build::code_object::{bundle_entries, inspect, unbundle};
 use iree_build::target::{Format, TargetId};
+use support::code_object as s;
 
 const FORMATS: [Format; 4] = [Format::Hsaco, Format::Ptx, Format::Cubin, Format::Host];
 

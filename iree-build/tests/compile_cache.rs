@@ -1,13 +1,13 @@
 //! The content-hash cache: touching a file runs no compiler, changing a
 //! header does, and `deps` lists every header for `rerun-if-changed`.
 
-mod compile_common;
+mod support;
 
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use compile_common::*;
 use iree_build::compile::{compile, CompileJob};
+use support::*;
 
 fn touch(path: &Path) {
     let f = std::fs::File::options().append(true).open(path).unwrap();

@@ -2,11 +2,11 @@
 //! printed them, prefixed with the target; a missing tool named with where
 //! it was looked for and what to install.
 
-mod compile_common;
+mod support;
 
-use compile_common::*;
 use iree_build::compile::{compile, CompileError, CompileJob};
 use iree_build::toolchain::{Probe, Toolchain};
+use support::*;
 
 #[test]
 fn syntax_error_carries_file_line_and_target() {

@@ -1,16 +1,16 @@
 //! Compiles the seed's kernels.cu and a math kernel for every kind of target
 //! with the real clang-19 and checks what came out.
 
-mod compile_common;
+mod support;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
-use compile_common::*;
 use iree_build::compile::{compile, CompileJob, CompiledObject};
 use iree_build::target::{Format, TargetId};
 use object::{Object, ObjectSymbol};
+use support::*;
 
 const EM_AMDGPU: u16 = 224;
 const EM_CUDA: u16 = 190;

@@ -5,8 +5,8 @@
 
 use std::path::Path;
 
-mod dump_support;
-use dump_support::listing;
+mod support;
+use support::listing;
 
 #[test]
 fn llvm_build_env_turns_the_path_on_and_dumps_every_intermediate() {

@@ -3,6 +3,7 @@
 use std::sync::{Arc, Mutex, Weak};
 
 use super::abi::HostEntry;
+use super::barrier::Switch;
 use super::pool::Pool;
 use super::registry::Registry;
 use super::stream::{HostStream, StreamState};
@@ -17,6 +18,9 @@ pub(crate) struct HostBackend {
     info: DeviceInfo,
     registry: Arc<Registry>,
     streams: Mutex<Vec<Weak<StreamState>>>,
+    /// How barrier kernels' threads take turns: [`Switch::DEFAULT`] but in
+    /// tests of the other way.
+    switch: Switch,
 }
 
 impl Drop for HostBackend {
@@ -55,7 +59,17 @@ impl HostBackend {
             },
             registry: Arc::new(Registry::new(checked)),
             streams: Mutex::default(),
+            switch: Switch::DEFAULT,
         })
+    }
+
+    /// A new host device whose barrier kernels switch threads by `switch`
+    /// (never bounds-checked: `IREE_HOST_CHECK` needs the default).
+    #[cfg(test)]
+    pub(crate) fn with_switch(switch: Switch) -> Arc<HostBackend> {
+        let mut b = Self::with_check(false);
+        Arc::get_mut(&mut b).expect("a fresh device").switch = switch;
+        b
     }
 
     #[cfg(test)]
@@ -151,7 +165,8 @@ impl Backend for HostBackend {
     }
 
     fn create_stream(&self) -> Result<Arc<dyn BackendStream>, Error> {
-        let (stream, state) = HostStream::new(self.registry.clone(), self.info.limits.clone())?;
+        let (stream, state) =
+            HostStream::new(self.registry.clone(), self.info.limits.clone(), self.switch)?;
         self.streams
             .lock()
             .unwrap_or_else(|e| e.into_inner())

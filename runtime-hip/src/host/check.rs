@@ -50,8 +50,9 @@
 //!
 //! The jump out of the kernel skips frames. It is sound because (1) the
 //! skipped frames are the kernel's (C++ without exceptions, holding no
-//! Rust values) and, for barrier kernels, `fiber.rs`'s `run_block` and
-//! `fiber_entry`, which hold only raw pointers and `Copy` values while a
+//! Rust values) and, for barrier kernels, `barrier/fiber.rs`'s `run_block`
+//! and `fiber_entry` (a checked device always switches barrier kernel
+//! threads by fibers), which hold only raw pointers and `Copy` values while a
 //! kernel runs, no locks, borrows or values with destructors; afterwards
 //! [`barrier::abandon_block`](super::barrier) resets the fiber state the
 //! next block would otherwise trust; (2) the landing code restores exactly

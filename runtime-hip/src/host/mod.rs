@@ -35,16 +35,18 @@
 //! * Within a block, a kernel that never reaches `__syncthreads()`
 //!   (`uses_barrier == false`) runs as one call of its `block` entry, a loop
 //!   over the threads into which the kernel is inlined; one call runs a
-//!   whole row segment of a chunk ([`HostLaunch::block_count`]). A barrier kernel runs
-//!   each thread on its own stack on the worker. On x86-64 Linux
-//!   (`fiber.rs`) `__syncthreads()` switches straight to the next thread of
-//!   the block (one switch per thread per barrier; the last thread of a pass
-//!   switches back to the worker, which starts the next pass); elsewhere
-//!   (`barrier.rs`) each thread is a stackful coroutine ([`corosensei`]),
-//!   `__syncthreads()` suspends it, and the worker resumes the block's
-//!   coroutines round-robin. Either way the threads run in order within a
-//!   pass until all have returned; a thread that has returned counts as
-//!   arrived at every later barrier.
+//!   whole row segment of a chunk ([`HostLaunch::block_count`]). A barrier
+//!   kernel runs each thread on its own stack on the worker (`barrier/`).
+//!   On x86-64 Linux (`barrier/fiber.rs`) `__syncthreads()` switches
+//!   straight to the next thread of the block (one switch per thread per
+//!   barrier; the last thread of a pass switches back to the worker, which
+//!   starts the next pass); elsewhere (`barrier/coroutine.rs`) each thread
+//!   is a stackful coroutine ([`corosensei`]), `__syncthreads()` suspends
+//!   it, and the worker resumes the block's coroutines round-robin. Both
+//!   are compiled on x86-64 Linux, where the tests run the barrier kernels
+//!   through each. Either way the threads run in order within a pass until
+//!   all have returned; a thread that has returned counts as arrived at
+//!   every later barrier.
 //! * Kernels compiled with iree-build's lockstep pass ([`HostEntry::lockstep`])
 //!   run whole blocks, barriers included, in their `block` entry: the header's
 //!   scheduler resumes the block's threads round-robin, segment by segment,
@@ -110,9 +112,6 @@
 
 mod abi;
 mod backend;
-// Barrier kernels: symmetric fibers on x86-64 Linux (`fiber.rs`), stackful
-// corosensei coroutines elsewhere (`barrier.rs`); the same interface.
-#[cfg_attr(all(target_arch = "x86_64", target_os = "linux"), path = "fiber.rs")]
 mod barrier;
 mod check;
 mod pool;

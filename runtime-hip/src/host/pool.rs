@@ -51,6 +51,8 @@ pub(crate) struct Grid {
     done: Condvar,
     /// `IREE_HOST_CHECK`: the bindings to guard while blocks run.
     check: Option<check::Launch>,
+    /// How a barrier kernel's threads take turns.
+    switch: barrier::Switch,
     /// The stream that queued it (0: none), marked on every thread that
     /// runs its blocks so that waits from inside its kernel are refused.
     stream: u64,
@@ -108,8 +110,15 @@ impl Grid {
             state: Mutex::new(GridState::default()),
             done: Condvar::new(),
             check: None,
+            switch: barrier::Switch::DEFAULT,
             stream: 0,
         }
+    }
+
+    /// This grid with its barrier kernel threads switched by `switch`.
+    pub(crate) fn switched_by(mut self, switch: barrier::Switch) -> Grid {
+        self.switch = switch;
+        self
     }
 
     /// This grid with its blocks bounds-checked (`IREE_HOST_CHECK`).
@@ -207,7 +216,9 @@ impl Grid {
                         // SAFETY: the launch contract (BackendStream::submit)
                         // makes `args` the kernel's parameters; `self` keeps
                         // them alive.
-                        ran = unsafe { barrier::run_block(self.entry.thread, &launch, args) }
+                        ran = unsafe {
+                            barrier::run_block(self.switch, self.entry.thread, &launch, args)
+                        }
                     })?;
                     ran.map_err(GridError::Failed)?;
                 }

@@ -12,6 +12,7 @@ use std::cell::Cell;
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
+use super::barrier::Switch;
 use super::check;
 use super::pool::{Grid, GridError, Pool};
 use super::registry::Registry;
@@ -227,6 +228,8 @@ pub(crate) struct HostStream {
     queue: Mutex<mpsc::SyncSender<Item>>,
     registry: Arc<Registry>,
     limits: Limits,
+    /// How its barrier kernels' threads take turns (the device's choice).
+    switch: Switch,
 }
 
 /// The stream thread's body: runs `rx` until the handle is dropped.
@@ -276,6 +279,7 @@ impl HostStream {
     pub(crate) fn new(
         registry: Arc<Registry>,
         limits: Limits,
+        switch: Switch,
     ) -> Result<(Self, Arc<StreamState>), Error> {
         let (tx, rx) = mpsc::sync_channel::<Item>(QUEUE_DEPTH);
         let state = Arc::new(StreamState {
@@ -296,6 +300,7 @@ impl HostStream {
                 queue: Mutex::new(tx),
                 registry,
                 limits,
+                switch,
             },
             state,
         ))
@@ -409,7 +414,8 @@ impl BackendStream for HostStream {
             l.constants,
             Pool::global().workers(),
         )
-        .on_stream(self.state.id);
+        .on_stream(self.state.id)
+        .switched_by(self.switch);
         if self.registry.checked() {
             grid = grid.checked(check::launch(&self.registry, l.bindings));
         }

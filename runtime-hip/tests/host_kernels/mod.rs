@@ -1,7 +1,8 @@
 //! Real kernels on the host platform for the integration tests:
 //! `tests/data/soundness.cu` compiled with clang-19 and the host HIP header
-//! into a shared library (as `src/host/tests.rs` does, `dlopen`ed for
-//! convenience instead of linked by a build script), wrapped in a bundle
+//! into a shared library with `shim.cc` (by `src/host/tests/compile.rs`,
+//! as the unit tests do; `dlopen`ed for convenience instead of linked by a
+//! build script), wrapped in a bundle
 //! with a `host` variant and launched through the public `Kernel` API the
 //! `#[extern_dispatch]` wrappers use.
 //!
@@ -11,7 +12,6 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
@@ -20,6 +20,10 @@ use runtime_hip::bundle::{BundleSpec, ExecutableSpec, ExportSpec, VariantSpec};
 use runtime_hip::dispatch::{ExportRef, Kernel};
 use runtime_hip::host::{HostEntry, HostKernelFn};
 use runtime_hip::Format;
+
+// The clang command of the host backend's unit tests.
+#[path = "../../src/host/tests/compile.rs"]
+mod compile;
 
 /// How long a kernel's `iree_test_callback(1)` sleeps.
 pub const SLEEP: Duration = Duration::from_millis(300);
@@ -39,17 +43,6 @@ const EXPORTS: &[Export] = &[
     ("copy_ints", &[1, 0], [64, 1, 1], 1, false),
     ("call_back", &[], [1, 1, 1], 1, false),
 ];
-
-const SHIM: &str = r#"
-static void (*iree_test_barrier)(void);
-static void (*iree_test_cb)(int);
-extern "C" void iree_test_set(void (*b)(void), void (*c)(int)) {
-  iree_test_barrier = b;
-  iree_test_cb = c;
-}
-extern "C" void __iree_host_barrier(void) { iree_test_barrier(); }
-extern "C" void iree_test_callback(int what) { iree_test_cb(what); }
-"#;
 
 type Action = Box<dyn FnMut() + Send>;
 static ACTION: Mutex<Option<Action>> = Mutex::new(None);
@@ -114,31 +107,10 @@ fn library() -> &'static Library {
         for (name, ..) in EXPORTS {
             text += &format!("IREE_HOST_EXPORT({name})\n");
         }
-        text += SHIM;
         std::fs::write(&src, text).unwrap();
         let so = dir.join("libsoundness.so");
-        let clang = std::env::var("CLANG").unwrap_or_else(|_| "clang++-19".to_string());
-        let out = Command::new(&clang)
-            .args(["-x", "c++", "-std=c++17", "-O2", "-fPIC", "-fno-exceptions"])
-            .args(["-Wall", "-Werror", "-shared", "-I"])
-            .arg(root.join("../iree-build/include/host"))
-            // A dlopened library needs general-dynamic TLS (see the header).
-            .arg("-DIREE_HOST_TLS_MODEL=\"global-dynamic\"")
-            .args(
-                std::env::var("IREE_HOST_TEST_CFLAGS")
-                    .unwrap_or_default()
-                    .split_whitespace(),
-            )
-            .arg("-o")
-            .arg(&so)
-            .arg(&src)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {clang} (set CLANG): {e}"));
-        assert!(
-            out.status.success(),
-            "{clang} failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let shim = root.join("tests/host_kernels/shim.cc");
+        compile::compile_host_library(&[&src, &shim], &[], &so);
         // SAFETY: a library just built from the test kernels; its
         // initialisers are the C++ runtime's for trivial globals.
         let lib = unsafe { Library::new(&so) }.unwrap();

@@ -2,11 +2,11 @@
 //! pointer) per thread of a block, switching *symmetrically* at
 //! `__syncthreads()`: a thread reaching the barrier hands the CPU straight
 //! to the next thread of the block, and only the last one of a pass returns
-//! to the worker. Against the coroutine version (`barrier.rs`, corosensei,
-//! used on every other target) that is one switch per thread per barrier
+//! to the worker. Against the coroutine version (`coroutine.rs`, corosensei,
+//! the default on every other target) that is one switch per thread per barrier
 //! instead of two, and the switch's `ret` lands where the return-stack
 //! predictor expects, because every thread of a block waits at the same
-//! call site. The module has the same interface as `barrier.rs`.
+//! call site. The module has the same interface as `coroutine.rs`.
 //!
 //! The switch saves the System V callee-saved general registers. The MXCSR
 //! and x87 control words are callee-saved too; kernel code does not change
@@ -19,31 +19,8 @@ use std::ptr::{self, addr_of_mut};
 
 use corosensei::stack::{DefaultStack, Stack};
 
-use super::abi::{HostKernelFn, HostLaunch};
-
-/// Default stack size of one kernel thread. Kernel threads are small (a few
-/// locals), but may call libm or `printf`; the memory is reserved, and only
-/// touched pages are committed. Each stack has a guard page below it: a
-/// kernel thread that overflows it crashes the process, as a GPU would
-/// fault. `IREE_HOST_STACK_SIZE` (bytes, at least [`MIN_STACK_SIZE`])
-/// overrides it.
-pub(crate) const STACK_SIZE: usize = 256 * 1024;
-/// The smallest stack `IREE_HOST_STACK_SIZE` may ask for: room for the
-/// colour offset (up to 4032 bytes) and a few kernel frames.
-pub(crate) const MIN_STACK_SIZE: usize = 16 * 1024;
-
-/// The stack size of kernel threads: `IREE_HOST_STACK_SIZE` if set to a
-/// number of bytes (raised to [`MIN_STACK_SIZE`]), else [`STACK_SIZE`].
-/// Read once per process.
-pub(crate) fn stack_size() -> usize {
-    static SIZE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *SIZE.get_or_init(|| {
-        std::env::var("IREE_HOST_STACK_SIZE")
-            .ok()
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .map_or(STACK_SIZE, |n| n.max(MIN_STACK_SIZE))
-    })
-}
+use super::stack_size;
+use crate::host::abi::{HostKernelFn, HostLaunch};
 
 // `iree_host_fiber_switch(save, to)`: pushes the callee-saved registers,
 // stores the stack pointer to `*save`, loads `to` as the stack pointer, pops
@@ -125,9 +102,6 @@ thread_local! {
     };
     /// `OWNED` while `run_block` runs a block on this thread, else null.
     static RUNNING: Cell<*mut Sched> = const { Cell::new(ptr::null_mut()) };
-    /// Set when `__iree_host_barrier` is reached outside a fiber: a kernel
-    /// launched through its `block` loop although it has a barrier.
-    static MISUSED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Saves this fiber's registers through `save` and switches to the next
@@ -205,20 +179,14 @@ fn new_fiber(slot: usize) -> Result<Fiber, String> {
     })
 }
 
-/// `__syncthreads()` of host kernels: switches to the next thread of the
-/// block; this one continues when every thread has arrived here (or
-/// returned).
-///
-/// Called only from host kernel code (the host HIP header's
-/// `__syncthreads()`); a kernel linked into the program resolves its
-/// reference to this symbol. Outside a barrier kernel's fiber it does
-/// nothing but record the misuse, which the launch then reports as an error.
-#[no_mangle]
-pub extern "C" fn __iree_host_barrier() {
+/// `__syncthreads()` on a fiber: switches to the next thread of the block;
+/// this one continues when every thread has arrived here (or returned).
+/// False, doing nothing, when no block runs on fibers on this OS thread.
+#[inline]
+pub(super) fn barrier() -> bool {
     let s = RUNNING.with(Cell::get);
     if s.is_null() {
-        MISUSED.with(|m| m.set(true));
-        return;
+        return false;
     }
     // SAFETY: `RUNNING` is non-null only while `run_block` runs this
     // thread's fibers, and kernel code runs only on those fibers then, so
@@ -228,24 +196,15 @@ pub extern "C" fn __iree_host_barrier() {
         let save = addr_of_mut!((*(*s).fibers.as_mut_ptr().add(me)).sp);
         switch_next(s, save);
     }
+    true
 }
-
-/// Keeps `__iree_host_barrier` in every program that links this crate, even
-/// through LTO: host objects reference it from outside Rust's view.
-#[used]
-static KEEP_BARRIER: extern "C" fn() = __iree_host_barrier;
 
 /// Forgets the block `run_block` was running on this OS thread when
 /// `IREE_HOST_CHECK` (`check.rs`) jumped out of one of its kernel threads:
 /// the next `run_block` starts every fiber afresh, and barriers reached
 /// outside a block are misuse again.
-pub(crate) fn abandon_block() {
+pub(super) fn abandon_block() {
     RUNNING.with(|r| r.set(ptr::null_mut()));
-}
-
-/// Takes (and clears) the misuse flag of this OS thread.
-pub(crate) fn take_misuse() -> bool {
-    MISUSED.with(|m| m.replace(false))
 }
 
 /// Runs all threads of the block `launch.block_idx` as fibers on this OS
@@ -254,7 +213,7 @@ pub(crate) fn take_misuse() -> bool {
 /// # Safety
 /// `thread` is the `thread` entry of a kernel whose parameters are `args`
 /// (as [`HostKernelFn`] requires), and `args` stays valid until this returns.
-pub(crate) unsafe fn run_block(
+pub(super) unsafe fn run_block(
     thread: HostKernelFn,
     launch: &HostLaunch,
     args: *const *mut c_void,

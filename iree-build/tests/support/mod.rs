@@ -1,12 +1,17 @@
-//! Helpers shared by the compile_* integration tests.
-#![allow(dead_code)]
+//! What the integration tests share: the kernel sources they compile, the
+//! targets and toolchain of the `compile_*` tests, ELF header fields, dump
+//! listings (`IREE_BUILD_DUMP` tests), and, in [`code_object`], compiling
+//! code objects with the real tools.
+#![allow(dead_code)] // each test binary uses a different part
 
 use std::path::{Path, PathBuf};
 
 use iree_build::target::TargetId;
 use iree_build::toolchain::Toolchain;
 
-/// The seed's kernels.cu.
+pub mod code_object;
+
+/// The seed's `kernels.cu` (IREE samples/custom_dispatch/hip).
 pub fn seed_kernels() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/custom_dispatch/kernels/kernels.cu")
 }
@@ -46,4 +51,14 @@ pub fn elf_machine(bytes: &[u8]) -> Option<u16> {
 /// `e_flags` of an ELF64 file.
 pub fn elf_flags(bytes: &[u8]) -> u32 {
     u32::from_le_bytes(bytes[48..52].try_into().unwrap())
+}
+
+/// The file names in `dir`, sorted (what an `IREE_BUILD_DUMP` run wrote).
+pub fn listing(dir: &Path) -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    files
 }

@@ -1,15 +1,12 @@
-//! Shared helpers for the `code_object_*` integration tests: compile real
-//! kernels with clang-19 (and ptxas when found) into a temporary directory.
-
-#![allow(dead_code)]
+//! For the `code_object_*` and `amd_hipcc` tests: compile real kernels
+//! with clang-19 (and ptxas when found) into a temporary directory, and read
+//! what `llvm-readelf-19` says about them.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The seed's `kernels.cu` (IREE samples/custom_dispatch/hip).
-pub fn seed_kernels() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/custom_dispatch/kernels/kernels.cu")
-}
+#[allow(unused_imports)] // each test binary uses a different part
+pub use super::seed_kernels;
 
 pub fn clang() -> String {
     std::env::var("IREE_CLANG").unwrap_or_else(|_| "clang-19".into())

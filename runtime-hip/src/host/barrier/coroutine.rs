@@ -1,5 +1,7 @@
 //! Barrier kernels: one stackful coroutine per thread of a block, switching
-//! at `__syncthreads()`.
+//! at `__syncthreads()` ([`corosensei`]). The default on every target but
+//! x86-64 Linux, which uses `fiber.rs`; compiled everywhere, so that tests
+//! run it there too. The same interface as `fiber.rs`.
 
 use std::cell::{Cell, RefCell};
 use std::ffi::c_void;
@@ -8,30 +10,8 @@ use std::ptr;
 use corosensei::stack::{DefaultStack, Stack, StackPointer};
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 
-use super::abi::{HostKernelFn, HostLaunch};
-
-/// Default stack size of one kernel thread's coroutine. Kernel threads are
-/// small (a few locals), but may call libm or `printf`; the memory is
-/// reserved, and only touched pages are committed. Stacks are reused across
-/// blocks. `IREE_HOST_STACK_SIZE` (bytes, at least [`MIN_STACK_SIZE`])
-/// overrides it.
-pub(crate) const STACK_SIZE: usize = 256 * 1024;
-/// The smallest stack `IREE_HOST_STACK_SIZE` may ask for: room for the
-/// colour offset (up to 4032 bytes) and a few kernel frames.
-pub(crate) const MIN_STACK_SIZE: usize = 16 * 1024;
-
-/// The stack size of kernel threads: `IREE_HOST_STACK_SIZE` if set to a
-/// number of bytes (raised to [`MIN_STACK_SIZE`]), else [`STACK_SIZE`].
-/// Read once per process.
-pub(crate) fn stack_size() -> usize {
-    static SIZE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *SIZE.get_or_init(|| {
-        std::env::var("IREE_HOST_STACK_SIZE")
-            .ok()
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .map_or(STACK_SIZE, |n| n.max(MIN_STACK_SIZE))
-    })
-}
+use super::stack_size;
+use crate::host::abi::{HostKernelFn, HostLaunch};
 
 /// A reusable stack whose top is moved down by a per-slot "colour".
 ///
@@ -77,28 +57,20 @@ thread_local! {
     /// each time it returns from a barrier, so it always names the running
     /// one.
     static CURRENT: Cell<*const ThreadYielder> = const { Cell::new(ptr::null()) };
-    /// Set when `__iree_host_barrier` is reached outside a coroutine: a
-    /// kernel launched through its `block` loop although it has a barrier.
-    static MISUSED: Cell<bool> = const { Cell::new(false) };
     /// This worker's kernel threads, reused by every block.
     static THREADS: RefCell<Vec<Thread>> = const { RefCell::new(Vec::new()) };
     /// Scratch of `run_block`, kept to reuse its allocations.
     static SCRATCH: RefCell<(Vec<Job>, Vec<u32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
-/// `__syncthreads()` of host kernels: suspends the calling kernel thread
-/// until every thread of its block has arrived here (or returned).
-///
-/// Called only from host kernel code (the host HIP header's
-/// `__syncthreads()`); a kernel linked into the program resolves its
-/// reference to this symbol. Outside a barrier kernel's coroutine it does
-/// nothing but record the misuse, which the launch then reports as an error.
-#[no_mangle]
-pub extern "C" fn __iree_host_barrier() {
+/// `__syncthreads()` in a coroutine: suspends the calling kernel thread
+/// until every thread of its block has arrived here (or returned). False,
+/// doing nothing, when no kernel coroutine runs on this OS thread.
+#[inline]
+pub(super) fn barrier() -> bool {
     let yielder = CURRENT.with(Cell::get);
     if yielder.is_null() {
-        MISUSED.with(|m| m.set(true));
-        return;
+        return false;
     }
     // SAFETY: `CURRENT` is non-null only while a kernel coroutine runs on
     // this OS thread, and then it points at that coroutine's `Yielder`,
@@ -108,16 +80,7 @@ pub extern "C" fn __iree_host_barrier() {
     unsafe { (*yielder).suspend(false) };
     // Other coroutines ran meanwhile and set `CURRENT` to themselves.
     CURRENT.with(|c| c.set(yielder));
-}
-
-/// Keeps `__iree_host_barrier` in every program that links this crate, even
-/// through LTO: host objects reference it from outside Rust's view.
-#[used]
-static KEEP_BARRIER: extern "C" fn() = __iree_host_barrier;
-
-/// Takes (and clears) the misuse flag of this OS thread.
-pub(crate) fn take_misuse() -> bool {
-    MISUSED.with(|m| m.replace(false))
+    true
 }
 
 fn new_thread(slot: usize) -> Result<Thread, String> {
@@ -168,7 +131,7 @@ impl Drop for DiscardOnUnwind<'_> {
 /// # Safety
 /// `thread` is the `thread` entry of a kernel whose parameters are `args`
 /// (as [`HostKernelFn`] requires), and `args` stays valid until this returns.
-pub(crate) unsafe fn run_block(
+pub(super) unsafe fn run_block(
     thread: HostKernelFn,
     launch: &HostLaunch,
     args: *const *mut c_void,

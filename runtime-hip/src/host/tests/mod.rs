@@ -1,0 +1,190 @@
+//! The host backend against real kernels compiled with clang-19 and the host
+//! HIP header: the fixture (the kernel library, [`entry`], [`Dev`]) and the
+//! tests, one module per subject.
+//!
+//! The product links host objects statically into the program. These tests
+//! compile the kernels (`kernels.cu`) into a shared library at run time
+//! (`compile.rs`) and `dlopen` it instead, only for convenience (no build
+//! script needed). A test executable does not export `__iree_host_barrier`
+//! dynamically, so the library carries a shim (`shim.cc`) defining it that
+//! forwards to a function pointer the test sets to
+//! [`super::__iree_host_barrier`]: the same function the static link
+//! resolves to directly.
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use libloading::Library;
+
+use super::abi::{HostEntry, HostKernelFn};
+use super::backend::HostBackend;
+use super::barrier::Switch;
+use crate::backend::{Backend, BackendStream, DevicePtr, KernelHandle, LaunchSpec};
+
+mod backend;
+mod barriers;
+mod bench;
+mod compile;
+mod kernels;
+
+fn library() -> &'static Library {
+    static LIB: OnceLock<Library> = OnceLock::new();
+    LIB.get_or_init(|| {
+        let here = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/host/tests");
+        let dir = std::env::temp_dir().join(format!("iree-host-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let so = dir.join("libkernels.so");
+        let cu = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../examples/custom_dispatch/kernels/kernels.cu");
+        compile::compile_host_library(
+            &[&here.join("kernels.cu"), &here.join("shim.cc")],
+            &[format!("-DKERNELS_CU=\"{}\"", cu.display())],
+            &so,
+        );
+        // SAFETY: a library we just built; its initialisers are the C++
+        // runtime's for trivial globals.
+        let lib = unsafe { Library::new(&so) }.unwrap();
+        // SAFETY: the shim's setter has exactly this signature.
+        unsafe {
+            let set: libloading::Symbol<unsafe extern "C" fn(extern "C" fn())> =
+                lib.get(b"iree_test_set_barrier").unwrap();
+            set(super::__iree_host_barrier);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        lib
+    })
+}
+
+/// Whether iree-build's lockstep pass transformed kernel `name` (the test
+/// kernels are compiled with it when `IREE_HOST_TEST_CFLAGS` loads it): its
+/// block entry then runs whole blocks, barriers included.
+fn lockstep(name: &str) -> bool {
+    // SAFETY: only the symbol's presence is read.
+    unsafe {
+        library()
+            .get::<*const u8>(format!("__iree_host_lockstep_{name}").as_bytes())
+            .is_ok()
+    }
+}
+
+/// The entry points of kernel `name`; `uses_barrier` is what the build
+/// would record without the lockstep pass (with it, the build records false
+/// for the kernels the pass transformed, as done here).
+pub(super) fn entry(name: &str, uses_barrier: bool) -> HostEntry {
+    let lockstep = lockstep(name);
+    let uses_barrier = uses_barrier && !lockstep;
+    let lib = library();
+    let get = |prefix: &str| -> HostKernelFn {
+        // SAFETY: the header defines `__iree_host_{block,thread}_<k>` with
+        // the `HostKernelFn` signature.
+        unsafe {
+            *lib.get::<HostKernelFn>(format!("{prefix}{name}").as_bytes())
+                .unwrap()
+        }
+    };
+    HostEntry {
+        block: get("__iree_host_block_"),
+        thread: get("__iree_host_thread_"),
+        uses_barrier,
+        lockstep,
+    }
+}
+
+/// The signature table of kernel `name`: its argument count, then each
+/// argument's size in bytes.
+fn sig(name: &str) -> Vec<u32> {
+    let lib = library();
+    // SAFETY: the header defines `__iree_host_sig_<k>` as `unsigned[]`
+    // starting with its own argument count.
+    unsafe {
+        let p = *lib
+            .get::<*const u32>(format!("__iree_host_sig_{name}").as_bytes())
+            .unwrap();
+        let argc = *p as usize;
+        std::slice::from_raw_parts(p, argc + 1).to_vec()
+    }
+}
+
+/// A host device and a stream on it, with the uploads, downloads and
+/// launches the tests make.
+pub(super) struct Dev {
+    pub(super) backend: Arc<HostBackend>,
+    pub(super) stream: Arc<dyn BackendStream>,
+}
+
+impl Dev {
+    fn new() -> Dev {
+        Dev::with_check(false)
+    }
+
+    /// One device per way barrier kernels can switch threads
+    /// ([`Switch::ALL`]), for the barrier tests to run on each; a failing
+    /// test's output names the one it failed on.
+    fn each_switch() -> impl Iterator<Item = Dev> {
+        Switch::ALL.iter().map(|&switch| {
+            println!("barrier kernel threads switched by {switch:?}");
+            Dev::on(HostBackend::with_switch(switch))
+        })
+    }
+
+    fn on(backend: Arc<HostBackend>) -> Dev {
+        let stream = backend.create_stream().unwrap();
+        Dev { backend, stream }
+    }
+
+    /// A device whose kernels run bounds-checked when `checked` (check.rs).
+    pub(super) fn with_check(checked: bool) -> Dev {
+        Dev::on(HostBackend::with_check(checked))
+    }
+
+    pub(super) fn upload<T: bytemuck::Pod>(&self, data: &[T]) -> DevicePtr {
+        let bytes: &[u8] = bytemuck::cast_slice(data);
+        let p = self.backend.alloc_zeroed(bytes.len().max(1)).unwrap();
+        // SAFETY: a fresh allocation of at least this size, unused by work.
+        unsafe { self.backend.copy_h2d(p, bytes).unwrap() };
+        p
+    }
+
+    pub(super) fn zeros<T: bytemuck::Pod>(&self, n: usize) -> DevicePtr {
+        self.backend.alloc_zeroed(n * size_of::<T>()).unwrap()
+    }
+
+    pub(super) fn download<T: bytemuck::Pod>(&self, p: DevicePtr, n: usize) -> Vec<T> {
+        self.backend.synchronize().unwrap();
+        let mut v = vec![T::zeroed(); n];
+        // SAFETY: `p` is an allocation of at least `n` elements; the device
+        // is synchronised.
+        unsafe {
+            self.backend
+                .copy_d2h(bytemuck::cast_slice_mut(&mut v), p)
+                .unwrap()
+        };
+        v
+    }
+
+    pub(super) fn launch(
+        &self,
+        e: HostEntry,
+        grid: [u32; 3],
+        block: [u32; 3],
+        bindings: &[DevicePtr],
+        constants: &[u32],
+    ) {
+        for &b in bindings {
+            self.backend.check_binding(b, 4).unwrap();
+        }
+        // SAFETY: each test passes exactly the kernel's parameters, with
+        // buffers large enough for the indices the kernel touches.
+        unsafe {
+            self.stream
+                .submit(&LaunchSpec {
+                    grid,
+                    block,
+                    bindings,
+                    constants,
+                    ..LaunchSpec::test(KernelHandle::Host(e))
+                })
+                .unwrap()
+        }
+    }
+}
