@@ -136,8 +136,8 @@ pub fn declaration_entries(
                 .map(|v| {
                     let kernel = v.info.as_ref().and_then(|info| info.kernel(&d.export));
                     HostEntryNames {
-                        block_symbol: format!("__iree_host_block_{}", d.export),
-                        thread_symbol: format!("__iree_host_thread_{}", d.export),
+                        block_symbol: iree_abi::host::block_symbol(&d.export),
+                        thread_symbol: iree_abi::host::thread_symbol(&d.export),
                         // Unknown means "may": the coroutine executor is always correct.
                         uses_barrier: kernel.and_then(|k| k.uses_barrier).unwrap_or(true),
                         lockstep: kernel.and_then(|k| k.lockstep).unwrap_or(false),

@@ -33,12 +33,8 @@ use crate::target::{Format, TargetId};
 const WHAT: &str = "host object";
 /// The section the host header's `__global__` places kernels in.
 pub(crate) const KERNEL_SECTION: &str = ".text.iree_kernel";
-/// Prefix of the per-export signature arrays.
-pub(crate) const SIG_PREFIX: &str = "__iree_host_sig_";
-/// The host platform's barrier, called by `__syncthreads()`.
-pub(crate) const BARRIER: &str = "__iree_host_barrier";
-/// Prefix of the markers the lockstep pass defines for kernels it transformed.
-pub(crate) const LOCKSTEP_PREFIX: &str = "__iree_host_lockstep_";
+use iree_abi::host::{block_symbol, lockstep_symbol, thread_symbol};
+pub(crate) use iree_abi::host::{BARRIER, SIG_PREFIX};
 
 struct Sym {
     name: String,
@@ -207,15 +203,12 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
         let starts: Vec<usize> = if let Some(&i) = by_name.get(name.as_str()) {
             vec![i]
         } else {
-            [
-                format!("__iree_host_thread_{name}"),
-                format!("__iree_host_block_{name}"),
-            ]
-            .iter()
-            .filter_map(|n| by_name.get(n.as_str()).copied())
-            .collect()
+            [thread_symbol(&name), block_symbol(&name)]
+                .iter()
+                .filter_map(|n| by_name.get(n.as_str()).copied())
+                .collect()
         };
-        let lockstep = by_name.contains_key(format!("{LOCKSTEP_PREFIX}{name}").as_str());
+        let lockstep = by_name.contains_key(lockstep_symbol(&name).as_str());
         let barrier = !lockstep && starts.into_iter().any(&uses_barrier);
         kernels.push(KernelInfo {
             name,

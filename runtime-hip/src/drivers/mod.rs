@@ -70,11 +70,9 @@ pub(crate) fn buf_text(buf: &[u8]) -> String {
     String::from_utf8_lossy(&buf[..end]).trim_end().to_string()
 }
 
-/// Most bindings a launch may pass (IREE's HIP driver allows as many; more
-/// would not fit the fixed parameter array below).
-pub(crate) const MAX_BINDINGS: usize = 64;
-/// Most 32-bit push constants a launch may pass (IREE's limit).
-pub(crate) const MAX_CONSTANTS: usize = 64;
+/// Most bindings and 32-bit push constants a launch may pass: the limits
+/// the build verifies (IREE's), which size the fixed parameter array below.
+pub(crate) use iree_abi::limits::{MAX_BINDINGS, MAX_CONSTANTS};
 
 /// The kernel arguments of one launch in IREE's HIP ABI, kept on the stack.
 ///
@@ -85,7 +83,7 @@ pub(crate) const MAX_CONSTANTS: usize = 64;
 /// and `cuLaunchKernel` take, and the `args` of a host kernel.
 pub(crate) struct KernelParams {
     /// Only the first `bytes` bytes are initialised (written by `pack`);
-    /// left uninitialised otherwise, since zeroing 768 bytes per launch
+    /// left uninitialised otherwise, since zeroing 384 bytes per launch
     /// would be a measurable part of the launch path.
     storage: MaybeUninit<[u64; STORAGE_WORDS]>,
     ptrs: [*mut c_void; MAX_BINDINGS + MAX_CONSTANTS],

@@ -137,12 +137,12 @@ fn entry(name: &str, uses_barrier: bool) -> HostEntry {
     };
     // SAFETY: only the symbol's presence is read.
     let lockstep = unsafe {
-        lib.get::<*const u8>(format!("__iree_host_lockstep_{name}").as_bytes())
+        lib.get::<*const u8>(iree_abi::host::lockstep_symbol(name).as_bytes())
             .is_ok()
     };
     HostEntry {
-        block: get("__iree_host_block_"),
-        thread: get("__iree_host_thread_"),
+        block: get(iree_abi::host::BLOCK_PREFIX),
+        thread: get(iree_abi::host::THREAD_PREFIX),
         uses_barrier: uses_barrier && !lockstep,
         lockstep,
     }

@@ -62,7 +62,7 @@ fn lockstep(name: &str) -> bool {
     // SAFETY: only the symbol's presence is read.
     unsafe {
         library()
-            .get::<*const u8>(format!("__iree_host_lockstep_{name}").as_bytes())
+            .get::<*const u8>(iree_abi::host::lockstep_symbol(name).as_bytes())
             .is_ok()
     }
 }
@@ -83,8 +83,8 @@ pub(super) fn entry(name: &str, uses_barrier: bool) -> HostEntry {
         }
     };
     HostEntry {
-        block: get("__iree_host_block_"),
-        thread: get("__iree_host_thread_"),
+        block: get(iree_abi::host::BLOCK_PREFIX),
+        thread: get(iree_abi::host::THREAD_PREFIX),
         uses_barrier,
         lockstep,
     }
@@ -98,7 +98,7 @@ fn sig(name: &str) -> Vec<u32> {
     // starting with its own argument count.
     unsafe {
         let p = *lib
-            .get::<*const u32>(format!("__iree_host_sig_{name}").as_bytes())
+            .get::<*const u32>(iree_abi::host::sig_symbol(name).as_bytes())
             .unwrap();
         let argc = *p as usize;
         std::slice::from_raw_parts(p, argc + 1).to_vec()
