@@ -236,51 +236,24 @@ pub fn is_offload_bundle(bytes: &[u8]) -> bool {
     offload_bundle::is_bundle(bytes)
 }
 
-/// Accepts `info` for `wanted` only if the object was built for it.
+/// Accepts `info` for `wanted` only if the object was built for it: the
+/// object's own target, in its format, runs on every device `wanted` stands
+/// for ([`TargetId::runs_on`], the rule the runtime picks variants by).
 ///
-/// AMD: same chip, and each of `xnack`/`sramecc` either as asked or `Any` in
-/// the object (code that runs either way). An object that pins a feature the
-/// caller left open (`gfx90a:xnack+` given for `gfx90a`) is rejected: it would
-/// not run on every device the caller's target id promises. NVIDIA: a cubin
-/// must be for exactly the sm; PTX for the sm or an older one (the driver
-/// compiles PTX forward). Host: a host object.
+/// So an AMD object that pins a feature the caller left open
+/// (`gfx90a:xnack+` given for `gfx90a`) is rejected, `Any` code serves a
+/// pinned request, and PTX for an older sm serves a newer one.
 pub fn check_target(info: &ObjectInfo, wanted: &TargetId) -> Result<(), InspectError> {
     let wrong = |found: String| InspectError::WrongTarget {
         found,
         wanted: wanted.to_string(),
     };
-    let Some(found) = &info.target else {
-        return Err(wrong(format!(
+    match &info.target {
+        None => Err(wrong(format!(
             "a {} object that names no target",
             info.format
-        )));
-    };
-    let ok = match (found, wanted) {
-        (
-            TargetId::Amd {
-                chip,
-                xnack,
-                sramecc,
-            },
-            TargetId::Amd {
-                chip: wchip,
-                xnack: wx,
-                sramecc: ws,
-            },
-        ) => {
-            use crate::target::Feature::Any;
-            chip == wchip && (*xnack == Any || xnack == wx) && (*sramecc == Any || sramecc == ws)
-        }
-        (TargetId::Nvidia { sm }, TargetId::Nvidia { sm: wsm }) => match info.format {
-            Format::Ptx => sm <= wsm,
-            _ => sm == wsm,
-        },
-        (TargetId::Host, TargetId::Host) => true,
-        _ => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(wrong(found.to_string()))
+        ))),
+        Some(found) if found.runs_on(info.format, wanted) => Ok(()),
+        Some(found) => Err(wrong(found.to_string())),
     }
 }

@@ -26,9 +26,15 @@ pub enum Feature {
 }
 
 impl Feature {
-    /// Whether code compiled with `self` may run on a device reporting `device`.
-    pub fn runs_on(self, device: Feature) -> bool {
-        self == Feature::Any || device == Feature::Any || self == device
+    /// Whether code compiled with `self` runs on every device whose setting
+    /// `target` covers.
+    ///
+    /// `Any` code runs everywhere; pinned code only where the setting is
+    /// pinned the same way. A `target` of `Any` (a build asked for plain
+    /// `gfx90a`, or a device that does not say) admits only `Any` code, since
+    /// pinned code would not run on every device it stands for.
+    pub fn runs_on(self, target: Feature) -> bool {
+        self == Feature::Any || self == target
     }
 }
 
@@ -310,16 +316,22 @@ impl TargetId {
         }
     }
 
-    /// How well a variant compiled for `self` in `format` fits a device whose
-    /// own target id is `device`; `None` when it cannot run there at all.
+    /// How well code compiled for `self` in `format` fits `target`; `None`
+    /// when it does not run on every device `target` stands for.
+    ///
+    /// This is the one compatibility rule of the project: the runtime ranks
+    /// an executable's variants by it against the device's own target id,
+    /// and the build ([`runs_on`](TargetId::runs_on)) accepts an object for
+    /// a requested target id only if it fits.
     ///
     /// Lower is better. The rules follow what the drivers accept: an AMD code
-    /// object runs only on its own chip, with `Any` features matching either
-    /// setting (an exact feature match is preferred); a cubin only on exactly
-    /// its sm; PTX on its sm or any newer one, the nearest preferred, since
-    /// the driver JIT-compiles it forward but never backward.
-    pub fn fitness(&self, format: Format, device: &TargetId) -> Option<u32> {
-        match (self, device) {
+    /// object runs only on its own chip, each feature either `Any` in the code
+    /// or as `target` pins it ([`Feature::runs_on`]; an exact match is
+    /// preferred); a cubin only on exactly its sm; PTX on its sm or any newer
+    /// one, the nearest preferred, since the driver JIT-compiles it forward
+    /// but never backward; host code on the host.
+    pub fn fitness(&self, format: Format, target: &TargetId) -> Option<u32> {
+        match (self, target) {
             (
                 TargetId::Amd {
                     chip,
@@ -345,6 +357,12 @@ impl TargetId {
             (TargetId::Host, TargetId::Host) if format == Format::Host => Some(0),
             _ => None,
         }
+    }
+
+    /// Whether code compiled for `self` in `format` runs on every device
+    /// `target` stands for: [`fitness`](TargetId::fitness) is `Some`.
+    pub fn runs_on(&self, format: Format, target: &TargetId) -> bool {
+        self.fitness(format, target).is_some()
     }
 }
 
@@ -407,6 +425,16 @@ mod tests {
         for (variant, format, want) in cases {
             assert_eq!(t(variant).fitness(*format, &dev), *want, "{variant}");
         }
+        // A target that leaves a feature open admits only code that runs
+        // either way.
+        assert_eq!(t("gfx90a").fitness(Format::Hsaco, &t("gfx90a")), Some(0));
+        assert_eq!(
+            t("gfx90a:xnack+").fitness(Format::Hsaco, &t("gfx90a")),
+            None
+        );
+        assert!(t("gfx90a").runs_on(Format::Hsaco, &t("gfx90a:xnack-")));
+        assert!(!t("gfx1100").runs_on(Format::Hsaco, &t("gfx90a")));
+        assert!(!t("sm_90").runs_on(Format::Host, &t("sm_90")));
         let sm90 = t("sm_90");
         assert_eq!(t("sm_90").fitness(Format::Cubin, &sm90), Some(0));
         assert_eq!(t("sm_80").fitness(Format::Cubin, &sm90), None);
