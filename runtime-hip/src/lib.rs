@@ -67,3 +67,10 @@ pub use iree_abi::bundle;
 /// The target table, shared with the build and the macro (`iree-abi`).
 pub use iree_abi::target;
 pub use iree_macros::extern_dispatch;
+
+/// What [`driver_symbols!`]'s expansion names; not part of the API.
+#[doc(hidden)]
+pub mod __driver_symbols {
+    pub use crate::drivers::symbols::first_of;
+    pub use libloading::Library;
+}

@@ -18,7 +18,7 @@ mod common;
 mod gpu;
 pub(crate) mod nvidia;
 mod stream;
-mod symbols;
+pub(crate) mod symbols;
 
 use std::collections::BTreeMap;
 use std::ffi::{c_void, CStr};

@@ -33,6 +33,13 @@ use crate::Error;
 /// Every prototype in the table is the symbol's real C prototype, and no
 /// pointer is called after `lib` is unloaded (callers keep the `Library`
 /// next to the struct, for the process lifetime).
+///
+/// Exported (hidden, not part of the API) so that `xtask/gpu-check`, whose
+/// raw CUDA baseline calls the driver directly, declares its entry points
+/// the same way instead of copying a loader; everything the expansion names
+/// is reached through `$crate::__driver_symbols`.
+#[doc(hidden)]
+#[macro_export]
 macro_rules! driver_symbols {
     (
         $(#[$meta:meta])*
@@ -59,7 +66,7 @@ macro_rules! driver_symbols {
             /// See [`driver_symbols!`]: the table's prototypes are the
             /// library's, and the pointers die with `lib`.
             $vis unsafe fn load(
-                lib: &libloading::Library,
+                lib: &$crate::__driver_symbols::Library,
                 path: &str,
             ) -> Result<$name, $crate::Error> {
                 Ok($name {
@@ -67,7 +74,7 @@ macro_rules! driver_symbols {
                         // SAFETY: forwarded to the caller (the table's
                         // prototype is the symbol's).
                         $field: unsafe {
-                            $crate::drivers::symbols::first_of(
+                            $crate::__driver_symbols::first_of(
                                 lib,
                                 $platform,
                                 path,
@@ -81,13 +88,13 @@ macro_rules! driver_symbols {
     };
 }
 
-pub(crate) use driver_symbols;
+pub(crate) use crate::driver_symbols;
 
 /// The first of `names` that `lib` has; when none, the error for the last.
 ///
 /// # Safety
 /// As [`sym`]: `T` is the real type of every symbol in `names`.
-pub(crate) unsafe fn first_of<T: Copy>(
+pub unsafe fn first_of<T: Copy>(
     lib: &libloading::Library,
     platform: Platform,
     path: &str,

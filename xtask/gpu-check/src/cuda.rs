@@ -14,43 +14,42 @@ use std::ffi::{c_char, c_int, c_uint, c_void, CStr};
 type CuResult = c_int;
 type Ptr = *mut c_void;
 
-/// The driver entry points this module calls, copied out of the library.
+runtime_hip::driver_symbols! {
+    /// The driver entry points this module calls, declared the way the
+    /// runtime declares its own (`cuda.h` prototypes; `_v2` where `cuda.h`
+    /// maps to it).
+    struct CudaFns for runtime_hip::Platform::Nvidia {
+        init: "cuInit" fn(c_uint) -> CuResult,
+        get_error_name: "cuGetErrorName" fn(CuResult, *mut *const c_char) -> CuResult,
+        driver_get_version: "cuDriverGetVersion" fn(*mut c_int) -> CuResult,
+        device_get: "cuDeviceGet" fn(*mut c_int, c_int) -> CuResult,
+        device_get_name: "cuDeviceGetName" fn(*mut c_char, c_int, c_int) -> CuResult,
+        primary_ctx_retain: "cuDevicePrimaryCtxRetain" fn(*mut Ptr, c_int) -> CuResult,
+        primary_ctx_release: "cuDevicePrimaryCtxRelease_v2" fn(c_int) -> CuResult,
+        ctx_set_current: "cuCtxSetCurrent" fn(Ptr) -> CuResult,
+        mem_alloc: "cuMemAlloc_v2" fn(*mut u64, usize) -> CuResult,
+        mem_free: "cuMemFree_v2" fn(u64) -> CuResult,
+        memcpy_htod: "cuMemcpyHtoD_v2" fn(u64, *const c_void, usize) -> CuResult,
+        memcpy_dtoh: "cuMemcpyDtoH_v2" fn(*mut c_void, u64, usize) -> CuResult,
+        memcpy_dtod_async: "cuMemcpyDtoDAsync_v2" fn(u64, u64, usize, Ptr) -> CuResult,
+        stream_create: "cuStreamCreate" fn(*mut Ptr, c_uint) -> CuResult,
+        stream_destroy: "cuStreamDestroy_v2" fn(Ptr) -> CuResult,
+        stream_synchronize: "cuStreamSynchronize" fn(Ptr) -> CuResult,
+        module_load_data: "cuModuleLoadData" fn(*mut Ptr, *const c_void) -> CuResult,
+        module_unload: "cuModuleUnload" fn(Ptr) -> CuResult,
+        module_get_function: "cuModuleGetFunction" fn(*mut Ptr, Ptr, *const c_char) -> CuResult,
+        launch_kernel: "cuLaunchKernel" fn(
+            Ptr, c_uint, c_uint, c_uint, c_uint, c_uint, c_uint, c_uint, Ptr, *mut Ptr, *mut Ptr,
+        ) -> CuResult,
+    }
+}
+
+/// The CUDA driver, kept loaded with its entry points.
 pub struct Cuda {
     _lib: libloading::Library,
     /// Where the library was found.
     pub path: String,
-    get_error_name: unsafe extern "C" fn(CuResult, *mut *const c_char) -> CuResult,
-    driver_get_version: unsafe extern "C" fn(*mut c_int) -> CuResult,
-    device_get: unsafe extern "C" fn(*mut c_int, c_int) -> CuResult,
-    device_get_name: unsafe extern "C" fn(*mut c_char, c_int, c_int) -> CuResult,
-    primary_ctx_retain: unsafe extern "C" fn(*mut Ptr, c_int) -> CuResult,
-    primary_ctx_release: unsafe extern "C" fn(c_int) -> CuResult,
-    ctx_set_current: unsafe extern "C" fn(Ptr) -> CuResult,
-    mem_alloc: unsafe extern "C" fn(*mut u64, usize) -> CuResult,
-    mem_free: unsafe extern "C" fn(u64) -> CuResult,
-    memcpy_htod: unsafe extern "C" fn(u64, *const c_void, usize) -> CuResult,
-    memcpy_dtoh: unsafe extern "C" fn(*mut c_void, u64, usize) -> CuResult,
-    memcpy_dtod_async: unsafe extern "C" fn(u64, u64, usize, Ptr) -> CuResult,
-    stream_create: unsafe extern "C" fn(*mut Ptr, c_uint) -> CuResult,
-    stream_destroy: unsafe extern "C" fn(Ptr) -> CuResult,
-    stream_synchronize: unsafe extern "C" fn(Ptr) -> CuResult,
-    module_load_data: unsafe extern "C" fn(*mut Ptr, *const c_void) -> CuResult,
-    module_unload: unsafe extern "C" fn(Ptr) -> CuResult,
-    module_get_function: unsafe extern "C" fn(*mut Ptr, Ptr, *const c_char) -> CuResult,
-    #[allow(clippy::type_complexity)]
-    launch_kernel: unsafe extern "C" fn(
-        Ptr,
-        c_uint,
-        c_uint,
-        c_uint,
-        c_uint,
-        c_uint,
-        c_uint,
-        c_uint,
-        Ptr,
-        *mut Ptr,
-        *mut Ptr,
-    ) -> CuResult,
+    fns: CudaFns,
 }
 
 /// The library names tried, in order (runtime-hip's own list, less the
@@ -59,17 +58,6 @@ pub fn candidates() -> Vec<String> {
     let mut c: Vec<String> = std::env::var("IREE_NVIDIA_LIBRARY").into_iter().collect();
     c.push("libcuda.so.1".into());
     c
-}
-
-/// Copies one entry point out of `lib`.
-///
-/// # Safety
-/// `T` is the C prototype of `name` in cuda.h.
-unsafe fn sym<T: Copy>(lib: &libloading::Library, name: &str) -> Result<T, String> {
-    // SAFETY: per the caller, `T` matches the symbol.
-    unsafe { lib.get::<T>(name.as_bytes()) }
-        .map(|s| *s)
-        .map_err(|e| format!("the CUDA driver has no {name}: {e}"))
 }
 
 impl Cuda {
@@ -92,38 +80,16 @@ impl Cuda {
     }
 
     fn from_library(lib: libloading::Library, path: String) -> Result<Cuda, String> {
-        // SAFETY: each field's type is the cuda.h prototype of the named
-        // entry point (`_v2` where cuda.h maps to it); the pointers live as
+        // SAFETY: the table's prototypes are cuda.h's; the pointers live as
         // long as `lib`, which moves into the same struct.
-        let cu = unsafe {
-            Cuda {
-                get_error_name: sym(&lib, "cuGetErrorName")?,
-                driver_get_version: sym(&lib, "cuDriverGetVersion")?,
-                device_get: sym(&lib, "cuDeviceGet")?,
-                device_get_name: sym(&lib, "cuDeviceGetName")?,
-                primary_ctx_retain: sym(&lib, "cuDevicePrimaryCtxRetain")?,
-                primary_ctx_release: sym(&lib, "cuDevicePrimaryCtxRelease_v2")?,
-                ctx_set_current: sym(&lib, "cuCtxSetCurrent")?,
-                mem_alloc: sym(&lib, "cuMemAlloc_v2")?,
-                mem_free: sym(&lib, "cuMemFree_v2")?,
-                memcpy_htod: sym(&lib, "cuMemcpyHtoD_v2")?,
-                memcpy_dtoh: sym(&lib, "cuMemcpyDtoH_v2")?,
-                memcpy_dtod_async: sym(&lib, "cuMemcpyDtoDAsync_v2")?,
-                stream_create: sym(&lib, "cuStreamCreate")?,
-                stream_destroy: sym(&lib, "cuStreamDestroy_v2")?,
-                stream_synchronize: sym(&lib, "cuStreamSynchronize")?,
-                module_load_data: sym(&lib, "cuModuleLoadData")?,
-                module_unload: sym(&lib, "cuModuleUnload")?,
-                module_get_function: sym(&lib, "cuModuleGetFunction")?,
-                launch_kernel: sym(&lib, "cuLaunchKernel")?,
-                _lib: lib,
-                path,
-            }
+        let fns = unsafe { CudaFns::load(&lib, &path) }.map_err(|e| e.to_string())?;
+        let cu = Cuda {
+            _lib: lib,
+            path,
+            fns,
         };
         // SAFETY: cuInit is the library's documented first call; flags 0.
-        let init: unsafe extern "C" fn(c_uint) -> CuResult = unsafe { sym(&cu._lib, "cuInit")? };
-        // SAFETY: as above.
-        cu.check("cuInit", unsafe { init(0) })?;
+        cu.check("cuInit", unsafe { (cu.fns.init)(0) })?;
         Ok(cu)
     }
 
@@ -135,7 +101,7 @@ impl Cuda {
         let mut name: *const c_char = std::ptr::null();
         // SAFETY: valid out-pointer; the driver leaves it null for codes it
         // does not know, and otherwise points it at a static string.
-        unsafe { (self.get_error_name)(rc, &mut name) };
+        unsafe { (self.fns.get_error_name)(rc, &mut name) };
         let name = if name.is_null() {
             format!("CUresult {rc}")
         } else {
@@ -152,7 +118,7 @@ impl Cuda {
         let mut v = 0;
         // SAFETY: valid out-pointer.
         self.check("cuDriverGetVersion", unsafe {
-            (self.driver_get_version)(&mut v)
+            (self.fns.driver_get_version)(&mut v)
         })?;
         Ok(v)
     }
@@ -162,12 +128,12 @@ impl Cuda {
         let mut dev = 0;
         // SAFETY: valid out-pointer; a bad ordinal is an error code.
         self.check("cuDeviceGet", unsafe {
-            (self.device_get)(&mut dev, ordinal)
+            (self.fns.device_get)(&mut dev, ordinal)
         })?;
         let mut ctx: Ptr = std::ptr::null_mut();
         // SAFETY: valid out-pointer and device; released by Context's drop.
         self.check("cuDevicePrimaryCtxRetain", unsafe {
-            (self.primary_ctx_retain)(&mut ctx, dev)
+            (self.fns.primary_ctx_retain)(&mut ctx, dev)
         })?;
         let c = Context { cu: self, dev, ctx };
         c.make_current()?;
@@ -188,7 +154,7 @@ impl Context<'_> {
     pub fn make_current(&self) -> Result<(), String> {
         // SAFETY: `ctx` is retained until drop.
         self.cu.check("cuCtxSetCurrent", unsafe {
-            (self.cu.ctx_set_current)(self.ctx)
+            (self.cu.fns.ctx_set_current)(self.ctx)
         })
     }
 
@@ -197,7 +163,7 @@ impl Context<'_> {
         let mut buf = [0 as c_char; 256];
         // SAFETY: the buffer holds `len` bytes; the driver NUL-terminates.
         self.cu.check("cuDeviceGetName", unsafe {
-            (self.cu.device_get_name)(buf.as_mut_ptr(), buf.len() as c_int, self.dev)
+            (self.cu.fns.device_get_name)(buf.as_mut_ptr(), buf.len() as c_int, self.dev)
         })?;
         // SAFETY: NUL-terminated within `buf` (zeroed, and the driver
         // writes at most len - 1 characters).
@@ -212,7 +178,7 @@ impl Context<'_> {
         let mut ptr = 0u64;
         // SAFETY: valid out-pointer; freed by Buffer's drop.
         self.cu.check("cuMemAlloc", unsafe {
-            (self.cu.mem_alloc)(&mut ptr, bytes)
+            (self.cu.fns.mem_alloc)(&mut ptr, bytes)
         })?;
         let b = Buffer {
             cx: self,
@@ -224,7 +190,7 @@ impl Context<'_> {
             // SAFETY: `d` is readable for `n` bytes and the allocation holds
             // at least `n`.
             self.cu.check("cuMemcpyHtoD", unsafe {
-                (self.cu.memcpy_htod)(ptr, d.as_ptr().cast(), n)
+                (self.cu.fns.memcpy_htod)(ptr, d.as_ptr().cast(), n)
             })?;
         }
         Ok(b)
@@ -236,7 +202,7 @@ impl Context<'_> {
         let mut s: Ptr = std::ptr::null_mut();
         // SAFETY: valid out-pointer; destroyed by RawStream's drop.
         self.cu.check("cuStreamCreate", unsafe {
-            (self.cu.stream_create)(&mut s, 0)
+            (self.cu.fns.stream_create)(&mut s, 0)
         })?;
         Ok(RawStream { cx: self, s })
     }
@@ -256,7 +222,7 @@ impl Context<'_> {
         // SAFETY: valid out-pointer; the image is readable and terminated;
         // unloaded by Module's drop.
         self.cu.check("cuModuleLoadData", unsafe {
-            (self.cu.module_load_data)(&mut m, words.as_ptr().cast())
+            (self.cu.fns.module_load_data)(&mut m, words.as_ptr().cast())
         })?;
         Ok(Module { cx: self, m })
     }
@@ -267,7 +233,7 @@ impl Drop for Context<'_> {
         // SAFETY: retained in `Cuda::context`, released once; everything
         // borrowing this context was dropped before (the borrow checker
         // sees to it).
-        unsafe { (self.cu.primary_ctx_release)(self.dev) };
+        unsafe { (self.cu.fns.primary_ctx_release)(self.dev) };
     }
 }
 
@@ -289,7 +255,7 @@ impl Buffer<'_> {
         let mut out = vec![0u8; self.bytes];
         // SAFETY: `out` is writable for `bytes`, the allocation readable.
         self.cx.cu.check("cuMemcpyDtoH", unsafe {
-            (self.cx.cu.memcpy_dtoh)(out.as_mut_ptr().cast(), self.ptr, self.bytes)
+            (self.cx.cu.fns.memcpy_dtoh)(out.as_mut_ptr().cast(), self.ptr, self.bytes)
         })?;
         Ok(out)
     }
@@ -300,7 +266,7 @@ impl Drop for Buffer<'_> {
         let _ = self.cx.make_current();
         // SAFETY: allocated by `alloc`, freed once; callers synchronise the
         // streams that used it before dropping it (cuMemFree also waits).
-        unsafe { (self.cx.cu.mem_free)(self.ptr) };
+        unsafe { (self.cx.cu.fns.mem_free)(self.ptr) };
     }
 }
 
@@ -324,7 +290,7 @@ impl Module<'_> {
         let mut f: Ptr = std::ptr::null_mut();
         // SAFETY: valid out-pointer, loaded module, NUL-terminated name.
         self.cx.cu.check("cuModuleGetFunction", unsafe {
-            (self.cx.cu.module_get_function)(&mut f, self.m, cname.as_ptr())
+            (self.cx.cu.fns.module_get_function)(&mut f, self.m, cname.as_ptr())
         })?;
         Ok(Function { f, _module: self })
     }
@@ -336,7 +302,7 @@ impl Drop for Module<'_> {
         // SAFETY: loaded by `module`, unloaded once, after the streams that
         // launched its functions were synchronised (RawStream borrows
         // outlive none of this: callers synchronise before drop).
-        unsafe { (self.cx.cu.module_unload)(self.m) };
+        unsafe { (self.cx.cu.fns.module_unload)(self.m) };
     }
 }
 
@@ -351,7 +317,7 @@ impl RawStream<'_> {
     pub fn synchronize(&self) -> Result<(), String> {
         // SAFETY: live stream.
         self.cx.cu.check("cuStreamSynchronize", unsafe {
-            (self.cx.cu.stream_synchronize)(self.s)
+            (self.cx.cu.fns.stream_synchronize)(self.s)
         })
     }
 
@@ -372,7 +338,7 @@ impl RawStream<'_> {
         // SAFETY: per the caller's contract; the driver copies the
         // parameter values before returning.
         let rc = unsafe {
-            (self.cx.cu.launch_kernel)(
+            (self.cx.cu.fns.launch_kernel)(
                 f.f,
                 grid,
                 1,
@@ -399,7 +365,7 @@ impl RawStream<'_> {
         // SAFETY: both are live allocations of at least `n` bytes, kept
         // alive by the caller until it synchronises.
         self.cx.cu.check("cuMemcpyDtoDAsync", unsafe {
-            (self.cx.cu.memcpy_dtod_async)(dst.ptr, src.ptr, n, self.s)
+            (self.cx.cu.fns.memcpy_dtod_async)(dst.ptr, src.ptr, n, self.s)
         })
     }
 }
@@ -408,6 +374,6 @@ impl Drop for RawStream<'_> {
     fn drop(&mut self) {
         let _ = self.synchronize();
         // SAFETY: created by `stream`, destroyed once, after its work.
-        unsafe { (self.cx.cu.stream_destroy)(self.s) };
+        unsafe { (self.cx.cu.fns.stream_destroy)(self.s) };
     }
 }
