@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::target::TargetId;
 
-/// What a crate builds for when nothing says otherwise: the seed's gfx1100,
+/// What a crate builds for when nothing says otherwise: the gfx1100 of IREE's custom_dispatch sample,
 /// the common data-centre parts of both vendors, and the host so the program
 /// runs anywhere.
 pub const DEFAULT_TARGETS: &[&str] = &["gfx90a", "gfx942", "gfx1100", "sm_80", "sm_90", "host"];
