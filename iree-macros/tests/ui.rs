@@ -1,34 +1,139 @@
 //! `#[extern_dispatch]` diagnostics (`tests/ui`, `tests/ui-no-manifest`) and
-//! expansions that must compile, link and run (`tests/pass`), against
-//! fixture manifests (see `tests/fixtures/README.md`).
+//! expansions that must compile, link and run (`tests/pass`, `tests/run`),
+//! against a manifest written by real builds of the kernels the cases
+//! declare (see `tests/fixtures/README.md`).
 
 use std::path::{Path, PathBuf};
 
-/// Writes the fixture manifest with this machine's absolute paths and
-/// returns its directory.
+use iree_abi::manifest::{Manifest, MANIFEST_FILE};
+
+/// The targets every case is built for.
+const TARGETS: [&str; 3] = ["gfx1100", "sm_80", "host"];
+
+/// One case `iree_build::Build` compiles for real: the test file it bridges
+/// and the crate directory whose `kernels/` hold the sources it names.
+struct Case {
+    /// Relative to `tests/`.
+    file: &'static str,
+    /// Relative to this crate's directory.
+    crate_dir: &'static str,
+    /// What the build saw instead of the file, for cases about a manifest
+    /// older than the source (`Some`: the text of that older file).
+    stale: Option<fn(&str) -> String>,
+}
+
+/// IREE's custom_dispatch sample, whose `kernels/kernels.cu` is the one
+/// `pass/sample.rs` wraps.
+const SAMPLE: &str = "../examples/custom_dispatch";
+
+const CASES: &[Case] = &[
+    case("pass/sample.rs", SAMPLE),
+    case("ui/readonly_written.rs", SAMPLE),
+    // The build ran before the declaration was written.
+    Case {
+        file: "ui/not_found_in_file.rs",
+        crate_dir: SAMPLE,
+        stale: Some(|_| "fn main() {}\n".to_string()),
+    },
+    // The build saw `DeviceSlice<i32>`; the file now says `f32`.
+    Case {
+        file: "ui/signature_mismatch.rs",
+        crate_dir: "tests/fixtures/crates/scale_i32",
+        stale: Some(|text| text.replace("DeviceSlice<f32>", "DeviceSlice<i32>")),
+    },
+    case("ui/count_float.rs", "tests/fixtures/crates/scale"),
+    case("ui/count_not_three.rs", "tests/fixtures/crates/scale"),
+    case("ui/mut_only_read.rs", "tests/fixtures/crates/k"),
+    case("ui/element_type_mismatch.rs", "tests/fixtures/crates/k"),
+    case("ui/readonly_not_const.rs", "tests/fixtures/crates/k"),
+    case("ui/scalar_type_mismatch.rs", "tests/fixtures/crates/k"),
+    case("ui/host_subgroup_size.rs", "tests/fixtures/crates/k"),
+    case("ui/zero_sized_alias.rs", "tests/fixtures/crates/k"),
+    case("ui/element_size_mismatch.rs", "tests/fixtures/crates/k"),
+];
+
+const fn case(file: &'static str, crate_dir: &'static str) -> Case {
+    Case {
+        file,
+        crate_dir,
+        stale: None,
+    }
+}
+
+/// A string as it appears inside a JSON string literal.
+fn json_str(p: &Path) -> String {
+    let s = serde_json::to_string(&p.to_string_lossy()).unwrap();
+    s[1..s.len() - 1].to_string()
+}
+
+/// Builds one case (each on its own: several declare the same `fn`) and
+/// returns its manifest, with the bundle path on every declaration and the
+/// real file's path where the build saw a stale copy.
+fn build_case(c: &Case, tests: &Path, work: &Path) -> Manifest {
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(c.crate_dir);
+    let real = tests.join(c.file);
+    let out = work.join(c.file.replace(['/', '.'], "_"));
+    let bridge = match c.stale {
+        None => real.clone(),
+        Some(stale) => {
+            let copy = out.join("stale").join(c.file);
+            std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+            let text = std::fs::read_to_string(&real).unwrap();
+            write_if_changed(&copy, stale(&text).as_bytes());
+            copy
+        }
+    };
+    let stem = Path::new(c.file).file_stem().unwrap().to_string_lossy();
+    if let Err(e) = iree_build::Build::new()
+        .crate_dir(&crate_dir)
+        .out_dir(&out)
+        .cargo_metadata(false)
+        .targets(TARGETS)
+        .bridge(&bridge)
+        .try_compile(&stem)
+    {
+        panic!("building the kernels of tests/{}: {e}", c.file);
+    }
+    let text = std::fs::read_to_string(out.join("iree").join(MANIFEST_FILE)).unwrap();
+    let text = text.replace(&json_str(&bridge), &json_str(&real));
+    let mut m: Manifest = serde_json::from_str(&text).unwrap();
+    for d in &mut m.declarations {
+        if d.bundle_path.as_os_str().is_empty() {
+            d.bundle_path = m.bundle_path.clone();
+        }
+    }
+    m
+}
+
+/// Writes the manifest of every case, built for real, plus the hand-kept
+/// entries of `fixtures/manifest.json.in` (see its README), and returns its
+/// directory.
 fn fixture_manifest_dir() -> PathBuf {
     let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     let tests = crate_dir.join("tests");
     let fixtures = tests.join("fixtures");
-    let template = std::fs::read_to_string(fixtures.join("manifest.json.in")).unwrap();
-    let json_path = |p: &Path| {
-        let s = serde_json::to_string(&p.to_string_lossy()).unwrap();
-        s[1..s.len() - 1].to_string()
-    };
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("iree-macros-ui");
     std::fs::create_dir_all(&dir).unwrap();
     let run_bundle = dir.join("run.bundle");
     write_if_changed(&run_bundle, &run_bundle_bytes());
-    let manifest = template
-        .replace("@TESTS@", &json_path(&tests))
-        .replace("@FIXTURES@", &json_path(&fixtures))
-        .replace("@RUN_BUNDLE@", &json_path(&run_bundle));
-    // Fail here, not in every ui test, when the template is broken.
-    let _: iree_abi::manifest::Manifest = serde_json::from_str(&manifest).unwrap();
-    write_if_changed(
-        &dir.join(iree_abi::manifest::MANIFEST_FILE),
-        manifest.as_bytes(),
-    );
+    let template = std::fs::read_to_string(fixtures.join("manifest.json.in")).unwrap();
+    let template = template
+        .replace("@TESTS@", &json_str(&tests))
+        .replace("@FIXTURES@", &json_str(&fixtures))
+        .replace("@RUN_BUNDLE@", &json_str(&run_bundle));
+    let mut manifest: Manifest = serde_json::from_str(&template).unwrap();
+    for d in &mut manifest.declarations {
+        if d.bundle_path.as_os_str().is_empty() {
+            d.bundle_path = manifest.bundle_path.clone();
+        }
+    }
+    for c in CASES {
+        let built = build_case(c, &tests, &dir.join("builds"));
+        manifest.bridges.extend(built.bridges);
+        manifest.declarations.extend(built.declarations);
+    }
+    let json = serde_json::to_string_pretty(&manifest).unwrap();
+    write_if_changed(&dir.join(MANIFEST_FILE), json.as_bytes());
     dir
 }
 
