@@ -484,8 +484,8 @@ impl Build {
             link_host_objects(name, &host_objects, &out_dir)?;
         }
 
-        let errors: Vec<String> = report.errors().map(|d| d.message.clone()).collect();
-        warnings.extend(report.warnings().map(|d| d.message.clone()));
+        let errors: Vec<String> = report.errors().map(|d| d.to_string()).collect();
+        warnings.extend(report.warnings().map(|d| d.to_string()));
         if cargo {
             let mut out = String::new();
             for f in &rerun_files {
