@@ -4,9 +4,11 @@
 //! `hal.dispatch.extern "name"[workload](args) layout(…) bindings(…)
 //! objects(…) count(…)` carries everything needed to outline a dispatch into
 //! an executable; this type carries the same, lowered from the
-//! [`syntax`] tree so that the passes (`outline`, `verify`,
+//! [`syntax`] tree by [`lower`] so that the passes (`outline`, `verify`,
 //! `emit`) work on plain data: no spans, no `syn` types, cheap to clone and
-//! compare, buildable by hand in tests.
+//! compare, buildable by hand in tests. The model and its lowering live in
+//! `iree_syntax::model`, because the macro lowers declarations the same way
+//! to compare them with the manifest.
 
 use crate::syntax;
 use std::path::{Path, PathBuf};

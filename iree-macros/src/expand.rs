@@ -685,7 +685,7 @@ mod tests {
             })
         });
         let t = squash(&text);
-        assert!(t.contains(r#"#[deprecated(note="onlyreads`ret`")]constfnextern_dispatch_warning(){}extern_dispatch_warning()"#), "{text}");
+        assert!(t.contains(r#"#[deprecated(note="parameter`ret`:onlyreads`ret`")]constfnextern_dispatch_warning(){}extern_dispatch_warning()"#), "{text}");
     }
 
     /// Prints the whole expansion (`cargo test -p iree-macros -- --nocapture show`).

@@ -256,6 +256,7 @@ impl Diagnostic {
         if let Some(p) = &self.param {
             text.push_str(&format!(", parameter `{p}`"));
         }
+        let text = text.trim_start_matches([',', ' ']);
         if text.is_empty() {
             self.message.clone()
         } else {
@@ -329,6 +330,8 @@ mod tests {
             d.headline(&["gfx1100", "sm_80"]),
             "`simple_mul` for gfx1100, sm_80, parameter `ret`: bad"
         );
+        let bare = Diagnostic { fn_name: None, ..d };
+        assert_eq!(bare.headline(&[]), "parameter `ret`: bad");
     }
 
     #[test]
