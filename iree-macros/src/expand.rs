@@ -95,42 +95,7 @@ pub(crate) fn wrapper(input: &Input<'_>) -> syn::Result<TokenStream> {
     let executable = entry.executable;
     let ordinal = entry.ordinal;
     let name = &entry.export;
-    let (host_decls, host) = match &entry.host {
-        Some(h) => {
-            let (block, thread, uses_barrier, lockstep) = (
-                &h.block_symbol,
-                &h.thread_symbol,
-                h.uses_barrier,
-                h.lockstep,
-            );
-            (
-                quote! {
-                    #[allow(unsafe_code)]
-                    unsafe extern "C" {
-                        #[link_name = #block]
-                        fn __iree_host_block(
-                            launch: *const ::runtime_hip::host::HostLaunch,
-                            args: *const *mut ::core::ffi::c_void,
-                        );
-                        #[link_name = #thread]
-                        fn __iree_host_thread(
-                            launch: *const ::runtime_hip::host::HostLaunch,
-                            args: *const *mut ::core::ffi::c_void,
-                        );
-                    }
-                },
-                quote! {
-                    ::core::option::Option::Some(::runtime_hip::host::HostEntry {
-                        block: __iree_host_block,
-                        thread: __iree_host_thread,
-                        uses_barrier: #uses_barrier,
-                        lockstep: #lockstep,
-                    })
-                },
-            )
-        }
-        None => (quote!(), quote!(::core::option::Option::None)),
-    };
+    let (host_decls, host) = host_entry(entry);
 
     let element_checks = element_checks(decl, entry);
     let count = count(decl);
@@ -202,6 +167,47 @@ pub(crate) fn wrapper(input: &Input<'_>) -> syn::Result<TokenStream> {
             #launch
         }
     })
+}
+
+/// The host variant's entry points: the `extern "C"` declarations of its
+/// block and thread symbols, and the `Option<HostEntry>` naming them.
+fn host_entry(entry: &DeclarationEntry) -> (TokenStream, TokenStream) {
+    match &entry.host {
+        Some(h) => {
+            let (block, thread, uses_barrier, lockstep) = (
+                &h.block_symbol,
+                &h.thread_symbol,
+                h.uses_barrier,
+                h.lockstep,
+            );
+            (
+                quote! {
+                    #[allow(unsafe_code)]
+                    unsafe extern "C" {
+                        #[link_name = #block]
+                        fn __iree_host_block(
+                            launch: *const ::runtime_hip::host::HostLaunch,
+                            args: *const *mut ::core::ffi::c_void,
+                        );
+                        #[link_name = #thread]
+                        fn __iree_host_thread(
+                            launch: *const ::runtime_hip::host::HostLaunch,
+                            args: *const *mut ::core::ffi::c_void,
+                        );
+                    }
+                },
+                quote! {
+                    ::core::option::Option::Some(::runtime_hip::host::HostEntry {
+                        block: __iree_host_block,
+                        thread: __iree_host_thread,
+                        uses_barrier: #uses_barrier,
+                        lockstep: #lockstep,
+                    })
+                },
+            )
+        }
+        None => (quote!(), quote!(::core::option::Option::None)),
+    }
 }
 
 /// A wrapper with the right signature whose body never runs, emitted next to

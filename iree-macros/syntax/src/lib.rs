@@ -9,6 +9,11 @@
 //! - [`parse_declaration`]: the macro's entry (attribute arguments + item).
 //! - [`parse_file`]: the build script's entry (a whole `.rs` file, nested
 //!   inline modules included).
+//! - [`model::lower`]: the one lowering of a parsed declaration to the plain
+//!   data the build works on and the manifest records; the macro compares
+//!   its own lowering with the manifest entry ([`model::compare`]).
+//! - [`limits`]: reserved parameter names and IREE's dispatch limits, the
+//!   one place declarations are checked against them.
 //!
 //! Errors carry a [`proc_macro2::Span`] (for `compile_error!`) and, thanks to
 //! proc-macro2's `span-locations`, a line and column for build-script output.
