@@ -8,13 +8,9 @@
 use std::path::Path;
 use std::process::Command;
 
-/// Bytes free on the filesystem holding `path`, read from POSIX `df -Pk`
-/// (no libc binding needed, and `df` is on every machine we run on).
-pub fn free_bytes(path: &Path) -> Option<u64> {
-    free_on(path).map(|(bytes, _)| bytes)
-}
-
-/// Bytes free and the mount point of the filesystem holding `path`.
+/// Bytes free and the mount point of the filesystem holding `path`, read
+/// from POSIX `df -Pk` (no libc binding needed, and `df` is on every
+/// machine we run on).
 fn free_on(path: &Path) -> Option<(u64, String)> {
     let out = Command::new("df").arg("-Pk").arg(path).output().ok()?;
     parse_df(&String::from_utf8_lossy(&out.stdout))
@@ -54,6 +50,6 @@ mod tests {
 
     #[test]
     fn this_machine_has_a_reading() {
-        assert!(free_bytes(Path::new(".")).is_some_and(|b| b > 0));
+        assert!(free_on(Path::new(".")).is_some_and(|(b, _)| b > 0));
     }
 }
