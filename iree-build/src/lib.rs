@@ -41,6 +41,7 @@ pub mod jobs;
 #[cfg(feature = "llvm")]
 pub mod llvm;
 pub mod outline;
+mod pipeline;
 pub mod setup;
 mod sigpass;
 pub mod toolchain;

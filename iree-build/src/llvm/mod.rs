@@ -153,7 +153,8 @@ impl LlvmJob {
             preload_kernargs: true,
             ptx_version: None,
             user_bitcode: Vec::new(),
-            dump_dir: std::env::var_os(DUMP_ENV)
+            dump_dir: crate::config::Env::from_process()
+                .var(DUMP_ENV)
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
         }
