@@ -144,7 +144,7 @@ impl Build {
 
     /// The targets to build for (`gfx90a`, `gfx942:xnack-`, `sm_80`, `host`).
     /// `IREE_BUILD_TARGETS` overrides this; without either,
-    /// `[package.metadata.iree] targets` or [`config::DEFAULT_TARGETS`].
+    /// `[package.metadata.iree] targets` or [`crate::config::DEFAULT_TARGETS`].
     pub fn targets<I, S>(&mut self, targets: I) -> &mut Build
     where
         I: IntoIterator<Item = S>,
@@ -217,7 +217,7 @@ impl Build {
 
     /// Runs the build and returns what went wrong instead of panicking.
     ///
-    /// The driver of [`crate::pipeline`]: the environment is read once,
+    /// The driver of the typed pipeline (`src/pipeline/`): the environment is read once,
     /// then each stage takes the previous one's value.
     pub fn try_compile(&mut self, name: &str) -> Result<Output, Error> {
         let env = BuildEnv::read(&Env::from_process(), self.llvm_asked());

@@ -97,7 +97,7 @@ pub struct BuildEnv {
     pub docs_rs: bool,
     /// `IREE_BUILD_ALLOW_MISSING`: skip targets whose tools are missing.
     pub allow_missing: bool,
-    /// `IREE_BUILD_DUMP` ([`crate::dump::DUMP_ENV`]), as written.
+    /// `IREE_BUILD_DUMP` (`crate::dump::DUMP_ENV`), as written.
     pub dump: Option<String>,
     /// `IREE_HOST_LOCKSTEP` ([`crate::compile::plugin::ENV_VAR`]).
     pub lockstep: Option<String>,

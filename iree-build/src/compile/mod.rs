@@ -3,7 +3,7 @@
 //! This is the seed's `hip_kernel_hsaco_clang` CMake function as a library:
 //! each target kind has its own recipe (`amd`, `nvidia`, `host`), and all
 //! share the same frame: check the toolchain, write our headers into
-//! `OUT_DIR`, consult the content-hash [`cache`], run clang
+//! `OUT_DIR`, consult the content-hash cache, run clang
 //! with a depfile, read the depfile, record the result.
 //!
 //! [`compile`] touches only files named after its job (source and target),
@@ -348,7 +348,7 @@ pub(crate) trait Recipe {
 /// Host jobs load the lockstep plugin when [`plugin::for_host`] has one
 /// (building it on first use); why it is missing is not reported here:
 /// a caller that wants the warning asks [`plugin::Lockstep::warn_once`].
-/// A build resolves both once and calls [`compile_with`].
+/// A build resolves both once and hands them to every job.
 pub fn compile(job: &CompileJob, tc: &Toolchain) -> Result<CompiledObject, CompileError> {
     tc.require_for(&job.target)?;
     let lockstep = match job.target.platform() {

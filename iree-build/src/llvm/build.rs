@@ -24,13 +24,13 @@ use crate::toolchain::Toolchain;
 /// Compiles `job` through the in-process pipeline, stamping each kernel named
 /// in `kernel_workgroup_sizes` with its declared size (kernels not named keep
 /// clang's bounds), or reuses the cached outputs when nothing it reads
-/// changed. Host jobs go to clang ([`compile::compile_with`], with the
+/// changed. Host jobs go to clang (`compile::compile_with`, with the
 /// build's `lockstep` plugin). The job frame (cache, depfile, ptxas) is
-/// the clang path's ([`compile::run_job`]); only running the compiler differs.
+/// the clang path's (`compile::run_job`); only running the compiler differs.
 ///
 /// Dumps (`IREE_BUILD_DUMP`, from `env`) are named after the source's file stem
 /// (`kernels.gfx942.linked.ll`) and kept in `<object>.dump/` beside the
-/// objects, from where [`crate::dump`] copies them on every build; whether
+/// objects, from where `crate::dump` copies them on every build; whether
 /// they are kept is part of the cache key, so setting the variable the
 /// first time rebuilds once.
 ///
