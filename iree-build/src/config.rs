@@ -351,6 +351,40 @@ mod tests {
     }
 
     #[test]
+    fn the_build_env_reads_everything_once_and_records_ours() {
+        let env = Env::fixed([
+            ("OUT_DIR", "/out"),
+            ("DOCS_RS", "1"),
+            ("IREE_HOST_LOCKSTEP", "0"),
+            ("CPATH", "/inc"),
+            ("TARGET", "aarch64-unknown-linux-gnu"),
+            ("HOST", "x86_64-unknown-linux-gnu"),
+        ]);
+        let b = BuildEnv::read(&env, false);
+        assert_eq!(b.out_dir.as_deref(), Some(Path::new("/out")));
+        assert!(b.docs_rs && !b.allow_missing && !b.llvm);
+        assert_eq!(b.lockstep.as_deref(), Some("0"));
+        assert_eq!(b.compile.clang_vars, [("CPATH".into(), "/inc".into())]);
+        assert_eq!(
+            b.compile.cross_target.as_deref(),
+            Some("aarch64-unknown-linux-gnu")
+        );
+        for v in [
+            "OUT_DIR",
+            "DOCS_RS",
+            TARGETS_ENV,
+            "IREE_HOST_LOCKSTEP",
+            "IREE_BUILD_DUMP",
+        ] {
+            assert!(b.read_vars.iter().any(|r| r == v), "{v} not recorded");
+        }
+        // cargo's TARGET/HOST and clang's variables have their own lines.
+        assert!(!b.read_vars.iter().any(|r| r == "TARGET" || r == "CPATH"));
+        let native = Env::fixed([("TARGET", "x"), ("HOST", "x")]);
+        assert_eq!(CompileEnv::read(&native).cross_target, None);
+    }
+
+    #[test]
     fn flags_understand_the_usual_spellings() {
         let env = Env::fixed([
             ("A", "1"),
