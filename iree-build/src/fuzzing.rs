@@ -41,7 +41,7 @@ pub fn code_object(format: Format, bytes: &[u8]) -> bool {
 }
 
 /// Decodes `msgpack` as the desc of an AMD `NT_AMDGPU_METADATA` note (the
-/// ELF around it is fuzzed by [`code_object`]; this reaches the metadata
+/// ELF around it is fuzzed by `code_object`; this reaches the metadata
 /// reader without first surviving the ELF parser).
 pub fn amd_metadata(msgpack: &[u8]) -> bool {
     code_object::amd::parse_metadata(msgpack).is_ok()
