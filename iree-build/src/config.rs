@@ -66,7 +66,121 @@ impl Env {
     pub fn read_vars(&self) -> Vec<String> {
         self.read.borrow().clone()
     }
+
+    /// The value of `key` (lossily decoded), without recording the read:
+    /// for variables whose `rerun-if-env-changed` lines come from elsewhere
+    /// ([`crate::compile::ENV_VARS`]) or that cargo fixes for a build
+    /// script (`TARGET`, `HOST`).
+    fn peek(&self, key: &str) -> Option<String> {
+        match &self.overrides {
+            Some(vars) => vars.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()),
+            None => std::env::var_os(key).map(|v| v.to_string_lossy().into_owned()),
+        }
+    }
 }
+
+/// Everything a build reads from the environment, read once at the start
+/// of `Build::try_compile` and handed to the stages, so no stage reads the
+/// process environment behind the build's back (and the
+/// `cargo:rerun-if-env-changed` list is complete by construction).
+#[derive(Clone, Debug, Default)]
+pub struct BuildEnv {
+    /// `CARGO_MANIFEST_DIR`.
+    pub manifest_dir: Option<PathBuf>,
+    /// `OUT_DIR`.
+    pub out_dir: Option<PathBuf>,
+    /// `CARGO_PKG_NAME`.
+    pub pkg_name: Option<String>,
+    /// `IREE_BUILD_TARGETS`, as written.
+    pub targets: Option<String>,
+    /// `DOCS_RS`: compile nothing.
+    pub docs_rs: bool,
+    /// `IREE_BUILD_ALLOW_MISSING`: skip targets whose tools are missing.
+    pub allow_missing: bool,
+    /// `IREE_BUILD_DUMP` (`crate::dump::DUMP_ENV`), as written.
+    pub dump: Option<String>,
+    /// `IREE_HOST_LOCKSTEP` ([`crate::compile::plugin::ENV_VAR`]).
+    pub lockstep: Option<String>,
+    /// `IREE_BUILD_LLVM` (feature `llvm`), or `Build::llvm`.
+    pub llvm: bool,
+    /// What single compile jobs read.
+    pub compile: CompileEnv,
+    /// The variables read through [`Env`], for `rerun-if-env-changed`.
+    pub read_vars: Vec<String>,
+}
+
+impl BuildEnv {
+    /// Reads the process environment.
+    pub fn from_process() -> BuildEnv {
+        BuildEnv::read(&Env::from_process(), false)
+    }
+
+    /// Reads every variable a build uses from `env`. `llvm_asked` is
+    /// `Build::llvm`: when set, `IREE_BUILD_LLVM` is not consulted.
+    pub fn read(env: &Env, llvm_asked: bool) -> BuildEnv {
+        let path = |key| env.var(key).map(PathBuf::from);
+        let manifest_dir = path("CARGO_MANIFEST_DIR");
+        let out_dir = path("OUT_DIR");
+        let pkg_name = env.var("CARGO_PKG_NAME");
+        let targets = env.var(TARGETS_ENV);
+        let docs_rs = env.flag("DOCS_RS");
+        let allow_missing = env.flag("IREE_BUILD_ALLOW_MISSING");
+        let dump = env.var(crate::dump::DUMP_ENV);
+        let lockstep = env.var(crate::compile::plugin::ENV_VAR);
+        let llvm = llvm_asked || (cfg!(feature = "llvm") && env.flag("IREE_BUILD_LLVM"));
+        BuildEnv {
+            manifest_dir,
+            out_dir,
+            pkg_name,
+            targets,
+            docs_rs,
+            allow_missing,
+            dump,
+            lockstep,
+            llvm,
+            compile: CompileEnv::read(env),
+            read_vars: env.read_vars(),
+        }
+    }
+}
+
+/// What one compile job reads from the environment: the variables clang
+/// itself reads (part of the cache key) and cargo's cross-compilation
+/// target for host objects.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CompileEnv {
+    /// Each of [`crate::compile::ENV_VARS`] that is set, with its value.
+    pub clang_vars: Vec<(String, String)>,
+    /// cargo's `TARGET` when it differs from `HOST`: host kernels run there.
+    pub cross_target: Option<String>,
+}
+
+impl CompileEnv {
+    /// Reads the process environment.
+    pub fn from_process() -> CompileEnv {
+        CompileEnv::read(&Env::from_process())
+    }
+
+    /// Reads from `env` (unrecorded: cargo's `rerun-if-env-changed` for
+    /// these comes from [`crate::compile::ENV_VARS`]).
+    pub fn read(env: &Env) -> CompileEnv {
+        let clang_vars = crate::compile::ENV_VARS
+            .iter()
+            .filter_map(|&k| env.peek(k).map(|v| (k.to_string(), v)))
+            .collect();
+        let cross_target = match (env.peek("TARGET"), env.peek("HOST")) {
+            (Some(target), Some(host)) if target != host => Some(target),
+            _ => None,
+        };
+        CompileEnv {
+            clang_vars,
+            cross_target,
+        }
+    }
+}
+
+/// The variable that overrides every other source of the target list.
+pub const TARGETS_ENV: &str = "IREE_BUILD_TARGETS";
 
 /// Why the target list is unusable.
 #[derive(Debug, thiserror::Error)]
@@ -98,8 +212,17 @@ pub fn resolve_targets(
     from_builder: Option<&[String]>,
     crate_dir: &Path,
 ) -> Result<Vec<TargetId>, ConfigError> {
-    let (origin, list): (String, Vec<String>) = if let Some(v) = env.var("IREE_BUILD_TARGETS") {
-        ("IREE_BUILD_TARGETS".into(), split_list(&v))
+    resolve_target_list(env.var(TARGETS_ENV).as_deref(), from_builder, crate_dir)
+}
+
+/// [`resolve_targets`] with `IREE_BUILD_TARGETS` already read (`from_env`).
+pub fn resolve_target_list(
+    from_env: Option<&str>,
+    from_builder: Option<&[String]>,
+    crate_dir: &Path,
+) -> Result<Vec<TargetId>, ConfigError> {
+    let (origin, list): (String, Vec<String>) = if let Some(v) = from_env {
+        (TARGETS_ENV.into(), split_list(v))
     } else if let Some(list) = from_builder {
         ("Build::targets".into(), list.to_vec())
     } else if let Some((path, list)) = metadata_targets(crate_dir)? {
@@ -225,6 +348,40 @@ mod tests {
         let env = Env::fixed([("IREE_BUILD_TARGETS", "host,gfx90a,host")]);
         let t = resolve_targets(&env, None, Path::new("/nonexistent")).unwrap();
         assert_eq!(names(&t), ["host", "gfx90a"]);
+    }
+
+    #[test]
+    fn the_build_env_reads_everything_once_and_records_ours() {
+        let env = Env::fixed([
+            ("OUT_DIR", "/out"),
+            ("DOCS_RS", "1"),
+            ("IREE_HOST_LOCKSTEP", "0"),
+            ("CPATH", "/inc"),
+            ("TARGET", "aarch64-unknown-linux-gnu"),
+            ("HOST", "x86_64-unknown-linux-gnu"),
+        ]);
+        let b = BuildEnv::read(&env, false);
+        assert_eq!(b.out_dir.as_deref(), Some(Path::new("/out")));
+        assert!(b.docs_rs && !b.allow_missing && !b.llvm);
+        assert_eq!(b.lockstep.as_deref(), Some("0"));
+        assert_eq!(b.compile.clang_vars, [("CPATH".into(), "/inc".into())]);
+        assert_eq!(
+            b.compile.cross_target.as_deref(),
+            Some("aarch64-unknown-linux-gnu")
+        );
+        for v in [
+            "OUT_DIR",
+            "DOCS_RS",
+            TARGETS_ENV,
+            "IREE_HOST_LOCKSTEP",
+            "IREE_BUILD_DUMP",
+        ] {
+            assert!(b.read_vars.iter().any(|r| r == v), "{v} not recorded");
+        }
+        // cargo's TARGET/HOST and clang's variables have their own lines.
+        assert!(!b.read_vars.iter().any(|r| r == "TARGET" || r == "CPATH"));
+        let native = Env::fixed([("TARGET", "x"), ("HOST", "x")]);
+        assert_eq!(CompileEnv::read(&native).cross_target, None);
     }
 
     #[test]

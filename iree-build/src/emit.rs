@@ -143,7 +143,6 @@ pub fn declaration_entries(
                         lockstep: kernel.and_then(|k| k.lockstep).unwrap_or(false),
                     }
                 });
-            let slots_identity = d.binding_slots.iter().enumerate().all(|(i, s)| i == *s);
             DeclarationEntry {
                 file: d.location.file.clone(),
                 line: d.location.line,
@@ -152,16 +151,8 @@ pub fn declaration_entries(
                 executable: place.map_or(0, |p| p.executable as u32),
                 executable_name: exe.map(|e| e.name.clone()).unwrap_or_default(),
                 ordinal: place.map_or(0, |p| p.ordinal),
-                params: d.args.iter().map(|a| a.to_manifest()).collect(),
-                layout: manifest::LayoutEntry {
-                    bindings_read_only: d.layout.read_only_flags(),
-                    constants: d.layout.constants,
-                    binding_slots: if slots_identity {
-                        Vec::new()
-                    } else {
-                        d.binding_slots.iter().map(|s| *s as u32).collect()
-                    },
-                },
+                params: d.args.clone(),
+                layout: d.layout_entry(),
                 workgroup_size: d.workgroup_size,
                 targets: r.targets,
                 host,

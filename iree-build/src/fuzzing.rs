@@ -41,7 +41,7 @@ pub fn code_object(format: Format, bytes: &[u8]) -> bool {
 }
 
 /// Decodes `msgpack` as the desc of an AMD `NT_AMDGPU_METADATA` note (the
-/// ELF around it is fuzzed by [`code_object`]; this reaches the metadata
+/// ELF around it is fuzzed by `code_object`; this reaches the metadata
 /// reader without first surviving the ELF parser).
 pub fn amd_metadata(msgpack: &[u8]) -> bool {
     code_object::amd::parse_metadata(msgpack).is_ok()
@@ -86,25 +86,27 @@ pub fn offload_bundle(bytes: &[u8]) -> bool {
 /// printing and re-parsing what was accepted (the manifest and the
 /// generated docs print layouts) and checking it against a signature.
 pub fn layout(text: &str) -> bool {
-    use crate::layout::{self, ParamClass};
+    use crate::layout;
+    use crate::manifest::{ParamEntry, ParamKind};
     let mut accepted = false;
     if let Ok(l) = layout::parse_layout(text) {
         accepted = true;
         let printed = l.to_string();
         let _ = layout::parse_layout(&printed);
-        let params: Vec<(String, ParamClass)> = l
+        let params: Vec<ParamEntry> = l
             .bindings
             .iter()
-            .map(|b| {
-                let class = ParamClass::Binding {
-                    read_only: b.flags.read_only,
-                };
-                (b.binding.to_string(), class)
+            .map(|b| ParamEntry {
+                name: b.binding.to_string(),
+                kind: ParamKind::Buffer {
+                    elem: "u32".into(),
+                    mutable: !b.flags.read_only,
+                },
             })
             .collect();
         let slots: Vec<usize> = (0..params.len()).collect();
         let _ = layout::check_against_signature(&l, &params, &slots);
-        let _ = l.same_abi(&layout::derive(params.iter().map(|p| p.1)));
+        let _ = l.same_abi(&layout::derive(params.iter().map(|p| &p.kind)));
     }
     if let Ok(b) = layout::parse_interface_binding(text) {
         accepted = true;
@@ -124,13 +126,15 @@ pub fn declarations(text: &str, objects: &[(TargetId, code_object::ObjectInfo)])
         Ok(decls) => {
             for d in &decls {
                 let _ = (d.export_name(), d.line(), d.column(), d.count_uses());
-                let _ = (d.manifest_params(), d.manifest_layout());
                 let _ = d.layout.to_string();
             }
             let dispatches: Vec<_> = decls
                 .iter()
-                .map(|d| crate::ir::DispatchExtern::from_declaration(d, "fuzz.rs"))
+                .map(|d| crate::ir::lower(d, "fuzz.rs"))
                 .collect();
+            for d in &dispatches {
+                let _ = d.layout_entry();
+            }
             let (outlined, _) = crate::outline::outline_all("fuzz", &dispatches);
             let per_executable = vec![objects.to_vec(); outlined.executables.len()];
             let _ = crate::verify::verify(&outlined, &dispatches, &per_executable, &[]);

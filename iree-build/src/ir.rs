@@ -4,291 +4,24 @@
 //! `hal.dispatch.extern "name"[workload](args) layout(…) bindings(…)
 //! objects(…) count(…)` carries everything needed to outline a dispatch into
 //! an executable; this type carries the same, lowered from the
-//! [`syntax`] tree so that the passes (`outline`, `verify`,
+//! [`syntax`] tree by [`lower`] so that the passes (`outline`, `verify`,
 //! `emit`) work on plain data: no spans, no `syn` types, cheap to clone and
-//! compare, buildable by hand in tests.
+//! compare, buildable by hand in tests. The model and its lowering live in
+//! `iree_syntax::model`, because the macro lowers declarations the same way
+//! to compare them with the manifest.
 
-use crate::layout::{InterfaceBinding, ParamClass, PipelineLayout};
-use crate::manifest::{Diagnostic, ParamEntry, ParamKind};
-use crate::syntax::{self, CountInput, Declaration, Objects};
-use runtime_hip::target::TargetId;
-use std::fmt;
+use crate::syntax;
 use std::path::{Path, PathBuf};
 
-/// Where a declaration is: what every diagnostic names.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Location {
-    /// File, relative to the crate root, `/`-separated.
-    pub file: String,
-    /// 1-based line of the fn name.
-    pub line: u32,
-    /// 1-based column of the fn name.
-    pub column: u32,
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.file, self.line, self.column)
-    }
-}
-
-/// The kind of an argument of the dispatch.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ArgType {
-    /// A buffer binding; `elem` is the element type as written.
-    Buffer {
-        /// Element type (`f32`).
-        elem: String,
-        /// `&mut`: read-write and tied (the dispatch updates it in place).
-        mutable: bool,
-    },
-    /// A 32-bit push constant.
-    Scalar(syntax::Scalar),
-}
-
-/// One argument, in declaration order.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Arg {
-    /// Parameter name.
-    pub name: String,
-    /// Its kind.
-    pub ty: ArgType,
-}
-
-impl Arg {
-    /// Its layout class.
-    pub fn class(&self) -> ParamClass {
-        match self.ty {
-            ArgType::Buffer { mutable, .. } => ParamClass::Binding {
-                read_only: !mutable,
-            },
-            ArgType::Scalar(_) => ParamClass::Constant,
-        }
-    }
-
-    /// As the manifest records it.
-    pub fn to_manifest(&self) -> ParamEntry {
-        ParamEntry {
-            name: self.name.clone(),
-            kind: match &self.ty {
-                ArgType::Buffer { elem, mutable } => ParamKind::Buffer {
-                    elem: elem.clone(),
-                    mutable: *mutable,
-                },
-                ArgType::Scalar(s) => ParamKind::Scalar {
-                    ty: s.name().to_string(),
-                },
-            },
-        }
-    }
-}
-
-/// Where the objects of a dispatch come from: IREE's
-/// `#hal.executable.objects`. Two dispatches with equal `ObjectSet`s share
-/// one executable.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ObjectSet {
-    /// A source file compiled by the build for every requested target
-    /// (relative to the crate root, `/`-separated).
-    Source(String),
-    /// Prebuilt objects, one per target, sorted by target (relative paths).
-    Prebuilt(Vec<(TargetId, String)>),
-}
-
-/// One `hal.dispatch.extern`: everything the passes need about one
-/// declaration.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DispatchExtern {
-    /// The Rust function name.
-    pub fn_name: String,
-    /// Inline modules around the declaration.
-    pub module_path: Vec<String>,
-    /// The exported kernel name.
-    pub export: String,
-    /// Arguments in declaration order.
-    pub args: Vec<Arg>,
-    /// Workload: the arguments the count function reads (IREE's
-    /// `[%workload]`), by name, plus `device` when it asks for the device.
-    pub workload: Vec<String>,
-    /// Whether a count function was given (else one workgroup).
-    pub has_count: bool,
-    /// The effective layout (explicit and checked, or derived).
-    pub layout: PipelineLayout,
-    /// Whether the layout was written explicitly.
-    pub explicit_layout: bool,
-    /// Explicit `bindings = [...]`, when given.
-    pub bindings: Option<Vec<InterfaceBinding>>,
-    /// For the i-th buffer argument, the layout binding index it is passed as.
-    pub binding_slots: Vec<usize>,
-    /// The objects.
-    pub objects: ObjectSet,
-    /// Block dims.
-    pub workgroup_size: [u32; 3],
-    /// Declared subgroup (wavefront/warp) size.
-    pub subgroup_size: Option<u32>,
-    /// Dynamic shared memory in bytes (0 when not given).
-    pub workgroup_local_memory: u32,
-    /// Where it was declared.
-    pub location: Location,
-}
-
-impl DispatchExtern {
-    /// Lowers a parsed declaration. `file` is the declaration's file relative
-    /// to the crate root (used for locations and for nothing else).
-    pub fn from_declaration(d: &Declaration, file: &str) -> Self {
-        let args = d
-            .params
-            .iter()
-            .map(|p| Arg {
-                name: p.ident.to_string(),
-                ty: match &p.kind {
-                    syntax::ParamType::Buffer { elem, mutable } => ArgType::Buffer {
-                        elem: syntax::type_string(elem),
-                        mutable: *mutable,
-                    },
-                    syntax::ParamType::Scalar(s) => ArgType::Scalar(*s),
-                },
-            })
-            .collect();
-        let objects = match &d.objects {
-            Objects::Source(s) => ObjectSet::Source(normalize_path(&s.value())),
-            Objects::Prebuilt(list) => {
-                let mut v: Vec<(TargetId, String)> = list
-                    .iter()
-                    .map(|o| (o.target.clone(), normalize_path(&o.path.value())))
-                    .collect();
-                v.sort();
-                ObjectSet::Prebuilt(v)
-            }
-        };
-        let workload = d
-            .count
-            .iter()
-            .flat_map(|c| c.inputs.iter())
-            .map(|(n, i)| match i {
-                CountInput::Device => "device".to_string(),
-                CountInput::Param(_) => n.to_string(),
-            })
-            .collect();
-        DispatchExtern {
-            fn_name: d.ident.to_string(),
-            module_path: d.module_path.clone(),
-            export: d.export_name(),
-            args,
-            workload,
-            has_count: d.count.is_some(),
-            layout: d.layout.clone(),
-            explicit_layout: d.layout_lit.is_some(),
-            bindings: d
-                .bindings
-                .as_ref()
-                .map(|b| b.iter().map(|(_, b)| *b).collect()),
-            binding_slots: d.binding_slots.clone(),
-            objects,
-            workgroup_size: d.workgroup_size.value,
-            subgroup_size: d.subgroup_size.as_ref().map(|s| s.value),
-            workgroup_local_memory: d.workgroup_local_memory.as_ref().map_or(0, |s| s.value),
-            location: Location {
-                file: normalize_path(file),
-                line: d.line(),
-                column: d.column(),
-            },
-        }
-    }
-
-    /// The `&mut` (tied, in-place) arguments, by index into `args`.
-    pub fn tied(&self) -> Vec<usize> {
-        self.args
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| matches!(a.ty, ArgType::Buffer { mutable: true, .. }))
-            .map(|(i, _)| i)
-            .collect()
-    }
-
-    /// The argument passed as layout binding `slot`.
-    pub fn arg_for_binding(&self, slot: usize) -> Option<&Arg> {
-        let i = self.binding_slots.iter().position(|s| *s == slot)?;
-        self.args
-            .iter()
-            .filter(|a| matches!(a.ty, ArgType::Buffer { .. }))
-            .nth(i)
-    }
-
-    /// The argument passed as push constant `index`.
-    pub fn arg_for_constant(&self, index: usize) -> Option<&Arg> {
-        self.args
-            .iter()
-            .filter(|a| matches!(a.ty, ArgType::Scalar(_)))
-            .nth(index)
-    }
-
-    /// The Rust path of the fn (`a::b::simple_mul`), for messages.
-    pub fn qualified_name(&self) -> String {
-        let mut s = self.module_path.join("::");
-        if !s.is_empty() {
-            s.push_str("::");
-        }
-        s.push_str(&self.fn_name);
-        s
-    }
-
-    /// A diagnostic about this dispatch: the message is prefixed with the
-    /// location and fn name, so it reads well wherever it ends up (a
-    /// build-script panic, a `cargo:warning`, a `compile_error!`).
-    pub fn diagnostic(
-        &self,
-        message: impl fmt::Display,
-        param: Option<&str>,
-        target: Option<&TargetId>,
-    ) -> Diagnostic {
-        let mut text = format!("{}: `{}`", self.location, self.qualified_name());
-        if let Some(t) = target {
-            text.push_str(&format!(" for {t}"));
-        }
-        if let Some(p) = param {
-            text.push_str(&format!(", parameter `{p}`"));
-        }
-        text.push_str(&format!(": {message}"));
-        Diagnostic {
-            message: text,
-            param: param.map(str::to_string),
-            target: target.map(ToString::to_string),
-            attribute: None,
-        }
-    }
-
-    /// A [`DispatchExtern::diagnostic`] about the value of attribute `key`
-    /// (`workgroup_size`, …), which the macro points at.
-    pub fn attribute_diagnostic(
-        &self,
-        key: &str,
-        message: impl fmt::Display,
-        target: Option<&TargetId>,
-    ) -> Diagnostic {
-        Diagnostic {
-            attribute: Some(key.to_string()),
-            ..self.diagnostic(message, None, target)
-        }
-    }
-}
+/// The model lives in `iree_syntax` (the macro lowers with it too); the
+/// build's passes name it from here.
+pub use iree_syntax::model::{lower, normalize_path, Arg, DispatchExtern, Location, ObjectSet};
+/// An argument's kind: the one parameter-kind type.
+pub use iree_syntax::ParamKind;
 
 /// The one place declaration sizes are multiplied (checked), so that no
 /// value a user writes can overflow (and panic) anywhere downstream.
 pub use iree_abi::limits::workgroup_threads;
-
-/// `/`-separated, without a leading `./`, so equal paths compare equal.
-pub fn normalize_path(p: &str) -> String {
-    let s = p.replace('\\', "/");
-    let mut parts: Vec<&str> = Vec::new();
-    for part in s.split('/') {
-        match part {
-            "." | "" if !parts.is_empty() || part == "." => {}
-            _ => parts.push(part),
-        }
-    }
-    parts.join("/")
-}
 
 /// Parses a bridge file into dispatches: `path` is read relative to nothing
 /// (the caller resolves it); `rel` is how locations name it.
@@ -310,10 +43,7 @@ pub fn lower_file_each(
     text: &str,
 ) -> Result<(Vec<DispatchExtern>, syntax::Errors), syntax::Errors> {
     let (decls, errors) = syntax::parse_file_each(path, text)?;
-    let dispatches = decls
-        .iter()
-        .map(|d| DispatchExtern::from_declaration(d, rel))
-        .collect();
+    let dispatches = decls.iter().map(|d| lower(d, rel)).collect();
     Ok((dispatches, errors))
 }
 
@@ -333,6 +63,7 @@ pub fn resolve(root: &Path, rel: &str) -> PathBuf {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use runtime_hip::target::TargetId;
     use std::path::Path;
 
     /// Lowers Rust source holding declarations (a test helper for all passes).
@@ -375,9 +106,10 @@ pub fn simple_mul_inplace(lhs: &DeviceSlice<f32>, rhs: &mut DeviceSlice<f32>, di
         assert_eq!(d[0].arg_for_constant(0).unwrap().name, "dim");
         let diag = d[0].diagnostic("bad", Some("ret"), Some(&TargetId::Host));
         assert_eq!(
-            diag.message,
+            diag.to_string(),
             "src/main.rs:10:8: `simple_mul` for host, parameter `ret`: bad"
         );
+        assert_eq!((diag.message.as_str(), diag.param_index), ("bad", Some(2)));
     }
 
     #[test]

@@ -14,12 +14,18 @@
 //! ```
 //!
 //! Modules follow the pipeline, one job each: [`toolchain`] finds clang and
-//! friends, [`compile`] runs them (cached by content in [`cache`], in
-//! parallel under cargo's jobserver via [`jobs`]), [`code_object`] reads what
-//! came out, [`syntax`] and [`ir`] read the declarations, [`outline`],
-//! [`layout`] and [`verify`] are IREE's passes ([`signature`]: the kernels'
-//! C++ parameter types they check against), [`emit`] writes the bundle and
-//! [`manifest`]. [`Build`] runs them in that order.
+//! friends, `compile` runs them (cached by content in `cache`, in parallel
+//! under cargo's jobserver via `jobs`), `code_object` reads what came out,
+//! [`syntax`] and `ir` read the declarations, `outline`, [`layout`] and
+//! `verify` are IREE's passes ([`signature`]: the kernels' C++ parameter
+//! types they check against), `emit` writes the bundle and [`manifest`].
+//! [`Build`] runs them in that order, as the typed stages of `pipeline`.
+//!
+//! The public API is [`Build`], [`Output`] and [`Error`], the settings in
+//! [`config`], toolchain discovery ([`toolchain`], for `doctor`), [`setup`],
+//! the `llvm` path (feature `llvm`) and the re-exported shared facts. The
+//! `#[doc(hidden)]` modules are public only for this crate's integration
+//! tests, the fuzz targets and xtask; they are not a stable interface.
 //!
 //! The facts shared with the macro and the runtime (target table, bundle
 //! format, manifest schema, signatures, limits) live in `iree-abi`, and the
@@ -28,22 +34,29 @@
 #![warn(missing_docs)]
 
 mod builder;
-pub mod cache;
+mod cache;
+#[doc(hidden)]
 pub mod code_object;
+#[doc(hidden)]
 pub mod compile;
 pub mod config;
-pub mod dump;
+mod dump;
+#[doc(hidden)]
 pub mod emit;
 #[doc(hidden)]
 pub mod fuzzing;
+#[doc(hidden)]
 pub mod ir;
-pub mod jobs;
+mod jobs;
 #[cfg(feature = "llvm")]
 pub mod llvm;
+#[doc(hidden)]
 pub mod outline;
+mod pipeline;
 pub mod setup;
 mod sigpass;
 pub mod toolchain;
+#[doc(hidden)]
 pub mod verify;
 
 pub use builder::{Build, Error, Output};

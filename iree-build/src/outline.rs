@@ -100,6 +100,18 @@ impl fmt::Display for OutlineError {
 
 impl std::error::Error for OutlineError {}
 
+impl OutlineError {
+    /// As a diagnostic of the later declaration (it reaches the manifest
+    /// and the macro like any verification error).
+    pub fn diagnostic(&self) -> crate::manifest::Diagnostic {
+        crate::manifest::Diagnostic {
+            message: format!("{} (first declared at {})", self.message, self.previous),
+            location: Some(self.location.clone()),
+            ..Default::default()
+        }
+    }
+}
+
 /// A crate name as an identifier part (`my-crate` → `my_crate`).
 fn sanitize(name: &str) -> String {
     name.chars()

@@ -23,7 +23,7 @@
 //! Every diagnostic names the file, line, fn, target and, where one is
 //! involved, the parameter (see [`DispatchExtern::diagnostic`]).
 
-use crate::ir::{ArgType, DispatchExtern};
+use crate::ir::{DispatchExtern, ParamKind};
 use crate::layout::PipelineLayout;
 use crate::manifest::Diagnostic;
 use crate::outline::{Export, Outlined};
@@ -81,12 +81,7 @@ impl Report {
                 self.dispatches
                     .resize(e.dispatch + 1, DispatchReport::default());
             }
-            self.dispatches[e.dispatch].errors.push(Diagnostic {
-                message: e.to_string(),
-                param: None,
-                target: None,
-                attribute: None,
-            });
+            self.dispatches[e.dispatch].errors.push(e.diagnostic());
         }
     }
 }
@@ -226,7 +221,7 @@ fn check_signature(d: &DispatchExtern, export: &Export, types: &[CType], r: &mut
             let Some(arg) = d.arg_for_binding(i) else {
                 continue;
             };
-            let ArgType::Buffer { elem, .. } = &arg.ty else {
+            let ParamKind::Buffer { elem, .. } = &arg.kind else {
                 continue;
             };
             match &ty.pointee {
@@ -241,7 +236,7 @@ fn check_signature(d: &DispatchExtern, export: &Export, types: &[CType], r: &mut
             let Some(arg) = d.arg_for_constant(c) else {
                 continue;
             };
-            let ArgType::Scalar(s) = &arg.ty else {
+            let ParamKind::Scalar { ty: s } = &arg.kind else {
                 continue;
             };
             signature::check_scalar(s.name(), ty).err().map(|m| {
@@ -260,27 +255,16 @@ fn check_signature(d: &DispatchExtern, export: &Export, types: &[CType], r: &mut
     }
 }
 
-/// Target-independent limits (IREE's HIP driver maxima).
+/// Target-independent limits (IREE's HIP driver maxima), with the checks
+/// and words the declaration syntax uses ([`crate::syntax::limits`]): a
+/// parsed declaration never fails them, a hand-built dispatch may.
 fn check_limits(d: &DispatchExtern, r: &mut DispatchReport) {
-    if d.layout.bindings.len() > MAX_BINDINGS {
-        r.errors.push(d.diagnostic(
-            format_args!(
-                "{} bindings exceed IREE's HIP limit of {MAX_BINDINGS} per dispatch (IREE_HAL_HIP_MAX_DISPATCH_BINDING_COUNT); pack buffers together",
-                d.layout.bindings.len()
-            ),
-            None,
-            None,
-        ));
-    }
-    if d.layout.constants as usize > MAX_CONSTANTS {
-        r.errors.push(d.diagnostic(
-            format_args!(
-                "{} push constants exceed IREE's HIP limit of {MAX_CONSTANTS} per dispatch (IREE_HAL_HIP_MAX_DISPATCH_CONSTANT_COUNT); pass them in a buffer",
-                d.layout.constants
-            ),
-            None,
-            None,
-        ));
+    let results = [
+        crate::syntax::limits::check_bindings(d.layout.bindings.len()),
+        crate::syntax::limits::check_constants(d.layout.constants as usize),
+    ];
+    for m in results.into_iter().filter_map(Result::err) {
+        r.errors.push(d.diagnostic(m, None, None));
     }
 }
 
@@ -408,7 +392,7 @@ fn check_binding(
             let read_only = layout.bindings[i].flags.read_only;
             let mutable = d
                 .arg_for_binding(i)
-                .is_some_and(|a| matches!(a.ty, ArgType::Buffer { mutable: true, .. }));
+                .is_some_and(|a| a.kind.is_mut_buffer());
             match access {
                 Access::WriteOnly | Access::ReadWrite if read_only => r.errors.push(d.diagnostic(
                     format_args!(
@@ -459,7 +443,7 @@ fn check_constness(
     let Some(a) = d.arg_for_binding(i) else {
         return;
     };
-    let ArgType::Buffer { elem, .. } = &a.ty else {
+    let ParamKind::Buffer { elem, .. } = &a.kind else {
         return;
     };
     let const_ty = CType {
@@ -534,13 +518,13 @@ fn check_workgroup_size(
 ) {
     let platform = target.platform();
     let [x, y, z] = export.workgroup_size;
-    let Some(threads) = iree_abi::limits::workgroup_threads(export.workgroup_size) else {
-        r.errors.push(d.attribute_diagnostic(
-            "workgroup_size",
-            format_args!("workgroup_size [{x}, {y}, {z}] is more threads than fit in a u32; a GPU workgroup holds at most {MAX_WORKGROUP_THREADS}"),
-            Some(target),
-        ));
-        return;
+    let threads = match crate::syntax::limits::check_workgroup_size(export.workgroup_size) {
+        Ok(threads) => threads,
+        Err(m) => {
+            r.errors
+                .push(d.attribute_diagnostic("workgroup_size", m, Some(target)));
+            return;
+        }
     };
     let threads = u64::from(threads);
     let wg = format!("workgroup_size [{x}, {y}, {z}] ({threads} threads)");
@@ -793,16 +777,16 @@ fn simple_mull(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f
         let r = run(src, vec![(gfx1100(), sample_object())]);
         let e = one_error(&r);
         assert!(
-            e.message
+            e.to_string()
                 .starts_with("src/main.rs:3:4: `simple_mull` for gfx1100:"),
             "{}",
-            e.message
+            e.to_string()
         );
         assert!(
-            e.message
+            e.to_string()
                 .contains("it exports: simple_mul, simple_mul_inplace; did you mean `simple_mul`?"),
             "{}",
-            e.message
+            e.to_string()
         );
         assert_eq!(e.target.as_deref(), Some("gfx1100"));
         assert!(r.dispatches[0].targets.is_empty());
@@ -816,9 +800,10 @@ fn simple_mull(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f
         let r = run(SAMPLE, vec![(TargetId::Host, obj)]);
         let e = one_error(&r);
         assert!(
-            e.message.contains("`_Z10simple_mulPKfS0_Pfi`") && e.message.contains("extern \"C\""),
+            e.to_string().contains("`_Z10simple_mulPKfS0_Pfi`")
+                && e.to_string().contains("extern \"C\""),
             "{}",
-            e.message
+            e.to_string()
         );
     }
 
@@ -830,11 +815,11 @@ fn simple_mul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f3
 "#;
         let e = one_error(&run(src, vec![(gfx1100(), sample_object())])).clone();
         assert!(
-            e.message.contains("passes 3 parameter(s)") && e.message.contains("takes 4"),
+            e.to_string().contains("passes 3 parameter(s)") && e.to_string().contains("takes 4"),
             "{}",
-            e.message
+            e.to_string()
         );
-        assert!(e.message.starts_with("src/main.rs:3:4:"));
+        assert!(e.to_string().starts_with("src/main.rs:3:4:"));
     }
 
     #[test]
@@ -844,19 +829,23 @@ fn simple_mul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f3
         let e = one_error(&run(SAMPLE, vec![(gfx1100(), obj)])).clone();
         assert_eq!(e.param.as_deref(), Some("dim"));
         assert!(
-            e.message.contains("parameter `dim`")
-                && e.message.contains("8 bytes")
-                && e.message.contains("split"),
+            e.to_string().contains("parameter `dim`")
+                && e.to_string().contains("8 bytes")
+                && e.to_string().contains("split"),
             "{}",
-            e.message
+            e.to_string()
         );
-        assert!(e.message.starts_with("src/main.rs:10:8:"), "{}", e.message);
+        assert!(
+            e.to_string().starts_with("src/main.rs:10:8:"),
+            "{}",
+            e.to_string()
+        );
 
         let mut obj = sample_object();
         obj.kernels[0].args[1] = val(4);
         let e = one_error(&run(SAMPLE, vec![(gfx1100(), obj)])).clone();
         assert_eq!(e.param.as_deref(), Some("rhs"));
-        assert!(e.message.contains("by-value"), "{}", e.message);
+        assert!(e.to_string().contains("by-value"), "{}", e.to_string());
     }
 
     #[test]
@@ -868,22 +857,22 @@ fn simple_mul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f3
         let e = one_error(&r);
         assert_eq!(e.param.as_deref(), Some("rhs"));
         assert!(
-            e.message.contains("ReadOnly")
-                && e.message.contains("read_write")
-                && e.message.contains("src/main.rs:10:8"),
+            e.to_string().contains("ReadOnly")
+                && e.to_string().contains("read_write")
+                && e.to_string().contains("src/main.rs:10:8"),
             "{}",
-            e.message
+            e.to_string()
         );
         let w: Vec<_> = r.warnings().collect();
         assert_eq!(w.len(), 1);
         assert!(
-            w[0].message.starts_with(
+            w[0].to_string().starts_with(
                 "src/main.rs:18:8: `simple_mul_inplace` for gfx1100, parameter `rhs`:"
             ),
             "{}",
-            w[0].message
+            w[0].to_string()
         );
-        assert!(w[0].message.contains("only reads"));
+        assert!(w[0].to_string().contains("only reads"));
     }
 
     #[test]
@@ -896,10 +885,10 @@ fn simple_mul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f3
         obj.kernels[0].max_flat_workgroup_size = Some(128);
         let e = one_error(&run(src, vec![(gfx1100(), obj)])).clone();
         assert!(
-            e.message.contains(".max_flat_workgroup_size of 128")
-                && e.message.contains("src/main.rs:3:4"),
+            e.to_string().contains(".max_flat_workgroup_size of 128")
+                && e.to_string().contains("src/main.rs:3:4"),
             "{}",
-            e.message
+            e.to_string()
         );
 
         let src = src.replace("[256, 1, 1]", "[64, 1, 128]");
@@ -937,7 +926,7 @@ fn simple_mul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f3
             }],
         };
         let r = run(&src, vec![("sm_80".parse().unwrap(), ptx.clone())]);
-        let msgs: Vec<_> = r.errors().map(|e| e.message.clone()).collect();
+        let msgs: Vec<_> = r.errors().map(|e| e.to_string()).collect();
         assert!(
             msgs.iter()
                 .any(|m| m.contains("1024-thread limit of a nvidia")),
@@ -953,7 +942,7 @@ fn simple_mul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f3
             &src.replace("[64, 1, 128]", "[64, 1, 1]"),
             vec![("sm_80".parse().unwrap(), req)],
         );
-        assert!(one_error(&r).message.contains(".reqntid [32, 1, 1]"));
+        assert!(one_error(&r).to_string().contains(".reqntid [32, 1, 1]"));
     }
 
     #[test]
@@ -965,7 +954,7 @@ fn simple_mul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f3
         let mut obj = sample_object();
         obj.kernels[0].group_segment_fixed_size = Some(8192);
         let r = run(src, vec![(gfx1100(), obj)]);
-        let msgs: Vec<_> = r.errors().map(|e| e.message.clone()).collect();
+        let msgs: Vec<_> = r.errors().map(|e| e.to_string()).collect();
         assert_eq!(msgs.len(), 2, "{msgs:#?}");
         assert!(
             msgs[0].contains("subgroup_size = 64") && msgs[0].contains("wavefront size of 32"),
@@ -1005,8 +994,8 @@ fn simple_mul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f3
         let o = outline("t", &d).unwrap();
         let r = verify(&o, &d, &[vec![]], &[]);
         assert!(one_error(&r)
-            .message
-            .contains("17 bindings exceed IREE's HIP limit of 16"));
+            .to_string()
+            .contains("17 buffer parameters exceed IREE's HIP limit of 16"));
     }
 
     fn host_object() -> ObjectInfo {
@@ -1036,10 +1025,10 @@ fn simple_mul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f3
         let r = run(&src(32), vec![(TargetId::Host, host_object())]);
         let e = one_error(&r);
         assert!(
-            e.message.contains("subgroup_size = 32")
-                && e.message.contains("host platform has no warps yet"),
+            e.to_string().contains("subgroup_size = 32")
+                && e.to_string().contains("host platform has no warps yet"),
             "{}",
-            e.message
+            e.to_string()
         );
         assert_eq!(e.target.as_deref(), Some("host"));
         assert_eq!(
@@ -1069,7 +1058,7 @@ fn simple_mul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f3
                 &[vec![(target, obj.clone())]],
                 &[sample_signature()],
             );
-            let msgs: Vec<_> = r.errors().map(|e| e.message.clone()).collect();
+            let msgs: Vec<_> = r.errors().map(|e| e.to_string()).collect();
             assert!(
                 msgs.iter()
                     .any(|m| m.contains("more threads than fit in a u32")),
@@ -1097,12 +1086,12 @@ fn simple_mul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<u8
         assert_eq!(e.param.as_deref(), Some("c"));
         assert_eq!(e.target, None, "once, for every target");
         assert!(
-            e.message.contains("binding 2 holds `u8`")
-                && e.message.contains("`float`")
-                && e.message.contains("DeviceSlice<f32>")
-                && e.message.contains("`float*`"),
+            e.to_string().contains("binding 2 holds `u8`")
+                && e.to_string().contains("`float`")
+                && e.to_string().contains("DeviceSlice<f32>")
+                && e.to_string().contains("`float*`"),
             "{}",
-            e.message
+            e.to_string()
         );
         assert!(r.dispatches[0].targets.is_empty());
         // Scalars too.
@@ -1113,7 +1102,11 @@ fn simple_mul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f3
         let r = run(src, vec![(gfx1100(), sample_object())]);
         let e = one_error(&r);
         assert_eq!(e.param.as_deref(), Some("n"));
-        assert!(e.message.contains("declare it `i32`"), "{}", e.message);
+        assert!(
+            e.to_string().contains("declare it `i32`"),
+            "{}",
+            e.to_string()
+        );
     }
 
     #[test]
@@ -1129,11 +1122,12 @@ fn simple_mul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f3
             assert_eq!(e.param.as_deref(), Some("rhs"));
             assert_eq!(e.target.as_deref(), Some(target.to_string().as_str()));
             assert!(
-                e.message.contains("`float*`")
-                    && e.message.contains("make it `const float*` in the kernel")
-                    && e.message.contains("`rhs: &mut DeviceSlice<f32>`"),
+                e.to_string().contains("`float*`")
+                    && e.to_string()
+                        .contains("make it `const float*` in the kernel")
+                    && e.to_string().contains("`rhs: &mut DeviceSlice<f32>`"),
                 "{}",
-                e.message
+                e.to_string()
             );
         }
         // AMD metadata proving the binding read-only is enough there.
@@ -1155,8 +1149,8 @@ fn simple_mul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f3
         let errors: Vec<_> = r.errors().collect();
         assert_eq!(errors.len(), 2, "{errors:#?}");
         assert!(
-            errors[0].message.contains("cannot be checked")
-                && errors[0].message.contains("no host entry")
+            errors[0].to_string().contains("cannot be checked")
+                && errors[0].to_string().contains("no host entry")
         );
         assert!(r.dispatches[0].targets.is_empty());
         // Nothing built, nothing checked (DOCS_RS).

@@ -52,13 +52,13 @@ use std::path::Path;
 
 use iree_abi::manifest::{DeclarationEntry, Manifest};
 use iree_abi::signature::RustType;
-use iree_syntax::{CountInput, Declaration, Param, ParamType};
+use iree_syntax::{CountInput, Declaration, Param};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::Type;
 
-use crate::check::{spell_kind, Warning};
+use crate::check::Warning;
 
 /// Everything the expansion reads.
 pub(crate) struct Input<'a> {
@@ -95,42 +95,7 @@ pub(crate) fn wrapper(input: &Input<'_>) -> syn::Result<TokenStream> {
     let executable = entry.executable;
     let ordinal = entry.ordinal;
     let name = &entry.export;
-    let (host_decls, host) = match &entry.host {
-        Some(h) => {
-            let (block, thread, uses_barrier, lockstep) = (
-                &h.block_symbol,
-                &h.thread_symbol,
-                h.uses_barrier,
-                h.lockstep,
-            );
-            (
-                quote! {
-                    #[allow(unsafe_code)]
-                    unsafe extern "C" {
-                        #[link_name = #block]
-                        fn __iree_host_block(
-                            launch: *const ::runtime_hip::host::HostLaunch,
-                            args: *const *mut ::core::ffi::c_void,
-                        );
-                        #[link_name = #thread]
-                        fn __iree_host_thread(
-                            launch: *const ::runtime_hip::host::HostLaunch,
-                            args: *const *mut ::core::ffi::c_void,
-                        );
-                    }
-                },
-                quote! {
-                    ::core::option::Option::Some(::runtime_hip::host::HostEntry {
-                        block: __iree_host_block,
-                        thread: __iree_host_thread,
-                        uses_barrier: #uses_barrier,
-                        lockstep: #lockstep,
-                    })
-                },
-            )
-        }
-        None => (quote!(), quote!(::core::option::Option::None)),
-    };
+    let (host_decls, host) = host_entry(entry);
 
     let element_checks = element_checks(decl, entry);
     let count = count(decl);
@@ -204,15 +169,44 @@ pub(crate) fn wrapper(input: &Input<'_>) -> syn::Result<TokenStream> {
     })
 }
 
-/// The generated function's own first parameter may not be declared.
-pub(crate) fn check_reserved(decl: &Declaration) -> syn::Result<()> {
-    match decl.params.iter().find(|p| p.ident == "stream") {
-        Some(p) => Err(syn::Error::new(
-            p.ident.span(),
-            "`stream` is reserved: the generated function takes `stream: &Stream` first; \
-             rename this parameter",
-        )),
-        None => Ok(()),
+/// The host variant's entry points: the `extern "C"` declarations of its
+/// block and thread symbols, and the `Option<HostEntry>` naming them.
+fn host_entry(entry: &DeclarationEntry) -> (TokenStream, TokenStream) {
+    match &entry.host {
+        Some(h) => {
+            let (block, thread, uses_barrier, lockstep) = (
+                &h.block_symbol,
+                &h.thread_symbol,
+                h.uses_barrier,
+                h.lockstep,
+            );
+            (
+                quote! {
+                    #[allow(unsafe_code)]
+                    unsafe extern "C" {
+                        #[link_name = #block]
+                        fn __iree_host_block(
+                            launch: *const ::runtime_hip::host::HostLaunch,
+                            args: *const *mut ::core::ffi::c_void,
+                        );
+                        #[link_name = #thread]
+                        fn __iree_host_thread(
+                            launch: *const ::runtime_hip::host::HostLaunch,
+                            args: *const *mut ::core::ffi::c_void,
+                        );
+                    }
+                },
+                quote! {
+                    ::core::option::Option::Some(::runtime_hip::host::HostEntry {
+                        block: __iree_host_block,
+                        thread: __iree_host_thread,
+                        uses_barrier: #uses_barrier,
+                        lockstep: #lockstep,
+                    })
+                },
+            )
+        }
+        None => (quote!(), quote!(::core::option::Option::None)),
     }
 }
 
@@ -246,7 +240,13 @@ pub(crate) fn recovery_stub(item: TokenStream) -> TokenStream {
             Err(_) => return TokenStream::new(),
         },
     };
-    let plain = sig.inputs.iter().all(|i| matches!(i, syn::FnArg::Typed(_)))
+    // A declared `stream` would clash with the stub's own.
+    let declares_stream = sig.inputs.iter().any(|i| {
+        matches!(i, syn::FnArg::Typed(pt)
+            if matches!(&*pt.pat, syn::Pat::Ident(pi) if pi.ident == "stream"))
+    });
+    let plain = !declares_stream
+        && sig.inputs.iter().all(|i| matches!(i, syn::FnArg::Typed(_)))
         && sig.variadic.is_none()
         && sig.abi.is_none();
     if !plain {
@@ -321,7 +321,7 @@ fn bindings(decl: &Declaration) -> syn::Result<Vec<TokenStream>> {
 fn element_checks(decl: &Declaration, entry: &DeclarationEntry) -> TokenStream {
     let mut out = TokenStream::new();
     for (i, p) in decl.buffers().enumerate() {
-        let ParamType::Buffer { elem, .. } = &p.kind else {
+        let Some(elem) = &p.elem else {
             continue;
         };
         let span = elem.span();
@@ -352,7 +352,7 @@ fn element_checks(decl: &Declaration, entry: &DeclarationEntry) -> TokenStream {
 }
 
 fn is_mut_buffer(p: &Param) -> bool {
-    matches!(p.kind, ParamType::Buffer { mutable: true, .. })
+    p.kind.is_mut_buffer()
 }
 
 /// Makes the expansion depend on the manifest: when a build writes a new one,
@@ -487,10 +487,7 @@ fn generated_docs(decl: &Declaration, entry: &DeclarationEntry) -> TokenStream {
             } else {
                 decl.params
                     .iter()
-                    .map(|p| {
-                        let m = p.to_manifest();
-                        format!("`{}: {}`", m.name, spell_kind(&m.kind))
-                    })
+                    .map(|p| format!("`{}`", p.entry().describe()))
                     .collect::<Vec<_>>()
                     .join(", ")
             }
@@ -555,8 +552,8 @@ mod tests {
             executable: 2,
             executable_name: "custom_dispatch_2".into(),
             ordinal: 1,
-            params: d.manifest_params(),
-            layout: d.manifest_layout(),
+            params: d.params.iter().map(|p| p.entry()).collect(),
+            layout: iree_syntax::model::lower(d, "src/lib.rs").layout_entry(),
             workgroup_size: d.workgroup_size.value,
             targets: vec!["gfx1100".into(), "host".into()],
             host: Some(HostEntryNames {
@@ -690,12 +687,11 @@ mod tests {
             e.warnings.push(Diagnostic {
                 message: "only reads `ret`".into(),
                 param: Some("ret".into()),
-                target: None,
-                attribute: None,
+                ..Default::default()
             })
         });
         let t = squash(&text);
-        assert!(t.contains(r#"#[deprecated(note="onlyreads`ret`")]constfnextern_dispatch_warning(){}extern_dispatch_warning()"#), "{text}");
+        assert!(t.contains(r#"#[deprecated(note="parameter`ret`:onlyreads`ret`")]constfnextern_dispatch_warning(){}extern_dispatch_warning()"#), "{text}");
     }
 
     /// Prints the whole expansion (`cargo test -p iree-macros -- --nocapture show`).

@@ -75,9 +75,6 @@ fn extern_dispatch2(
             return quote::quote!(#errors #stub);
         }
     };
-    if let Err(e) = expand::check_reserved(&decl) {
-        return e.to_compile_error();
-    }
     let located = match locate::load() {
         Ok(l) => l,
         Err(message) => {

@@ -8,28 +8,30 @@
 use std::path::Path;
 use std::process::Command;
 
-/// Bytes free on the filesystem holding `path`, read from POSIX `df -Pk`
-/// (no libc binding needed, and `df` is on every machine we run on).
-pub fn free_bytes(path: &Path) -> Option<u64> {
+/// Bytes free and the mount point of the filesystem holding `path`, read
+/// from POSIX `df -Pk` (no libc binding needed, and `df` is on every
+/// machine we run on).
+fn free_on(path: &Path) -> Option<(u64, String)> {
     let out = Command::new("df").arg("-Pk").arg(path).output().ok()?;
     parse_df(&String::from_utf8_lossy(&out.stdout))
 }
 
-/// The "Available" column (1024-byte blocks) of `df -Pk`'s one data line.
-fn parse_df(text: &str) -> Option<u64> {
-    let line = text.lines().nth(1)?;
-    let kib: u64 = line.split_whitespace().nth(3)?.parse().ok()?;
-    Some(kib * 1024)
+/// The "Available" column (1024-byte blocks) and "Mounted on" of `df -Pk`'s
+/// one data line.
+fn parse_df(text: &str) -> Option<(u64, String)> {
+    let fields: Vec<&str> = text.lines().nth(1)?.split_whitespace().collect();
+    let kib: u64 = fields.get(3)?.parse().ok()?;
+    Some((kib * 1024, fields.get(5..)?.join(" ")))
 }
 
 /// `"41.2 GiB free"` for `target/` and, when on another filesystem, the temp dir.
 pub fn summary(target: &Path) -> String {
     let gib = |b: u64| format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64);
-    let here = free_bytes(target);
-    let tmp = free_bytes(&std::env::temp_dir());
-    match (here, tmp) {
-        (Some(a), Some(b)) if a != b => format!("{} free, {} in the temp dir", gib(a), gib(b)),
-        (Some(a), _) => format!("{} free", gib(a)),
+    match (free_on(target), free_on(&std::env::temp_dir())) {
+        (Some((a, m)), Some((b, n))) if m != n => {
+            format!("{} free, {} in the temp dir", gib(a), gib(b))
+        }
+        (Some((a, _)), _) => format!("{} free", gib(a)),
         _ => "free space unknown".into(),
     }
 }
@@ -42,12 +44,12 @@ mod tests {
     fn df_available_column() {
         let out = "Filesystem     1024-blocks      Used Available Capacity Mounted on\n\
                    /dev/vda         263174212  11534336  83886080      13% /\n";
-        assert_eq!(parse_df(out), Some(83886080 * 1024));
+        assert_eq!(parse_df(out), Some((83886080 * 1024, "/".to_string())));
         assert_eq!(parse_df("Filesystem\n"), None);
     }
 
     #[test]
     fn this_machine_has_a_reading() {
-        assert!(free_bytes(Path::new(".")).is_some_and(|b| b > 0));
+        assert!(free_on(Path::new(".")).is_some_and(|(b, _)| b > 0));
     }
 }

@@ -12,7 +12,7 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use super::{CompileError, CompileJob, IncludeDirs, JobPaths, Plan};
+use super::{ClangPlan as Plan, CompileError, CompileJob, IncludeDirs, JobPaths};
 use crate::cache;
 use crate::target::{Format, TargetId};
 use crate::toolchain::Toolchain;

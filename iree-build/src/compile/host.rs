@@ -18,12 +18,14 @@
 use std::ffi::OsString;
 use std::path::Path;
 
-use super::{CompileError, CompileJob, IncludeDirs, JobPaths, Plan};
+use super::{ClangPlan as Plan, CompileError, CompileJob, IncludeDirs, JobPaths};
 use crate::cache;
+use crate::config::CompileEnv;
 use crate::target::Format;
 
 pub(super) fn plan(
     job: &CompileJob,
+    env: &CompileEnv,
     source: &Path,
     headers: &IncludeDirs,
     paths: &JobPaths,
@@ -51,10 +53,8 @@ pub(super) fn plan(
     .collect();
     // In a build script cross-compiling, the host kernels run on cargo's
     // TARGET, not on the machine running the build.
-    if let (Ok(target), Ok(host)) = (std::env::var("TARGET"), std::env::var("HOST")) {
-        if target != host {
-            args.push(format!("--target={target}").into());
-        }
+    if let Some(target) = &env.cross_target {
+        args.push(format!("--target={target}").into());
     }
     if job.signature_only {
         args.push("-DIREE_HOST_SIGNATURE_ONLY=1".into());

@@ -3,7 +3,7 @@
 //! This is the seed's `hip_kernel_hsaco_clang` CMake function as a library:
 //! each target kind has its own recipe (`amd`, `nvidia`, `host`), and all
 //! share the same frame: check the toolchain, write our headers into
-//! `OUT_DIR`, consult the content-hash [`cache`], run clang
+//! `OUT_DIR`, consult the content-hash cache, run clang
 //! with a depfile, read the depfile, record the result.
 //!
 //! [`compile`] touches only files named after its job (source and target),
@@ -24,6 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::cache::{self, KeyInputs};
+use crate::config::CompileEnv;
 use crate::target::{Format, Platform, TargetId};
 use crate::toolchain::{Located, Toolchain, ToolchainError};
 
@@ -219,8 +220,9 @@ pub fn write_headers(out_dir: &Path) -> io::Result<IncludeDirs> {
     Ok(dirs)
 }
 
-/// What a recipe decided: the clang command and the files around it.
-struct Plan {
+/// What a clang recipe (`amd`, `nvidia`, `host`) decided: the clang
+/// command and the files around it.
+struct ClangPlan {
     /// Arguments to clang.
     args: Vec<OsString>,
     /// The file clang compiles (the source, or the host wrapper TU).
@@ -238,13 +240,14 @@ struct Plan {
 }
 
 /// Paths of one job's files: `out_dir/iree-objects/<stem>-<hash>/<target>.*`.
-struct JobPaths {
+pub(crate) struct JobPaths {
     dir: PathBuf,
     base: String,
 }
 
 impl JobPaths {
-    fn new(job: &CompileJob, source: &Path) -> JobPaths {
+    /// `tag` sets one recipe's files apart from another's (`.llvm`).
+    fn new(job: &CompileJob, source: &Path, tag: &str) -> JobPaths {
         let stem = source
             .file_stem()
             .and_then(|s| s.to_str())
@@ -254,23 +257,98 @@ impl JobPaths {
             cache::short_hash(&source.to_string_lossy())
         ));
         let mut base = job.target.to_string().replace(':', "_");
+        base.push_str(tag);
         if job.signature_only {
             base.push_str("-signature");
         }
         JobPaths { dir, base }
     }
 
-    fn file(&self, ext: &str) -> PathBuf {
+    /// `<dir>/<base>.<ext>`.
+    pub(crate) fn file(&self, ext: &str) -> PathBuf {
         self.dir.join(format!("{}.{ext}", self.base))
     }
 }
 
+/// What every recipe's job starts from, set up by [`run_job`].
+pub(crate) struct Frame<'a> {
+    pub(crate) job: &'a CompileJob,
+    pub(crate) tc: &'a Toolchain,
+    /// The discovered clang (`require_for` checked it).
+    pub(crate) clang: &'a Located,
+    /// The canonical source path.
+    pub(crate) source: PathBuf,
+    /// Our headers, written into `out_dir`.
+    pub(crate) headers: IncludeDirs,
+    /// Where the job's files go (the directory exists).
+    pub(crate) paths: JobPaths,
+    /// The directory relative include dirs and depfile paths are read from.
+    pub(crate) cwd: PathBuf,
+}
+
+impl Frame<'_> {
+    /// [`CompileError::Io`] for this job's target.
+    pub(crate) fn io_err<'p>(
+        &'p self,
+        action: &'static str,
+        path: &'p Path,
+    ) -> impl FnOnce(io::Error) -> CompileError + 'p {
+        cached::io_err(&self.job.target, action, path)
+    }
+}
+
+/// What a recipe's plan tells the frame: the cache key's parts, the files
+/// it will write and whether ptxas follows.
+pub(crate) struct Plan {
+    /// Key words after iree-build's version, before the environment: the
+    /// tools and their versions.
+    pub(crate) tool_words: Vec<String>,
+    /// Key words after the environment: the full command or job.
+    pub(crate) arg_words: Vec<String>,
+    /// Files whose bytes are part of the key (the source first).
+    pub(crate) key_files: Vec<PathBuf>,
+    /// The main output.
+    pub(crate) output: (Format, PathBuf),
+    /// The depfile the compile writes.
+    pub(crate) depfile: PathBuf,
+    /// ptxas to run on the PTX output: (ptxas, cubin path).
+    pub(crate) ptxas: Option<(PathBuf, PathBuf)>,
+}
+
+/// What running the compiler produced besides its output file.
+pub(crate) struct Ran {
+    /// The command lines, program first.
+    pub(crate) commands: Vec<Vec<String>>,
+    /// What it printed (warnings).
+    pub(crate) diagnostics: String,
+}
+
+/// One way to compile a job: everything else (cache, depfile, ptxas,
+/// record) is the frame's, in [`run_job`].
+pub(crate) trait Recipe {
+    /// What [`Recipe::plan`] hands [`Recipe::run`] besides the [`Plan`].
+    type Prepared;
+    /// Sets this recipe's files apart in the job directory (`""`, `.llvm`).
+    fn tag(&self) -> &'static str;
+    /// Decides the command and files.
+    fn plan(&self, frame: &Frame<'_>) -> Result<(Plan, Self::Prepared), CompileError>;
+    /// Runs the compiler; it writes `plan.output` and `plan.depfile`.
+    fn run(
+        &self,
+        frame: &Frame<'_>,
+        plan: &Plan,
+        prepared: Self::Prepared,
+    ) -> Result<Ran, CompileError>;
+}
+
 /// Compiles `job.source` for `job.target`, or reuses the cached outputs when
-/// nothing the compile reads has changed.
+/// nothing the compile reads has changed; reads the process environment
+/// ([`CompileEnv::from_process`]).
 ///
 /// Host jobs load the lockstep plugin when [`plugin::for_host`] has one
 /// (building it on first use); why it is missing is not reported here:
 /// a caller that wants the warning asks [`plugin::Lockstep::warn_once`].
+/// A build resolves both once and hands them to every job.
 pub fn compile(job: &CompileJob, tc: &Toolchain) -> Result<CompiledObject, CompileError> {
     tc.require_for(&job.target)?;
     let lockstep = match job.target.platform() {
@@ -278,31 +356,166 @@ pub fn compile(job: &CompileJob, tc: &Toolchain) -> Result<CompiledObject, Compi
         Platform::Host => plugin::for_host(tc, &job.out_dir),
         Platform::Amd | Platform::Nvidia => plugin::Lockstep::Disabled,
     };
-    compile_with(job, tc, lockstep.plugin())
+    compile_with(job, tc, &CompileEnv::from_process(), lockstep.plugin())
 }
 
-/// [`compile`] with the host lockstep plugin given (`None`: without it).
+/// [`compile`] with the environment and the host lockstep plugin given
+/// (`None`: without it; signature-only jobs never load it).
 pub(crate) fn compile_with(
     job: &CompileJob,
     tc: &Toolchain,
+    env: &CompileEnv,
     lockstep: Option<&Path>,
 ) -> Result<CompiledObject, CompileError> {
+    let lockstep = lockstep.filter(|_| !job.signature_only);
+    run_job(job, tc, env, &Clang { env, lockstep })
+}
+
+/// The job frame every recipe runs in: check the toolchain, write our
+/// headers, plan, consult the stamp cache, run, read the depfile, run
+/// ptxas on PTX, record.
+pub(crate) fn run_job<R: Recipe>(
+    job: &CompileJob,
+    tc: &Toolchain,
+    env: &CompileEnv,
+    recipe: &R,
+) -> Result<CompiledObject, CompileError> {
     tc.require_for(&job.target)?;
-    let target = &job.target;
-    let io_err = |action, path| cached::io_err(target, action, path);
+    let frame = frame(job, tc, recipe.tag())?;
+    let (plan, prepared) = recipe.plan(&frame)?;
+    let key = key(env, &plan);
+    let stamp_path = frame.paths.file("stamp");
+    let mut outputs = vec![plan.output.clone()];
+    if let Some((_, cubin)) = &plan.ptxas {
+        outputs.push((Format::Cubin, cubin.clone()));
+    }
+    let stamped = cached::Stamped {
+        job,
+        source: &frame.source,
+        stamp_path: &stamp_path,
+        key: &key,
+    };
+    if let Some(hit) = stamped.reuse_or_clear(&outputs) {
+        return Ok(hit);
+    }
+    let Ran {
+        mut commands,
+        mut diagnostics,
+    } = recipe.run(&frame, &plan, prepared)?;
+    let dep_text =
+        std::fs::read_to_string(&plan.depfile).map_err(frame.io_err("read", &plan.depfile))?;
+    let read = depfile::parse(&dep_text, &frame.cwd);
+    if let (Some((ptxas, cubin)), TargetId::Nvidia { sm }) = (&plan.ptxas, &job.target) {
+        let args: Vec<OsString> = vec![
+            format!("-arch=sm_{sm}").into(),
+            plan.output.1.clone().into(),
+            "-o".into(),
+            cubin.clone().into(),
+        ];
+        diagnostics += &run(&job.target, ptxas, "ptxas", &args, &plan.output.1)?;
+        commands.push(argv(ptxas, &args));
+    }
+    stamped.record(read, outputs, diagnostics, commands)
+}
+
+/// Sets up a job's [`Frame`].
+fn frame<'a>(job: &'a CompileJob, tc: &'a Toolchain, tag: &str) -> Result<Frame<'a>, CompileError> {
+    let io_err = |action, path| cached::io_err(&job.target, action, path);
     let clang = tc.clang().expect("require_for checked clang");
     let source = std::fs::canonicalize(&job.source).map_err(io_err("read", &job.source))?;
     let headers =
         write_headers(&job.out_dir).map_err(io_err("write headers into", &job.out_dir))?;
-    let paths = JobPaths::new(job, &source);
+    let paths = JobPaths::new(job, &source, tag);
     std::fs::create_dir_all(&paths.dir).map_err(io_err("create", &paths.dir))?;
-
-    let mut plan = match target.platform() {
-        Platform::Amd => amd::plan(job, tc, &source, &headers, &paths)?,
-        Platform::Nvidia => nvidia::plan(job, tc, &source, &headers, &paths)?,
-        Platform::Host => host::plan(job, &source, &headers, &paths, lockstep)?,
-    };
     let cwd = std::env::current_dir().map_err(io_err("read", Path::new(".")))?;
+    Ok(Frame {
+        job,
+        tc,
+        clang,
+        source,
+        headers,
+        paths,
+        cwd,
+    })
+}
+
+/// The cache key: iree-build's version, the tools, the variables clang
+/// reads, the command, the files.
+fn key(env: &CompileEnv, plan: &Plan) -> KeyInputs {
+    let mut key = KeyInputs::default();
+    key.words
+        .push(format!("iree-build {}", env!("CARGO_PKG_VERSION")));
+    key.words.extend(plan.tool_words.iter().cloned());
+    for (var, value) in &env.clang_vars {
+        key.words.push(format!("{var}={value}"));
+    }
+    key.words.extend(plan.arg_words.iter().cloned());
+    key.files = plan.key_files.clone();
+    key
+}
+
+/// `clang -o …`: the recipe of the `amd`, `nvidia` and `host` modules.
+struct Clang<'a> {
+    env: &'a CompileEnv,
+    lockstep: Option<&'a Path>,
+}
+
+impl Recipe for Clang<'_> {
+    /// clang's arguments and input.
+    type Prepared = (Vec<OsString>, PathBuf);
+
+    fn tag(&self) -> &'static str {
+        ""
+    }
+
+    fn plan(&self, f: &Frame<'_>) -> Result<(Plan, Self::Prepared), CompileError> {
+        let (job, source, headers, paths) = (f.job, &f.source, &f.headers, &f.paths);
+        let mut plan = match job.target.platform() {
+            Platform::Amd => amd::plan(job, f.tc, source, headers, paths)?,
+            Platform::Nvidia => nvidia::plan(job, f.tc, source, headers, paths)?,
+            Platform::Host => host::plan(job, self.env, source, headers, paths, self.lockstep)?,
+        };
+        plan.args.extend(common_args(job, &f.cwd, &plan));
+        let mut tool_words = vec![format!(
+            "clang {} {}",
+            f.clang.path.display(),
+            f.clang.version.as_deref().unwrap_or("?")
+        )];
+        tool_words.extend(plan.extra_words);
+        let mut key_files = vec![source.clone(), plan.input.clone()];
+        key_files.extend(plan.extra_inputs);
+        let frame_plan = Plan {
+            tool_words,
+            arg_words: plan
+                .args
+                .iter()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect(),
+            key_files,
+            output: plan.output,
+            depfile: plan.depfile,
+            ptxas: plan.ptxas.map(|(p, cubin)| (p.path, cubin)),
+        };
+        Ok((frame_plan, (plan.args, plan.input)))
+    }
+
+    fn run(
+        &self,
+        f: &Frame<'_>,
+        _plan: &Plan,
+        (args, input): Self::Prepared,
+    ) -> Result<Ran, CompileError> {
+        let diagnostics = run(&f.job.target, &f.clang.path, "clang-19", &args, &input)?;
+        Ok(Ran {
+            commands: vec![argv(&f.clang.path, &args)],
+            diagnostics,
+        })
+    }
+}
+
+/// The arguments every clang recipe ends with: the user's include dirs and
+/// defines, the depfile, the output, the input.
+fn common_args(job: &CompileJob, cwd: &Path, plan: &ClangPlan) -> Vec<OsString> {
     let mut common: Vec<OsString> = Vec::new();
     for dir in &job.include_dirs {
         let mut a = OsString::from("-I");
@@ -320,76 +533,19 @@ pub(crate) fn compile_with(
     common.push("-o".into());
     common.push(plan.output.1.clone().into());
     common.push(plan.input.clone().into());
-    plan.args.extend(common);
+    common
+}
 
-    let mut key = KeyInputs::default();
-    key.words
-        .push(format!("iree-build {}", env!("CARGO_PKG_VERSION")));
-    key.words.push(format!(
-        "clang {} {}",
-        clang.path.display(),
-        clang.version.as_deref().unwrap_or("?")
-    ));
-    key.words.extend(plan.extra_words.iter().cloned());
-    for var in ENV_VARS {
-        if let Some(v) = std::env::var_os(var) {
-            key.words.push(format!("{var}={}", v.to_string_lossy()));
-        }
-    }
-    key.words
-        .extend(plan.args.iter().map(|a| a.to_string_lossy().into_owned()));
-    key.files.push(source.clone());
-    key.files.push(plan.input.clone());
-    key.files.extend(plan.extra_inputs.iter().cloned());
-
-    let stamp_path = paths.file("stamp");
-    let expected_outputs = {
-        let mut o = vec![plan.output.clone()];
-        if let Some((_, cubin)) = &plan.ptxas {
-            o.push((Format::Cubin, cubin.clone()));
-        }
-        o
-    };
-    let stamped = cached::Stamped {
-        job,
-        source: &source,
-        stamp_path: &stamp_path,
-        key: &key,
-    };
-    if let Some(hit) = stamped.reuse_or_clear(&expected_outputs) {
-        return Ok(hit);
-    }
-    let argv = |program: &Path, args: &[OsString]| -> Vec<String> {
-        std::iter::once(program.to_string_lossy().into_owned())
-            .chain(args.iter().map(|a| a.to_string_lossy().into_owned()))
-            .collect()
-    };
-    let mut commands = vec![argv(&clang.path, &plan.args)];
-    let mut diagnostics = run(target, &clang.path, "clang-19", &plan.args, &plan.input)?;
-    let dep_text = std::fs::read_to_string(&plan.depfile).map_err(io_err("read", &plan.depfile))?;
-    let read = depfile::parse(&dep_text, &cwd);
-
-    if let Some((ptxas, cubin)) = &plan.ptxas {
-        let sm = match target {
-            TargetId::Nvidia { sm } => *sm,
-            _ => unreachable!("ptxas only runs for NVIDIA targets"),
-        };
-        let args: Vec<OsString> = vec![
-            format!("-arch=sm_{sm}").into(),
-            plan.output.1.clone().into(),
-            "-o".into(),
-            cubin.clone().into(),
-        ];
-        diagnostics += &run(target, &ptxas.path, "ptxas", &args, &plan.output.1)?;
-        commands.push(argv(&ptxas.path, &args));
-    }
-
-    stamped.record(read, expected_outputs, diagnostics, commands)
+/// A command line as [`CompiledObject::commands`] lists it.
+fn argv(program: &Path, args: &[OsString]) -> Vec<String> {
+    std::iter::once(program.to_string_lossy().into_owned())
+        .chain(args.iter().map(|a| a.to_string_lossy().into_owned()))
+        .collect()
 }
 
 /// Runs a tool, returning what it printed on success and its diagnostics,
 /// as printed, on failure.
-fn run(
+pub(crate) fn run(
     target: &TargetId,
     program: &Path,
     tool: &str,

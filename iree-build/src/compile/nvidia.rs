@@ -9,7 +9,7 @@
 use std::ffi::OsString;
 use std::path::Path;
 
-use super::{CompileError, CompileJob, IncludeDirs, JobPaths, Plan};
+use super::{ClangPlan as Plan, CompileError, CompileJob, IncludeDirs, JobPaths};
 use crate::target::{Format, TargetId};
 use crate::toolchain::Toolchain;
 

@@ -34,6 +34,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use sha2::{Digest, Sha256};
 
 use crate::cache;
+use crate::config::BuildEnv;
 use crate::toolchain::{cargo_target_dir_above, Located, Tool, Toolchain};
 
 /// The plugin's C++ source.
@@ -114,19 +115,21 @@ pub fn enabled(value: Option<&str>) -> bool {
 }
 
 /// The plugin for host compiles writing into `out_dir`, per the process
-/// environment's [`ENV_VAR`]; see [`lockstep`].
+/// environment's [`ENV_VAR`]; see [`for_build`].
 pub fn for_host(tc: &Toolchain, out_dir: &Path) -> Lockstep {
-    lockstep(std::env::var(ENV_VAR).ok().as_deref(), tc, out_dir)
+    for_build(&BuildEnv::from_process(), tc, out_dir)
 }
 
-/// The plugin for host compiles writing into `out_dir`, `setting` being
-/// the value of [`ENV_VAR`]: built at most once per process and once per
-/// cargo target directory, never an error.
-pub fn lockstep(setting: Option<&str>, tc: &Toolchain, out_dir: &Path) -> Lockstep {
-    lockstep_in(SOURCE, setting, tc, &cache_root(out_dir))
+/// The plugin for host compiles writing into `out_dir`, per the build's
+/// `env` ([`ENV_VAR`], and cargo's `OUT_DIR` for where to share it): built
+/// at most once per process and once per cargo target directory, never an
+/// error. A build resolves it once and hands it to every host job.
+pub fn for_build(env: &BuildEnv, tc: &Toolchain, out_dir: &Path) -> Lockstep {
+    let root = cache_root(out_dir, env.out_dir.as_deref());
+    lockstep_in(SOURCE, env.lockstep.as_deref(), tc, &root)
 }
 
-/// [`lockstep`] for any plugin source (tests build broken ones), shared
+/// [`for_build`] for any plugin source (tests build broken ones), shared
 /// below `root`.
 pub(crate) fn lockstep_in(
     source: &str,
@@ -175,12 +178,12 @@ pub(crate) fn lockstep_in(
 }
 
 /// Where the plugin is shared: the cargo target directory above `out_dir`,
-/// else above `OUT_DIR`, else above the running program (tests and tools
-/// built by cargo), else `out_dir` itself.
-fn cache_root(out_dir: &Path) -> PathBuf {
+/// else above cargo's `OUT_DIR` (`cargo_out_dir`), else above the running
+/// program (tests and tools built by cargo), else `out_dir` itself.
+fn cache_root(out_dir: &Path, cargo_out_dir: Option<&Path>) -> PathBuf {
     let starts = [
         Some(out_dir.to_path_buf()),
-        std::env::var_os("OUT_DIR").map(PathBuf::from),
+        cargo_out_dir.map(Path::to_path_buf),
         std::env::current_exe().ok(),
     ];
     starts
@@ -359,6 +362,11 @@ mod tests {
     use super::*;
     use std::time::SystemTime;
 
+    /// The plugin as a build without `OUT_DIR` resolves it.
+    fn lockstep(setting: Option<&str>, tc: &Toolchain, out_dir: &Path) -> Lockstep {
+        lockstep_in(SOURCE, setting, tc, &cache_root(out_dir, None))
+    }
+
     fn toolchain() -> Toolchain {
         let tc = Toolchain::discover();
         assert!(
@@ -429,7 +437,7 @@ mod tests {
         // This test runs from target/debug/deps: the plugin is shared in
         // target/, not built into each out dir.
         let exe = std::env::current_exe().unwrap();
-        let target = cache_root(out.path());
+        let target = cache_root(out.path(), None);
         assert!(exe.starts_with(&target), "{}", target.display());
         assert!(!target.starts_with(out.path()));
         assert!(
@@ -519,7 +527,8 @@ mod tests {
         .unwrap();
         let mut job = crate::compile::CompileJob::new(&src, crate::target::TargetId::Host, out);
         job.host_exports = vec!["k".into()];
-        crate::compile::compile_with(&job, tc, plugin).unwrap_or_else(|e| panic!("{e}"))
+        crate::compile::compile_with(&job, tc, &crate::config::CompileEnv::from_process(), plugin)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn has_arg(obj: &crate::compile::CompiledObject, prefix: &str) -> bool {

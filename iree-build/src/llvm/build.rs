@@ -13,21 +13,24 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::{amd, device_bitcode_command, nvptx, LlvmError, LlvmJob};
-use crate::cache::{self, KeyInputs};
+use crate::cache;
 use crate::compile::{
-    self, cached, depfile, CompileError, CompileJob, CompiledObject, ToolFailure,
+    self, CompileError, CompileJob, CompiledObject, Frame, Plan, Ran, Recipe, ToolFailure,
 };
-use crate::target::{Format, Platform, TargetId};
+use crate::config::BuildEnv;
+use crate::target::{Format, Platform};
 use crate::toolchain::Toolchain;
 
 /// Compiles `job` through the in-process pipeline, stamping each kernel named
 /// in `kernel_workgroup_sizes` with its declared size (kernels not named keep
 /// clang's bounds), or reuses the cached outputs when nothing it reads
-/// changed. Host jobs go to [`compile::compile`].
+/// changed. Host jobs go to clang (`compile::compile_with`, with the
+/// build's `lockstep` plugin). The job frame (cache, depfile, ptxas) is
+/// the clang path's (`compile::run_job`); only running the compiler differs.
 ///
-/// Dumps (`IREE_BUILD_DUMP`) are named after the source's file stem
+/// Dumps (`IREE_BUILD_DUMP`, from `env`) are named after the source's file stem
 /// (`kernels.gfx942.linked.ll`) and kept in `<object>.dump/` beside the
-/// objects, from where [`crate::dump`] copies them on every build; whether
+/// objects, from where `crate::dump` copies them on every build; whether
 /// they are kept is part of the cache key, so setting the variable the
 /// first time rebuilds once.
 ///
@@ -38,189 +41,156 @@ use crate::toolchain::Toolchain;
 pub fn compile_job(
     job: &CompileJob,
     tc: &Toolchain,
+    env: &BuildEnv,
+    lockstep: Option<&Path>,
     kernel_workgroup_sizes: &BTreeMap<String, [u32; 3]>,
 ) -> Result<CompiledObject, CompileError> {
-    let target = &job.target;
-    let platform = target.platform();
-    if platform == Platform::Host {
-        return compile::compile(job, tc);
+    if job.target.platform() == Platform::Host {
+        return compile::compile_with(job, tc, &env.compile, lockstep);
     }
-    tc.require_for(target)?;
-    let io_err = |action, path| cached::io_err(target, action, path);
-    let clang = tc.clang().expect("require_for checked clang");
-    let source = std::fs::canonicalize(&job.source).map_err(io_err("read", &job.source))?;
-    let headers =
-        compile::write_headers(&job.out_dir).map_err(io_err("write headers into", &job.out_dir))?;
-    let stem = source
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("source")
-        .to_string();
-    // The clang path's directory for this source (`compile::JobPaths`).
-    let dir = job.out_dir.join("iree-objects").join(format!(
-        "{stem}-{}",
-        cache::short_hash(&source.to_string_lossy())
-    ));
-    std::fs::create_dir_all(&dir).map_err(io_err("create", &dir))?;
-    let base = format!("{}.llvm", target.to_string().replace(':', "_"));
-    let file = |ext: &str| dir.join(format!("{base}.{ext}"));
-    let depfile_path = file("d");
-    let stamp_path = file("stamp");
-    let cwd = std::env::current_dir().map_err(io_err("read", Path::new(".")))?;
-
-    let lld = tc
-        .lld()
-        .map(|l| l.path.clone())
-        .unwrap_or_else(|| PathBuf::from("ld.lld"));
-    let mut lj = LlvmJob::new(&stem, &source, target.clone(), &clang.path, lld);
-    // The stages go beside the objects, where a cached build still has them
-    // for `crate::dump` to copy out; whether they are kept is in the key.
-    let main_ext = if platform == Platform::Amd {
-        "co"
-    } else {
-        "ptx"
+    let recipe = InProcess {
+        kernel_workgroup_sizes,
+        dump: env.dump.as_deref().is_some_and(|d| !d.is_empty()),
     };
-    lj.dump_dir = lj
-        .dump_dir
-        .take()
-        .map(|_| crate::dump::stages_dir(&file(main_ext)));
-    lj.kernel_workgroup_sizes = kernel_workgroup_sizes.clone();
-    lj.stamp_unlisted = false;
-    lj.defines = job.defines.clone();
-    // Our headers first, as `compile` orders them, then the user's.
-    let mut key_files = vec![source.clone()];
-    let mut extra_words = Vec::new();
-    match platform {
-        Platform::Amd => {
-            let libs = &tc.device_libs().expect("require_for checked").path;
-            for lib in ["ocml.bc", "ockl.bc"] {
-                if libs.join(lib).is_file() {
-                    key_files.push(libs.join(lib));
-                }
-            }
-            lj.device_lib_dir = Some(libs.clone());
-            let hip = &tc.hip_include().expect("require_for checked").path;
-            lj.clang_args
-                .extend(["-fuse-cuid=none".into(), "-idirafter".into()]);
-            lj.clang_args.push(hip.to_string_lossy().into_owned());
-            if let Some(l) = tc.lld() {
-                extra_words.push(format!("lld {}", l.version.as_deref().unwrap_or("?")));
-            }
-        }
-        Platform::Nvidia => {
-            let libdevice = &tc.libdevice().expect("require_for checked").path;
-            key_files.push(libdevice.clone());
-            lj.libdevice = Some(libdevice.clone());
-            lj.include_dirs.push(headers.nvidia.clone());
-            if let Some(p) = tc.ptxas() {
-                extra_words.push(format!(
-                    "ptxas {} {}",
-                    p.path.display(),
-                    p.version.as_deref().unwrap_or("?")
-                ));
-            }
-        }
-        Platform::Host => unreachable!("host jobs returned above"),
-    }
-    lj.include_dirs
-        .extend(job.include_dirs.iter().map(|d| cwd.join(d)));
-    lj.clang_args.extend([
-        "-fno-color-diagnostics".into(),
-        "-MD".into(),
-        "-MF".into(),
-        depfile_path.to_string_lossy().into_owned(),
-    ]);
-
-    let ptxas = match platform {
-        Platform::Nvidia => tc.ptxas().map(|p| (p.path.clone(), file("cubin"))),
-        _ => None,
-    };
-    let main = match platform {
-        Platform::Amd => (Format::Hsaco, file("co")),
-        _ => (Format::Ptx, file("ptx")),
-    };
-    let mut outputs = vec![main.clone()];
-    if let Some((_, cubin)) = &ptxas {
-        outputs.push((Format::Cubin, cubin.clone()));
-    }
-
-    let mut key = KeyInputs::default();
-    let (major, minor, patch) = inkwell::support::get_llvm_version();
-    key.words.extend([
-        format!("iree-build {}", env!("CARGO_PKG_VERSION")),
-        format!("llvm in-process {major}.{minor}.{patch}"),
-        format!(
-            "clang {} {}",
-            clang.path.display(),
-            clang.version.as_deref().unwrap_or("?")
-        ),
-    ]);
-    key.words.extend(extra_words);
-    for var in compile::ENV_VARS {
-        if let Some(v) = std::env::var_os(var) {
-            key.words.push(format!("{var}={}", v.to_string_lossy()));
-        }
-    }
-    // Every field: tools, libraries, flags, the workgroup sizes, the dump dir.
-    key.words.push(format!("{lj:?}"));
-    key.files = key_files;
-
-    let stamped = cached::Stamped {
-        job,
-        source: &source,
-        stamp_path: &stamp_path,
-        key: &key,
-    };
-    if let Some(hit) = stamped.reuse_or_clear(&outputs) {
-        return Ok(hit);
-    }
-    // What a hand run of the front end looks like; the rest happens in process.
-    let front_end = device_bitcode_command(&lj, &file("bc")).map_err(|e| llvm_error(e, job))?;
-    let mut commands = vec![argv(&front_end)];
-    let (bytes, mut diagnostics) = match platform {
-        Platform::Amd => amd::compile(&lj),
-        _ => nvptx::compile(&lj).map(|(ptx, warnings)| (ptx.into_bytes(), warnings)),
-    }
-    .map_err(|e| llvm_error(e, job))?;
-    cache::write_atomic(&main.1, &bytes).map_err(io_err("write", &main.1))?;
-    let dep_text = std::fs::read_to_string(&depfile_path).map_err(io_err("read", &depfile_path))?;
-    let read = depfile::parse(&dep_text, &cwd);
-
-    if let (Some((ptxas, cubin)), TargetId::Nvidia { sm }) = (&ptxas, target) {
-        let mut cmd = Command::new(ptxas);
-        cmd.arg(format!("-arch=sm_{sm}"))
-            .arg(&main.1)
-            .arg("-o")
-            .arg(cubin);
-        commands.push(argv(&cmd));
-        diagnostics += &run_ptxas(cmd, job, ptxas, &main.1)?;
-    }
-
-    stamped.record(read, outputs, diagnostics, commands)
+    compile::run_job(job, tc, &env.compile, &recipe)
 }
 
-/// Runs ptxas, returning its warnings, or its diagnostics as a tool failure.
-fn run_ptxas(
-    mut cmd: Command,
-    job: &CompileJob,
-    ptxas: &Path,
-    ptx: &Path,
-) -> Result<String, CompileError> {
-    let out = cmd
-        .output()
-        .map_err(cached::io_err(&job.target, "run", ptxas))?;
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    if out.status.success() {
-        return Ok(stderr);
+/// The in-process recipe: clang's front end, then LLVM here.
+struct InProcess<'a> {
+    kernel_workgroup_sizes: &'a BTreeMap<String, [u32; 3]>,
+    /// Whether to keep the stages for `IREE_BUILD_DUMP`.
+    dump: bool,
+}
+
+impl Recipe for InProcess<'_> {
+    type Prepared = LlvmJob;
+
+    fn tag(&self) -> &'static str {
+        ".llvm"
     }
-    Err(CompileError::Tool(Box::new(ToolFailure {
-        target: job.target.clone(),
-        tool: "ptxas".into(),
-        file: ptx.to_path_buf(),
-        status: out.status.to_string(),
-        stderr,
-        command: super::clang::render(&cmd),
-    })))
+
+    fn plan(&self, f: &Frame<'_>) -> Result<(Plan, LlvmJob), CompileError> {
+        let platform = f.job.target.platform();
+        let (ptxas, output) = match platform {
+            Platform::Amd => (None, (Format::Hsaco, f.paths.file("co"))),
+            _ => (
+                f.tc.ptxas()
+                    .map(|p| (p.path.clone(), f.paths.file("cubin"))),
+                (Format::Ptx, f.paths.file("ptx")),
+            ),
+        };
+        let depfile = f.paths.file("d");
+        let (mut lj, key_files, extra_words) = self.llvm_job(f, &output.1, &depfile);
+        lj.include_dirs
+            .extend(f.job.include_dirs.iter().map(|d| f.cwd.join(d)));
+        let (major, minor, patch) = inkwell::support::get_llvm_version();
+        let mut tool_words = vec![
+            format!("llvm in-process {major}.{minor}.{patch}"),
+            format!(
+                "clang {} {}",
+                f.clang.path.display(),
+                f.clang.version.as_deref().unwrap_or("?")
+            ),
+        ];
+        tool_words.extend(extra_words);
+        let plan = Plan {
+            tool_words,
+            // Every field: tools, libraries, flags, the workgroup sizes, the dump dir.
+            arg_words: vec![format!("{lj:?}")],
+            key_files,
+            output,
+            depfile,
+            ptxas,
+        };
+        Ok((plan, lj))
+    }
+
+    fn run(&self, f: &Frame<'_>, plan: &Plan, lj: LlvmJob) -> Result<Ran, CompileError> {
+        let job = f.job;
+        // What a hand run of the front end looks like; the rest happens in process.
+        let front_end =
+            device_bitcode_command(&lj, &f.paths.file("bc")).map_err(|e| llvm_error(e, job))?;
+        let (bytes, diagnostics) = match job.target.platform() {
+            Platform::Amd => amd::compile(&lj),
+            _ => nvptx::compile(&lj).map(|(ptx, warnings)| (ptx.into_bytes(), warnings)),
+        }
+        .map_err(|e| llvm_error(e, job))?;
+        let main = &plan.output.1;
+        cache::write_atomic(main, &bytes).map_err(f.io_err("write", main))?;
+        Ok(Ran {
+            commands: vec![argv(&front_end)],
+            diagnostics,
+        })
+    }
+}
+
+impl InProcess<'_> {
+    /// The [`LlvmJob`] for the frame's job (without the user's include
+    /// dirs), the files of the cache key and the tool words for it.
+    fn llvm_job(
+        &self,
+        f: &Frame<'_>,
+        main: &Path,
+        depfile: &Path,
+    ) -> (LlvmJob, Vec<PathBuf>, Vec<String>) {
+        let (tc, source) = (f.tc, &f.source);
+        let stem = source
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("source");
+        let lld = tc
+            .lld()
+            .map(|l| l.path.clone())
+            .unwrap_or_else(|| PathBuf::from("ld.lld"));
+        let mut lj = LlvmJob::new(stem, source, f.job.target.clone(), &f.clang.path, lld);
+        // The stages go beside the objects, where a cached build still has them
+        // for `crate::dump` to copy out; whether they are kept is in the key.
+        lj.dump_dir = self.dump.then(|| crate::dump::stages_dir(main));
+        lj.kernel_workgroup_sizes = self.kernel_workgroup_sizes.clone();
+        lj.stamp_unlisted = false;
+        lj.defines = f.job.defines.clone();
+        // Our headers first, as `compile` orders them, then the user's.
+        let mut key_files = vec![source.clone()];
+        let mut extra_words = Vec::new();
+        match f.job.target.platform() {
+            Platform::Amd => {
+                let libs = &tc.device_libs().expect("require_for checked").path;
+                for lib in ["ocml.bc", "ockl.bc"] {
+                    if libs.join(lib).is_file() {
+                        key_files.push(libs.join(lib));
+                    }
+                }
+                lj.device_lib_dir = Some(libs.clone());
+                let hip = &tc.hip_include().expect("require_for checked").path;
+                lj.clang_args
+                    .extend(["-fuse-cuid=none".into(), "-idirafter".into()]);
+                lj.clang_args.push(hip.to_string_lossy().into_owned());
+                if let Some(l) = tc.lld() {
+                    extra_words.push(format!("lld {}", l.version.as_deref().unwrap_or("?")));
+                }
+            }
+            _ => {
+                let libdevice = &tc.libdevice().expect("require_for checked").path;
+                key_files.push(libdevice.clone());
+                lj.libdevice = Some(libdevice.clone());
+                lj.include_dirs.push(f.headers.nvidia.clone());
+                if let Some(p) = tc.ptxas() {
+                    extra_words.push(format!(
+                        "ptxas {} {}",
+                        p.path.display(),
+                        p.version.as_deref().unwrap_or("?")
+                    ));
+                }
+            }
+        }
+        lj.clang_args.extend([
+            "-fno-color-diagnostics".into(),
+            "-MD".into(),
+            "-MF".into(),
+            depfile.to_string_lossy().into_owned(),
+        ]);
+        (lj, key_files, extra_words)
+    }
 }
 
 /// The pipeline's error as the build reports compile errors: tools keep

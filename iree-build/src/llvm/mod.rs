@@ -65,7 +65,7 @@ pub use clang::{device_bitcode_command, emit_device_bitcode};
 
 /// The environment variable naming the directory for intermediate files,
 /// read by [`LlvmJob::new`] so a user can look at every stage of a build
-/// without touching `build.rs` (defined in [`crate::dump`]).
+/// without touching `build.rs` (defined in `crate::dump`).
 pub use crate::dump::DUMP_ENV;
 
 /// One source compiled for one GPU target through the in-process pipeline.
@@ -153,7 +153,8 @@ impl LlvmJob {
             preload_kernargs: true,
             ptx_version: None,
             user_bitcode: Vec::new(),
-            dump_dir: std::env::var_os(DUMP_ENV)
+            dump_dir: crate::config::Env::from_process()
+                .var(DUMP_ENV)
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
         }

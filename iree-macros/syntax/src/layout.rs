@@ -28,6 +28,7 @@
 use std::fmt;
 
 pub use iree_abi::limits::{MAX_BINDINGS, MAX_CONSTANTS};
+use iree_abi::manifest::{ParamEntry, ParamKind};
 
 /// The kind of descriptor a binding is. Both are passed to HIP kernels as a
 /// plain device pointer; the distinction only survives for round-tripping.
@@ -232,25 +233,13 @@ pub struct LayoutError {
     pub message: String,
 }
 
-/// The class of one signature parameter, as layout derivation sees it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ParamClass {
-    /// A buffer: `read_only` for `&DeviceSlice`, not for `&mut`.
-    Binding {
-        /// `&` (true) or `&mut` (false).
-        read_only: bool,
-    },
-    /// A 32-bit push constant.
-    Constant,
-}
-
 /// Derives the layout IREE would assume for a signature: buffers become
 /// bindings `<0, i>` in order, scalars become constants in order.
-pub fn derive(params: impl IntoIterator<Item = ParamClass>) -> PipelineLayout {
+pub fn derive<'a>(params: impl IntoIterator<Item = &'a ParamKind>) -> PipelineLayout {
     let mut layout = PipelineLayout::default();
     for p in params {
-        match p {
-            ParamClass::Binding { read_only } => {
+        match p.read_only() {
+            Some(read_only) => {
                 let binding = layout.bindings.len() as u32;
                 layout.bindings.push(LayoutBinding {
                     set: 0,
@@ -262,7 +251,7 @@ pub fn derive(params: impl IntoIterator<Item = ParamClass>) -> PipelineLayout {
                     },
                 })
             }
-            ParamClass::Constant => layout.constants += 1,
+            None => layout.constants += 1,
         }
     }
     layout
@@ -566,20 +555,14 @@ impl<'a> Parser<'a> {
 /// binding or constant that differs.
 pub fn check_against_signature(
     layout: &PipelineLayout,
-    params: &[(String, ParamClass)],
+    params: &[ParamEntry],
     slots: &[usize],
 ) -> Result<(), String> {
     let buffers: Vec<(&String, bool)> = params
         .iter()
-        .filter_map(|(n, c)| match c {
-            ParamClass::Binding { read_only } => Some((n, *read_only)),
-            ParamClass::Constant => None,
-        })
+        .filter_map(|p| Some((&p.name, p.kind.read_only()?)))
         .collect();
-    let scalars = params
-        .iter()
-        .filter(|(_, c)| *c == ParamClass::Constant)
-        .count() as u32;
+    let scalars = params.iter().filter(|p| !p.kind.is_buffer()).count() as u32;
     if buffers.len() != layout.bindings.len() {
         return Err(format!(
             "the layout has {} binding(s) but the signature has {} buffer parameter(s) ({}); every binding must be a `&DeviceSlice`/`&mut DeviceSlice` parameter",
@@ -699,19 +682,30 @@ mod tests {
 
     #[test]
     fn derive_and_check() {
-        use ParamClass::*;
+        let buffer = |name: &str, mutable| ParamEntry {
+            name: name.into(),
+            kind: ParamKind::Buffer {
+                elem: "f32".into(),
+                mutable,
+            },
+        };
         let params = vec![
-            ("lhs".to_string(), Binding { read_only: true }),
-            ("rhs".to_string(), Binding { read_only: true }),
-            ("ret".to_string(), Binding { read_only: false }),
-            ("dim".to_string(), Constant),
+            buffer("lhs", false),
+            buffer("rhs", false),
+            buffer("ret", true),
+            ParamEntry {
+                name: "dim".into(),
+                kind: ParamKind::Scalar {
+                    ty: crate::Scalar::I32,
+                },
+            },
         ];
-        let derived = derive(params.iter().map(|p| p.1));
+        let derived = derive(params.iter().map(|p| &p.kind));
         let explicit = parse_layout(SEED_SETS).unwrap();
         assert!(derived.same_abi(&explicit));
         assert!(check_against_signature(&explicit, &params, &[0, 1, 2]).is_ok());
         let mut p2 = params.clone();
-        p2[1].1 = Binding { read_only: false };
+        p2[1] = buffer("rhs", true);
         let e = check_against_signature(&explicit, &p2, &[0, 1, 2]).unwrap_err();
         assert!(e.contains("binding <0, 1>") && e.contains("`rhs`"), "{e}");
         let e = check_against_signature(&explicit, &params[..3], &[0, 1, 2]).unwrap_err();

@@ -9,12 +9,20 @@
 //! - [`parse_declaration`]: the macro's entry (attribute arguments + item).
 //! - [`parse_file`]: the build script's entry (a whole `.rs` file, nested
 //!   inline modules included).
+//! - [`model::lower`]: the one lowering of a parsed declaration to the plain
+//!   data the build works on and the manifest records; the macro compares
+//!   its own lowering with the manifest entry ([`model::compare`]).
+//! - [`limits`]: reserved parameter names and IREE's dispatch limits, the
+//!   one place declarations are checked against them.
 //!
 //! Errors carry a [`proc_macro2::Span`] (for `compile_error!`) and, thanks to
 //! proc-macro2's `span-locations`, a line and column for build-script output.
 
+mod assemble;
 mod error;
 pub mod layout;
+pub mod limits;
+pub mod model;
 mod parse;
 
 pub use error::{Error, Errors};
@@ -23,8 +31,9 @@ pub use parse::{
     parse_file_each, parse_item_fn, VALID_KEYS,
 };
 
-use crate::layout::{InterfaceBinding, ParamClass, PipelineLayout};
-use iree_abi::manifest;
+pub use iree_abi::manifest::{ParamEntry, ParamKind, Scalar};
+
+use crate::layout::{InterfaceBinding, PipelineLayout};
 use iree_abi::target::TargetId;
 use proc_macro2::Span;
 use quote::ToTokens;
@@ -61,43 +70,6 @@ pub struct PrebuiltObject {
     pub path: syn::LitStr,
 }
 
-/// The 32-bit scalar types allowed as push constants.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Scalar {
-    /// `i32`.
-    I32,
-    /// `u32`.
-    U32,
-    /// `f32`.
-    F32,
-}
-
-impl Scalar {
-    /// The Rust spelling.
-    pub fn name(self) -> &'static str {
-        match self {
-            Scalar::I32 => "i32",
-            Scalar::U32 => "u32",
-            Scalar::F32 => "f32",
-        }
-    }
-}
-
-/// What a parameter is in the ABI.
-#[derive(Clone, Debug)]
-pub enum ParamType {
-    /// `&DeviceSlice<elem>` (ReadOnly binding) or `&mut DeviceSlice<elem>`
-    /// (read-write, tied binding).
-    Buffer {
-        /// The element type as written.
-        elem: Box<syn::Type>,
-        /// `&mut`.
-        mutable: bool,
-    },
-    /// A 32-bit push constant.
-    Scalar(Scalar),
-}
-
 /// One declared parameter.
 #[derive(Clone, Debug)]
 pub struct Param {
@@ -105,41 +77,26 @@ pub struct Param {
     pub ident: syn::Ident,
     /// The type exactly as written (the macro re-emits it).
     pub ty: Box<syn::Type>,
-    /// Its ABI class.
-    pub kind: ParamType,
+    /// Its ABI kind: the one parameter-kind type the layout, the build and
+    /// the manifest share.
+    pub kind: ParamKind,
+    /// For a buffer, the element type as written (the macro sizes it).
+    pub elem: Option<Box<syn::Type>>,
     /// Span of the whole `name: Type`.
     pub span: Span,
 }
 
 impl Param {
-    /// The layout class of this parameter.
-    pub fn class(&self) -> ParamClass {
-        match &self.kind {
-            ParamType::Buffer { mutable, .. } => ParamClass::Binding {
-                read_only: !mutable,
-            },
-            ParamType::Scalar(_) => ParamClass::Constant,
-        }
-    }
-
     /// True for buffers.
     pub fn is_buffer(&self) -> bool {
-        matches!(self.kind, ParamType::Buffer { .. })
+        self.kind.is_buffer()
     }
 
-    /// The manifest's view of this parameter.
-    pub fn to_manifest(&self) -> manifest::ParamEntry {
-        manifest::ParamEntry {
+    /// The parameter as the model and the manifest record it.
+    pub fn entry(&self) -> ParamEntry {
+        ParamEntry {
             name: self.ident.to_string(),
-            kind: match &self.kind {
-                ParamType::Buffer { elem, mutable } => manifest::ParamKind::Buffer {
-                    elem: type_string(elem),
-                    mutable: *mutable,
-                },
-                ParamType::Scalar(s) => manifest::ParamKind::Scalar {
-                    ty: s.name().to_string(),
-                },
-            },
+            kind: self.kind.clone(),
         }
     }
 }
@@ -259,128 +216,6 @@ impl Declaration {
             .filter(|(_, i)| matches!(i, CountInput::Param(_)))
             .map(|(n, _)| n.to_string())
             .collect()
-    }
-
-    /// Parameters in order, as the manifest records them.
-    pub fn manifest_params(&self) -> Vec<manifest::ParamEntry> {
-        self.params.iter().map(Param::to_manifest).collect()
-    }
-
-    /// The layout as the manifest records it.
-    pub fn manifest_layout(&self) -> manifest::LayoutEntry {
-        manifest::LayoutEntry {
-            bindings_read_only: self.layout.read_only_flags(),
-            constants: self.layout.constants,
-            binding_slots: if self.binding_slots.iter().enumerate().all(|(i, s)| i == *s) {
-                Vec::new()
-            } else {
-                self.binding_slots.iter().map(|s| *s as u32).collect()
-            },
-        }
-    }
-}
-
-impl Declaration {
-    /// Compares this declaration with the manifest entry the build wrote for
-    /// it; `None` when they agree. The macro uses this so that a declaration
-    /// edited after the build script last ran (or one the build never saw)
-    /// is a compile error pointing at what changed, not a wrapper generated
-    /// from stale facts.
-    pub fn diff_entry(&self, entry: &manifest::DeclarationEntry) -> Option<Error> {
-        let stale = "; the build script saw a different declaration (rebuild, or check `.bridge(...)` lists this file)";
-        if self.ident != entry.fn_name.as_str() {
-            return Some(Error::new(
-                self.ident.span(),
-                format!(
-                    "the manifest entry is for `{}`, not `{}`{stale}",
-                    entry.fn_name, self.ident
-                ),
-            ));
-        }
-        if self.export_name() != entry.export {
-            let span = self.export.as_ref().map_or(self.ident.span(), |l| l.span());
-            return Some(Error::new(
-                span,
-                format!(
-                    "export `{}` here but `{}` in the manifest{stale}",
-                    self.export_name(),
-                    entry.export
-                ),
-            ));
-        }
-        let mine = self.manifest_params();
-        for (i, p) in self.params.iter().enumerate() {
-            match entry.params.get(i) {
-                Some(theirs) if *theirs == mine[i] => {}
-                Some(theirs) => {
-                    return Some(Error::new(
-                        p.span,
-                        format!(
-                            "parameter {} is `{}` here but `{}` in the manifest{stale}",
-                            i + 1,
-                            describe(&mine[i]),
-                            describe(theirs)
-                        ),
-                    ))
-                }
-                None => {
-                    return Some(Error::new(
-                        p.span,
-                        format!(
-                        "parameter `{}` is not in the manifest, which has {} parameter(s){stale}",
-                        p.ident,
-                        entry.params.len()
-                    ),
-                    ))
-                }
-            }
-        }
-        if entry.params.len() > self.params.len() {
-            return Some(Error::new(
-                self.ident.span(),
-                format!(
-                    "the manifest also has parameter `{}`{stale}",
-                    describe(&entry.params[self.params.len()])
-                ),
-            ));
-        }
-        if self.manifest_layout() != entry.layout {
-            let span = self
-                .layout_lit
-                .as_ref()
-                .map_or(self.ident.span(), |l| l.span());
-            return Some(Error::new(
-                span,
-                format!(
-                    "the layout `{}` differs from the manifest's{stale}",
-                    self.layout
-                ),
-            ));
-        }
-        if self.workgroup_size.value != entry.workgroup_size {
-            return Some(Error::new(
-                self.workgroup_size.span,
-                format!(
-                    "workgroup_size {:?} here but {:?} in the manifest{stale}",
-                    self.workgroup_size.value, entry.workgroup_size
-                ),
-            ));
-        }
-        None
-    }
-}
-
-/// `name: &mut DeviceSlice<f32>` for messages.
-fn describe(p: &manifest::ParamEntry) -> String {
-    match &p.kind {
-        manifest::ParamKind::Buffer { elem, mutable } => {
-            format!(
-                "{}: &{}DeviceSlice<{elem}>",
-                p.name,
-                if *mutable { "mut " } else { "" }
-            )
-        }
-        manifest::ParamKind::Scalar { ty } => format!("{}: {ty}", p.name),
     }
 }
 

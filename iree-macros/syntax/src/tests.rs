@@ -35,9 +35,8 @@ fn parses_the_iree_sample() {
     assert_eq!(d.binding_slots, vec![0, 1, 2]);
     assert!(matches!(d.objects, Objects::Source(_)));
     assert_eq!(d.attrs.len(), 1, "the doc comment is kept");
-    let m = d.manifest_params();
     assert_eq!(
-        m[2].kind,
+        d.params[2].kind,
         iree_abi::manifest::ParamKind::Buffer {
             elem: "f32".into(),
             mutable: true
@@ -245,8 +244,10 @@ fn unrelated() {}
 }
 
 #[test]
-fn diff_against_the_manifest_entry() {
+fn compare_with_the_manifest_entry() {
+    use crate::model::{compare, lower, Mismatch};
     let d = decl(SIMPLE_MUL).unwrap();
+    let lowered = lower(&d, "src/main.rs");
     let mut entry = iree_abi::manifest::DeclarationEntry {
         file: "src/main.rs".into(),
         line: d.line(),
@@ -255,8 +256,8 @@ fn diff_against_the_manifest_entry() {
         executable: 0,
         executable_name: "kernels".into(),
         ordinal: 0,
-        params: d.manifest_params(),
-        layout: d.manifest_layout(),
+        params: lowered.args.clone(),
+        layout: lowered.layout_entry(),
         workgroup_size: [64, 1, 1],
         targets: vec![],
         host: None,
@@ -265,17 +266,29 @@ fn diff_against_the_manifest_entry() {
         bundle_path: Default::default(),
         kernel_params: Vec::new(),
     };
-    assert!(d.diff_entry(&entry).is_none());
-    entry.params[3].kind = iree_abi::manifest::ParamKind::Scalar { ty: "u32".into() };
-    let e = d.diff_entry(&entry).unwrap();
+    assert!(compare(&lowered, &entry).is_none());
+    entry.params[3].kind = ParamKind::Scalar { ty: Scalar::U32 };
+    let (what, message) = compare(&lowered, &entry).unwrap();
+    assert_eq!(what, Mismatch::Param { index: 3 });
     assert!(
-        e.message
-            .contains("parameter 4 is `dim: i32` here but `dim: u32`"),
-        "{e}"
+        message.contains("parameter 4 is `dim: i32` here but `dim: u32`"),
+        "{message}"
     );
     entry.params.pop();
-    let e = d.diff_entry(&entry).unwrap();
-    assert!(e.message.contains("`dim` is not in the manifest"), "{e}");
+    let (what, message) = compare(&lowered, &entry).unwrap();
+    assert_eq!(what, Mismatch::MissingParam { index: 3 });
+    assert!(
+        message.contains("`dim` is not in the manifest"),
+        "{message}"
+    );
+}
+
+#[test]
+fn stream_is_reserved() {
+    let e = err(
+        r#"#[extern_dispatch(source = "k.cu", workgroup_size = [1, 1, 1])] fn f(x: &mut DeviceSlice<f32>, stream: u32);"#,
+    );
+    assert!(e.contains("`stream` is reserved"), "{e}");
 }
 
 #[test]

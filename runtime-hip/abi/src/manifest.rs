@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// Bumped whenever the schema changes; the macro refuses other versions.
-pub const MANIFEST_VERSION: u32 = 1;
+pub const MANIFEST_VERSION: u32 = 2;
 
 /// File name inside the manifest directory.
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -80,8 +80,11 @@ pub struct DeclarationEntry {
     pub kernel_params: Vec<crate::signature::CType>,
 }
 
-/// One declared parameter.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// One declared parameter: its name and kind. The one parameter type of
+/// the whole pipeline: the declaration syntax lowers each parameter to one,
+/// layout derivation reads its kind, the build's passes work on them and
+/// the manifest records them, so the macro compares like with like.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ParamEntry {
     /// Parameter name.
     pub name: String,
@@ -89,22 +92,94 @@ pub struct ParamEntry {
     pub kind: ParamKind,
 }
 
-/// The kinds of parameter the ABI allows.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+impl ParamEntry {
+    /// `name: &mut DeviceSlice<f32>`, for messages.
+    pub fn describe(&self) -> String {
+        format!("{}: {}", self.name, self.kind)
+    }
+}
+
+/// The kinds of parameter the ABI allows (see [`ParamEntry`]).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ParamKind {
-    /// `&DeviceSlice<elem>` or `&mut DeviceSlice<elem>`.
+    /// `&DeviceSlice<elem>` (a ReadOnly binding) or `&mut DeviceSlice<elem>`
+    /// (read-write, tied: the dispatch updates it in place).
     Buffer {
-        /// Element type as written (`f32`).
+        /// Element type as written, without spaces (`f32`, `runtime_hip::Half`).
         elem: String,
         /// `&mut`.
         mutable: bool,
     },
-    /// A 32-bit push constant (`i32`, `u32`, `f32`).
+    /// A 32-bit push constant.
     Scalar {
-        /// The type as written.
-        ty: String,
+        /// Which one.
+        ty: Scalar,
     },
+}
+
+impl ParamKind {
+    /// True for buffers (bindings).
+    pub fn is_buffer(&self) -> bool {
+        matches!(self, ParamKind::Buffer { .. })
+    }
+
+    /// For a buffer, whether it is a ReadOnly binding (`&DeviceSlice`);
+    /// `None` for push constants.
+    pub fn read_only(&self) -> Option<bool> {
+        match self {
+            ParamKind::Buffer { mutable, .. } => Some(!mutable),
+            ParamKind::Scalar { .. } => None,
+        }
+    }
+
+    /// True for `&mut DeviceSlice` (tied) buffers.
+    pub fn is_mut_buffer(&self) -> bool {
+        self.read_only() == Some(false)
+    }
+}
+
+/// The way a signature spells the kind: `&mut DeviceSlice<f32>`, `i32`.
+impl std::fmt::Display for ParamKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParamKind::Buffer { elem, mutable } => {
+                let m = if *mutable { "mut " } else { "" };
+                write!(f, "&{m}DeviceSlice<{elem}>")
+            }
+            ParamKind::Scalar { ty } => f.write_str(ty.name()),
+        }
+    }
+}
+
+/// The 32-bit scalar types allowed as push constants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scalar {
+    /// `i32`.
+    I32,
+    /// `u32`.
+    U32,
+    /// `f32`.
+    F32,
+}
+
+impl Scalar {
+    /// The Rust spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scalar::I32 => "i32",
+            Scalar::U32 => "u32",
+            Scalar::F32 => "f32",
+        }
+    }
+
+    /// The scalar spelled `name`, if one.
+    pub fn from_name(name: &str) -> Option<Scalar> {
+        [Scalar::I32, Scalar::U32, Scalar::F32]
+            .into_iter()
+            .find(|s| s.name() == name)
+    }
 }
 
 /// The export's layout, as the runtime packs it.
@@ -138,24 +213,126 @@ pub struct HostEntryNames {
     pub lockstep: bool,
 }
 
-/// A problem found by verification.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A problem found by verification, as structured data: the macro points
+/// at the parameter or attribute it names and merges per-target copies
+/// without parsing text; [`Diagnostic`]'s `Display` is the one rendering for
+/// build-script output (`file:line:column: `fn` for target, parameter `p`:
+/// message`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diagnostic {
-    /// The full message, already naming the target, file and line.
+    /// What is wrong, without location, fn name, target or parameter.
     pub message: String,
-    /// The parameter it concerns, if one (the macro points at it).
-    pub param: Option<String>,
+    /// Where the declaration is, when the diagnostic concerns one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// The declaration's Rust path (`a::b::simple_mul`), when one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fn_name: Option<String>,
     /// The target it was found for, if one.
     pub target: Option<String>,
+    /// The parameter it concerns, if one (the macro points at it).
+    pub param: Option<String>,
+    /// That parameter's index in declaration order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub param_index: Option<u32>,
     /// The attribute key it concerns (`workgroup_size`, `subgroup_size`,
     /// `workgroup_local_memory`), if one: the macro points at its value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attribute: Option<String>,
 }
 
+impl Diagnostic {
+    /// The text without the location: `` `fn` for t1, t2, parameter `p`: message ``,
+    /// naming `targets` (the macro merges per-target copies into one; the
+    /// compiler shows the location itself).
+    pub fn headline(&self, targets: &[&str]) -> String {
+        let mut text = String::new();
+        if let Some(f) = &self.fn_name {
+            text.push_str(&format!("`{f}`"));
+        }
+        if !targets.is_empty() {
+            text.push_str(&format!(" for {}", targets.join(", ")));
+        }
+        if let Some(p) = &self.param {
+            text.push_str(&format!(", parameter `{p}`"));
+        }
+        let text = text.trim_start_matches([',', ' ']);
+        if text.is_empty() {
+            self.message.clone()
+        } else {
+            format!("{text}: {}", self.message)
+        }
+    }
+}
+
+/// `file:line:column: `fn` for target, parameter `p`: message`: how the
+/// build script prints it.
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(l) = &self.location {
+            write!(f, "{l}: ")?;
+        }
+        let targets: Vec<&str> = self.target.as_deref().into_iter().collect();
+        f.write_str(&self.headline(&targets))
+    }
+}
+
+/// Where a declaration is: what every diagnostic names.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Location {
+    /// File, relative to the crate root, `/`-separated.
+    pub file: String,
+    /// 1-based line of the fn name.
+    pub line: u32,
+    /// 1-based column of the fn name.
+    pub column: u32,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scalar_kinds_keep_their_json() {
+        let k = ParamKind::Scalar { ty: Scalar::F32 };
+        let json = serde_json::to_string(&k).unwrap();
+        assert_eq!(json, r#"{"kind":"scalar","ty":"f32"}"#);
+        assert_eq!(serde_json::from_str::<ParamKind>(&json).unwrap(), k);
+        assert_eq!(k.to_string(), "f32");
+    }
+
+    #[test]
+    fn diagnostics_render_with_and_without_location() {
+        let d = Diagnostic {
+            message: "bad".into(),
+            location: Some(Location {
+                file: "src/main.rs".into(),
+                line: 10,
+                column: 8,
+            }),
+            fn_name: Some("simple_mul".into()),
+            target: Some("host".into()),
+            param: Some("ret".into()),
+            param_index: Some(2),
+            attribute: None,
+        };
+        assert_eq!(
+            d.to_string(),
+            "src/main.rs:10:8: `simple_mul` for host, parameter `ret`: bad"
+        );
+        assert_eq!(
+            d.headline(&["gfx1100", "sm_80"]),
+            "`simple_mul` for gfx1100, sm_80, parameter `ret`: bad"
+        );
+        let bare = Diagnostic { fn_name: None, ..d };
+        assert_eq!(bare.headline(&[]), "parameter `ret`: bad");
+    }
 
     #[test]
     fn host_entries_without_lockstep_still_parse() {
