@@ -225,3 +225,29 @@ fn a_prebuilt_set_is_checked_through_its_host_source_when_host_is_not_a_target()
     assert!(e.kernel_params[0].pointee.unwrap().is_const);
     assert!(e.host.is_none(), "the signature object is not a variant");
 }
+
+const TYPO: &str = r#"
+#[runtime_hip::extern_dispatch(source = "kernels/k.cu", export = "fil", workgroup_size = [64, 1, 1])]
+fn fill(out: &mut DeviceSlice<f32>, n: i32);
+#[runtime_hip::extern_dispatch(source = "kernels/k.cu", workgroup_size = [64, 1, 1])]
+fn scale(input: &DeviceSlice<f32>, out: &mut DeviceSlice<f32>, s: f32);
+"#;
+
+/// An export the source lacks fails in the host object's generated export
+/// line; the build compiles the object again without it, so the user sees
+/// the missing export at the declaration, and the other kernel still builds.
+#[test]
+fn a_missing_export_on_host_is_reported_at_its_declaration() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, m) = build(dir.path(), TYPO, &["host"]);
+    let e = entry(&m, "fill");
+    assert_eq!(e.errors.len(), 1, "{:#?}", e.errors);
+    let msg = &e.errors[0].message;
+    assert!(msg.contains("fil"), "{msg}");
+    assert!(
+        !msg.contains("undeclared identifier"),
+        "the wrapper's clang error leaked: {msg}"
+    );
+    let scale = entry(&m, "scale");
+    assert!(scale.errors.is_empty(), "{:#?}", scale.errors);
+}

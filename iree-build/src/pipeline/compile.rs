@@ -21,10 +21,11 @@ pub(crate) struct Compiled {
 /// Runs every job; the first failure fails the build.
 pub(crate) fn compile(
     cx: &Context<'_>,
-    planned: Planned,
+    mut planned: Planned,
     notes: &mut Notes,
 ) -> Result<Compiled, Error> {
-    let results = run(cx, &planned);
+    let mut results = run(cx, &planned);
+    retry_without_missing_exports(cx, &mut planned, &mut results);
     let mut objects = Vec::with_capacity(results.len());
     for (p, r) in planned.jobs.iter().zip(results) {
         notes.rerun_files.insert(p.job.source.clone());
@@ -40,6 +41,48 @@ pub(crate) fn compile(
         crate::dump::write(&dir, &pairs).map_err(io_err(&dir))?;
     }
     Ok(Compiled { planned, objects })
+}
+
+/// A host job whose source lacks one of its exports (a typo in `export`,
+/// a kernel renamed) fails in the generated `IREE_HOST_EXPORT(k)` line,
+/// with an error about our wrapper rather than the declaration. Such
+/// exports are dropped and the job compiled once more, so verification
+/// reports each as a missing export at its declaration, as on GPU targets;
+/// any other failure stays the build's error.
+fn retry_without_missing_exports(
+    cx: &Context<'_>,
+    planned: &mut Planned,
+    results: &mut [Result<CompiledObject, CompileError>],
+) {
+    let lockstep = planned.lockstep.plugin().map(Path::to_path_buf);
+    for (p, r) in planned.jobs.iter_mut().zip(results.iter_mut()) {
+        let Err(CompileError::Tool(failure)) = &*r else {
+            continue;
+        };
+        let missing = |k: &String| {
+            failure
+                .stderr
+                .contains(&format!("use of undeclared identifier '{k}'"))
+        };
+        if p.job.target != crate::target::TargetId::Host || !p.job.host_exports.iter().any(missing)
+        {
+            continue;
+        }
+        let keep: Vec<String> = p
+            .job
+            .host_exports
+            .iter()
+            .filter(|k| !missing(k))
+            .cloned()
+            .collect();
+        p.job.host_exports = keep;
+        *r = compile::compile_with(
+            &p.job,
+            &planned.toolchain,
+            &cx.env.compile,
+            lockstep.as_deref(),
+        );
+    }
 }
 
 /// The jobs' results, in job order: through clang, with the build's one

@@ -604,7 +604,7 @@ fn classify(ty: &syn::Type) -> Result<(ParamKind, Option<Box<syn::Type>>), Strin
             }
             match id.as_str() {
                 "i64" | "u64" | "f64" | "isize" | "usize" => Err(format!(
-                    "`{id}` is a 64-bit value: push constants are 32-bit (IREE's HIP ABI; the seed's HACK note: users do the packing themselves). Split it into two `u32` parameters (low, high) and recombine them in the kernel"
+                    "`{id}` is a 64-bit value: push constants are 32-bit (IREE's HIP ABI: IREE's custom_dispatch sample packs 64-bit values itself). Split it into two `u32` parameters (low, high) and recombine them in the kernel"
                 )),
                 "bool" | "i8" | "u8" | "i16" | "u16" | "char" => Err(format!(
                     "`{id}` is not a 32-bit value: push constants are `i32`, `u32` or `f32`; widen it to `i32`/`u32`"
