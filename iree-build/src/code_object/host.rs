@@ -31,6 +31,8 @@ use crate::signature::{CType, Pointee, TypeClass};
 use crate::target::{Format, TargetId};
 
 const WHAT: &str = "host object";
+/// The ELF file type `elf::parse` returns.
+type Elf<'a> = object::read::elf::ElfFile64<'a, object::Endianness>;
 /// The section the host header's `__global__` places kernels in.
 pub(crate) const KERNEL_SECTION: &str = ".text.iree_kernel";
 use iree_abi::host::{block_symbol, lockstep_symbol, thread_symbol};
@@ -46,29 +48,29 @@ struct Sym {
 
 pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
     let file = elf::parse(bytes, WHAT, Format::Host, None)?;
-    let little = file.is_little_endian();
-
-    let mut syms: BTreeMap<usize, Sym> = BTreeMap::new();
-    for s in file.symbols() {
-        syms.insert(
-            s.index().0,
-            Sym {
-                name: s.name().unwrap_or_default().to_string(),
-                section: s.section_index(),
-                address: s.address(),
-                size: s.size(),
-                is_section: s.kind() == SymbolKind::Section,
-            },
-        );
-    }
-    let by_name: HashMap<&str, usize> = syms
-        .iter()
-        .filter(|(_, s)| s.section.is_some() && !s.is_section && !s.name.is_empty())
-        .map(|(i, s)| (s.name.as_str(), *i))
+    let (sigs, names) = exports(&file)?;
+    let unexported = unexported(&file, &sigs);
+    let table = Symbols::new(&file);
+    let kernels = names
+        .into_iter()
+        .map(|name| {
+            let sig = &sigs[&name];
+            table.kernel(name, sig)
+        })
         .collect();
+    Ok(ObjectInfo {
+        format: Format::Host,
+        target: Some(TargetId::Host),
+        ptx_version: None,
+        kernels,
+        unexported,
+    })
+}
 
-    // Kernels: the exports, i.e. the names with a signature array. Functions
-    // in `.text.iree_kernel` without one are reported as unexported.
+/// The kernels: the exports, i.e. the names with a signature array, in
+/// symbol order, with their parsed tables.
+fn exports(file: &Elf<'_>) -> Result<(BTreeMap<String, SigTable>, Vec<String>), InspectError> {
+    let little = file.is_little_endian();
     let mut sigs: BTreeMap<String, SigTable> = BTreeMap::new();
     let mut names: Vec<String> = Vec::new();
     for s in file.symbols() {
@@ -79,14 +81,20 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
         if s.is_undefined() || sigs.contains_key(export) {
             continue;
         }
-        let words = read_sig(&file, &s, little)
+        let words = read_sig(file, &s, little)
             .and_then(|w| parse_sig(&w))
             .map_err(|detail| InspectError::malformed(WHAT, format!("`{name}`: {detail}")))?;
         sigs.insert(export.to_string(), words);
         names.push(export.to_string());
     }
+    Ok((sigs, names))
+}
+
+/// Functions in `.text.iree_kernel` without a signature array: kernels the
+/// object has but does not export.
+fn unexported(file: &Elf<'_>, sigs: &BTreeMap<String, SigTable>) -> Vec<String> {
     let kernel_section = file.section_by_name(KERNEL_SECTION).map(|s| s.index());
-    let mut unexported = Vec::new();
+    let mut unexported: Vec<String> = Vec::new();
     for s in file.symbols() {
         if s.kind() == SymbolKind::Text
             && s.section_index().is_some()
@@ -99,23 +107,96 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
             }
         }
     }
+    unexported
+}
 
-    // Relocations per section, sorted by offset.
-    let mut relocs: HashMap<SectionIndex, Vec<(u64, RelocationTarget, i64)>> = HashMap::new();
-    for section in file.sections() {
-        let list: Vec<_> = section
-            .relocations()
-            .map(|(off, r)| (off, r.target(), r.addend()))
+/// The object's symbols and relocations, for following references from a
+/// kernel to `__iree_host_barrier`.
+struct Symbols {
+    /// By symbol index.
+    syms: BTreeMap<usize, Sym>,
+    /// Defined, named, non-section symbols by name.
+    by_name: HashMap<String, usize>,
+    /// Relocations per section, sorted by offset.
+    relocs: HashMap<SectionIndex, Vec<(u64, RelocationTarget, i64)>>,
+}
+
+impl Symbols {
+    fn new(file: &Elf<'_>) -> Symbols {
+        let mut syms: BTreeMap<usize, Sym> = BTreeMap::new();
+        for s in file.symbols() {
+            syms.insert(
+                s.index().0,
+                Sym {
+                    name: s.name().unwrap_or_default().to_string(),
+                    section: s.section_index(),
+                    address: s.address(),
+                    size: s.size(),
+                    is_section: s.kind() == SymbolKind::Section,
+                },
+            );
+        }
+        let by_name = syms
+            .iter()
+            .filter(|(_, s)| s.section.is_some() && !s.is_section && !s.name.is_empty())
+            .map(|(i, s)| (s.name.clone(), *i))
             .collect();
-        if !list.is_empty() {
-            relocs.insert(section.index(), list);
+        let mut relocs = HashMap::new();
+        for section in file.sections() {
+            let list: Vec<_> = section
+                .relocations()
+                .map(|(off, r)| (off, r.target(), r.addend()))
+                .collect();
+            if !list.is_empty() {
+                relocs.insert(section.index(), list);
+            }
+        }
+        Symbols {
+            syms,
+            by_name,
+            relocs,
         }
     }
-    // The symbols a relocation against a section (plus addend) may mean: the
-    // one covering the addend (or addend + 4, for x86's PC-relative `-4`),
-    // else, to stay conservative, every symbol in the section.
-    let in_section = |section: Option<SectionIndex>, addend: i64| -> Vec<usize> {
-        let all: Vec<(usize, &Sym)> = syms
+
+    /// What the object says of export `name`, whose signature table is `sig`.
+    fn kernel(&self, name: String, sig: &SigTable) -> KernelInfo {
+        let args = sig
+            .sizes
+            .iter()
+            .map(|&size| ArgInfo {
+                size,
+                offset: None,
+                kind: ArgKind::Unknown,
+            })
+            .collect();
+        // Start from the kernel itself; if it is not there under its export
+        // name (C++ mangling, or inlined into its thunk), from the thunks.
+        let starts: Vec<usize> = if let Some(&i) = self.by_name.get(name.as_str()) {
+            vec![i]
+        } else {
+            [thread_symbol(&name), block_symbol(&name)]
+                .iter()
+                .filter_map(|n| self.by_name.get(n.as_str()).copied())
+                .collect()
+        };
+        let lockstep = self.by_name.contains_key(lockstep_symbol(&name).as_str());
+        let barrier = !lockstep && starts.into_iter().any(|s| self.reaches_barrier(s));
+        KernelInfo {
+            name,
+            args,
+            uses_barrier: Some(barrier),
+            lockstep: Some(lockstep),
+            signature: sig.types.clone(),
+            ..KernelInfo::default()
+        }
+    }
+
+    /// The symbols a relocation against a section (plus addend) may mean:
+    /// the one covering the addend (or addend + 4, for x86's PC-relative
+    /// `-4`), else, to stay conservative, every symbol in the section.
+    fn in_section(&self, section: Option<SectionIndex>, addend: i64) -> Vec<usize> {
+        let all: Vec<(usize, &Sym)> = self
+            .syms
             .iter()
             .filter(|(_, s)| s.section == section && section.is_some() && !s.is_section)
             .map(|(i, s)| (*i, s))
@@ -134,12 +215,18 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
         } else {
             hits
         }
-    };
-    let uses_barrier = |start: usize| -> bool {
+    }
+
+    /// Whether symbol `start` can reach the barrier through relocations (a
+    /// call to a function not defined here counts, unless it is the C
+    /// library's).
+    fn reaches_barrier(&self, start: usize) -> bool {
         let mut seen = HashSet::from([start]);
         let mut stack = vec![start];
         while let Some(i) = stack.pop() {
-            let Some(sym) = syms.get(&i) else { continue };
+            let Some(sym) = self.syms.get(&i) else {
+                continue;
+            };
             if sym.name == BARRIER {
                 return true;
             }
@@ -151,81 +238,38 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
                 }
                 continue;
             };
-            let Some(list) = relocs.get(&section) else {
-                continue;
-            };
-            let end = sym.address.saturating_add(sym.size);
-            for (off, target, addend) in list {
-                if !sym.is_section && sym.size != 0 && !(sym.address..end).contains(off) {
-                    continue;
-                }
-                let mut push = |j: usize| {
-                    if seen.insert(j) {
-                        stack.push(j);
-                    }
-                };
-                match target {
-                    RelocationTarget::Symbol(t) => match syms.get(&t.0) {
-                        Some(ts) if ts.is_section => {
-                            for j in in_section(ts.section, *addend) {
-                                push(j);
-                            }
-                        }
-                        Some(_) => push(t.0),
-                        None => {}
-                    },
-                    RelocationTarget::Section(sec) => {
-                        for j in in_section(Some(*sec), *addend) {
-                            push(j);
-                        }
-                    }
-                    _ => {}
+            for j in self.referenced(sym, section) {
+                if seen.insert(j) {
+                    stack.push(j);
                 }
             }
         }
         false
-    };
-
-    let mut kernels = Vec::new();
-    for name in names {
-        let sig = &sigs[&name];
-        let args = sig
-            .sizes
-            .iter()
-            .map(|&size| ArgInfo {
-                size,
-                offset: None,
-                kind: ArgKind::Unknown,
-            })
-            .collect();
-        // Start from the kernel itself; if it is not there under its export
-        // name (C++ mangling, or inlined into its thunk), from the thunks.
-        let starts: Vec<usize> = if let Some(&i) = by_name.get(name.as_str()) {
-            vec![i]
-        } else {
-            [thread_symbol(&name), block_symbol(&name)]
-                .iter()
-                .filter_map(|n| by_name.get(n.as_str()).copied())
-                .collect()
-        };
-        let lockstep = by_name.contains_key(lockstep_symbol(&name).as_str());
-        let barrier = !lockstep && starts.into_iter().any(&uses_barrier);
-        kernels.push(KernelInfo {
-            name,
-            args,
-            uses_barrier: Some(barrier),
-            lockstep: Some(lockstep),
-            signature: sig.types.clone(),
-            ..KernelInfo::default()
-        });
     }
-    Ok(ObjectInfo {
-        format: Format::Host,
-        target: Some(TargetId::Host),
-        ptx_version: None,
-        kernels,
-        unexported,
-    })
+
+    /// The symbols `sym` (defined in `section`) refers to through relocations.
+    fn referenced(&self, sym: &Sym, section: SectionIndex) -> Vec<usize> {
+        let Some(list) = self.relocs.get(&section) else {
+            return Vec::new();
+        };
+        let end = sym.address.saturating_add(sym.size);
+        let mut out = Vec::new();
+        for (off, target, addend) in list {
+            if !sym.is_section && sym.size != 0 && !(sym.address..end).contains(off) {
+                continue;
+            }
+            match target {
+                RelocationTarget::Symbol(t) => match self.syms.get(&t.0) {
+                    Some(ts) if ts.is_section => out.extend(self.in_section(ts.section, *addend)),
+                    Some(_) => out.push(t.0),
+                    None => {}
+                },
+                RelocationTarget::Section(sec) => out.extend(self.in_section(Some(*sec), *addend)),
+                _ => {}
+            }
+        }
+        out
+    }
 }
 
 /// Functions of `<math.h>`, each also with an `f` and an `l` suffix.
@@ -354,7 +398,7 @@ fn is_library_symbol(name: &str) -> bool {
 
 /// Reads a signature array: `{argc, sizeof(arg0), ...}`.
 fn read_sig(
-    file: &object::read::elf::ElfFile64<'_, object::Endianness>,
+    file: &Elf<'_>,
     sym: &object::read::elf::ElfSymbol64<'_, '_, object::Endianness>,
     little: bool,
 ) -> Result<Vec<u32>, String> {
