@@ -452,19 +452,7 @@ impl<'a> Parser<'a> {
                     return Err(self.err(format!("binding {binding} of set {set} appears twice")));
                 }
                 self.expect(",")?;
-                let ty = self.descriptor_type()?;
-                let flags = if self.eat(",") {
-                    self.flags()?
-                } else {
-                    BindingFlags::default()
-                };
-                self.expect(">")?;
-                out.push(LayoutBinding {
-                    set,
-                    binding,
-                    ty,
-                    flags,
-                });
+                out.push(self.binding_rest(set, binding)?);
             }
             if self.eat(",") {
                 self.expect("flags")?;
@@ -476,6 +464,23 @@ impl<'a> Parser<'a> {
         Ok(out)
     }
 
+    /// The end of one binding in either form: `<type>[, <flags>]>`.
+    fn binding_rest(&mut self, set: u32, binding: u32) -> Result<LayoutBinding, LayoutError> {
+        let ty = self.descriptor_type()?;
+        let flags = if self.eat(",") {
+            self.flags()?
+        } else {
+            BindingFlags::default()
+        };
+        self.expect(">")?;
+        Ok(LayoutBinding {
+            set,
+            binding,
+            ty,
+            flags,
+        })
+    }
+
     fn flat_bindings(&mut self) -> Result<Vec<LayoutBinding>, LayoutError> {
         let mut out = Vec::new();
         self.expect("[")?;
@@ -485,19 +490,8 @@ impl<'a> Parser<'a> {
             }
             self.expect("#hal.pipeline.binding")?;
             self.expect("<")?;
-            let ty = self.descriptor_type()?;
-            let flags = if self.eat(",") {
-                self.flags()?
-            } else {
-                BindingFlags::default()
-            };
-            self.expect(">")?;
-            out.push(LayoutBinding {
-                set: 0,
-                binding: out.len() as u32,
-                ty,
-                flags,
-            });
+            let binding = out.len() as u32;
+            out.push(self.binding_rest(0, binding)?);
         }
         Ok(out)
     }
