@@ -152,7 +152,13 @@ pub const PUBLISHED: &[&str] = &[
 /// crate (packaged and built from its package alone). The first two are
 /// `#[ignore]`d tests of iree-build, too slow and networked for `cargo test`.
 fn user_steps() -> Vec<Step> {
-    let mut publish = vec!["publish", "--dry-run", "--allow-dirty"];
+    let mut publish = vec![
+        "publish",
+        "--dry-run",
+        "--allow-dirty",
+        "--target-dir",
+        PUBLISH_TARGET_DIR,
+    ];
     for p in PUBLISHED {
         publish.extend(["-p", p]);
     }
@@ -183,6 +189,55 @@ fn user_steps() -> Vec<Step> {
         ),
         Step::new("publish", &publish),
     ]
+}
+
+/// Where the publish step builds: packaged crates are built with their own
+/// manifests (no workspace profile), so they share no artifacts with the
+/// other steps anyway.
+const PUBLISH_TARGET_DIR: &str = "target/publish";
+
+/// `cargo publish --dry-run` of several crates verifies each against the
+/// ones before it through a local registry (`target/package/tmp-registry`).
+/// Cargo treats a registry crate as immutable: it unpacks it once under
+/// `$CARGO_HOME/registry/src/-<hash of that path>/` and never rebuilds it
+/// for a changed content, so a second run in the same checkout would verify
+/// against the first run's `iree-abi`, say, and fail on any change since.
+/// Both are forgotten first: our crates' unpacked copies in such path-named
+/// (`-`-prefixed) registries (crates.io's are never touched) and their
+/// fingerprints in [`PUBLISH_TARGET_DIR`].
+fn forget_unpacked_local_packages(root: &Path) {
+    let version = env!("CARGO_PKG_VERSION");
+    let fingerprints = root.join(PUBLISH_TARGET_DIR).join("debug/.fingerprint");
+    if let Ok(dirs) = fs::read_dir(&fingerprints) {
+        for d in dirs.flatten() {
+            let name = d.file_name().to_string_lossy().into_owned();
+            let ours = PUBLISHED.iter().any(|k| {
+                name.strip_prefix(k)
+                    .and_then(|rest| rest.strip_prefix('-'))
+                    .is_some_and(|hash| hash.chars().all(|c| c.is_ascii_hexdigit()))
+            });
+            if ours {
+                let _ = fs::remove_dir_all(d.path());
+            }
+        }
+    }
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")));
+    let Some(src) = home.map(|h| h.join("registry/src")) else {
+        return;
+    };
+    let Ok(registries) = fs::read_dir(&src) else {
+        return;
+    };
+    for reg in registries.flatten() {
+        if !reg.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        for krate in PUBLISHED {
+            let _ = fs::remove_dir_all(reg.path().join(format!("{krate}-{version}")));
+        }
+    }
 }
 
 /// The host platform's tests under AddressSanitizer: the executor (worker
@@ -257,6 +312,7 @@ pub fn test(ctx: &Ctx, verbose: bool) -> Result<()> {
         }
     };
     let steps = steps(&ctx.root, &examples, plugin);
+    forget_unpacked_local_packages(&ctx.root);
     for ft in FEATURE_TESTS {
         if !feature_in_use(&ctx.root, ft) {
             println!(
@@ -360,8 +416,8 @@ mod tests {
         let publish = s.iter().find(|s| s.name == "publish").unwrap();
         assert_eq!(
             publish.display(),
-            "cargo publish --dry-run --allow-dirty -p iree-abi -p iree-syntax -p iree-macros \
-             -p runtime-hip -p iree-build"
+            "cargo publish --dry-run --allow-dirty --target-dir target/publish -p iree-abi \
+             -p iree-syntax -p iree-macros -p runtime-hip -p iree-build"
         );
         assert_eq!(
             names(s),
