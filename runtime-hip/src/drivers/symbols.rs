@@ -93,7 +93,7 @@ pub(crate) use crate::driver_symbols;
 /// The first of `names` that `lib` has; when none, the error for the last.
 ///
 /// # Safety
-/// As [`sym`]: `T` is the real type of every symbol in `names`.
+/// As `sym`: `T` is the real type of every symbol in `names`.
 pub unsafe fn first_of<T: Copy>(
     lib: &libloading::Library,
     platform: Platform,
