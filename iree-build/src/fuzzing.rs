@@ -106,7 +106,7 @@ pub fn layout(text: &str) -> bool {
             .collect();
         let slots: Vec<usize> = (0..params.len()).collect();
         let _ = layout::check_against_signature(&l, &params, &slots);
-        let _ = l.same_abi(&layout::derive(params.iter().map(|p| &p.kind)));
+        let _ = l.same_abi(&layout::derive(params.iter().map(|p| &p.kind), &[]));
     }
     if let Ok(b) = layout::parse_interface_binding(text) {
         accepted = true;

@@ -7,8 +7,9 @@
 //! mismatch becomes a compile error at the declaration:
 //!
 //! - the export exists (else: what the object has, and the nearest name);
-//! - parameter count and sizes match the layout (the IREE HIP ABI passes
-//!   bindings as 8-byte pointers, then 4-byte push constants);
+//! - parameter count, kinds and sizes match the declaration, parameter by
+//!   parameter in declaration order (the kernel's order: bindings are
+//!   8-byte pointers, values are passed as the kernel types them);
 //! - a ReadOnly binding the kernel writes (`.actual_access`) is an error, a
 //!   `&mut` binding the kernel only reads is a warning;
 //! - the workgroup size fits the kernel (`.max_flat_workgroup_size`, PTX
@@ -207,51 +208,81 @@ fn dedup(diagnostics: &mut Vec<Diagnostic>) {
 }
 
 /// The declaration against the kernel's C++ parameter types, once for all
-/// targets: element types of bindings, scalar types of push constants.
+/// targets, parameter by parameter in kernel order (the declaration's):
+/// element types of bindings, scalar types, structs taken by value, and an
+/// explicit layout's constant count once structs are sized.
 /// (Constness is per target: AMD metadata may prove a binding read-only.)
 fn check_signature(d: &DispatchExtern, export: &Export, types: &[CType], r: &mut DispatchReport) {
-    let n_bindings = export.layout.bindings.len();
-    if types.len() != n_bindings + export.layout.constants as usize {
+    if types.len() != d.args.len() {
         return; // the count is reported per target
     }
     let before = r.errors.len();
-    for (i, ty) in types.iter().enumerate() {
-        let nth = ordinal(i + 1);
-        let message = if i < n_bindings {
-            let Some(arg) = d.arg_for_binding(i) else {
-                continue;
-            };
-            let ParamKind::Buffer { elem, .. } = &arg.kind else {
-                continue;
-            };
-            match &ty.pointee {
-                None => Err(format!("binding {i} is a `DeviceSlice<{elem}>` but the kernel's {nth} parameter is `{ty}`, not a pointer")),
-                Some(p) => signature::check_element(elem, p)
-                    .map_err(|e| format!("binding {i} {e} (the kernel's {nth} parameter is `{ty}`)")),
+    for (k, (ty, arg)) in types.iter().zip(&d.args).enumerate() {
+        let nth = ordinal(k + 1);
+        let message = match &arg.kind {
+            ParamKind::Buffer { elem, .. } => {
+                let b = d.binding_of_arg(k).unwrap_or(k);
+                match &ty.pointee {
+                    None => Err(format!("binding {b} is a `DeviceSlice<{elem}>` but the kernel's {nth} parameter is `{ty}`, not a pointer (the kernel takes the declaration's parameters in order)")),
+                    Some(p) => signature::check_element(elem, p)
+                        .map_err(|e| format!("binding {b} {e} (the kernel's {nth} parameter is `{ty}`)")),
+                }
             }
-            .err()
-            .map(|m| (arg, m))
-        } else {
-            let c = i - n_bindings;
-            let Some(arg) = d.arg_for_constant(c) else {
-                continue;
-            };
-            let ParamKind::Scalar { ty: s } = &arg.kind else {
-                continue;
-            };
-            signature::check_scalar(s.name(), ty).err().map(|m| {
-                (
-                    arg,
-                    format!("push constant {c} is {m} (the kernel's {nth} parameter)"),
-                )
-            })
+            ParamKind::Scalar { ty: s } => signature::check_scalar(s.name(), ty)
+                .map_err(|m| format!("the value is {m} (the kernel's {nth} parameter)")),
+            ParamKind::Struct { ty: name } => signature::check_struct(name, ty)
+                .map_err(|m| format!("{m} (the kernel's {nth} parameter)")),
         };
-        if let Some((arg, m)) = message {
+        if let Err(m) = message {
             r.errors.push(d.diagnostic(m, Some(&arg.name), None));
+        }
+    }
+    if d.explicit_layout {
+        let words = d.value_words(types);
+        if words.is_some_and(|w| w != export.layout.constants) {
+            r.errors.push(d.attribute_diagnostic(
+                "layout",
+                format_args!(
+                    "the layout has {} push constant(s) but the declaration's values take {} 32-bit word(s) as the kernel types them (a 64-bit scalar two, a struct its size in words)",
+                    export.layout.constants,
+                    words.unwrap_or(0)
+                ),
+                None,
+            ));
         }
     }
     if r.errors.len() != before {
         r.targets.clear();
+    }
+}
+
+/// Sizes the structs passed by value of every dispatch, and of the exports
+/// they share, from the kernels' C++ signatures
+/// ([`DispatchExtern::size_structs`]): a derived layout then counts each
+/// struct's 32-bit words, as the manifest and the bundle record it. Runs
+/// before [`verify`], once the signatures are known.
+pub fn size_structs(
+    outlined: &mut Outlined,
+    dispatches: &mut [DispatchExtern],
+    signatures: &[Signature],
+) {
+    for (e, exe) in outlined.executables.iter_mut().enumerate() {
+        let Some(signature) = signatures.get(e) else {
+            continue;
+        };
+        for export in &mut exe.exports {
+            let Ok(types) = signature.types(&export.name) else {
+                continue;
+            };
+            for &d in &export.dispatches {
+                if let Some(dispatch) = dispatches.get_mut(d) {
+                    dispatch.size_structs(types);
+                }
+            }
+            if let Some(first) = export.dispatches.first().and_then(|&d| dispatches.get(d)) {
+                export.layout.constants = first.layout.constants;
+            }
+        }
     }
 }
 
@@ -326,16 +357,17 @@ pub fn verify_export(
         return;
     };
     let layout = &export.layout;
-    let n_bindings = layout.bindings.len();
-    let expected = n_bindings + layout.constants as usize;
+    let expected = d.args.len();
 
-    // Parameters: count, then each one's kind and size.
+    // Parameters in kernel order (the declaration's): count, then each
+    // one's kind and size.
     if kernel.args.len() != expected {
         let sizes: Vec<String> = kernel.args.iter().map(|a| a.size.to_string()).collect();
         r.errors.push(d.diagnostic(
             format_args!(
-                "the layout passes {expected} parameter(s) ({n_bindings} binding(s) then {} push constant(s)) but kernel `{}` takes {} (sizes in bytes: [{}])",
-                layout.constants,
+                "the declaration passes {expected} parameter(s) ({} binding(s) and {} value(s), in declaration order) but kernel `{}` takes {} (sizes in bytes: [{}])",
+                layout.bindings.len(),
+                expected - layout.bindings.len().min(expected),
                 export.name,
                 kernel.args.len(),
                 sizes.join(", ")
@@ -344,12 +376,12 @@ pub fn verify_export(
             Some(target),
         ));
     }
-    for (i, arg) in kernel.args.iter().enumerate().take(expected) {
-        if i < n_bindings {
-            let ty = signature.filter(|t| t.len() == expected).map(|t| &t[i]);
-            check_binding(d, layout, i, arg, ty, target, r);
-        } else {
-            check_constant(d, n_bindings, i, arg, target, r);
+    let types = signature.filter(|t| t.len() == expected);
+    for (k, arg) in kernel.args.iter().enumerate().take(expected) {
+        let ty = types.map(|t| &t[k]);
+        match d.binding_of_arg(k) {
+            Some(b) => check_binding(d, layout, b, k, arg, ty, target, r),
+            None => check_value(d, k, arg, ty, target, r),
         }
     }
 
@@ -360,21 +392,23 @@ pub fn verify_export(
 
 /// One binding against one target's parameter: pointer kind and size, the
 /// access AMD metadata proves, and constness from the C++ signature.
+#[allow(clippy::too_many_arguments)] // one call site; each is a distinct input
 fn check_binding(
     d: &DispatchExtern,
     layout: &PipelineLayout,
     i: usize,
+    k: usize,
     arg: &ArgInfo,
     ty: Option<&CType>,
     target: &TargetId,
     r: &mut DispatchReport,
 ) {
-    let nth = ordinal(i + 1);
+    let nth = ordinal(k + 1);
     let param = d.arg_for_binding(i).map(|a| a.name.as_str());
     let what = format!("binding {i}");
     match &arg.kind {
         ArgKind::ByValue => r.errors.push(d.diagnostic(
-            format_args!("{what} is passed as a pointer but the kernel's {nth} parameter is a by-value argument of {} bytes", arg.size),
+            format_args!("{what} is passed as a pointer but the kernel's {nth} parameter is a by-value argument of {} bytes (the kernel takes the declaration's parameters in order)", arg.size),
             param,
             Some(target),
         )),
@@ -414,16 +448,18 @@ fn check_binding(
         }
         _ => {}
     }
-    check_constness(d, layout, i, arg, ty, target, r);
+    check_constness(d, layout, i, k, arg, ty, target, r);
 }
 
 /// A ReadOnly binding (`&DeviceSlice`) needs a kernel that cannot write it:
 /// a `const T*` parameter, or AMD metadata proving it read-only. Host
 /// objects and PTX carry no access, so the signature decides there.
+#[allow(clippy::too_many_arguments)] // one call site; each is a distinct input
 fn check_constness(
     d: &DispatchExtern,
     layout: &PipelineLayout,
     i: usize,
+    k: usize,
     arg: &ArgInfo,
     ty: Option<&CType>,
     target: &TargetId,
@@ -456,7 +492,7 @@ fn check_constness(
     r.errors.push(d.diagnostic(
         format_args!(
             "binding {i} is ReadOnly (`&DeviceSlice<{elem}>`) but the kernel's {} parameter is `{ty}`, through which it may write: make it `{const_ty}` in the kernel, or declare `{}: &mut DeviceSlice<{elem}>`",
-            ordinal(i + 1),
+            ordinal(k + 1),
             a.name
         ),
         Some(&a.name),
@@ -464,40 +500,47 @@ fn check_constness(
     ));
 }
 
-/// One push constant against one target's parameter: kind and size.
-fn check_constant(
+/// One value (scalar or struct) against one target's parameter: kind and
+/// size. A struct's size is the macro's to assert; a scalar's is known.
+fn check_value(
     d: &DispatchExtern,
-    n_bindings: usize,
-    i: usize,
+    k: usize,
     arg: &ArgInfo,
+    ty: Option<&CType>,
     target: &TargetId,
     r: &mut DispatchReport,
 ) {
-    let nth = ordinal(i + 1);
-    let c = i - n_bindings;
-    let param = d.arg_for_constant(c).map(|a| a.name.as_str());
-    let what = format!("push constant {c}");
+    let nth = ordinal(k + 1);
+    let Some(param) = d.args.get(k) else { return };
+    let what = format!("`{}` is passed by value", param.describe());
     match &arg.kind {
         ArgKind::GlobalBuffer { .. } => r.errors.push(d.diagnostic(
-            format_args!("{what} is a 32-bit value but the kernel's {nth} parameter is a pointer (a binding): buffers must come before scalars in the kernel's parameter list"),
-            param,
+            format_args!("{what} but the kernel's {nth} parameter is a pointer (a binding): the kernel takes the declaration's parameters in order; declare a `DeviceSlice` there"),
+            Some(&param.name),
             Some(target),
         )),
         ArgKind::Other(kind) => r.errors.push(d.diagnostic(
-            format_args!("{what} is a 32-bit value but the kernel's {nth} parameter is `{kind}`"),
-            param,
+            format_args!("{what} but the kernel's {nth} parameter is `{kind}`"),
+            Some(&param.name),
             Some(target),
         )),
-        _ if arg.size != 4 => r.errors.push(d.diagnostic(
-            format_args!(
-                "{what} is 4 bytes (i32/u32/f32) but the kernel's {nth} parameter is {} bytes{}",
-                arg.size,
-                if arg.size == 8 { ": split 64-bit values into two 32-bit parameters" } else { "" }
-            ),
-            param,
-            Some(target),
-        )),
-        _ => {}
+        _ => {
+            let ParamKind::Scalar { ty: s } = &param.kind else {
+                return;
+            };
+            if arg.size != s.size() {
+                r.errors.push(d.diagnostic(
+                    signature::size_mismatch(
+                        s.name(),
+                        s.size(),
+                        arg.size,
+                        ty.filter(|t| t.size == arg.size),
+                    ),
+                    Some(&param.name),
+                    Some(target),
+                ));
+            }
+        }
     }
 }
 
@@ -830,8 +873,9 @@ fn simple_mul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f3
         assert_eq!(e.param.as_deref(), Some("dim"));
         assert!(
             e.to_string().contains("parameter `dim`")
-                && e.to_string().contains("8 bytes")
-                && e.to_string().contains("split"),
+                && e.to_string().contains("`i32` is 4 byte(s)")
+                && e.to_string().contains("8 byte(s)")
+                && !e.to_string().contains("split"),
             "{}",
             e.to_string()
         );

@@ -355,7 +355,7 @@ fn resolve_layout(
     attr_span: Span,
     errors: &mut Errors,
 ) -> ResolvedLayout {
-    let derived = layout::derive(params.iter().map(|p| &p.kind));
+    let derived = layout::derive(params.iter().map(|p| &p.kind), &[]);
     let mut layout = derived.clone();
     let mut layout_ok = true;
     if let Some(lit) = layout_lit {
@@ -459,7 +459,12 @@ fn check_limits(params: &[Param], span: Span, errors: &mut Errors) {
     let n_buffers = params.iter().filter(|p| p.is_buffer()).count();
     let results = [
         limits::check_bindings(n_buffers),
-        limits::check_constants(params.len() - n_buffers),
+        limits::check_constants(
+            params
+                .iter()
+                .filter_map(|p| p.kind.words())
+                .sum::<u32>() as usize,
+        ),
     ];
     for msg in results.into_iter().filter_map(Result::err) {
         errors.error(span, msg);
@@ -555,7 +560,7 @@ fn is_zero_sized(ty: &syn::Type) -> bool {
 
 /// Classifies a parameter type, or says why it is not allowed.
 fn classify(ty: &syn::Type) -> Result<(ParamKind, Option<Box<syn::Type>>), String> {
-    const ALLOWED: &str = "allowed parameter types: `&DeviceSlice<T>` (ReadOnly binding), `&mut DeviceSlice<T>` (writable binding), `i32`, `u32`, `f32` (push constants)";
+    const ALLOWED: &str = "allowed parameter types: `&DeviceSlice<T>` (ReadOnly binding), `&mut DeviceSlice<T>` (writable binding), the scalars `i8`, `u8`, `i16`, `u16`, `i32`, `u32`, `i64`, `u64`, `isize`, `usize`, `f32`, `f64`, `bool`, and `#[repr(C)]` structs deriving `KernelParam`, by value";
     match ty {
         syn::Type::Reference(r) => {
             if let syn::Type::Path(p) = &*r.elem {
@@ -593,23 +598,26 @@ fn classify(ty: &syn::Type) -> Result<(ParamKind, Option<Box<syn::Type>>), Strin
             }
             Err(format!("unsupported parameter type; {ALLOWED}"))
         }
-        syn::Type::Path(p) if p.qself.is_none() && p.path.get_ident().is_some() => {
-            let id = p
-                .path
-                .get_ident()
-                .map(|i| i.to_string())
-                .unwrap_or_default();
-            if let Some(ty) = Scalar::from_name(&id) {
+        syn::Type::Path(p) if p.qself.is_none() => {
+            if let Some(ty) = p.path.get_ident().and_then(|i| Scalar::from_name(&i.to_string())) {
                 return Ok((ParamKind::Scalar { ty }, None));
             }
-            match id.as_str() {
-                "i64" | "u64" | "f64" | "isize" | "usize" => Err(format!(
-                    "`{id}` is a 64-bit value: push constants are 32-bit (IREE's HIP ABI: IREE's custom_dispatch sample packs 64-bit values itself). Split it into two `u32` parameters (low, high) and recombine them in the kernel"
+            let last = p.path.segments.last().map(|s| s.ident.to_string());
+            match last.as_deref() {
+                Some("char") => Err(
+                    "`char` is a 4-byte Unicode scalar value, not C's `char`: declare `i8` or `u8` for a C `char`".to_string(),
+                ),
+                Some("f16" | "bf16" | "i128" | "u128") => Err(format!(
+                    "`{}` is not a kernel scalar type here; {ALLOWED}",
+                    crate::type_string(ty)
                 )),
-                "bool" | "i8" | "u8" | "i16" | "u16" | "char" => Err(format!(
-                    "`{id}` is not a 32-bit value: push constants are `i32`, `u32` or `f32`; widen it to `i32`/`u32`"
+                Some("DeviceSlice" | "DeviceBuffer") => Err(format!(
+                    "a buffer is passed by reference: `&DeviceSlice<T>` or `&mut DeviceSlice<T>`; {ALLOWED}"
                 )),
-                _ => Err(format!("unsupported parameter type `{id}`; {ALLOWED}")),
+                // Any other named type is a struct passed by value: the macro
+                // requires `KernelParam` of it and asserts its size and
+                // alignment against the kernel's parameter.
+                _ => Ok((ParamKind::Struct { ty: crate::type_string(ty) }, None)),
             }
         }
         _ => Err(format!("unsupported parameter type; {ALLOWED}")),

@@ -10,7 +10,8 @@
 
 use crate::layout::{InterfaceBinding, PipelineLayout};
 use crate::{CountInput, Declaration, Objects};
-use iree_abi::manifest::{DeclarationEntry, Diagnostic, LayoutEntry, ParamEntry};
+use iree_abi::manifest::{DeclarationEntry, Diagnostic, LayoutEntry, ParamEntry, ParamKind};
+use iree_abi::signature::CType;
 use iree_abi::target::TargetId;
 use std::fmt;
 
@@ -136,9 +137,47 @@ impl DispatchExtern {
         self.args.iter().filter(|a| a.kind.is_buffer()).nth(i)
     }
 
-    /// The argument passed as push constant `index`.
+    /// The value argument (scalar or struct) at position `index` among the
+    /// values, in declaration order.
     pub fn arg_for_constant(&self, index: usize) -> Option<&Arg> {
         self.args.iter().filter(|a| !a.kind.is_buffer()).nth(index)
+    }
+
+    /// For the kernel's parameter `k` (= argument `k`) that is a buffer, the
+    /// layout binding it is passed as.
+    pub fn binding_of_arg(&self, k: usize) -> Option<usize> {
+        if !self.args.get(k)?.kind.is_buffer() {
+            return None;
+        }
+        let i = self.args[..k].iter().filter(|a| a.kind.is_buffer()).count();
+        Some(self.binding_slots.get(i).copied().unwrap_or(i))
+    }
+
+    /// Sizes the structs passed by value from the kernel's C++ parameter
+    /// types (`kernel`, in kernel order = declaration order): a derived
+    /// layout then counts each struct's words. The build calls it once the
+    /// signatures are known, the macro before comparing with the manifest
+    /// (whose `kernel_params` are those types), so both count alike. An
+    /// explicit layout is left as written (the build checks its count).
+    pub fn size_structs(&mut self, kernel: &[CType]) {
+        if self.explicit_layout || kernel.len() != self.args.len() {
+            return;
+        }
+        let sized = crate::layout::derive(self.args.iter().map(|a| &a.kind), kernel);
+        self.layout.constants = sized.constants;
+    }
+
+    /// The push-constant words the values take, structs sized by `kernel`
+    /// (`None` while a struct's size is unknown).
+    pub fn value_words(&self, kernel: &[CType]) -> Option<u32> {
+        let mut n = 0;
+        for (k, a) in self.args.iter().enumerate() {
+            n += match &a.kind {
+                ParamKind::Buffer { .. } => 0,
+                kind => kind.words().or_else(|| kernel.get(k).map(CType::words))?,
+            };
+        }
+        Some(n)
     }
 
     /// The Rust path of the fn (`a::b::simple_mul`), for messages.
@@ -255,6 +294,9 @@ pub fn compare(d: &DispatchExtern, entry: &DeclarationEntry) -> Option<(Mismatch
     if let Some(found) = compare_params(&d.args, &entry.params) {
         return Some(found);
     }
+    // Structs count the words the build sized them to.
+    let mut d = d.clone();
+    d.size_structs(&entry.kernel_params);
     if d.layout_entry() != entry.layout {
         let m = format!(
             "the layout `{}` differs from the manifest's{STALE}",
