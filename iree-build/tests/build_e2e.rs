@@ -184,6 +184,7 @@ fn a_device_without_a_matching_variant_is_an_error_naming_what_the_bundle_holds(
         .position(|e| e.exports().any(|x| x.name() == "simple_mul"))
         .unwrap();
     let kernel = Kernel::new(ExportRef {
+        params: &[],
         bundle: bytes,
         executable: exe as u32,
         ordinal: 0,

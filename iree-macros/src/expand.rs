@@ -41,7 +41,9 @@
 //!         __IREE_KERNEL.launch(stream, __iree_workgroups,
 //!             &[DeviceSlice::binding(lhs), DeviceSlice::binding(rhs),
 //!               DeviceSlice::binding_mut(ret)],
-//!             &[PushConstant::to_bits(dim)])
+//!             &__iree_constants) // put_value(&mut __iree_constants, word, &dim) per value
+//!     // with ExportRef { params: &__IREE_PARAMS, .. }: the kernel's parameters in
+//!     // declaration order, ParamSlot::Binding(slot) or ::Value { word, size, align }
 //!     }
 //! }
 //! ```
@@ -98,14 +100,20 @@ pub(crate) fn wrapper(input: &Input<'_>) -> syn::Result<TokenStream> {
     let (host_decls, host) = host_entry(entry);
 
     let element_checks = element_checks(decl, entry);
+    let value_checks = value_checks(decl, entry);
     let count = count(decl);
     let workgroups = workgroups(decl, name);
     let bindings = bindings(decl)?;
-    let constants = decl.scalars().map(|p| {
-        let id = &p.ident;
-        let ty = &p.ty;
-        quote!(<#ty as ::runtime_hip::dispatch::PushConstant>::to_bits(#id))
-    });
+    let Values {
+        slots,
+        words,
+        puts,
+    } = values(decl);
+    let n_slots = decl.params.len();
+    let manifest_words = entry.layout.constants as usize;
+    let words_message = format!(
+        "the declaration's values take another number of 32-bit push constants than the manifest's layout ({manifest_words}); a struct's size differs from the kernel's parameter"
+    );
 
     // SAFETY (of the one `unsafe` block below, which `Kernel::launch`
     // requires): the manifest entry this expansion was generated from records
@@ -113,10 +121,16 @@ pub(crate) fn wrapper(input: &Input<'_>) -> syn::Result<TokenStream> {
     // bundle and verified each variant against exactly this declaration, and
     // `check::check` refused to expand unless the declaration, the manifest's
     // parameters and its layout agree and the entry has no errors. So the
-    // kernel's parameters are exactly these bindings (one device pointer per
-    // `DeviceSlice` parameter, of the declared element type, in layout order;
-    // ReadOnly for `&`, writable only for `&mut`) followed by these 32-bit
-    // constants (`PushConstant` is implemented only for `i32`, `u32`, `f32`).
+    // kernel's parameters are exactly the declared ones, in declaration
+    // order, as `__IREE_PARAMS` lists them: one device pointer per
+    // `DeviceSlice` parameter, of the declared element type (bindings in
+    // layout order; ReadOnly for `&`, writable only for `&mut`), and one
+    // value per scalar or struct, whose size and alignment (`size_of`,
+    // `align_of`, in the slot) are the kernel parameter's (the build checks
+    // scalars, the assertions above structs) and whose bytes `put_value`
+    // writes with `KernelParam` (an `unsafe` trait implemented only for the
+    // primitives, arrays of them and `#[derive(KernelParam)]` structs, each
+    // writing a valid C value) into zeroed words.
     // Each binding borrows its slice for the whole call, `&mut` ones
     // exclusively, so nothing frees or aliases a written buffer meanwhile.
     // That the kernel stays within each binding's length is the kernel's own
@@ -132,7 +146,7 @@ pub(crate) fn wrapper(input: &Input<'_>) -> syn::Result<TokenStream> {
                 stream,
                 __iree_workgroups,
                 &[#(#bindings),*],
-                &[#(#constants),*],
+                &__iree_constants,
             )
         };
         __iree_launched
@@ -153,7 +167,11 @@ pub(crate) fn wrapper(input: &Input<'_>) -> syn::Result<TokenStream> {
             #manifest_dep
             #(#warnings)*
             #element_checks
+            #value_checks
             #host_decls
+            const __IREE_WORDS: usize = #words;
+            const _: () = ::core::assert!(__IREE_WORDS == #manifest_words, #words_message);
+            static __IREE_PARAMS: [::runtime_hip::dispatch::ParamSlot; #n_slots] = [#(#slots),*];
             static __IREE_KERNEL: ::runtime_hip::dispatch::Kernel =
                 ::runtime_hip::dispatch::Kernel::new(::runtime_hip::dispatch::ExportRef {
                     bundle: ::core::include_bytes!(#bundle_path),
@@ -161,9 +179,13 @@ pub(crate) fn wrapper(input: &Input<'_>) -> syn::Result<TokenStream> {
                     ordinal: #ordinal,
                     name: #name,
                     host: #host,
+                    params: &__IREE_PARAMS,
                 });
             #count
             #workgroups
+            #[allow(unused_mut)]
+            let mut __iree_constants = [0u32; __IREE_WORDS];
+            #(#puts)*
             #launch
         }
     })
@@ -347,6 +369,92 @@ fn element_checks(decl: &Declaration, entry: &DeclarationEntry) -> TokenStream {
                 const _: () = ::core::assert!(::core::mem::size_of::<#elem>() == #size, #message);
             });
         }
+    }
+    out
+}
+
+/// What the wrapper passes for its values, in kernel order.
+struct Values {
+    /// One `ParamSlot` per declared parameter, in declaration order.
+    slots: Vec<TokenStream>,
+    /// The push-constant words of all values, as a const expression.
+    words: TokenStream,
+    /// One `put_value` per value, into `__iree_constants`.
+    puts: Vec<TokenStream>,
+}
+
+/// The kernel's parameter list (`ParamSlot`s) and the writes of the values
+/// into their words: each value takes `words_of::<T>()` words from the end
+/// of the previous one, as the layout counts them, and the kernel gets it
+/// at its own size and alignment.
+fn values(decl: &Declaration) -> Values {
+    let mut slots = Vec::new();
+    let mut puts = Vec::new();
+    let mut word = quote!(0usize);
+    let mut buffer = 0usize;
+    for p in &decl.params {
+        let (id, ty) = (&p.ident, &p.ty);
+        if p.is_buffer() {
+            let slot = decl.binding_slots.get(buffer).copied().unwrap_or(buffer) as u16;
+            buffer += 1;
+            slots.push(quote!(::runtime_hip::dispatch::ParamSlot::Binding(#slot)));
+            continue;
+        }
+        slots.push(quote! {
+            ::runtime_hip::dispatch::ParamSlot::Value {
+                word: (#word) as u16,
+                size: ::core::mem::size_of::<#ty>() as u16,
+                align: ::core::mem::align_of::<#ty>() as u16,
+            }
+        });
+        puts.push(quote! {
+            ::runtime_hip::dispatch::put_value::<#ty>(&mut __iree_constants, #word, &#id);
+        });
+        word = quote!(#word + ::runtime_hip::dispatch::words_of::<#ty>());
+    }
+    Values {
+        slots,
+        words: word,
+        puts,
+    }
+}
+
+/// Compile-time checks of each value against the kernel's parameter: its
+/// type implements `KernelParam` (pointed at the type), and, where the
+/// manifest has the kernel's C++ types, its size and alignment are the
+/// parameter's. Scalars are checked by name in the build too; a struct's
+/// size only the compiler knows.
+fn value_checks(decl: &Declaration, entry: &DeclarationEntry) -> TokenStream {
+    let mut out = TokenStream::new();
+    for (k, p) in decl.params.iter().enumerate() {
+        if p.is_buffer() {
+            continue;
+        }
+        let ty = &p.ty;
+        let span = ty.span();
+        out.extend(quote_spanned! {span=>
+            const _: fn() = || {
+                fn kernel_param<T: ::runtime_hip::dispatch::KernelParam>() {}
+                kernel_param::<#ty>();
+            };
+        });
+        let Some(kernel) = entry.kernel_params.get(k).filter(|t| t.pointee.is_none()) else {
+            continue;
+        };
+        let (size, align) = (kernel.size as usize, kernel.align as usize);
+        let written = iree_syntax::type_string(ty);
+        let size_message = format!(
+            "parameter `{}`: the kernel takes `{kernel}` ({size} bytes) here but `{written}` has another size; make the struct the kernel's (same fields, in order, as `#[repr(C)]`)",
+            p.ident
+        );
+        let align_message = format!(
+            "parameter `{}`: the kernel's parameter (`{kernel}`) is aligned to {align} bytes but `{written}` has another alignment; make the struct the kernel's (same fields, in order, as `#[repr(C)]`)",
+            p.ident
+        );
+        out.extend(quote_spanned! {span=>
+            const _: () = ::core::assert!(::core::mem::size_of::<#ty>() == #size, #size_message);
+            const _: () = ::core::assert!(::core::mem::align_of::<#ty>() == #align, #align_message);
+        });
     }
     out
 }
@@ -618,7 +726,11 @@ mod tests {
         assert!(t.contains(
             "&[::runtime_hip::DeviceSlice::binding(lhs),::runtime_hip::DeviceSlice::binding(rhs),::runtime_hip::DeviceSlice::binding_mut(ret)]"
         ));
-        assert!(t.contains("&[<i32as::runtime_hip::dispatch::PushConstant>::to_bits(dim)]"));
+        assert!(
+            t.contains("put_value::<i32>(&mut__iree_constants,0usize,&dim)"),
+            "{text}"
+        );
+        assert!(t.contains("ParamSlot::Binding(2u16),::runtime_hip::dispatch::ParamSlot::Value{word:(0usize)asu16"), "{text}");
         assert_eq!(
             text.matches("unsafe {").count() + text.matches("unsafe{").count(),
             1,

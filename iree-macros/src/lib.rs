@@ -38,10 +38,21 @@
 #![warn(missing_docs)]
 
 mod check;
+mod derive;
 mod expand;
 mod locate;
 
 use proc_macro::TokenStream;
+
+/// `#[derive(KernelParam)]` on a `#[repr(C)]` struct whose fields all
+/// implement `runtime_hip::dispatch::KernelParam`: the struct may then be
+/// a by-value parameter of an `#[extern_dispatch]` declaration. The build
+/// checks that the kernel takes a struct there, the wrapper asserts its
+/// size and alignment against the kernel's. See `runtime_hip::KernelParam`.
+#[proc_macro_derive(KernelParam)]
+pub fn derive_kernel_param(item: TokenStream) -> TokenStream {
+    derive::kernel_param(item.into()).into()
+}
 
 /// Turns `fn name(params);` into `fn name(stream: &Stream, params) ->
 /// Result<(), runtime_hip::Error>` launching the kernel export the build

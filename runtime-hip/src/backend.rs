@@ -110,8 +110,13 @@ pub(crate) struct LaunchSpec<'a> {
     pub(crate) shared_bytes: u32,
     /// Binding addresses, in the kernel's parameter order.
     pub(crate) bindings: &'a [DevicePtr],
-    /// 32-bit push constants, after the bindings.
+    /// 32-bit push constants (IREE's layout: after the bindings).
     pub(crate) constants: &'a [u32],
+    /// The kernel's parameters in its own order: which binding or which
+    /// constant words each is (empty: IREE's order, every binding, then
+    /// every constant as a 4-byte value). Checked against the counts when
+    /// the export was resolved.
+    pub(crate) params: &'a [crate::dispatch::ParamSlot],
 }
 
 #[cfg(test)]
@@ -128,6 +133,7 @@ impl LaunchSpec<'_> {
             shared_bytes: 0,
             bindings: &[],
             constants: &[],
+            params: &[],
         }
     }
 }

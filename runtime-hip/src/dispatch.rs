@@ -16,6 +16,7 @@ use crate::device::{Device, Limits};
 use crate::drivers::{MAX_BINDINGS, MAX_CONSTANTS};
 use crate::hazards::Access;
 use crate::host::HostEntry;
+pub use crate::kernel_args::{ParamSlot, MAX_PARAM_ALIGN};
 use crate::memory::DeviceSlice;
 use crate::stream::Stream;
 use crate::target::{Platform, TargetId};
@@ -34,6 +35,11 @@ pub struct ExportRef {
     pub name: &'static str,
     /// Host entry points when the bundle has a host variant.
     pub host: Option<HostEntry>,
+    /// The kernel's parameters in its own order (the declaration's): for
+    /// each, the binding or the push-constant words that hold it. Empty
+    /// means IREE's order: every binding, then every constant as a 4-byte
+    /// value. Checked against the export's counts when it is resolved.
+    pub params: &'static [ParamSlot],
 }
 
 /// Devices whose resolution lives in a lock-free slot; devices with a
@@ -195,6 +201,7 @@ impl Kernel {
             shared_bytes: r.shared_bytes,
             bindings: &ptrs[..bindings.len()],
             constants,
+            params: self.export.params,
         };
         // SAFETY: the caller guarantees the parameter list matches the
         // kernel; every binding was checked to lie in a live allocation of
@@ -302,7 +309,15 @@ fn resolve(export: &ExportRef, device: &Device) -> Result<Resolved, Error> {
         });
     }
     let info = device.info();
-    check_export(&ex, &info.limits).map_err(|reason| Error::KernelUnfit {
+    let params = crate::kernel_args::check_slots(
+        export.params,
+        ex.binding_count() as usize,
+        ex.constant_count() as usize,
+    )
+    .map_err(|e| format!("the wrapper's parameter list does not fit the export: {e}"));
+    params
+        .and_then(|()| check_export(&ex, &info.limits))
+        .map_err(|reason| Error::KernelUnfit {
         kernel: export.name.to_string(),
         device: device.to_string(),
         reason,
@@ -499,24 +514,4 @@ impl<T> DeviceSlice<T> {
     }
 }
 
-/// Scalars that travel as 32-bit push constants.
-pub trait PushConstant: Copy {
-    /// The bits as the kernel receives them.
-    fn to_bits(self) -> u32;
-}
-
-impl PushConstant for i32 {
-    fn to_bits(self) -> u32 {
-        self as u32
-    }
-}
-impl PushConstant for u32 {
-    fn to_bits(self) -> u32 {
-        self
-    }
-}
-impl PushConstant for f32 {
-    fn to_bits(self) -> u32 {
-        f32::to_bits(self)
-    }
-}
+pub use crate::param::{put_value, words_of, KernelParam};

@@ -168,9 +168,9 @@ fn signature_errors() {
         r#"#[extern_dispatch(source = "k.cu", workgroup_size = [1, 1, 1])] fn f(&self, n: i32);"#,
     );
     assert!(e.contains("`self`"), "{e}");
-    let e = err(r#"#[extern_dispatch(source = "k.cu", workgroup_size = [1, 1, 1])] fn f(n: i64);"#);
+    let e = err(r#"#[extern_dispatch(source = "k.cu", workgroup_size = [1, 1, 1])] fn f(n: char);"#);
     assert!(
-        e.contains("parameter `n`") && e.contains("64-bit") && e.contains("two `u32`"),
+        e.contains("parameter `n`") && e.contains("declare `i8` or `u8`"),
         "{e}"
     );
     let e =
@@ -184,6 +184,24 @@ fn signature_errors() {
         r#"#[extern_dispatch(source = "k.cu", workgroup_size = [1, 1, 1])] fn f(n: i32) -> i32;"#,
     );
     assert!(e.contains("no return type"), "{e}");
+}
+
+#[test]
+fn scalars_and_structs_in_any_order() {
+    let d = parse_item_fn(
+        r#"#[extern_dispatch(source = "k.cu", workgroup_size = [1, 1, 1])]
+        fn f(n: usize, x: &DeviceSlice<f32>, flag: bool, p: my::Params, y: &mut DeviceSlice<f32>, s: i16);"#
+            .parse()
+            .unwrap(),
+    )
+    .unwrap();
+    let kinds: Vec<String> = d.params.iter().map(|p| p.kind.to_string()).collect();
+    assert_eq!(
+        kinds,
+        ["usize", "&DeviceSlice<f32>", "bool", "my::Params", "&mut DeviceSlice<f32>", "i16"]
+    );
+    // usize two words, bool and i16 one each; the struct is sized later.
+    assert_eq!((d.layout.constants, d.layout.bindings.len()), (4, 2));
 }
 
 #[test]

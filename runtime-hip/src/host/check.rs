@@ -580,6 +580,7 @@ mod tests {
             shared_bytes: 0,
             bindings,
             constants,
+            params: &[],
         };
         // SAFETY: the tests pass exactly each kernel's parameters; what
         // they index out of bounds lands in check mode's guards.

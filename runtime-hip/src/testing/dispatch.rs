@@ -194,6 +194,7 @@ fn stale_wrappers_are_reported() {
         (kernel(bundle, "simple_mul", 9), "export ordinal 9"),
         (
             Kernel::new(ExportRef {
+                params: &[],
                 bundle,
                 executable: 3,
                 ordinal: 0,

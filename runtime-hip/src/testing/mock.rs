@@ -197,7 +197,7 @@ impl BackendStream for MockStream {
             unreachable!()
         };
         let mut p = KernelParams::new();
-        KernelParams::pack(l.bindings, l.constants, &mut p).unwrap();
+        KernelParams::pack(l.params, l.bindings, l.constants, &mut p).unwrap();
         self.0.launches.lock().unwrap().push(LaunchRecord {
             kernel: k,
             grid: l.grid,

@@ -59,6 +59,7 @@ fn sample_bundle() -> &'static [u8] {
 
 fn kernel(bundle: &'static [u8], name: &'static str, ordinal: u32) -> Kernel {
     Kernel::new(ExportRef {
+        params: &[],
         bundle,
         executable: 0,
         ordinal,

@@ -191,6 +191,7 @@ pub fn kernel(name: &'static str) -> &'static Kernel {
         .find(|(_, e)| e.0 == name)
         .unwrap_or_else(|| panic!("no test kernel {name}"));
     let k: &'static Kernel = Box::leak(Box::new(Kernel::new(ExportRef {
+        params: &[],
         bundle: bundle(),
         executable: 0,
         ordinal: ordinal as u32,

@@ -46,6 +46,7 @@ pub fn bundle(variants: Vec<VariantSpec>) -> &'static [u8] {
 /// A kernel for one of the sample's exports.
 pub fn kernel(bundle: &'static [u8], name: &'static str, ordinal: u32) -> Kernel {
     Kernel::new(ExportRef {
+        params: &[],
         bundle,
         executable: 0,
         ordinal,
