@@ -229,7 +229,7 @@ fn check_signature(d: &DispatchExtern, export: &Export, types: &[CType], r: &mut
                 }
             }
             ParamKind::Scalar { ty: s } => signature::check_scalar(s.name(), ty)
-                .map_err(|m| format!("the value is {m} (the kernel's {nth} parameter)")),
+                .map_err(|m| format!("declared {m} (the kernel's {nth} parameter)")),
             ParamKind::Struct { ty: name } => signature::check_struct(name, ty)
                 .map_err(|m| format!("{m} (the kernel's {nth} parameter)")),
         };

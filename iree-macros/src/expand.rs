@@ -100,7 +100,7 @@ pub(crate) fn wrapper(input: &Input<'_>) -> syn::Result<TokenStream> {
     let (host_decls, host) = host_entry(entry);
 
     let element_checks = element_checks(decl, entry);
-    let value_checks = value_checks(decl, entry);
+    let (value_checks, sizes_ok) = value_checks(decl, entry);
     let count = count(decl);
     let workgroups = workgroups(decl, name);
     let bindings = bindings(decl)?;
@@ -170,7 +170,9 @@ pub(crate) fn wrapper(input: &Input<'_>) -> syn::Result<TokenStream> {
             #value_checks
             #host_decls
             const __IREE_WORDS: usize = #words;
-            const _: () = ::core::assert!(__IREE_WORDS == #manifest_words, #words_message);
+            // Only where each value's size is the kernel's (else that is
+            // the error, at the parameter).
+            const _: () = ::core::assert!(!(#sizes_ok) || __IREE_WORDS == #manifest_words, #words_message);
             static __IREE_PARAMS: [::runtime_hip::dispatch::ParamSlot; #n_slots] = [#(#slots),*];
             static __IREE_KERNEL: ::runtime_hip::dispatch::Kernel =
                 ::runtime_hip::dispatch::Kernel::new(::runtime_hip::dispatch::ExportRef {
@@ -423,9 +425,11 @@ fn values(decl: &Declaration) -> Values {
 /// type implements `KernelParam` (pointed at the type), and, where the
 /// manifest has the kernel's C++ types, its size and alignment are the
 /// parameter's. Scalars are checked by name in the build too; a struct's
-/// size only the compiler knows.
-fn value_checks(decl: &Declaration, entry: &DeclarationEntry) -> TokenStream {
+/// size only the compiler knows. Also a const expression: whether every
+/// size is the kernel's.
+fn value_checks(decl: &Declaration, entry: &DeclarationEntry) -> (TokenStream, TokenStream) {
     let mut out = TokenStream::new();
+    let mut sizes_ok = quote!(true);
     for (k, p) in decl.params.iter().enumerate() {
         if p.is_buffer() {
             continue;
@@ -443,20 +447,28 @@ fn value_checks(decl: &Declaration, entry: &DeclarationEntry) -> TokenStream {
         };
         let (size, align) = (kernel.size as usize, kernel.align as usize);
         let written = iree_syntax::type_string(ty);
+        // `a struct of 16 bytes`, `` `int` (4 bytes) ``.
+        let theirs = if kernel.class == iree_abi::signature::TypeClass::Record {
+            kernel.to_string()
+        } else {
+            format!("`{kernel}` ({size} bytes)")
+        };
+        let fix = "make it the kernel's struct: the same fields in the same order, `#[repr(C)]`";
         let size_message = format!(
-            "parameter `{}`: the kernel takes `{kernel}` ({size} bytes) here but `{written}` has another size; make the struct the kernel's (same fields, in order, as `#[repr(C)]`)",
+            "parameter `{}`: the kernel takes {theirs} here but `{written}` has another size; {fix}",
             p.ident
         );
         let align_message = format!(
-            "parameter `{}`: the kernel's parameter (`{kernel}`) is aligned to {align} bytes but `{written}` has another alignment; make the struct the kernel's (same fields, in order, as `#[repr(C)]`)",
+            "parameter `{}`: the kernel takes {theirs} here, aligned to {align} bytes, but `{written}` has another alignment; {fix}",
             p.ident
         );
+        sizes_ok = quote!(#sizes_ok && ::core::mem::size_of::<#ty>() == #size);
         out.extend(quote_spanned! {span=>
             const _: () = ::core::assert!(::core::mem::size_of::<#ty>() == #size, #size_message);
             const _: () = ::core::assert!(::core::mem::align_of::<#ty>() == #align, #align_message);
         });
     }
-    out
+    (out, sizes_ok)
 }
 
 fn is_mut_buffer(p: &Param) -> bool {

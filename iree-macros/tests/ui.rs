@@ -62,6 +62,10 @@ const CASES: &[Case] = &[
     case("ui/host_subgroup_size.rs", "tests/fixtures/crates/k"),
     case("ui/zero_sized_alias.rs", "tests/fixtures/crates/k"),
     case("ui/element_size_mismatch.rs", "tests/fixtures/crates/k"),
+    case("ui/scalar_size_mismatch.rs", "tests/fixtures/crates/k"),
+    case("ui/struct_size_mismatch.rs", "tests/fixtures/crates/k"),
+    case("ui/struct_align_mismatch.rs", "tests/fixtures/crates/k"),
+    case("ui/struct_not_kernel_param.rs", "tests/fixtures/crates/k"),
 ];
 
 const fn case(file: &'static str, crate_dir: &'static str) -> Case {

@@ -62,7 +62,9 @@ unsafe impl<T: KernelParam, const N: usize> KernelParam for [T; N] {
 }
 
 /// The 32-bit push constants a value of `T` takes: its size in words.
-pub const fn words_of<T: KernelParam>() -> usize {
+/// (Unbounded: a type that is no `KernelParam` is reported once, where it
+/// is written.)
+pub const fn words_of<T>() -> usize {
     std::mem::size_of::<T>().div_ceil(4)
 }
 

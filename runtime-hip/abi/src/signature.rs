@@ -272,11 +272,19 @@ pub fn size_mismatch(ty: &str, declared: u32, size: u32, kernel: Option<&CType>)
     format!("`{ty}` is {declared} byte(s) but the kernel's parameter is {size} byte(s){cpp}{hint}")
 }
 
-/// `; declare it `i64` or change the kernel`, when Rust has the type.
+/// `; declare it `i64` or change the kernel`, when Rust has the type
+/// (`usize` too for an 8-byte unsigned: the table cannot tell `size_t`).
 fn declare_hint(param: &CType) -> String {
     RustType::rust_name(param.class, param.size)
         .filter(|_| param.pointee.is_none())
-        .map(|s| format!("; declare it `{s}` or change the kernel"))
+        .map(|s| {
+            let also = match s {
+                "u64" => " (`usize` for a `size_t`)",
+                "i64" => " (`isize` for a `ptrdiff_t`)",
+                _ => "",
+            };
+            format!("; declare it `{s}`{also} or change the kernel")
+        })
         .unwrap_or_default()
 }
 
