@@ -312,8 +312,9 @@ fn sized_ok(n: usize, input: &DeviceSlice<f32>, out: &mut DeviceSlice<f32>, k: i
         );
         let b = entry(&m, "sized_buffer");
         assert!(
-            b.errors.iter().any(|e| e.param.as_deref() == Some("n")
-                && e.message.contains("not a pointer")),
+            b.errors
+                .iter()
+                .any(|e| e.param.as_deref() == Some("n") && e.message.contains("not a pointer")),
             "{:#?}",
             b.errors
         );

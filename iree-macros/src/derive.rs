@@ -130,17 +130,44 @@ mod tests {
 
     #[test]
     fn repr_c_is_required() {
-        let e = expand(quote!(struct P { n: i32 })).unwrap_err();
+        let e = expand(quote!(
+            struct P {
+                n: i32,
+            }
+        ))
+        .unwrap_err();
         assert!(e.to_string().contains("needs `#[repr(C)]`"), "{e}");
-        let e = expand(quote!(#[repr(C)] struct P<T> { n: T })).unwrap_err();
+        let e = expand(quote!(
+            #[repr(C)]
+            struct P<T> {
+                n: T,
+            }
+        ))
+        .unwrap_err();
         assert!(e.to_string().contains("generic"), "{e}");
-        let e = expand(quote!(#[repr(C)] enum P { A })).unwrap_err();
+        let e = expand(quote!(
+            #[repr(C)]
+            enum P {
+                A,
+            }
+        ))
+        .unwrap_err();
         assert!(e.to_string().contains("structs only"), "{e}");
-        let t = expand(quote!(#[repr(C, align(16))] struct P { n: i32, x: f64 }))
-            .unwrap()
-            .to_string();
+        let t = expand(quote!(
+            #[repr(C, align(16))]
+            struct P {
+                n: i32,
+                x: f64,
+            }
+        ))
+        .unwrap()
+        .to_string();
         assert!(t.contains("offset_of ! (Self , n)"), "{t}");
         assert!(t.contains("field_is_a_kernel_param :: < f64 >"), "{t}");
-        assert!(expand(quote!(#[repr(C)] struct T(u8, [f32; 3]);)).is_ok());
+        assert!(expand(quote!(
+            #[repr(C)]
+            struct T(u8, [f32; 3]);
+        ))
+        .is_ok());
     }
 }

@@ -104,11 +104,7 @@ pub(crate) fn wrapper(input: &Input<'_>) -> syn::Result<TokenStream> {
     let count = count(decl);
     let workgroups = workgroups(decl, name);
     let bindings = bindings(decl)?;
-    let Values {
-        slots,
-        words,
-        puts,
-    } = values(decl);
+    let Values { slots, words, puts } = values(decl);
     let n_slots = decl.params.len();
     let manifest_words = entry.layout.constants as usize;
     let words_message = format!(

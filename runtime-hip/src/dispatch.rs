@@ -318,10 +318,10 @@ fn resolve(export: &ExportRef, device: &Device) -> Result<Resolved, Error> {
     params
         .and_then(|()| check_export(&ex, &info.limits))
         .map_err(|reason| Error::KernelUnfit {
-        kernel: export.name.to_string(),
-        device: device.to_string(),
-        reason,
-    })?;
+            kernel: export.name.to_string(),
+            device: device.to_string(),
+            reason,
+        })?;
     let (_, variant) = select_variant(&exe, &info.target)?;
     record_load(LoadedVariant {
         export: export.name.to_string(),

@@ -50,9 +50,8 @@ pub const MAX_PARAM_ALIGN: usize = 16;
 
 /// Bytes of storage: every binding and constant word, plus the padding
 /// aligning each parameter may add.
-const STORAGE_BYTES: usize = MAX_BINDINGS * 8
-    + MAX_CONSTANTS * 4
-    + (MAX_BINDINGS + MAX_CONSTANTS) * (MAX_PARAM_ALIGN - 1);
+const STORAGE_BYTES: usize =
+    MAX_BINDINGS * 8 + MAX_CONSTANTS * 4 + (MAX_BINDINGS + MAX_CONSTANTS) * (MAX_PARAM_ALIGN - 1);
 
 /// 16-byte aligned bytes.
 #[repr(C, align(16))]
@@ -337,13 +336,33 @@ mod tests {
         constant_bytes.extend_from_slice(&params); // words 6..10
         let constants = words(&constant_bytes);
         let slots = [
-            ParamSlot::Value { word: 0, size: 8, align: 8 },
+            ParamSlot::Value {
+                word: 0,
+                size: 8,
+                align: 8,
+            },
             ParamSlot::Binding(1),
-            ParamSlot::Value { word: 2, size: 1, align: 1 },
-            ParamSlot::Value { word: 3, size: 8, align: 8 },
+            ParamSlot::Value {
+                word: 2,
+                size: 1,
+                align: 1,
+            },
+            ParamSlot::Value {
+                word: 3,
+                size: 8,
+                align: 8,
+            },
             ParamSlot::Binding(0),
-            ParamSlot::Value { word: 5, size: 2, align: 2 },
-            ParamSlot::Value { word: 6, size: 16, align: 8 },
+            ParamSlot::Value {
+                word: 5,
+                size: 2,
+                align: 2,
+            },
+            ParamSlot::Value {
+                word: 6,
+                size: 16,
+                align: 8,
+            },
         ];
         check_slots(&slots, 2, constants.len()).unwrap();
         let mut p = KernelParams::new();

@@ -24,7 +24,11 @@ fn size_t_first_and_doubles_after_the_buffers() {
     }
     let mut none = device.alloc_zeroed::<f32>(4).unwrap();
     affine(&stream, 0, &dx, &mut none, 1.0, 1.0).unwrap();
-    assert_eq!(none.download().unwrap(), vec![0.0; 4], "numel 0 writes nothing");
+    assert_eq!(
+        none.download().unwrap(),
+        vec![0.0; 4],
+        "numel 0 writes nothing"
+    );
 }
 
 #[test]

@@ -459,12 +459,7 @@ fn check_limits(params: &[Param], span: Span, errors: &mut Errors) {
     let n_buffers = params.iter().filter(|p| p.is_buffer()).count();
     let results = [
         limits::check_bindings(n_buffers),
-        limits::check_constants(
-            params
-                .iter()
-                .filter_map(|p| p.kind.words())
-                .sum::<u32>() as usize,
-        ),
+        limits::check_constants(params.iter().filter_map(|p| p.kind.words()).sum::<u32>() as usize),
     ];
     for msg in results.into_iter().filter_map(Result::err) {
         errors.error(span, msg);
@@ -599,7 +594,11 @@ fn classify(ty: &syn::Type) -> Result<(ParamKind, Option<Box<syn::Type>>), Strin
             Err(format!("unsupported parameter type; {ALLOWED}"))
         }
         syn::Type::Path(p) if p.qself.is_none() => {
-            if let Some(ty) = p.path.get_ident().and_then(|i| Scalar::from_name(&i.to_string())) {
+            if let Some(ty) = p
+                .path
+                .get_ident()
+                .and_then(|i| Scalar::from_name(&i.to_string()))
+            {
                 return Ok((ParamKind::Scalar { ty }, None));
             }
             let last = p.path.segments.last().map(|s| s.ident.to_string());

@@ -748,7 +748,9 @@ mod tests {
         // Structs take the kernel parameter's words.
         mixed.push(ParamEntry {
             name: "p".into(),
-            kind: ParamKind::Struct { ty: "Params".into() },
+            kind: ParamKind::Struct {
+                ty: "Params".into(),
+            },
         });
         let rec = CType {
             class: iree_abi::signature::TypeClass::Record,

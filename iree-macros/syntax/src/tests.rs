@@ -168,7 +168,8 @@ fn signature_errors() {
         r#"#[extern_dispatch(source = "k.cu", workgroup_size = [1, 1, 1])] fn f(&self, n: i32);"#,
     );
     assert!(e.contains("`self`"), "{e}");
-    let e = err(r#"#[extern_dispatch(source = "k.cu", workgroup_size = [1, 1, 1])] fn f(n: char);"#);
+    let e =
+        err(r#"#[extern_dispatch(source = "k.cu", workgroup_size = [1, 1, 1])] fn f(n: char);"#);
     assert!(
         e.contains("parameter `n`") && e.contains("declare `i8` or `u8`"),
         "{e}"
@@ -198,7 +199,14 @@ fn scalars_and_structs_in_any_order() {
     let kinds: Vec<String> = d.params.iter().map(|p| p.kind.to_string()).collect();
     assert_eq!(
         kinds,
-        ["usize", "&DeviceSlice<f32>", "bool", "my::Params", "&mut DeviceSlice<f32>", "i16"]
+        [
+            "usize",
+            "&DeviceSlice<f32>",
+            "bool",
+            "my::Params",
+            "&mut DeviceSlice<f32>",
+            "i16"
+        ]
     );
     // usize two words, bool and i16 one each; the struct is sized later.
     assert_eq!((d.layout.constants, d.layout.bindings.len()), (4, 2));

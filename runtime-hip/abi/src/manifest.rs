@@ -396,7 +396,9 @@ mod tests {
             serde_json::to_string(&k).unwrap(),
             r#"{"kind":"scalar","ty":"usize"}"#
         );
-        let s = ParamKind::Struct { ty: "Params".into() };
+        let s = ParamKind::Struct {
+            ty: "Params".into(),
+        };
         let json = serde_json::to_string(&s).unwrap();
         assert_eq!(json, r#"{"kind":"struct","ty":"Params"}"#);
         assert_eq!(serde_json::from_str::<ParamKind>(&json).unwrap(), s);

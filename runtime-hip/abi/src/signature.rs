@@ -435,10 +435,18 @@ mod tests {
         assert!(e.contains("`long long`") && e.contains("`i64`"), "{e}");
         let m = size_mismatch("u64", 8, 4, Some(&v(TypeClass::Signed, 4)));
         assert_eq!(m, "`u64` is 8 byte(s) but the kernel's parameter is 4 byte(s) (`int`); declare it `i32` or change the kernel");
-        let rec = CType { class: TypeClass::Record, size: 16, align: 8, pointee: None };
+        let rec = CType {
+            class: TypeClass::Record,
+            size: 16,
+            align: 8,
+            pointee: None,
+        };
         assert!(check_struct("Params", &rec).is_ok());
         assert_eq!(rec.words(), 4);
         let e = check_struct("Params", &v(TypeClass::Signed, 4)).unwrap_err();
-        assert!(e.contains("struct passed by value") && e.contains("`int`"), "{e}");
+        assert!(
+            e.contains("struct passed by value") && e.contains("`int`"),
+            "{e}"
+        );
     }
 }
