@@ -46,6 +46,71 @@ fn launch_packs_bindings_then_constants() {
 }
 
 #[test]
+fn launch_packs_in_the_kernel_order_the_wrapper_describes() {
+    use crate::dispatch::ParamSlot;
+    // The kernel is `(int n, float* ret, const float* lhs, const float* rhs)`.
+    static PARAMS: [ParamSlot; 4] = [
+        ParamSlot::Value {
+            word: 0,
+            size: 4,
+            align: 4,
+        },
+        ParamSlot::Binding(2),
+        ParamSlot::Binding(0),
+        ParamSlot::Binding(1),
+    ];
+    let k = Kernel::new(ExportRef {
+        params: &PARAMS,
+        ..*kernel(sample_bundle(), "simple_mul", 0).export()
+    });
+    let (d, m) = mock_device("gfx1100");
+    let s = d.stream().unwrap();
+    let lhs = d.upload(&[2.0f32; 8]).unwrap();
+    let rhs = d.upload(&[4.0f32; 8]).unwrap();
+    let mut ret = d.alloc_zeroed::<f32>(8).unwrap();
+    // SAFETY: the mock runs nothing.
+    unsafe {
+        k.launch(
+            &s,
+            [1, 1, 1],
+            &[lhs.binding(), rhs.binding(), ret.binding_mut()],
+            &[8],
+        )
+        .unwrap();
+    }
+    let l = m.launches.lock().unwrap()[0].clone();
+    // `n` at 0, then 4 bytes of padding before each 8-aligned pointer.
+    let mut want = 8u32.to_le_bytes().to_vec();
+    want.extend_from_slice(&[0; 4]);
+    for a in [ret.addr(), lhs.addr(), rhs.addr()] {
+        want.extend_from_slice(&a.to_le_bytes());
+    }
+    assert_eq!(l.args, want);
+
+    // A parameter list that does not fit the export is refused before
+    // anything is loaded.
+    static WRONG: [ParamSlot; 2] = [ParamSlot::Binding(0), ParamSlot::Binding(1)];
+    let k = Kernel::new(ExportRef {
+        params: &WRONG,
+        ..*kernel(sample_bundle(), "simple_mul", 0).export()
+    });
+    // SAFETY: refused before it reaches the mock.
+    let e = unsafe {
+        k.launch(
+            &s,
+            [1, 1, 1],
+            &[lhs.binding(), rhs.binding(), ret.binding_mut()],
+            &[8],
+        )
+    }
+    .unwrap_err();
+    assert!(
+        matches!(&e, Error::KernelUnfit { reason, .. } if reason.contains("binding 2 is no kernel parameter")),
+        "{e}"
+    );
+}
+
+#[test]
 fn executables_load_once_per_device() {
     let bundle = sample_bundle();
     let mul = kernel(bundle, "simple_mul", 0);
