@@ -893,6 +893,32 @@ fn simple_mul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f3
     }
 
     #[test]
+    fn parameters_are_checked_in_declaration_order() {
+        // The kernel is `(const float*, const float*, float*, int)`; this
+        // declaration puts the scalar first.
+        let src = r#"
+#[extern_dispatch(source = "kernels/kernels.cu", workgroup_size = [64, 1, 1])]
+fn simple_mul(n: i32, a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f32>);
+"#;
+        let r = run(src, vec![(gfx1100(), sample_object())]);
+        let msgs: Vec<String> = r.errors().map(|e| e.to_string()).collect();
+        assert!(
+            msgs.iter().any(|m| m.contains("parameter `n`")
+                && m.contains("the kernel's 1st parameter is a pointer")
+                && m.contains("in order")),
+            "{msgs:#?}"
+        );
+        assert!(
+            msgs.iter().any(|m| m.contains("parameter `c`")
+                && m.contains("4th parameter")
+                && m.contains("by-value")),
+            "{msgs:#?}"
+        );
+        assert!(msgs.iter().all(|m| !m.contains("split")), "{msgs:#?}");
+        assert!(r.dispatches[0].targets.is_empty());
+    }
+
+    #[test]
     fn read_only_binding_written_is_an_error_and_unused_mut_a_warning() {
         let mut obj = sample_object();
         obj.kernels[0].args[1] = ptr(Some(Access::ReadWrite));

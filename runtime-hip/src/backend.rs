@@ -197,8 +197,9 @@ pub(crate) trait BackendStream: Send + Sync {
     /// instead, and the launch is not queued.
     ///
     /// # Safety
-    /// The kernel's parameters are exactly `bindings.len()` pointers
-    /// followed by `constants.len()` 32-bit values; every binding is a live
+    /// The kernel's parameters are exactly what `launch.params` describes
+    /// (the bindings as pointers and the values at their sizes, in its
+    /// order; `Kernel::launch`'s contract); every binding is a live
     /// allocation of this device that stays alive until the launch
     /// completes (the memory module guarantees this: a buffer's drop waits
     /// for the fences of every launch that used it).

@@ -34,13 +34,14 @@ pub fn check_bindings(n: usize) -> Result<(), String> {
     ))
 }
 
-/// `n` push constants (scalar parameters) against IREE's HIP maximum.
+/// `n` push constants (the 32-bit words of the value parameters) against
+/// IREE's HIP maximum.
 pub fn check_constants(n: usize) -> Result<(), String> {
     if n <= MAX_CONSTANTS {
         return Ok(());
     }
     Err(format!(
-        "{n} scalar parameters exceed IREE's HIP limit of {MAX_CONSTANTS} push constants per dispatch (IREE_HAL_HIP_MAX_DISPATCH_CONSTANT_COUNT); pass them in a buffer"
+        "the value parameters take {n} push constants (32-bit words), over IREE's HIP limit of {MAX_CONSTANTS} per dispatch (IREE_HAL_HIP_MAX_DISPATCH_CONSTANT_COUNT); pass them in a buffer"
     ))
 }
 

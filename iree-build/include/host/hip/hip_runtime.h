@@ -16,8 +16,8 @@
 //       extern "C" void __iree_host_thread_k(const HostLaunch*, void** args);
 //       extern "C" const unsigned __iree_host_sig_k[] = {argc, sizeof(arg0), ...,
 //                                                         <type records, see SigTable>};
-//     `args[i]` points at the value of parameter i (bindings, then 32-bit
-//     constants), as `cuLaunchKernel`'s kernelParams.
+//     `args[i]` points at the value of parameter i, in the kernel's order,
+//     aligned for its type, as `cuLaunchKernel`'s kernelParams.
 //   * `__syncthreads()` calls `extern "C" void __iree_host_barrier(void)`,
 //     defined (#[no_mangle]) by runtime-hip. A kernel that references it is a
 //     "barrier kernel" and runs one coroutine per thread; the build finds this
