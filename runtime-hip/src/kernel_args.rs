@@ -66,7 +66,9 @@ pub(crate) struct KernelParams {
     /// launch should not pay for writing 1.6 KiB.
     storage: Storage,
     ptrs: [*mut c_void; MAX_BINDINGS + MAX_CONSTANTS],
-    /// `(offset, size)` of each parameter's value.
+    /// `(offset, size)` of each parameter's value, for the tests' view of
+    /// the bytes (not kept on the launch path).
+    #[cfg(test)]
     spans: [(u32, u32); MAX_BINDINGS + MAX_CONSTANTS],
     count: usize,
     bytes: usize,
@@ -174,7 +176,10 @@ impl KernelParams {
                 std::ptr::copy_nonoverlapping(src.as_ptr(), p, size);
                 out.ptrs[k] = p.cast();
             }
-            out.spans[k] = (offset as u32, size as u32);
+            #[cfg(test)]
+            {
+                out.spans[k] = (offset as u32, size as u32);
+            }
             offset += size;
         }
         out.count = n;
@@ -187,6 +192,7 @@ impl KernelParams {
         KernelParams {
             storage: Storage([MaybeUninit::uninit(); STORAGE_BYTES]),
             ptrs: [std::ptr::null_mut(); MAX_BINDINGS + MAX_CONSTANTS],
+            #[cfg(test)]
             spans: [(0, 0); MAX_BINDINGS + MAX_CONSTANTS],
             count: 0,
             bytes: 0,
@@ -206,7 +212,7 @@ impl KernelParams {
 
     /// The packed argument bytes, padding shown as zero (it is never
     /// written, so it is not read here either).
-    #[cfg_attr(not(test), allow(dead_code))]
+    #[cfg(test)]
     pub(crate) fn bytes(&self) -> Vec<u8> {
         let mut out = vec![0u8; self.bytes];
         let base = self.storage.0.as_ptr().cast::<u8>();
@@ -220,7 +226,7 @@ impl KernelParams {
     }
 
     /// Offset of each parameter's value within [`KernelParams::bytes`].
-    #[cfg_attr(not(test), allow(dead_code))]
+    #[cfg(test)]
     pub(crate) fn offsets(&self) -> Vec<usize> {
         self.spans[..self.count]
             .iter()
