@@ -525,8 +525,24 @@ fn check_value(
             Some(target),
         )),
         _ => {
-            let ParamKind::Scalar { ty: s } = &param.kind else {
-                return;
+            let s = match &param.kind {
+                ParamKind::Scalar { ty } => ty,
+                ParamKind::Struct { .. } => {
+                    // The wrapper asserts the Rust struct has the size the
+                    // signature (host) gives; the target must agree.
+                    if let Some(t) = ty.filter(|t| t.size != arg.size) {
+                        r.errors.push(d.diagnostic(
+                            format_args!(
+                                "{what}, a struct of {} bytes in the kernel's signature, but the kernel's {nth} parameter is {} bytes on this target: give the struct fixed-size fields (`int32_t`, `int64_t`, …)",
+                                t.size, arg.size
+                            ),
+                            Some(&param.name),
+                            Some(target),
+                        ));
+                    }
+                    return;
+                }
+                ParamKind::Buffer { .. } => return,
             };
             if arg.size != s.size() {
                 r.errors.push(d.diagnostic(
