@@ -33,6 +33,8 @@ SIZED(sized)
 SIZED(sized_struct)
 SIZED(sized_buffer)
 SIZED(sized_ok)
+SIZED(sized_layout)
+SIZED(sized_layout_wrong)
 extern "C" __global__ void types(const unsigned char* a, signed char* b, const _Float16* c,
                                  double* d, Pair* e, void* f, const volatile int* g,
                                  Mode m, unsigned u, float x) {
@@ -265,7 +267,7 @@ fn a_missing_export_on_host_is_reported_at_its_declaration() {
 fn scalars_and_structs_are_checked_as_the_kernel_types_them() {
     // `size_t` declared `i32`, `int` declared `u64`, a struct where the
     // kernel takes `int`, a buffer where it takes `size_t`.
-    let bridge = r#"
+    let bridge = r##"
 #[iree_macros::extern_dispatch(source = "kernels/k.cu", workgroup_size = [64, 1, 1])]
 fn sized(n: i32, input: &DeviceSlice<f32>, out: &mut DeviceSlice<f32>, k: u64, p: Params);
 #[iree_macros::extern_dispatch(source = "kernels/k.cu", workgroup_size = [64, 1, 1])]
@@ -274,7 +276,13 @@ fn sized_struct(n: usize, input: &DeviceSlice<f32>, out: &mut DeviceSlice<f32>, 
 fn sized_buffer(n: &DeviceSlice<f32>, input: &DeviceSlice<f32>, out: &mut DeviceSlice<f32>, k: i32, p: Params);
 #[iree_macros::extern_dispatch(source = "kernels/k.cu", workgroup_size = [64, 1, 1])]
 fn sized_ok(n: usize, input: &DeviceSlice<f32>, out: &mut DeviceSlice<f32>, k: i32, p: Params);
-"#;
+#[iree_macros::extern_dispatch(source = "kernels/k.cu", workgroup_size = [64, 1, 1],
+    layout = "#hal.pipeline.layout<constants = 7, bindings = [#hal.pipeline.binding<storage_buffer, ReadOnly>, #hal.pipeline.binding<storage_buffer>]>")]
+fn sized_layout(n: usize, input: &DeviceSlice<f32>, out: &mut DeviceSlice<f32>, k: i32, p: Params);
+#[iree_macros::extern_dispatch(source = "kernels/k.cu", workgroup_size = [64, 1, 1],
+    layout = "#hal.pipeline.layout<constants = 3, bindings = [#hal.pipeline.binding<storage_buffer, ReadOnly>, #hal.pipeline.binding<storage_buffer>]>")]
+fn sized_layout_wrong(n: usize, input: &DeviceSlice<f32>, out: &mut DeviceSlice<f32>, k: i32, p: Params);
+"##;
     for targets in [&["gfx1100", "sm_80", "host"][..], &["gfx90a", "sm_90"][..]] {
         let dir = tempfile::tempdir().unwrap();
         let (_, m) = build(dir.path(), bridge, targets);
@@ -322,5 +330,19 @@ fn sized_ok(n: usize, input: &DeviceSlice<f32>, out: &mut DeviceSlice<f32>, k: i
         assert!(ok.errors.is_empty(), "{:#?}", ok.errors);
         assert_eq!(ok.layout.constants, 2 + 1 + 4);
         assert_eq!(ok.targets.len(), targets.len());
+        // An explicit layout counts the struct's words too.
+        let explicit = entry(&m, "sized_layout");
+        assert!(explicit.errors.is_empty(), "{:#?}", explicit.errors);
+        let wrong = entry(&m, "sized_layout_wrong");
+        assert!(
+            wrong
+                .errors
+                .iter()
+                .any(|e| e.attribute.as_deref() == Some("layout")
+                    && e.message.contains("3 push constant(s)")
+                    && e.message.contains("take 7")),
+            "{:#?}",
+            wrong.errors
+        );
     }
 }
