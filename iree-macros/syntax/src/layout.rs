@@ -133,7 +133,8 @@ impl PipelineLayout {
     }
 
     /// Position of `#hal.interface.binding<set, binding>` among the
-    /// bindings, i.e. the kernel parameter index it is passed as.
+    /// bindings: the index in the launch's bindings it is passed as (the
+    /// kernel's own parameter order is the declaration's).
     pub fn slot_of(&self, b: InterfaceBinding) -> Option<usize> {
         self.bindings
             .iter()

@@ -160,8 +160,9 @@ pub struct Declaration {
     pub layout: PipelineLayout,
     /// `bindings = [...]` as written, when given.
     pub bindings: Option<Vec<(syn::LitStr, InterfaceBinding)>>,
-    /// For the i-th buffer parameter, the layout binding index (= kernel
-    /// parameter index) it is passed as. Identity without `bindings`.
+    /// For the i-th buffer parameter, the layout binding index it is passed
+    /// as (the kernel's parameter order stays the declaration's). Identity
+    /// without `bindings`.
     pub binding_slots: Vec<usize>,
     /// The count closure; `None` launches a single workgroup `[1, 1, 1]`.
     pub count: Option<Count>,

@@ -275,10 +275,11 @@ pub struct LayoutEntry {
     pub bindings_read_only: Vec<bool>,
     /// Number of 32-bit push constants (a 64-bit scalar counts two).
     pub constants: u32,
-    /// For the i-th buffer parameter, the binding index (kernel parameter
-    /// index) it is passed as: differs from `0, 1, 2, …` only when the
-    /// declaration reorders buffers with `bindings = [...]`. Empty means
-    /// the identity (older manifests, derived layouts).
+    /// For the i-th buffer parameter, the layout binding index it is passed
+    /// as: differs from `0, 1, 2, …` only when the declaration names its
+    /// bindings with `bindings = [...]` out of order. The kernel still takes
+    /// its parameters in declaration order. Empty means the identity (older
+    /// manifests, derived layouts).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub binding_slots: Vec<u32>,
 }
