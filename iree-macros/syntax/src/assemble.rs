@@ -46,9 +46,8 @@ pub(crate) fn build(
         .count_expr
         .and_then(|e| closure(e, Use::Count, &params, &fn_name, &mut errors));
     let workgroup_local_memory = match attrs.local_memory_expr {
-        Some(e) => {
-            closure(e, Use::LocalMemory, &params, &fn_name, &mut errors).map(LocalMemory::Closure)
-        }
+        Some(e) => closure(e, Use::LocalMemory, &params, &fn_name, &mut errors)
+            .map(|c| LocalMemory::Closure(Box::new(c))),
         None => attrs.workgroup_local_memory.map(LocalMemory::Bytes),
     };
 

@@ -144,7 +144,7 @@ pub enum LocalMemory {
     /// `= |n| n * 4`: computed at each launch from scalar parameters (and
     /// `device`), converted to `u32` without truncating and checked
     /// against the device before the launch (`Error::SharedMemoryTooLarge`).
-    Closure(Count),
+    Closure(Box<Count>),
 }
 
 impl LocalMemory {

@@ -343,8 +343,9 @@ mod tests {
         assert_eq!(json, r#"{"kind":"buffer","elem":"f32","mutable":true}"#);
         assert_eq!(serde_json::from_str::<ParamKind>(&json).unwrap(), plain);
         let opt = ParamKind::Buffer {
+            elem: "f32".into(),
+            mutable: true,
             optional: true,
-            ..plain
         };
         assert!(opt.is_optional() && opt.is_mut_buffer());
         assert_eq!(opt.to_string(), "Option<&mut DeviceSlice<f32>>");
