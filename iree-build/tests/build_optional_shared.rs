@@ -1,31 +1,24 @@
 //! Optional buffers and dynamic shared memory through a real `Build` of a
-//! crate written here, for gfx90a, gfx1100, sm_80 and sm_90: `Option<&…>`
+//! crate written here, for gfx90a, gfx1100, sm_80, sm_90 and host: `Option<&…>`
 //! parameters verify like buffers (element type and constness against the
 //! kernel, on every target), a `workgroup_local_memory` closure leaves the
 //! bytes to the launch while the constant form keeps its build-time check,
-//! and `extern __shared__ float s[];` kernels build and verify. (They run on
-//! the host in `examples/reduce`.)
+//! and `extern __shared__ float s[];` kernels build and verify. (Such
+//! kernels run on the host in `examples/reduce`.)
 
 use std::path::Path;
 
 use iree_build::manifest::{DeclarationEntry, Manifest};
 
-const GPU: &[&str] = &["gfx90a", "gfx1100", "sm_80", "sm_90"];
+const TARGETS: &[&str] = &["gfx90a", "gfx1100", "sm_80", "sm_90", "host"];
 
 const KERNELS: &str = r#"
 #include <hip/hip_runtime.h>
-// The host header does not take `extern __shared__` yet, and the build's
-// host-side signature pass compiles this file for the host too.
-#ifdef IREE_HOST_HIP_RUNTIME_H_
-#define SHARED_FLOATS(name) HIP_DYNAMIC_SHARED(float, name)
-#else
-#define SHARED_FLOATS(name) extern __shared__ float name[]
-#endif
 
 // Sums each block's share of `in` into `out[blockIdx.x]`, and also into
 // `partial_sums[blockIdx.x]` when that is not NULL.
 extern "C" __global__ void reduce(const float* in, float* out, float* partial_sums, int n) {
-  SHARED_FLOATS(s);
+  extern __shared__ float s[];
   int i = blockIdx.x * blockDim.x + threadIdx.x;
   s[threadIdx.x] = i < n ? in[i] : 0.0f;
   __syncthreads();
@@ -70,7 +63,7 @@ fn entry<'m>(m: &'m Manifest, name: &str) -> &'m DeclarationEntry {
 }
 
 #[test]
-fn optional_buffers_and_extern_shared_verify_on_every_gpu_target() {
+fn optional_buffers_and_extern_shared_verify_on_every_target() {
     let bridge = r#"
 #[iree_macros::extern_dispatch(source = "kernels/k.cu", workgroup_size = [256, 1, 1],
     workgroup_local_memory = |n| 1024 + 0 * n, count = |n| [(n as u32).div_ceil(256), 1, 1])]
@@ -79,11 +72,11 @@ fn reduce(input: &DeviceSlice<f32>, out: &mut DeviceSlice<f32>, partial_sums: Op
 fn add_bias(x: &DeviceSlice<f32>, bias: Option<&DeviceSlice<f32>>, y: &mut DeviceSlice<f32>, n: i32);
 "#;
     let dir = tempfile::tempdir().unwrap();
-    let m = build(dir.path(), bridge, GPU);
+    let m = build(dir.path(), bridge, TARGETS);
     for name in ["reduce", "add_bias"] {
         let e = entry(&m, name);
         assert!(e.errors.is_empty(), "{name}: {:#?}", e.errors);
-        assert_eq!(e.targets, GPU, "{name}");
+        assert_eq!(e.targets, TARGETS, "{name}");
     }
     let reduce = entry(&m, "reduce");
     assert!(reduce.params[2].kind.is_optional() && reduce.params[2].kind.is_mut_buffer());

@@ -34,7 +34,7 @@ extern "C" __global__ void block_reduce(const float* __restrict__ in, float* __r
 // launch sizes from `width`.
 extern "C" __global__ void reverse_rows(const int* __restrict__ in, int* __restrict__ out,
                                         int width) {
-  HIP_DYNAMIC_SHARED(int, row);
+  extern __shared__ int row[];
   const int* src = in + (size_t)blockIdx.x * width;
   for (int i = threadIdx.x; i < width; i += blockDim.x) {
     row[i] = src[i];

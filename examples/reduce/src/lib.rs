@@ -2,8 +2,10 @@
 //! shapes public CUDA code has: a block reduction whose per-block output
 //! "may be NULL" (`Option<&mut DeviceSlice<f32>>`, `None` is a null
 //! pointer) with shared memory sized from the block size, and a row reversal
-//! whose shared memory is computed at each launch from a parameter
-//! (`workgroup_local_memory = |width| …`, checked against the device).
+//! whose shared memory (`extern __shared__`) is computed at each launch from
+//! a parameter (`workgroup_local_memory = |width| …`, checked against the
+//! device). The reduction's shared memory is `HIP_DYNAMIC_SHARED`, the
+//! other spelling.
 
 use runtime_hip::{DeviceSlice, Error, Stream};
 
