@@ -771,7 +771,10 @@ mod tests {
             t.contains("(|sums:::core::option::Option<&::runtime_hip::DeviceSlice<f32>>,n:u32|"),
             "{text}"
         );
-        assert!(t.contains("(::core::option::Option::as_deref(&sums),n)"), "{text}");
+        assert!(
+            t.contains("(::core::option::Option::as_deref(&sums),n)"),
+            "{text}"
+        );
         assert!(
             t.contains("let__iree_shared_bytes=(|n:u32|n*4)(n);"),
             "{text}"
