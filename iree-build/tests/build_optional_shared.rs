@@ -143,4 +143,18 @@ fn reduce_sized(input: &DeviceSlice<f32>, out: &mut DeviceSlice<f32>, partial_su
     let e = entry(&m, "reduce_sized");
     assert!(e.errors.is_empty(), "{:#?}", e.errors);
     assert_eq!(e.targets, ["sm_80", "gfx1100"]);
+
+    // The host's dynamic shared memory is HOST_SHARED_BYTES (64 KiB).
+    let m = build(dir.path(), &bridge.replace("60000", "65537"), &["host"]);
+    let e = entry(&m, "reduce");
+    assert_eq!(e.errors.len(), 1, "{:#?}", e.errors);
+    assert!(
+        e.errors[0]
+            .message
+            .contains("exceeds 65536 bytes available to a workgroup on host"),
+        "{}",
+        e.errors[0].message
+    );
+    let m = build(dir.path(), &bridge.replace("60000", "65536"), &["host"]);
+    assert!(entry(&m, "reduce").errors.is_empty());
 }
