@@ -66,6 +66,7 @@ const CASES: &[Case] = &[
     case("ui/struct_size_mismatch.rs", "tests/fixtures/crates/k"),
     case("ui/struct_align_mismatch.rs", "tests/fixtures/crates/k"),
     case("ui/struct_not_kernel_param.rs", "tests/fixtures/crates/k"),
+    case("ui/option_element_mismatch.rs", "tests/fixtures/crates/k"),
 ];
 
 const fn case(file: &'static str, crate_dir: &'static str) -> Case {

@@ -43,6 +43,7 @@ fn nvidia_driver_against_a_fake_libcuda() {
         false,
     );
     fake::run_sample(&device, ok).unwrap();
+    fake::check_shared_memory(&device, ok, 49152);
     fake::check_ordering(&device, &lib, ok);
 
     // A JIT failure carries the driver's log.
