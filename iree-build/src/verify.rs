@@ -23,6 +23,7 @@
 //! Every diagnostic names the file, line, fn, target and, where one is
 //! involved, the parameter (see [`DispatchExtern::diagnostic`]).
 
+use crate::code_object::Lookup;
 use crate::ir::{DispatchExtern, ParamKind};
 use crate::layout::PipelineLayout;
 use crate::manifest::Diagnostic;
@@ -288,42 +289,25 @@ pub fn verify_export(
     signature: Option<&[CType]>,
     r: &mut DispatchReport,
 ) {
-    let Some(kernel) = info.kernel(&export.name) else {
-        if let Some(found) = info.unexported.iter().find(|u| {
-            // The name itself, or its Itanium-mangled `<length><name>` form.
-            **u == export.name || u.contains(&format!("{}{}", export.name.len(), export.name))
-        }) {
+    let kernel = match info.lookup(&export.name) {
+        Lookup::Found(k) => k,
+        Lookup::Ambiguous(candidates) => {
             r.errors.push(d.diagnostic(
                 format_args!(
-                    "the object has a kernel `{found}` but does not export it as `{}`: declare it `extern \"C\"` so its name is not mangled",
-                    export.name
+                    "`{}` names {} kernels of the object: {}. Name one: with its template arguments (`name<16>`) or its parameter list (`name(float const*, int)`)",
+                    export.name,
+                    candidates.len(),
+                    candidates.join(", ")
                 ),
                 None,
                 Some(target),
             ));
             return;
         }
-        // Sorted: PTX and cubin list them in different orders, and the
-        // same finding should read the same for both.
-        let mut names: Vec<&str> = info.kernels.iter().map(|k| k.name.as_str()).collect();
-        names.sort_unstable();
-        let have = if names.is_empty() {
-            "it exports no kernels (is the kernel `extern \"C\" __global__`?)".to_string()
-        } else {
-            let hint = crate::syntax::nearest_name(&export.name, names.iter().copied())
-                .map(|n| format!("; did you mean `{n}`?"))
-                .unwrap_or_default();
-            format!("it exports: {}{hint}", names.join(", "))
-        };
-        r.errors.push(d.diagnostic(
-            format_args!(
-                "the object has no kernel `{}`: {have}. Kernels must be `extern \"C\"` so their names are not mangled",
-                export.name
-            ),
-            None,
-            Some(target),
-        ));
-        return;
+        Lookup::Missing => {
+            missing_export(d, export, target, info, r);
+            return;
+        }
     };
     let layout = &export.layout;
     let n_bindings = layout.bindings.len();
@@ -356,6 +340,54 @@ pub fn verify_export(
     check_workgroup_size(d, export, target, kernel, r);
     check_subgroup_size(d, export, target, kernel, r);
     check_shared_memory(d, export, target, kernel, r);
+}
+
+/// The error for an export the object has no kernel for: what it has
+/// (demangled), and the nearest name.
+fn missing_export(
+    d: &DispatchExtern,
+    export: &Export,
+    target: &TargetId,
+    info: &ObjectInfo,
+    r: &mut DispatchReport,
+) {
+    if let Some(found) = info.unexported.iter().find(|u| {
+        // The name itself, or its Itanium-mangled `<length><name>` form.
+        **u == export.name || u.contains(&format!("{}{}", export.name.len(), export.name))
+    }) {
+        r.errors.push(d.diagnostic(
+            format_args!(
+                "the object has a kernel `{}` but does not export it as `{}`: a prebuilt host object exports a kernel with `IREE_HOST_EXPORT(k)` or, for C++ names, `IREE_HOST_EXPORT_AS(id, name)`",
+                crate::code_object::display_name(found),
+                export.name
+            ),
+            None,
+            Some(target),
+        ));
+        return;
+    }
+    // Demangled and sorted: PTX and cubin list them in different orders,
+    // and the same finding should read the same for both.
+    let mut names: Vec<String> = info
+        .kernels
+        .iter()
+        .map(|k| crate::code_object::display_name(&k.name))
+        .collect();
+    names.sort_unstable();
+    let have = if names.is_empty() {
+        "it exports no kernels (is the kernel `__global__`, and a template instantiated?)"
+            .to_string()
+    } else {
+        let hint = crate::syntax::nearest_name(&export.name, names.iter().map(String::as_str))
+            .map(|n| format!("; did you mean `{n}`?"))
+            .unwrap_or_default();
+        format!("it exports: {}{hint}", names.join(", "))
+    };
+    r.errors.push(d.diagnostic(
+        format_args!("the object has no kernel `{}`: {have}", export.name),
+        None,
+        Some(target),
+    ));
 }
 
 /// One binding against one target's parameter: pointer kind and size, the
@@ -800,8 +832,9 @@ fn simple_mull(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f
         let r = run(SAMPLE, vec![(TargetId::Host, obj)]);
         let e = one_error(&r);
         assert!(
-            e.to_string().contains("`_Z10simple_mulPKfS0_Pfi`")
-                && e.to_string().contains("extern \"C\""),
+            e.to_string()
+                .contains("`simple_mul(float const*, float const*, float*, int)`")
+                && e.to_string().contains("IREE_HOST_EXPORT_AS"),
             "{}",
             e.to_string()
         );

@@ -178,6 +178,7 @@ fn run_bundle_bytes() -> Vec<u8> {
                 target: "host".into(),
                 format: runtime_hip::Format::Host,
                 data: Vec::new(),
+                symbols: Vec::new(),
             }],
         }],
     }
