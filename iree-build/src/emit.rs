@@ -126,7 +126,10 @@ fn variant_symbols(exports: &[crate::outline::Export], v: &Variant) -> Vec<Strin
     };
     let symbols: Vec<String> = exports
         .iter()
-        .map(|x| info.kernel(&x.name).map_or_else(|| x.name.clone(), |k| k.name.clone()))
+        .map(|x| {
+            info.kernel(&x.name)
+                .map_or_else(|| x.name.clone(), |k| k.name.clone())
+        })
         .collect();
     if symbols.iter().zip(exports).all(|(s, x)| *s == x.name) {
         Vec::new()

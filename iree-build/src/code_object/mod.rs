@@ -27,6 +27,7 @@ mod names;
 mod offload_bundle;
 mod ptx;
 
+pub(crate) use names::parameter_list_at;
 pub use names::{canonical, display_name, Lookup};
 pub use offload_bundle::{bundle_entries, unbundle, BundleEntry};
 

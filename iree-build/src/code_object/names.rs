@@ -36,7 +36,7 @@ impl ObjectInfo {
         if let Some(k) = self.kernels.iter().find(|k| k.name == id) {
             return Lookup::Found(k);
         }
-        let with_params = has_parameter_list(export);
+        let with_params = parameter_list_at(export).is_some();
         let want = canonical(export);
         // A template's name without arguments names each of its instances.
         let any_instance = !want.contains('<');
@@ -93,20 +93,20 @@ fn demangle(symbol: &str, params: bool) -> Option<String> {
     sym.demangle_with_options(&options).ok()
 }
 
-/// Whether `name` ends in a parameter list at the top level
-/// (`f(int)`, `ns::f<1>(float*)`), as opposed to parentheses inside
+/// Where the parameter list of `name` starts, if it has one at the top
+/// level (`f(int)`, `ns::f<1>(float*)`), as opposed to parentheses inside
 /// template arguments (`f<(char)1>`).
-fn has_parameter_list(name: &str) -> bool {
+pub(crate) fn parameter_list_at(name: &str) -> Option<usize> {
     let mut angle = 0i32;
-    for c in name.chars() {
+    for (i, c) in name.char_indices() {
         match c {
             '<' => angle += 1,
             '>' => angle -= 1,
-            '(' if angle == 0 => return true,
+            '(' if angle == 0 => return Some(i),
             _ => {}
         }
     }
-    false
+    None
 }
 
 /// A canonical name without the template arguments of its last component
@@ -142,7 +142,9 @@ pub fn canonical(name: &str) -> String {
 /// Removes `(<integer type>)` before an integer literal in a [`spaced`]
 /// name: how the demangler spells a non-`int` integer template argument.
 fn drop_integer_casts(name: &str) -> String {
-    const INTEGER_WORDS: &[&str] = &["unsigned", "signed", "int", "long", "short", "char", "__int128"];
+    const INTEGER_WORDS: &[&str] = &[
+        "unsigned", "signed", "int", "long", "short", "char", "__int128",
+    ];
     let mut out = String::with_capacity(name.len());
     let mut rest = name;
     while let Some(open) = rest.find('(') {
@@ -233,11 +235,21 @@ mod tests {
 
     #[test]
     fn canonical_spellings() {
-        assert_eq!(canonical("ns::reduce< float ,256u >"), "ns::reduce<float,256>");
+        assert_eq!(
+            canonical("ns::reduce< float ,256u >"),
+            "ns::reduce<float,256>"
+        );
         assert_eq!(canonical("f<unsigned int, 3ul>"), "f<unsigned int,3>");
         assert_eq!(canonical("a<b<1> >"), "a<b<1>>");
-        assert_eq!(canonical("ns::reduce<float, (unsigned int)256>"), "ns::reduce<float,256>");
-        assert_eq!(canonical("f(unsigned int)"), "f(unsigned int)", "a parameter list is no cast");
+        assert_eq!(
+            canonical("ns::reduce<float, (unsigned int)256>"),
+            "ns::reduce<float,256>"
+        );
+        assert_eq!(
+            canonical("f(unsigned int)"),
+            "f(unsigned int)",
+            "a parameter list is no cast"
+        );
     }
 
     #[test]
@@ -250,9 +262,17 @@ mod tests {
         assert_eq!(name("ns::reduce<float, 256>"), Some(REDUCE));
         assert_eq!(name("ns::reduce<float,256u>"), Some(REDUCE));
         assert_eq!(name("vectorAdd"), Some(ADD_F));
-        assert_eq!(name(MATMUL_16), Some(MATMUL_16), "a mangled name still works");
+        assert_eq!(
+            name(MATMUL_16),
+            Some(MATMUL_16),
+            "a mangled name still works"
+        );
         assert_eq!(name("ns::reduce<float, 128>"), None);
-        assert_eq!(name("reduce<float, 256>"), None, "namespaces are part of the name");
+        assert_eq!(
+            name("reduce<float, 256>"),
+            None,
+            "namespaces are part of the name"
+        );
     }
 
     #[test]
@@ -278,8 +298,14 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let one = object(&[MATMUL_16, REDUCE]);
-        assert_eq!(one.kernel("MatrixMulCUDA").map(|k| k.name.as_str()), Some(MATMUL_16));
-        assert_eq!(one.kernel("ns::reduce").map(|k| k.name.as_str()), Some(REDUCE));
+        assert_eq!(
+            one.kernel("MatrixMulCUDA").map(|k| k.name.as_str()),
+            Some(MATMUL_16)
+        );
+        assert_eq!(
+            one.kernel("ns::reduce").map(|k| k.name.as_str()),
+            Some(REDUCE)
+        );
         assert!(matches!(obj.lookup("nothing"), Lookup::Missing));
     }
 

@@ -887,7 +887,10 @@ mod tests {
                             target: "gfx90a:xnack-".into(),
                             format: Format::Hsaco,
                             data: vec![0x7f, b'E', b'L', b'F', 1, 2, 3],
-                            symbols: vec!["_Z10simple_mulv".into(), "_Z18simple_mul_inplacev".into()],
+                            symbols: vec![
+                                "_Z10simple_mulv".into(),
+                                "_Z18simple_mul_inplacev".into(),
+                            ],
                         },
                         VariantSpec {
                             target: "sm_80".into(),

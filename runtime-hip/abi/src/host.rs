@@ -92,6 +92,9 @@ mod tests {
         assert_eq!(export_id(&id), id, "idempotent");
         assert_ne!(export_id("a<1,2>"), export_id("a<1, 2>"));
         assert_ne!(export_id("a<1>"), export_id("a_1_"));
-        assert_eq!(block_symbol("MatrixMulCUDA<16>"), format!("__iree_host_block_{}", export_id("MatrixMulCUDA<16>")));
+        assert_eq!(
+            block_symbol("MatrixMulCUDA<16>"),
+            format!("__iree_host_block_{}", export_id("MatrixMulCUDA<16>"))
+        );
     }
 }
