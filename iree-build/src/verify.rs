@@ -292,16 +292,7 @@ pub fn verify_export(
     let kernel = match info.lookup(&export.name) {
         Lookup::Found(k) => k,
         Lookup::Ambiguous(candidates) => {
-            r.errors.push(d.diagnostic(
-                format_args!(
-                    "`{}` names {} kernels of the object: {}. Name one: with its template arguments (`name<16>`) or its parameter list (`name(float const*, int)`)",
-                    export.name,
-                    candidates.len(),
-                    candidates.join(", ")
-                ),
-                None,
-                Some(target),
-            ));
+            ambiguous_export(d, export, target, &candidates, r);
             return;
         }
         Lookup::Missing => {
@@ -342,8 +333,31 @@ pub fn verify_export(
     check_shared_memory(d, export, target, kernel, r);
 }
 
+/// The error for an export that names several kernels: each candidate.
+fn ambiguous_export(
+    d: &DispatchExtern,
+    export: &Export,
+    target: &TargetId,
+    candidates: &[String],
+    r: &mut DispatchReport,
+) {
+    r.errors.push(d.diagnostic(
+        format_args!(
+            "`{}` names {} kernels: {}. Name one, with its template arguments (`name<16>`) or its parameter list as these are written (`name(float const*, int)`)",
+            export.name,
+            candidates.len(),
+            candidates.join(", ")
+        ),
+        None,
+        Some(target),
+    ));
+}
+
 /// The error for an export the object has no kernel for: what it has
-/// (demangled), and the nearest name.
+/// (demangled), and the nearest name. A host object's kernels without
+/// entry points (`unexported`) are matched too: the host wrapper could not
+/// export an overloaded name, and that is the same ambiguity the GPU
+/// objects show.
 fn missing_export(
     d: &DispatchExtern,
     export: &Export,
@@ -351,9 +365,17 @@ fn missing_export(
     info: &ObjectInfo,
     r: &mut DispatchReport,
 ) {
-    if let Some(found) = info.unexported.iter().find(|u| {
-        // The name itself, or its Itanium-mangled `<length><name>` form.
-        **u == export.name || u.contains(&format!("{}{}", export.name.len(), export.name))
+    let unexported =
+        crate::code_object::matching(&export.name, info.unexported.iter().map(String::as_str));
+    if unexported.len() > 1 {
+        let candidates = crate::code_object::candidates(&unexported);
+        return ambiguous_export(d, export, target, &candidates, r);
+    }
+    if let Some(found) = unexported.first().copied().or_else(|| {
+        info.unexported
+            .iter()
+            .find(|u| **u == export.name)
+            .map(String::as_str)
     }) {
         r.errors.push(d.diagnostic(
             format_args!(
@@ -367,18 +389,25 @@ fn missing_export(
         return;
     }
     // Demangled and sorted: PTX and cubin list them in different orders,
-    // and the same finding should read the same for both.
-    let mut names: Vec<String> = info
-        .kernels
-        .iter()
-        .map(|k| crate::code_object::display_name(&k.name))
+    // and the same finding should read the same for both. A host object's
+    // kernels without entry points count: the GPU objects list them too.
+    let symbols = || {
+        let unexported = info.unexported.iter().filter(|u| u.starts_with("_Z"));
+        info.kernels.iter().map(|k| &k.name).chain(unexported)
+    };
+    let mut names: Vec<String> = symbols()
+        .map(|s| crate::code_object::display_name(s))
         .collect();
     names.sort_unstable();
+    names.dedup();
     let have = if names.is_empty() {
         "it exports no kernels (is the kernel `__global__`, and a template instantiated?)"
             .to_string()
     } else {
-        let hint = crate::syntax::nearest_name(&export.name, names.iter().map(String::as_str))
+        let short: Vec<String> = symbols()
+            .map(|s| crate::code_object::short_name(s))
+            .collect();
+        let hint = crate::syntax::nearest_name(&export.name, short.iter().map(String::as_str))
             .map(|n| format!("; did you mean `{n}`?"))
             .unwrap_or_default();
         format!("it exports: {}{hint}", names.join(", "))

@@ -28,7 +28,7 @@ mod offload_bundle;
 mod ptx;
 
 pub(crate) use names::parameter_list_at;
-pub use names::{canonical, display_name, Lookup};
+pub use names::{candidates, canonical, display_name, matching, short_name, Lookup};
 pub use offload_bundle::{bundle_entries, unbundle, BundleEntry};
 
 /// What one object says about itself: the target it was compiled for and

@@ -36,29 +36,14 @@ impl ObjectInfo {
         if let Some(k) = self.kernels.iter().find(|k| k.name == id) {
             return Lookup::Found(k);
         }
-        let with_params = parameter_list_at(export).is_some();
-        let want = canonical(export);
-        // A template's name without arguments names each of its instances.
-        let any_instance = !want.contains('<');
-        let matches: Vec<(&KernelInfo, String)> = self
-            .kernels
-            .iter()
-            .filter_map(|k| {
-                let name = canonical(&demangle(&k.name, with_params)?);
-                let same = name == want
-                    || (any_instance && !with_params && strip_template_args(&name) == want);
-                same.then(|| (k, k.name.clone()))
-            })
-            .collect();
+        let matches = matching(export, self.kernels.iter().map(|k| k.name.as_str()));
         match matches.as_slice() {
             [] => Lookup::Missing,
-            [(k, _)] => Lookup::Found(k),
-            many => {
-                let mut names: Vec<String> =
-                    many.iter().map(|(_, sym)| display_name(sym)).collect();
-                names.sort();
-                Lookup::Ambiguous(names)
-            }
+            [one] => match self.kernels.iter().find(|k| k.name == *one) {
+                Some(k) => Lookup::Found(k),
+                None => Lookup::Missing,
+            },
+            many => Lookup::Ambiguous(candidates(many)),
         }
     }
 
@@ -71,11 +56,44 @@ impl ObjectInfo {
     }
 }
 
+/// The mangled `symbols` whose demangled names `export` (a C++ name)
+/// names, in the order given (see the module docs).
+pub fn matching<'s>(export: &str, symbols: impl Iterator<Item = &'s str>) -> Vec<&'s str> {
+    let with_params = parameter_list_at(export).is_some();
+    let want = canonical(export);
+    // A template's name without arguments names each of its instances.
+    let any_instance = !want.contains('<');
+    symbols
+        .filter(|sym| {
+            let Some(name) = demangle(sym, with_params) else {
+                return false;
+            };
+            let name = canonical(&name);
+            name == want || (any_instance && !with_params && strip_template_args(&name) == want)
+        })
+        .collect()
+}
+
+/// Several matching symbols as an ambiguity error lists them: demangled
+/// with their parameter lists, sorted.
+pub fn candidates(symbols: &[&str]) -> Vec<String> {
+    let mut names: Vec<String> = symbols.iter().map(|s| display_name(s)).collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// How a kernel symbol reads in messages: demangled with its parameter
 /// list (`ns::reduce<float, 256u>(float const*, float*, unsigned int)`),
 /// or the symbol itself when it is not mangled.
 pub fn display_name(symbol: &str) -> String {
     demangle(symbol, true).unwrap_or_else(|| symbol.to_string())
+}
+
+/// A kernel symbol's name without its parameter list (`MatrixMulCUDA<16>`),
+/// or the symbol itself when it is not mangled: what a declaration writes.
+pub fn short_name(symbol: &str) -> String {
+    demangle(symbol, false).unwrap_or_else(|| symbol.to_string())
 }
 
 /// The demangled name of an Itanium-mangled symbol, without its return

@@ -5,7 +5,9 @@
 //   clang++-19 -x c++ -std=c++17 -O3 -fPIC -fno-exceptions -fno-rtti
 //              -ffunction-sections -I <this dir's parent> -c wrapper.cc
 // where the wrapper TU is `#include "kernels.cu"` followed by one
-// `IREE_HOST_EXPORT(k)` per exported kernel.
+// `IREE_HOST_EXPORT(k)` per exported kernel (`IREE_HOST_EXPORT_AS(id, name)`
+// for a C++ name such as `ns::reduce<float, 256>`: the symbols below are then
+// named after `id`, iree_abi::host::export_id of the name).
 //
 // The ABI with the runtime (keep in step with runtime-hip/src/host/abi.rs):
 //   * `struct HostLaunch` mirrors `runtime_hip::host::HostLaunch`.
