@@ -105,6 +105,22 @@ pub enum Error {
     /// Something the build needs from cargo is missing.
     #[error("{0}")]
     Environment(String),
+    /// A host object uses a symbol only another kernel file's object
+    /// defines: kernel files are private units (see `privatize`).
+    #[error(
+        "{user} uses `{symbol}`, which only {definer} defines: each kernel file is its own unit \
+         on every target (a GPU code object cannot call into another file's either), so what it \
+         defines is private to it. Define `{symbol}` in the file that uses it, or as an `inline` \
+         function in a header both files include"
+    )]
+    CrossFileReference {
+        /// The host object with the undefined reference.
+        user: String,
+        /// The (mangled) symbol.
+        symbol: String,
+        /// The host object defining it.
+        definer: String,
+    },
     /// The host kernels could not be archived for linking.
     #[error("archiving host kernels into lib{lib}.a: {message}")]
     Archive {

@@ -145,6 +145,7 @@ pub fn declaration_entries(
     variants: &[Vec<Variant>],
     report: &Report,
     bundle_path: &Path,
+    host_unit: &dyn Fn(&[u8]) -> String,
 ) -> Vec<DeclarationEntry> {
     dispatches
         .iter()
@@ -158,9 +159,13 @@ pub fn declaration_entries(
                 .and_then(|vs| vs.iter().find(|v| v.target == TargetId::Host))
                 .map(|v| {
                     let kernel = v.info.as_ref().and_then(|info| info.kernel(&d.export));
+                    // The names the linked object has: made private to its unit
+                    // (`crate::privatize`) when it was linked.
+                    let unit = host_unit(&v.data);
+                    let private = |s: String| iree_abi::host::unit_symbol(&s, &unit);
                     HostEntryNames {
-                        block_symbol: iree_abi::host::block_symbol(&d.export),
-                        thread_symbol: iree_abi::host::thread_symbol(&d.export),
+                        block_symbol: private(iree_abi::host::block_symbol(&d.export)),
+                        thread_symbol: private(iree_abi::host::thread_symbol(&d.export)),
                         // Unknown means "may": the coroutine executor is always correct.
                         uses_barrier: kernel.and_then(|k| k.uses_barrier).unwrap_or(true),
                         lockstep: kernel.and_then(|k| k.lockstep).unwrap_or(false),
@@ -253,6 +258,7 @@ pub fn emit(input: &EmitInput<'_>) -> io::Result<Emitted> {
             input.variants,
             input.report,
             &bundle_path,
+            &|object| crate::privatize::unit_tag(input.out_dir, input.name, object),
         ),
     };
     let manifest_path = dir.join(manifest::MANIFEST_FILE);
@@ -368,7 +374,11 @@ mod tests {
         assert_eq!(e.layout.bindings_read_only, vec![true, false]);
         assert_eq!(e.line, 18);
         let host = m.declarations[0].host.as_ref().unwrap();
-        assert_eq!(host.block_symbol, "__iree_host_block_simple_mul");
+        let unit = crate::privatize::unit_tag(tmp.path(), "custom_dispatch", &variants[0][0].data);
+        assert_eq!(
+            host.block_symbol,
+            format!("__iree_host_block_simple_mul.{unit}")
+        );
         assert!(!host.uses_barrier);
         assert!(host.lockstep);
         let unknown = m.declarations[1].host.as_ref().unwrap();

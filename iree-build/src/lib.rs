@@ -53,6 +53,8 @@ pub mod llvm;
 #[doc(hidden)]
 pub mod outline;
 mod pipeline;
+#[doc(hidden)]
+pub mod privatize;
 pub mod setup;
 mod sigpass;
 pub mod toolchain;

@@ -1,8 +1,11 @@
-//! A barrier reached through a function another kernel file defines: the
-//! host object shows only a call to an undefined symbol, which must count as
-//! a possible barrier (so the kernel runs as coroutines, not as a plain loop
-//! over its threads), with the lockstep plugin (which must not transform
-//! such a kernel) and without it. C library calls (`expf`) do not count.
+//! A barrier reached through a function the kernel file does not define:
+//! the host object shows only a call to an undefined symbol, which must
+//! count as a possible barrier (so the kernel runs as coroutines, not as a
+//! plain loop over its threads), with the lockstep plugin (which must not
+//! transform such a kernel) and without it. C library calls (`expf`) do
+//! not count. When another kernel file of the build is what defines it, the
+//! build says so: kernel files are private units (`privatize`), so the call
+//! could not link.
 
 use std::path::Path;
 
@@ -37,26 +40,44 @@ fn exps(input: &DeviceSlice<f32>, out: &mut DeviceSlice<f32>, n: i32);
 "#;
 
 fn build(dir: &Path) -> Manifest {
+    let out = try_build(dir, false).unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    serde_json::from_slice(&std::fs::read(&out.manifest_path).unwrap()).unwrap()
+}
+
+/// The crate, built with or without `steps.cu` among its sources.
+fn try_build(dir: &Path, with_steps: bool) -> Result<iree_build::Output, iree_build::Error> {
     std::fs::create_dir_all(dir.join("src")).unwrap();
     std::fs::create_dir_all(dir.join("kernels")).unwrap();
     std::fs::write(dir.join("src/lib.rs"), BRIDGE).unwrap();
     std::fs::write(dir.join("kernels/kernel.cu"), KERNEL).unwrap();
     std::fs::write(dir.join("kernels/steps.cu"), STEPS).unwrap();
-    let out = iree_build::Build::new()
-        .crate_dir(dir)
+    let mut b = iree_build::Build::new();
+    b.crate_dir(dir)
         .out_dir(dir.join("out"))
         .cargo_metadata(false)
         .bridge("src/lib.rs")
-        .source("kernels/steps.cu")
-        .targets(["host"])
-        .try_compile("elsewhere")
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(out.errors.is_empty(), "{:?}", out.errors);
-    serde_json::from_slice(&std::fs::read(&out.manifest_path).unwrap()).unwrap()
+        .targets(["host"]);
+    if with_steps {
+        b.source("kernels/steps.cu");
+    }
+    b.try_compile("elsewhere")
 }
 
 #[test]
-fn a_call_into_another_file_counts_as_a_barrier() {
+fn a_call_into_another_kernel_file_is_an_error_naming_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = try_build(dir.path(), true).unwrap_err().to_string();
+    assert!(
+        e.contains("kernels/kernel.cu uses `_Z4stepPf`, which only")
+            && e.contains("kernels/steps.cu defines")
+            && e.contains("inline"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_call_to_an_undefined_function_counts_as_a_barrier() {
     // One test changes IREE_HOST_LOCKSTEP, so both settings run here, in turn.
     for lockstep in ["1", "0"] {
         std::env::set_var(iree_build::compile::plugin::ENV_VAR, lockstep);

@@ -116,6 +116,15 @@ fn build_case(c: &Case, tests: &Path, work: &Path) -> Manifest {
         if d.bundle_path.as_os_str().is_empty() {
             d.bundle_path = m.bundle_path.clone();
         }
+        // trybuild's crates link stand-ins (`pass/sample.rs`), not the
+        // build's objects, under the names without the unit tag.
+        if let Some(h) = &mut d.host {
+            for s in [&mut h.block_symbol, &mut h.thread_symbol] {
+                if let Some((untagged, _tag)) = s.rsplit_once('.') {
+                    *s = untagged.to_string();
+                }
+            }
+        }
     }
     m
 }

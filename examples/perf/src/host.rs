@@ -194,15 +194,8 @@ pub fn barrier_cost(device: &Device, iters: i32, reps: usize) -> Result<Sample, 
     })
 }
 
-extern "C" {
-    #[link_name = "__iree_host_block_noop"]
-    fn noop_block(launch: *const runtime_hip::host::HostLaunch, args: *const *mut std::ffi::c_void);
-    #[link_name = "__iree_host_thread_noop"]
-    fn noop_thread(
-        launch: *const runtime_hip::host::HostLaunch,
-        args: *const *mut std::ffi::c_void,
-    );
-}
+// `noop_block` and `noop_thread`, under the names the manifest records.
+include!(concat!(env!("OUT_DIR"), "/noop_entries.rs"));
 
 /// The same export the `noop` wrapper launches, called by hand through the
 /// runtime's raw launch: what the wrapper is compared against.

@@ -27,7 +27,8 @@ pub(crate) fn emit(cx: &Context<'_>, verified: Verified, notes: Notes) -> Result
         report: &report,
     })
     .map_err(io_err(&cx.out_dir))?;
-    // Host kernels are linked into the program.
+    // Host kernels are linked into the program, each file a unit of its own.
+    check_units(&inspected.host_objects, &inspected.host_sources)?;
     if cx.cargo && !inspected.host_objects.is_empty() {
         link_host_objects(cx.name, &inspected.host_objects, &cx.out_dir)?;
     }
@@ -79,12 +80,62 @@ fn cargo_directives(
     out
 }
 
+fn read_all(objects: &[PathBuf]) -> Result<Vec<Vec<u8>>, Error> {
+    objects
+        .iter()
+        .map(|o| std::fs::read(o).map_err(io_err(o)))
+        .collect()
+}
+
+/// Refuses a host object that uses what only another kernel file defines:
+/// it could not link once each file's symbols are private.
+fn check_units(objects: &[PathBuf], sources: &[PathBuf]) -> Result<(), Error> {
+    let contents = read_all(objects)?;
+    let views: Vec<&[u8]> = contents.iter().map(Vec::as_slice).collect();
+    match crate::privatize::cross_unit_reference(&views) {
+        Some((user, symbol, definer)) => Err(Error::CrossFileReference {
+            user: sources[user].display().to_string(),
+            symbol,
+            definer: sources[definer].display().to_string(),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Archives the host kernels into `lib<name>_iree_host.a` and tells cargo
 /// to link it, through `cc` so archiver and flags follow cargo's target.
+/// Each object goes in made private to its unit (`crate::privatize`), under
+/// the unit tag the manifest's entry names carry; byte-identical objects
+/// are one unit, archived once.
 fn link_host_objects(name: &str, objects: &[PathBuf], out_dir: &Path) -> Result<(), Error> {
     let lib = format!("{name}_iree_host");
+    let dir = out_dir.join("iree-host");
+    std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+    let mut private: Vec<PathBuf> = Vec::new();
+    let contents = read_all(objects)?;
+    for (object, bytes) in objects.iter().zip(&contents) {
+        let tag = crate::privatize::unit_tag(out_dir, name, bytes);
+        let path = dir.join(format!("{tag}.o"));
+        if private.contains(&path) {
+            continue;
+        }
+        let archive_err = |e: crate::privatize::PrivatizeError| Error::Archive {
+            message: format!("{}: {e}", object.display()),
+            lib: lib.clone(),
+        };
+        let out = crate::privatize::privatize(bytes, &tag).map_err(archive_err)?;
+        crate::cache::write_if_changed(&path, &out.object).map_err(io_err(&path))?;
+        private.push(path);
+        if !out.dynamic_shared.is_empty() {
+            let storage = crate::privatize::dynamic_shared_object(bytes, &out.dynamic_shared)
+                .map_err(archive_err)?;
+            let path = dir.join(format!("{tag}-shared.o"));
+            crate::cache::write_if_changed(&path, &storage).map_err(io_err(&path))?;
+            private.push(path);
+        }
+    }
     cc::Build::new()
-        .objects(objects)
+        .objects(&private)
         .out_dir(out_dir)
         .cargo_metadata(true)
         .try_compile(&lib)

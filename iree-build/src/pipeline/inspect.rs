@@ -18,6 +18,8 @@ pub(crate) struct Inspected {
     pub(crate) variants: Vec<Vec<Variant>>,
     /// Host objects, to link into the program.
     pub(crate) host_objects: Vec<PathBuf>,
+    /// The source each of `host_objects` was compiled from, for messages.
+    pub(crate) host_sources: Vec<PathBuf>,
     /// How many compiler jobs really ran.
     pub(crate) compiler_runs: usize,
     /// How many were answered from the cache.
@@ -33,6 +35,7 @@ pub(crate) fn inspect(compiled: Compiled, notes: &mut Notes) -> Result<Inspected
     let mut out = Inspected {
         variants: (0..n).map(|_| Vec::new()).collect(),
         host_objects: Vec::new(),
+        host_sources: Vec::new(),
         compiler_runs: 0,
         cached: 0,
         commands: Vec::new(),
@@ -54,6 +57,7 @@ pub(crate) fn inspect(compiled: Compiled, notes: &mut Notes) -> Result<Inspected
         for (format, path) in &obj.outputs {
             if *format == Format::Host {
                 out.host_objects.push(path.clone());
+                out.host_sources.push(p.job.source.clone());
             }
             let data = std::fs::read(path).map_err(io_err(path))?;
             let info = inspect_for(&data, *format, &obj.target, path)?;

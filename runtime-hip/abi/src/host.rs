@@ -18,6 +18,15 @@ pub const BLOCK_PREFIX: &str = "__iree_host_block_";
 /// Prefix of the per-thread entry of a kernel.
 pub const THREAD_PREFIX: &str = "__iree_host_thread_";
 
+/// `symbol` made private to the host object (the kernel file) whose unit
+/// tag is `tag`: what the build renames every symbol an object defines to
+/// before linking it (`iree_build`'s `privatize`), so that files and crates
+/// sharing helper names, sources or kernels link. The entry points the
+/// wrappers call are `unit_symbol(block_symbol(k), tag)`.
+pub fn unit_symbol(symbol: &str, tag: &str) -> String {
+    format!("{symbol}.{tag}")
+}
+
 /// The C identifier the host symbols of `export` are named after: the
 /// export itself when it is one (`simple_mul`, an `extern "C"` or C++-linkage
 /// kernel), else a deterministic spelling of the C++ name

@@ -115,6 +115,11 @@ pub const NVIDIA_MAX_BLOCK_Z: u32 = 64;
 /// (`cudaFuncAttributeMaxDynamicSharedMemorySize`): 48 KiB.
 pub const NVIDIA_SHARED_BYTES: u32 = 48 * 1024;
 
+/// Shared memory one host block may use, static and dynamic together; also
+/// the size of the storage every `extern __shared__` array of a host
+/// object starts at.
+pub const HOST_SHARED_BYTES: u32 = 64 * 1024;
+
 /// `warpSize` on the host platform: a warp is one thread there (see the
 /// host header), so only `subgroup_size = 1` is honoured.
 pub const HOST_WARP_SIZE: u32 = 1;

@@ -84,7 +84,7 @@ pub(crate) fn host_limits(workers: u32) -> Limits {
         max_block_dims: [1024, 1024, 64],
         max_threads_per_block: 1024,
         max_grid_dims: [i32::MAX as u32, 65535, 65535],
-        shared_memory_per_block: 64 * 1024,
+        shared_memory_per_block: crate::target::HOST_SHARED_BYTES,
         warp_size: super::WARP_SIZE,
         multiprocessor_count: workers,
     }

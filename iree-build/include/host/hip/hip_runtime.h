@@ -49,8 +49,11 @@
 //   * Atomics are real (relaxed) CPU atomics: blocks run in parallel.
 //   * Out-of-bounds accesses are the kernel's bug, as on a GPU; on the host
 //     they corrupt the process rather than the device.
-//   * Dynamic shared memory: `HIP_DYNAMIC_SHARED(T, name)` only
-//     (`extern __shared__ T name[];` cannot be written for the host).
+//   * Dynamic shared memory: `extern __shared__ T name[];` (storage given
+//     by iree-build's link step, see `__shared__`) or `HIP_DYNAMIC_SHARED`.
+//   * Every symbol a kernel file defines is private to it once linked
+//     (iree-build renames it with the file's unit tag), as a GPU code
+//     object is: files and crates may share helper names and sources.
 #ifndef IREE_HOST_HIP_RUNTIME_H_
 #define IREE_HOST_HIP_RUNTIME_H_
 
@@ -103,11 +106,22 @@ void __iree_host_barrier(void);
 #define __forceinline__ inline __attribute__((always_inline))
 #define __noinline__ __attribute__((noinline))
 #define __launch_bounds__(...)
-#define __shared__ static thread_local
+/// `thread_local`: one copy per worker thread, which runs one block at a
+/// time. At block scope it implies `static`; at namespace scope the array
+/// has external linkage, which iree-build's link step makes private to the
+/// kernel file (`privatize.rs`: every symbol an object defines is renamed
+/// with the file's unit tag). `extern __shared__ T s[];` declares an
+/// undefined thread-local array, which that step defines: every such array
+/// of an object starts at one 64 KiB (`HOST_SHARED_BYTES`) thread-local
+/// buffer, as all of a block's dynamic shared arrays start at one address
+/// on a GPU. (Objects compiled without iree-build's link step, such as
+/// runtime-hip's own tests, must use `HIP_DYNAMIC_SHARED` instead.)
+#define __shared__ thread_local
 /// Dynamic shared memory (the launch's `shared_bytes`, IREE's
 /// `workgroup_local_memory`): `HIP_DYNAMIC_SHARED(float, smem)` declares
-/// `float* smem` pointing at it. (`extern __shared__ T smem[];` cannot be
-/// expressed on the host; use this macro, which HIP also provides.)
+/// `float* smem` pointing at the runtime's per-worker buffer of the
+/// launch's size. A kernel uses either this or `extern __shared__`, not
+/// both: on the host the two are different memory.
 #define HIP_DYNAMIC_SHARED(type, var) \
   type* var = static_cast<type*>(::iree_host::ctx.dynamic_shared)
 
