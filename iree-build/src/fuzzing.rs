@@ -101,6 +101,7 @@ pub fn layout(text: &str) -> bool {
                 kind: ParamKind::Buffer {
                     elem: "u32".into(),
                     mutable: !b.flags.read_only,
+                    optional: false,
                 },
             })
             .collect();

@@ -36,7 +36,9 @@ pub use crate::code_object::{Access, ArgInfo, ArgKind, KernelInfo, ObjectInfo};
 pub use crate::layout::{MAX_BINDINGS, MAX_CONSTANTS};
 
 pub use iree_abi::limits::MAX_WORKGROUP_THREADS;
-pub use iree_abi::target::{HOST_WARP_SIZE, NVIDIA_MAX_BLOCK_Z, NVIDIA_SHARED_BYTES};
+pub use iree_abi::target::{
+    HOST_SHARED_BYTES, HOST_WARP_SIZE, NVIDIA_MAX_BLOCK_Z, NVIDIA_SHARED_BYTES,
+};
 
 /// What verification found for one dispatch (declaration).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -671,6 +673,11 @@ fn check_subgroup_size(
 }
 
 /// Static shared memory plus `workgroup_local_memory` against the target.
+/// On the host static `__shared__` variables are thread-locals of their
+/// own, outside the `HOST_SHARED_BYTES` that dynamic shared memory
+/// (`extern __shared__`, `HIP_DYNAMIC_SHARED`) has, so only the constant
+/// counts there. (A `workgroup_local_memory` closure's bytes are 0 here:
+/// the launch checks them.)
 fn check_shared_memory(
     d: &DispatchExtern,
     export: &Export,
@@ -681,10 +688,13 @@ fn check_shared_memory(
     let limit = match target.platform() {
         Platform::Amd => target.amd_chip().map(|c| c.lds_bytes),
         Platform::Nvidia => Some(NVIDIA_SHARED_BYTES),
-        Platform::Host => None,
+        Platform::Host => Some(HOST_SHARED_BYTES),
     };
     if let Some(limit) = limit {
-        let fixed = kernel.group_segment_fixed_size.unwrap_or(0);
+        let fixed = match target.platform() {
+            Platform::Host => 0,
+            _ => kernel.group_segment_fixed_size.unwrap_or(0),
+        };
         let total = u64::from(fixed) + u64::from(export.workgroup_local_memory);
         if total > u64::from(limit) {
             r.errors.push(d.attribute_diagnostic(

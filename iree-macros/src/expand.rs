@@ -37,8 +37,11 @@
 //!     let __iree_count: [_; 3] =
 //!         (|dim: i32| [(dim as u32).div_ceil(64), 1, 1])(dim);
 //!     let __iree_workgroups: [u32; 3] = [<u32::try_from each, Error::Launch if out of range>];
+//!     // `workgroup_local_memory = |n| n * 4`: the closure called like `count`,
+//!     // through `u32::try_from` (Error::Launch if out of range); else 0
+//!     let __iree_shared: u32 = 0;
 //!     unsafe {
-//!         __IREE_KERNEL.launch(stream, __iree_workgroups,
+//!         __IREE_KERNEL.launch_with_shared(stream, __iree_workgroups, __iree_shared,
 //!             &[DeviceSlice::binding(lhs), DeviceSlice::binding(rhs),
 //!               DeviceSlice::binding_mut(ret)],
 //!             &[PushConstant::to_bits(dim)])
@@ -46,13 +49,17 @@
 //! }
 //! ```
 //!
+//! An `Option<&DeviceSlice<T>>` / `Option<&mut DeviceSlice<T>>` parameter is
+//! `Binding::optional(x)` / `Binding::optional_mut(x)` (null for `None`), and
+//! closures see it as `Option<&DeviceSlice<T>>`.
+//!
 //! (all runtime paths absolute: `::runtime_hip::…`).
 
 use std::path::Path;
 
 use iree_abi::manifest::{DeclarationEntry, Manifest};
 use iree_abi::signature::RustType;
-use iree_syntax::{CountInput, Declaration, Param};
+use iree_syntax::{Count, CountInput, Declaration, LocalMemory, Param};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -100,6 +107,7 @@ pub(crate) fn wrapper(input: &Input<'_>) -> syn::Result<TokenStream> {
     let element_checks = element_checks(decl, entry);
     let count = count(decl);
     let workgroups = workgroups(decl, name);
+    let shared = local_memory(decl, name);
     let bindings = bindings(decl)?;
     let constants = decl.scalars().map(|p| {
         let id = &p.ident;
@@ -115,10 +123,13 @@ pub(crate) fn wrapper(input: &Input<'_>) -> syn::Result<TokenStream> {
     // parameters and its layout agree and the entry has no errors. So the
     // kernel's parameters are exactly these bindings (one device pointer per
     // `DeviceSlice` parameter, of the declared element type, in layout order;
-    // ReadOnly for `&`, writable only for `&mut`) followed by these 32-bit
-    // constants (`PushConstant` is implemented only for `i32`, `u32`, `f32`).
-    // Each binding borrows its slice for the whole call, `&mut` ones
-    // exclusively, so nothing frees or aliases a written buffer meanwhile.
+    // ReadOnly for `&`, writable only for `&mut`; null for an `Option` that is
+    // `None`, which the build checked the kernel declares as a pointer)
+    // followed by these 32-bit constants (`PushConstant` is implemented only
+    // for `i32`, `u32`, `f32`). Each binding borrows its slice for the whole
+    // call, `&mut` ones exclusively, so nothing frees or aliases a written
+    // buffer meanwhile. The dynamic shared memory size is checked by
+    // `launch_with_shared` against the device, so no size is UB.
     // That the kernel stays within each binding's length is the kernel's own
     // contract, which the user takes on by writing the declaration, exactly
     // as with `hal.dispatch.extern` in IREE.
@@ -128,9 +139,10 @@ pub(crate) fn wrapper(input: &Input<'_>) -> syn::Result<TokenStream> {
     let launch = quote! {
         #[allow(unsafe_code)]
         let __iree_launched = unsafe {
-            __IREE_KERNEL.launch(
+            __IREE_KERNEL.launch_with_shared(
                 stream,
                 __iree_workgroups,
+                __iree_shared,
                 &[#(#bindings),*],
                 &[#(#constants),*],
             )
@@ -164,6 +176,7 @@ pub(crate) fn wrapper(input: &Input<'_>) -> syn::Result<TokenStream> {
                 });
             #count
             #workgroups
+            #shared
             #launch
         }
     })
@@ -290,10 +303,11 @@ fn bindings(decl: &Declaration) -> syn::Result<Vec<TokenStream>> {
     let mut slots: Vec<Option<TokenStream>> = vec![None; buffers.len()];
     for (i, p) in buffers.iter().enumerate() {
         let id = &p.ident;
-        let expr = if is_mut_buffer(p) {
-            quote!(::runtime_hip::DeviceSlice::binding_mut(#id))
-        } else {
-            quote!(::runtime_hip::DeviceSlice::binding(#id))
+        let expr = match (p.kind.is_optional(), is_mut_buffer(p)) {
+            (false, true) => quote!(::runtime_hip::DeviceSlice::binding_mut(#id)),
+            (false, false) => quote!(::runtime_hip::DeviceSlice::binding(#id)),
+            (true, true) => quote!(::runtime_hip::dispatch::Binding::optional_mut(#id)),
+            (true, false) => quote!(::runtime_hip::dispatch::Binding::optional(#id)),
         };
         match decl.binding_slots.get(i).and_then(|&s| slots.get_mut(s)) {
             Some(slot @ None) => *slot = Some(expr),
@@ -385,6 +399,48 @@ fn count(decl: &Declaration) -> TokenStream {
     let Some(c) = &decl.count else {
         return quote!(let __iree_count: [u32; 3] = [1, 1, 1];);
     };
+    let span = c.closure.span();
+    let array = quote_spanned!(span=> [_; 3]);
+    let call = closure_call(decl, c);
+    quote! {
+        let __iree_count: #array = #call;
+    }
+}
+
+/// `let __iree_shared: u32`: the launch's dynamic shared memory in bytes
+/// beyond the export's constant: a `workgroup_local_memory` closure's
+/// result through `u32::try_from` (a value that does not fit is an
+/// `Error::Launch`, never truncated), else 0 (a constant travels in the
+/// bundle).
+fn local_memory(decl: &Declaration, export: &str) -> TokenStream {
+    let Some(LocalMemory::Closure(c)) = &decl.workgroup_local_memory else {
+        return quote!(let __iree_shared: u32 = 0;);
+    };
+    let span = c.closure.span();
+    let call = closure_call(decl, c);
+    let convert = quote_spanned! {span=>
+        <u32 as ::core::convert::TryFrom<_>>::try_from(__iree_shared_bytes)
+    };
+    let message =
+        "the `workgroup_local_memory` closure returned {} bytes, which is not a valid u32";
+    quote! {
+        let __iree_shared_bytes = #call;
+        let __iree_shared: u32 = match #convert {
+            ::core::result::Result::Ok(__iree_n) => __iree_n,
+            ::core::result::Result::Err(_) => {
+                return ::core::result::Result::Err(::runtime_hip::Error::Launch {
+                    kernel: ::std::string::String::from(#export),
+                    reason: ::std::format!(#message, __iree_shared_bytes),
+                })
+            }
+        };
+    }
+}
+
+/// `(|a: A, b: B| body)(a, b)`: a closure over declared parameters called
+/// with them (buffers as `&DeviceSlice<T>`, optional ones as
+/// `Option<&DeviceSlice<T>>`, scalars by value, `device` as `&Device`).
+fn closure_call(decl: &Declaration, c: &Count) -> TokenStream {
     let mut closure = c.closure.clone();
     let mut args = Vec::new();
     for (pat, (_, input)) in closure.inputs.iter_mut().zip(&c.inputs) {
@@ -396,10 +452,15 @@ fn count(decl: &Declaration) -> TokenStream {
             CountInput::Param(i) => {
                 let p = &decl.params[*i];
                 let id = &p.ident;
-                if p.is_buffer() {
-                    (shared_ref(&p.ty), quote!(&*#id))
-                } else {
-                    ((*p.ty).clone(), quote!(#id))
+                match &p.elem {
+                    Some(elem) if p.kind.is_optional() => (
+                        syn::parse_quote!(
+                            ::core::option::Option<&::runtime_hip::DeviceSlice<#elem>>
+                        ),
+                        quote!(::core::option::Option::as_deref(&#id)),
+                    ),
+                    _ if p.is_buffer() => (shared_ref(&p.ty), quote!(&*#id)),
+                    _ => ((*p.ty).clone(), quote!(#id)),
                 }
             }
         };
@@ -414,11 +475,7 @@ fn count(decl: &Declaration) -> TokenStream {
         args.push(arg);
     }
     let span = c.closure.span();
-    let array = quote_spanned!(span=> [_; 3]);
-    let call = quote_spanned!(span=> (#closure)(#(#args),*));
-    quote! {
-        let __iree_count: #array = #call;
-    }
+    quote_spanned!(span=> (#closure)(#(#args),*))
 }
 
 /// `&DeviceSlice<T>` from a declared `&DeviceSlice<T>` or `&mut DeviceSlice<T>`.
@@ -509,8 +566,10 @@ fn generated_docs(decl: &Declaration, entry: &DeclarationEntry) -> TokenStream {
         "# Errors".to_string(),
         String::new(),
         "`Error::NoVariant` when the bundle has no variant for the stream's device; \
-         `Error::Launch` when the `count` closure's result does not fit in `u32` or the \
-         launch exceeds the device's limits or fails."
+         `Error::Launch` when the `count` or `workgroup_local_memory` closure's result does \
+         not fit in `u32` or the launch exceeds the device's limits or fails; \
+         `Error::SharedMemoryTooLarge` when the dynamic shared memory and the kernel's \
+         static shared memory exceed what a workgroup of the device may use."
             .to_string(),
     ];
     if !decl.attrs.iter().any(|a| a.path().is_ident("doc")) {
@@ -692,6 +751,40 @@ mod tests {
         });
         let t = squash(&text);
         assert!(t.contains(r#"#[deprecated(note="parameter`ret`:onlyreads`ret`")]constfnextern_dispatch_warning(){}extern_dispatch_warning()"#), "{text}");
+    }
+
+    #[test]
+    fn optional_buffers_and_local_memory_closures() {
+        let src = r#"
+            #[extern_dispatch(source = "k.cu", workgroup_size = [64, 1, 1],
+                              workgroup_local_memory = |n| n * 4,
+                              count = |sums, n| [if sums.is_some() { 2 } else { 1 }, 1, 1])]
+            fn reduce(x: &DeviceSlice<f32>, sums: Option<&mut DeviceSlice<f32>>, hint: Option<&DeviceSlice<u32>>, n: u32);
+        "#;
+        let (_, text) = expand(src, |_| {});
+        let t = squash(&text);
+        assert!(
+            t.contains("&[::runtime_hip::DeviceSlice::binding(x),::runtime_hip::dispatch::Binding::optional_mut(sums),::runtime_hip::dispatch::Binding::optional(hint)]"),
+            "{text}"
+        );
+        assert!(
+            t.contains("(|sums:::core::option::Option<&::runtime_hip::DeviceSlice<f32>>,n:u32|"),
+            "{text}"
+        );
+        assert!(
+            t.contains("(::core::option::Option::as_deref(&sums),n)"),
+            "{text}"
+        );
+        assert!(
+            t.contains("let__iree_shared_bytes=(|n:u32|n*4)(n);"),
+            "{text}"
+        );
+        assert!(
+            t.contains("launch_with_shared(stream,__iree_workgroups,__iree_shared,"),
+            "{text}"
+        );
+        let (_, text) = expand(SIMPLE_MUL, |_| {});
+        assert!(squash(&text).contains("let__iree_shared:u32=0;"), "{text}");
     }
 
     /// Prints the whole expansion (`cargo test -p iree-macros -- --nocapture show`).

@@ -62,6 +62,7 @@ const CASES: &[Case] = &[
     case("ui/host_subgroup_size.rs", "tests/fixtures/crates/k"),
     case("ui/zero_sized_alias.rs", "tests/fixtures/crates/k"),
     case("ui/element_size_mismatch.rs", "tests/fixtures/crates/k"),
+    case("ui/option_element_mismatch.rs", "tests/fixtures/crates/k"),
     case("ui/cxx_ambiguous_overload.rs", "tests/fixtures/crates/cxx"),
     case("ui/cxx_no_match.rs", "tests/fixtures/crates/cxx"),
 ];

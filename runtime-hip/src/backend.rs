@@ -73,6 +73,16 @@ pub(crate) trait Backend: Send + Sync + 'static {
         functions: &[&str],
         host: &[Option<HostEntry>],
     ) -> Result<Vec<KernelHandle>, Error>;
+    /// The static shared memory (`__shared__` variables) of a function
+    /// `load` returned, in bytes, which a launch's dynamic shared memory
+    /// shares the per-workgroup limit with. GPU drivers report it for the
+    /// loaded function (`hipFuncGetAttribute` / `cuFuncGetAttribute` with
+    /// `SHARED_SIZE_BYTES`); the host's `__shared__` variables are per
+    /// worker thread, outside its dynamic shared memory limit, so 0.
+    fn static_shared_bytes(&self, kernel: KernelHandle) -> Result<u32, Error> {
+        let _ = kernel;
+        Ok(0)
+    }
     /// Checks that `[ptr, ptr + bytes)` is inside memory this device
     /// allocated and that is still alive; `Err(Error::ForeignBuffer)`
     /// otherwise. The host platform must implement this (its kernels

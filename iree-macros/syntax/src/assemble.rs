@@ -7,8 +7,8 @@
 use crate::layout::{self, InterfaceBinding, PipelineLayout};
 use crate::parse::{int_u32, lit_subspan, nearest, Value};
 use crate::{
-    limits, Count, CountInput, Declaration, Errors, Objects, Param, ParamKind, PrebuiltObject,
-    Scalar, Spanned,
+    limits, Count, CountInput, Declaration, Errors, LocalMemory, Objects, Param, ParamKind,
+    PrebuiltObject, Scalar, Spanned,
 };
 use proc_macro2::Span;
 use syn::spanned::Spanned as _;
@@ -44,7 +44,12 @@ pub(crate) fn build(
     check_limits(&params, sig.paren_token.span.join(), &mut errors);
     let count = attrs
         .count_expr
-        .and_then(|e| count(e, &params, &fn_name, &mut errors));
+        .and_then(|e| closure(e, Use::Count, &params, &fn_name, &mut errors));
+    let workgroup_local_memory = match attrs.local_memory_expr {
+        Some(e) => closure(e, Use::LocalMemory, &params, &fn_name, &mut errors)
+            .map(|c| LocalMemory::Closure(Box::new(c))),
+        None => attrs.workgroup_local_memory.map(LocalMemory::Bytes),
+    };
 
     let (Some(objects), Some(workgroup_size)) = (objects, attrs.workgroup_size) else {
         return Err(errors);
@@ -58,7 +63,7 @@ pub(crate) fn build(
         export: attrs.export,
         workgroup_size,
         subgroup_size: attrs.subgroup_size,
-        workgroup_local_memory: attrs.workgroup_local_memory,
+        workgroup_local_memory,
         layout_lit: attrs.layout_lit,
         layout: resolved.layout,
         bindings: resolved.bindings,
@@ -160,6 +165,7 @@ struct Attrs {
     workgroup_size_given: bool,
     subgroup_size: Option<Spanned<u32>>,
     workgroup_local_memory: Option<Spanned<u32>>,
+    local_memory_expr: Option<syn::Expr>,
     layout_lit: Option<syn::LitStr>,
     bindings_lits: Option<Vec<syn::LitStr>>,
     count_expr: Option<syn::Expr>,
@@ -198,7 +204,8 @@ impl Attrs {
                 ("objects", Value::Objects(span, pairs)) => {
                     a.objects = Some((key.span(), prebuilt(span, pairs, errors)));
                 }
-                ("count", Value::Count(e)) => a.count_expr = Some(*e),
+                ("count", Value::Closure(e)) => a.count_expr = Some(*e),
+                ("workgroup_local_memory", Value::Closure(e)) => a.local_memory_expr = Some(*e),
                 _ => unreachable!("parse_args pairs keys with their value kinds"),
             }
         }
@@ -492,19 +499,55 @@ fn check_limits(params: &[Param], span: Span, errors: &mut Errors) {
     }
 }
 
-/// `count = |a, b| [x, y, z]`: a closure over declared parameters and
-/// `device`, each named once.
-fn count(expr: syn::Expr, params: &[Param], fn_name: &str, errors: &mut Errors) -> Option<Count> {
+/// Which attribute a closure is the value of: what it may read and how
+/// its errors say so.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Use {
+    /// `count = |…| [x, y, z]`: any declared parameter, and `device`.
+    Count,
+    /// `workgroup_local_memory = |…| bytes`: scalar parameters and `device`
+    /// (bytes of shared memory come from the sizes the launch passes).
+    LocalMemory,
+}
+
+impl Use {
+    /// How messages name the closure.
+    fn noun(self) -> &'static str {
+        match self {
+            Use::Count => "count closure",
+            Use::LocalMemory => "`workgroup_local_memory` closure",
+        }
+    }
+
+    fn example(self) -> &'static str {
+        match self {
+            Use::Count => {
+                "`count` must be a closure over declared parameters returning the workgroup count, e.g. `|dim| [(dim as u32).div_ceil(64), 1, 1]`"
+            }
+            Use::LocalMemory => {
+                "`workgroup_local_memory` is a byte count (`= 1024`) or a closure over scalar parameters returning one, e.g. `|n| n * 4`"
+            }
+        }
+    }
+}
+
+/// `count = |a, b| [x, y, z]` or `workgroup_local_memory = |n| n * 4`: a
+/// closure over declared parameters and `device`, each named once.
+fn closure(
+    expr: syn::Expr,
+    what: Use,
+    params: &[Param],
+    fn_name: &str,
+    errors: &mut Errors,
+) -> Option<Count> {
     let closure = match expr {
         syn::Expr::Closure(closure) => closure,
         other => {
-            errors.error(
-                other.span(),
-                "`count` must be a closure over declared parameters returning the workgroup count, e.g. `|dim| [(dim as u32).div_ceil(64), 1, 1]`",
-            );
+            errors.error(other.span(), what.example());
             return None;
         }
     };
+    let noun = what.noun();
     let mut inputs: Vec<(syn::Ident, CountInput)> = Vec::new();
     for pat in &closure.inputs {
         let pat_inner = match pat {
@@ -514,28 +557,26 @@ fn count(expr: syn::Expr, params: &[Param], fn_name: &str, errors: &mut Errors) 
         let syn::Pat::Ident(pi) = pat_inner else {
             errors.error(
                 pat.span(),
-                "count closure parameters must be names of declared parameters or `device`",
+                format!("{noun} parameters must be names of declared parameters or `device`"),
             );
             continue;
         };
         let name = &pi.ident;
         if inputs.iter().any(|(n, _)| n == name) {
-            errors.error(
-                name.span(),
-                format!("`{name}` appears twice in the count closure"),
-            );
+            errors.error(name.span(), format!("`{name}` appears twice in the {noun}"));
             continue;
         }
-        if let Some(input) = count_input(name, params, fn_name, errors) {
+        if let Some(input) = closure_input(name, what, params, fn_name, errors) {
             inputs.push((name.clone(), input));
         }
     }
     Some(Count { closure, inputs })
 }
 
-/// What count closure parameter `name` refers to.
-fn count_input(
+/// What closure parameter `name` refers to.
+fn closure_input(
     name: &syn::Ident,
+    what: Use,
     params: &[Param],
     fn_name: &str,
     errors: &mut Errors,
@@ -543,17 +584,35 @@ fn count_input(
     if name == "device" {
         return Some(CountInput::Device);
     }
+    let noun = what.noun();
     if let Some(i) = params.iter().position(|p| p.ident == *name) {
+        if what == Use::LocalMemory && params[i].is_buffer() {
+            errors.error(
+                name.span(),
+                format!(
+                    "`{name}` is a buffer: a {noun} reads scalar parameters (the sizes the launch passes) or `device`; pass the length as a scalar"
+                ),
+            );
+            return None;
+        }
         return Some(CountInput::Param(i));
     }
-    let names: Vec<String> = params.iter().map(|p| p.ident.to_string()).collect();
+    let names: Vec<String> = params
+        .iter()
+        .filter(|p| what == Use::Count || !p.is_buffer())
+        .map(|p| p.ident.to_string())
+        .collect();
     let hint = nearest(&name.to_string(), names.iter().map(String::as_str))
         .map(|n| format!(" (did you mean `{n}`?)"))
         .unwrap_or_default();
+    let kinds = match what {
+        Use::Count => "declared parameters",
+        Use::LocalMemory => "scalar parameters",
+    };
     errors.error(
         name.span(),
         format!(
-            "`{name}` is not a parameter of `{fn_name}`{hint}: count closure parameters name declared parameters ({}) or `device`",
+            "`{name}` is not a parameter of `{fn_name}`{hint}: {noun} parameters name {kinds} ({}) or `device`",
             names.join(", ")
         ),
     );
@@ -579,9 +638,47 @@ fn is_zero_sized(ty: &syn::Type) -> bool {
     }
 }
 
-/// Classifies a parameter type, or says why it is not allowed.
+/// What [`classify`] lists when it refuses a type.
+const ALLOWED: &str = "allowed parameter types: `&DeviceSlice<T>` (ReadOnly binding), `&mut DeviceSlice<T>` (writable binding), `Option<&DeviceSlice<T>>` / `Option<&mut DeviceSlice<T>>` (a binding that may be null), `i32`, `u32`, `f32` (push constants)";
+
+/// The `T` of `Option<T>` (under any path: `core::option::Option<T>`),
+/// when `ty` is one.
+fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(p) = ty else { return None };
+    let seg = p.path.segments.last().filter(|s| s.ident == "Option")?;
+    let syn::PathArguments::AngleBracketed(a) = &seg.arguments else {
+        return None;
+    };
+    match a.args.iter().collect::<Vec<_>>()[..] {
+        [syn::GenericArgument::Type(t)] => Some(t),
+        _ => None,
+    }
+}
+
+/// Classifies a parameter type, or says why it is not allowed:
+/// `Option<buffer>` is the buffer's kind with `optional` set.
 fn classify(ty: &syn::Type) -> Result<(ParamKind, Option<Box<syn::Type>>), String> {
-    const ALLOWED: &str = "allowed parameter types: `&DeviceSlice<T>` (ReadOnly binding), `&mut DeviceSlice<T>` (writable binding), `i32`, `u32`, `f32` (push constants)";
+    let Some(inner) = option_inner(ty) else {
+        return classify_plain(ty);
+    };
+    match classify_plain(inner) {
+        Ok((ParamKind::Buffer { elem, mutable, .. }, e)) => Ok((
+            ParamKind::Buffer {
+                elem,
+                mutable,
+                optional: true,
+            },
+            e,
+        )),
+        Ok(_) => Err(format!(
+            "`Option` is for buffers that may be null (`Option<&DeviceSlice<T>>`): a push constant always has a value; {ALLOWED}"
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+/// [`classify`] of a type that is not an `Option`.
+fn classify_plain(ty: &syn::Type) -> Result<(ParamKind, Option<Box<syn::Type>>), String> {
     match ty {
         syn::Type::Reference(r) => {
             if let syn::Type::Path(p) = &*r.elem {
@@ -603,6 +700,7 @@ fn classify(ty: &syn::Type) -> Result<(ParamKind, Option<Box<syn::Type>>), Strin
                                 let kind = ParamKind::Buffer {
                                     elem: crate::type_string(elem),
                                     mutable: r.mutability.is_some(),
+                                    optional: false,
                                 };
                                 return Ok((kind, Some(Box::new(elem.clone()))));
                             }

@@ -681,6 +681,7 @@ mod tests {
             kind: ParamKind::Buffer {
                 elem: "f32".into(),
                 mutable,
+                optional: false,
             },
         };
         let params = vec![

@@ -18,7 +18,7 @@ pub fn reserved_param(name: &str) -> Option<&'static str> {
             "`stream` is reserved: the generated function takes `stream: &Stream` first; rename this parameter",
         ),
         "device" => Some(
-            "`device` is reserved: count closures use it for the `&Device`; rename the parameter",
+            "`device` is reserved: `count` and `workgroup_local_memory` closures use it for the `&Device`; rename the parameter",
         ),
         _ => None,
     }

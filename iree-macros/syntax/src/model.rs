@@ -9,7 +9,7 @@
 //! compare one model instead of syntax with a schema.
 
 use crate::layout::{InterfaceBinding, PipelineLayout};
-use crate::{CountInput, Declaration, Objects};
+use crate::{Count, CountInput, Declaration, LocalMemory, Objects};
 use iree_abi::manifest::{DeclarationEntry, Diagnostic, LayoutEntry, ParamEntry};
 use iree_abi::target::TargetId;
 use std::fmt;
@@ -63,8 +63,12 @@ pub struct DispatchExtern {
     pub workgroup_size: [u32; 3],
     /// Declared subgroup (wavefront/warp) size.
     pub subgroup_size: Option<u32>,
-    /// Dynamic shared memory in bytes (0 when not given).
+    /// Dynamic shared memory in bytes when a constant (0 when not given or
+    /// computed at launch).
     pub workgroup_local_memory: u32,
+    /// When `workgroup_local_memory` is a closure: the names it reads (the
+    /// bytes are computed and checked at each launch, not by the build).
+    pub local_memory_workload: Option<Vec<String>>,
     /// Where it was declared.
     pub location: Location,
 }
@@ -84,15 +88,7 @@ pub fn lower(d: &Declaration, file: &str) -> DispatchExtern {
             ObjectSet::Prebuilt(v)
         }
     };
-    let workload = d
-        .count
-        .iter()
-        .flat_map(|c| c.inputs.iter())
-        .map(|(n, i)| match i {
-            CountInput::Device => "device".to_string(),
-            CountInput::Param(_) => n.to_string(),
-        })
-        .collect();
+    let workload = d.count.as_ref().map(names_read).unwrap_or_default();
     DispatchExtern {
         fn_name: d.ident.to_string(),
         module_path: d.module_path.clone(),
@@ -110,13 +106,32 @@ pub fn lower(d: &Declaration, file: &str) -> DispatchExtern {
         objects,
         workgroup_size: d.workgroup_size.value,
         subgroup_size: d.subgroup_size.as_ref().map(|s| s.value),
-        workgroup_local_memory: d.workgroup_local_memory.as_ref().map_or(0, |s| s.value),
+        workgroup_local_memory: d
+            .workgroup_local_memory
+            .as_ref()
+            .and_then(LocalMemory::bytes)
+            .unwrap_or(0),
+        local_memory_workload: match &d.workgroup_local_memory {
+            Some(LocalMemory::Closure(c)) => Some(names_read(c)),
+            _ => None,
+        },
         location: Location {
             file: normalize_path(file),
             line: d.line(),
             column: d.column(),
         },
     }
+}
+
+/// The names a closure reads: declared parameters, and `device`.
+fn names_read(c: &Count) -> Vec<String> {
+    c.inputs
+        .iter()
+        .map(|(n, i)| match i {
+            CountInput::Device => "device".to_string(),
+            CountInput::Param(_) => n.to_string(),
+        })
+        .collect()
 }
 
 impl DispatchExtern {

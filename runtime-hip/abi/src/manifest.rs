@@ -104,12 +104,19 @@ impl ParamEntry {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ParamKind {
     /// `&DeviceSlice<elem>` (a ReadOnly binding) or `&mut DeviceSlice<elem>`
-    /// (read-write, tied: the dispatch updates it in place).
+    /// (read-write, tied: the dispatch updates it in place); wrapped in
+    /// `Option<…>` when `optional`.
     Buffer {
         /// Element type as written, without spaces (`f32`, `runtime_hip::Half`).
         elem: String,
         /// `&mut`.
         mutable: bool,
+        /// `Option<&DeviceSlice<elem>>` / `Option<&mut DeviceSlice<elem>>`:
+        /// `None` is passed as a null pointer (kernels whose pointer "may be
+        /// NULL"). Still one binding of the layout, checked like any other;
+        /// absent in the JSON when false, so older manifests read the same.
+        #[serde(default, skip_serializing_if = "is_false")]
+        optional: bool,
     },
     /// A 32-bit push constant.
     Scalar {
@@ -133,19 +140,37 @@ impl ParamKind {
         }
     }
 
-    /// True for `&mut DeviceSlice` (tied) buffers.
+    /// True for `&mut DeviceSlice` (tied) buffers, optional or not.
     pub fn is_mut_buffer(&self) -> bool {
         self.read_only() == Some(false)
     }
+
+    /// True for `Option<&DeviceSlice>` / `Option<&mut DeviceSlice>` buffers.
+    pub fn is_optional(&self) -> bool {
+        matches!(self, ParamKind::Buffer { optional: true, .. })
+    }
+}
+
+/// For `skip_serializing_if`.
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// The way a signature spells the kind: `&mut DeviceSlice<f32>`, `i32`.
 impl std::fmt::Display for ParamKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ParamKind::Buffer { elem, mutable } => {
+            ParamKind::Buffer {
+                elem,
+                mutable,
+                optional,
+            } => {
                 let m = if *mutable { "mut " } else { "" };
-                write!(f, "&{m}DeviceSlice<{elem}>")
+                if *optional {
+                    write!(f, "Option<&{m}DeviceSlice<{elem}>>")
+                } else {
+                    write!(f, "&{m}DeviceSlice<{elem}>")
+                }
             }
             ParamKind::Scalar { ty } => f.write_str(ty.name()),
         }
@@ -305,6 +330,27 @@ mod tests {
         assert_eq!(json, r#"{"kind":"scalar","ty":"f32"}"#);
         assert_eq!(serde_json::from_str::<ParamKind>(&json).unwrap(), k);
         assert_eq!(k.to_string(), "f32");
+    }
+
+    #[test]
+    fn optional_buffers_keep_plain_buffers_json() {
+        let plain = ParamKind::Buffer {
+            elem: "f32".into(),
+            mutable: true,
+            optional: false,
+        };
+        let json = serde_json::to_string(&plain).unwrap();
+        assert_eq!(json, r#"{"kind":"buffer","elem":"f32","mutable":true}"#);
+        assert_eq!(serde_json::from_str::<ParamKind>(&json).unwrap(), plain);
+        let opt = ParamKind::Buffer {
+            elem: "f32".into(),
+            mutable: true,
+            optional: true,
+        };
+        assert!(opt.is_optional() && opt.is_mut_buffer());
+        assert_eq!(opt.to_string(), "Option<&mut DeviceSlice<f32>>");
+        let json = serde_json::to_string(&opt).unwrap();
+        assert_eq!(serde_json::from_str::<ParamKind>(&json).unwrap(), opt);
     }
 
     #[test]
