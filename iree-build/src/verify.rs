@@ -24,6 +24,7 @@
 //! Every diagnostic names the file, line, fn, target and, where one is
 //! involved, the parameter (see [`DispatchExtern::diagnostic`]).
 
+use crate::code_object::Lookup;
 use crate::ir::{DispatchExtern, ParamKind};
 use crate::layout::PipelineLayout;
 use crate::manifest::Diagnostic;
@@ -321,42 +322,16 @@ pub fn verify_export(
     signature: Option<&[CType]>,
     r: &mut DispatchReport,
 ) {
-    let Some(kernel) = info.kernel(&export.name) else {
-        if let Some(found) = info.unexported.iter().find(|u| {
-            // The name itself, or its Itanium-mangled `<length><name>` form.
-            **u == export.name || u.contains(&format!("{}{}", export.name.len(), export.name))
-        }) {
-            r.errors.push(d.diagnostic(
-                format_args!(
-                    "the object has a kernel `{found}` but does not export it as `{}`: declare it `extern \"C\"` so its name is not mangled",
-                    export.name
-                ),
-                None,
-                Some(target),
-            ));
+    let kernel = match info.lookup(&export.name) {
+        Lookup::Found(k) => k,
+        Lookup::Ambiguous(candidates) => {
+            ambiguous_export(d, export, target, &candidates, r);
             return;
         }
-        // Sorted: PTX and cubin list them in different orders, and the
-        // same finding should read the same for both.
-        let mut names: Vec<&str> = info.kernels.iter().map(|k| k.name.as_str()).collect();
-        names.sort_unstable();
-        let have = if names.is_empty() {
-            "it exports no kernels (is the kernel `extern \"C\" __global__`?)".to_string()
-        } else {
-            let hint = crate::syntax::nearest_name(&export.name, names.iter().copied())
-                .map(|n| format!("; did you mean `{n}`?"))
-                .unwrap_or_default();
-            format!("it exports: {}{hint}", names.join(", "))
-        };
-        r.errors.push(d.diagnostic(
-            format_args!(
-                "the object has no kernel `{}`: {have}. Kernels must be `extern \"C\"` so their names are not mangled",
-                export.name
-            ),
-            None,
-            Some(target),
-        ));
-        return;
+        Lookup::Missing => {
+            missing_export(d, export, target, info, r);
+            return;
+        }
     };
     let layout = &export.layout;
     let expected = d.args.len();
@@ -390,6 +365,92 @@ pub fn verify_export(
     check_workgroup_size(d, export, target, kernel, r);
     check_subgroup_size(d, export, target, kernel, r);
     check_shared_memory(d, export, target, kernel, r);
+}
+
+/// The error for an export that names several kernels: each candidate.
+fn ambiguous_export(
+    d: &DispatchExtern,
+    export: &Export,
+    target: &TargetId,
+    candidates: &[String],
+    r: &mut DispatchReport,
+) {
+    r.errors.push(d.diagnostic(
+        format_args!(
+            "`{}` names {} kernels: {}. Name one, with its template arguments (`name<16>`) or its parameter list as these are written (`name(float const*, int)`)",
+            export.name,
+            candidates.len(),
+            candidates.join(", ")
+        ),
+        None,
+        Some(target),
+    ));
+}
+
+/// The error for an export the object has no kernel for: what it has
+/// (demangled), and the nearest name. A host object's kernels without
+/// entry points (`unexported`) are matched too: the host wrapper could not
+/// export an overloaded name, and that is the same ambiguity the GPU
+/// objects show.
+fn missing_export(
+    d: &DispatchExtern,
+    export: &Export,
+    target: &TargetId,
+    info: &ObjectInfo,
+    r: &mut DispatchReport,
+) {
+    let unexported =
+        crate::code_object::matching(&export.name, info.unexported.iter().map(String::as_str));
+    if unexported.len() > 1 {
+        let candidates = crate::code_object::candidates(&unexported);
+        return ambiguous_export(d, export, target, &candidates, r);
+    }
+    if let Some(found) = unexported.first().copied().or_else(|| {
+        info.unexported
+            .iter()
+            .find(|u| **u == export.name)
+            .map(String::as_str)
+    }) {
+        r.errors.push(d.diagnostic(
+            format_args!(
+                "the object has a kernel `{}` but does not export it as `{}`: a prebuilt host object exports a kernel with `IREE_HOST_EXPORT(k)` or, for C++ names, `IREE_HOST_EXPORT_AS(id, name)`",
+                crate::code_object::display_name(found),
+                export.name
+            ),
+            None,
+            Some(target),
+        ));
+        return;
+    }
+    // Demangled and sorted: PTX and cubin list them in different orders,
+    // and the same finding should read the same for both. A host object's
+    // kernels without entry points count: the GPU objects list them too.
+    let symbols = || {
+        let unexported = info.unexported.iter().filter(|u| u.starts_with("_Z"));
+        info.kernels.iter().map(|k| &k.name).chain(unexported)
+    };
+    let mut names: Vec<String> = symbols()
+        .map(|s| crate::code_object::display_name(s))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let have = if names.is_empty() {
+        "it exports no kernels (is the kernel `__global__`, and a template instantiated?)"
+            .to_string()
+    } else {
+        let short: Vec<String> = symbols()
+            .map(|s| crate::code_object::short_name(s))
+            .collect();
+        let hint = crate::syntax::nearest_name(&export.name, short.iter().map(String::as_str))
+            .map(|n| format!("; did you mean `{n}`?"))
+            .unwrap_or_default();
+        format!("it exports: {}{hint}", names.join(", "))
+    };
+    r.errors.push(d.diagnostic(
+        format_args!("the object has no kernel `{}`: {have}", export.name),
+        None,
+        Some(target),
+    ));
 }
 
 /// One binding against one target's parameter: pointer kind and size, the
@@ -869,8 +930,9 @@ fn simple_mull(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f
         let r = run(SAMPLE, vec![(TargetId::Host, obj)]);
         let e = one_error(&r);
         assert!(
-            e.to_string().contains("`_Z10simple_mulPKfS0_Pfi`")
-                && e.to_string().contains("extern \"C\""),
+            e.to_string()
+                .contains("`simple_mul(float const*, float const*, float*, int)`")
+                && e.to_string().contains("IREE_HOST_EXPORT_AS"),
             "{}",
             e.to_string()
         );

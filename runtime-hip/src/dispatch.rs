@@ -425,8 +425,10 @@ fn resolve(export: &ExportRef, device: &Device) -> Result<Resolved, Error> {
         first(h, export.name)?
     } else {
         // One module per executable and device; every export's function
-        // resolved once.
-        let names: Vec<&str> = exe.exports().map(|e| e.name()).collect();
+        // resolved once, by the symbol this variant names it (a C++
+        // kernel's mangled name on this target), while messages keep the
+        // name the declaration wrote.
+        let names: Vec<&str> = exe.functions(&variant);
         let key = (
             export.bundle.as_ptr() as usize,
             export.bundle.len(),

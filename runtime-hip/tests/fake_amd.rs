@@ -45,6 +45,10 @@ fn amd_driver_against_a_fake_libamdhip64() {
     assert!(matches!(err, Error::NoVariant { .. }), "{err}");
     assert!(err.to_string().contains("gfx942:sramecc+:xnack-"), "{err}");
 
+    // A variant naming its own symbols (a C++ kernel's mangled names): the
+    // driver is asked for those, not for the export names.
+    fake::run_sample(&device, fake::bundle_with_symbols("gfx942", Format::Hsaco)).unwrap();
+
     let bad = fake::bundle(&[("gfx942", Format::Hsaco)], true);
     let err = fake::run_sample(&device, bad).unwrap_err();
     assert!(

@@ -213,17 +213,43 @@ impl Attrs {
     }
 }
 
-/// `export = "…"`: must be a C symbol name.
+/// `export = "…"`: a C symbol name (`simple_mul`) or a C++ kernel name
+/// (`vectorAdd`, `MatrixMulCUDA<16>`, `ns::reduce<float, 256>`, optionally
+/// with a parameter list: `vectorAdd(float const*, float*, int)`). The
+/// build writes the name into generated C++ (the wrapper TUs), so only the
+/// characters such names use are accepted, with balanced brackets: nothing
+/// that could end the expression it is written into.
 fn export(s: syn::LitStr, errors: &mut Errors) -> syn::LitStr {
     let v = s.value();
-    let symbol = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$' || c == '.';
-    if v.is_empty() || !v.chars().all(symbol) {
+    if v.is_empty() || !is_kernel_name(&v) {
         errors.error(
             s.span(),
-            format!("`export = \"{v}\"` is not a C symbol name"),
+            format!("`export = \"{v}\"` is neither a C symbol nor a C++ kernel name (`name`, `ns::name<float, 256>`, `name(float const*, int)`)"),
         );
     }
     s
+}
+
+/// Whether `v` reads as a symbol or C++ kernel name (see [`export`]).
+fn is_kernel_name(v: &str) -> bool {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "_$.:<>,()*& -".contains(c);
+    let mut depth = [0i32; 2];
+    for c in v.chars() {
+        if !allowed(c) {
+            return false;
+        }
+        match c {
+            '<' => depth[0] += 1,
+            '>' => depth[0] -= 1,
+            '(' => depth[1] += 1,
+            ')' => depth[1] -= 1,
+            _ => {}
+        }
+        if depth.iter().any(|&d| d < 0) {
+            return false;
+        }
+    }
+    depth == [0, 0] && v.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == ':')
 }
 
 /// `subgroup_size = n`: a power of two.

@@ -422,3 +422,31 @@ fn local_memory_is_a_constant_or_a_closure_of_scalars() {
     let e = err(&src("\"four\""));
     assert!(e.contains("a byte count (`= 1024`) or a closure"), "{e}");
 }
+
+#[test]
+fn export_takes_c_and_cxx_names() {
+    for name in [
+        "simple_mul",
+        "vectorAdd",
+        "MatrixMulCUDA<16>",
+        "ns::reduce<float, 256>",
+        "vectorAdd(float const*, float*, int)",
+        "::top<-1>",
+    ] {
+        let src = format!(
+            r#"#[extern_dispatch(source = "k.cu", export = "{name}", workgroup_size = [1, 1, 1])] fn f();"#
+        );
+        let d = decl(&src).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        assert_eq!(d.export_name(), name);
+    }
+    for name in ["", "a; b", "f<1", "f)(", "a\"b", "x{}", "1abc", "a/b"] {
+        let src = format!(
+            r#"#[extern_dispatch(source = "k.cu", export = "{}", workgroup_size = [1, 1, 1])] fn f();"#,
+            name.replace('"', "\\\"")
+        );
+        assert!(
+            err(&src).contains("is neither a C symbol nor a C++ kernel name"),
+            "{name}"
+        );
+    }
+}

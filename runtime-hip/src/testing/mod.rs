@@ -29,6 +29,7 @@ fn variant(target: &str, format: Format) -> VariantSpec {
         target: target.into(),
         format,
         data: target.as_bytes().to_vec(),
+        symbols: Vec::new(),
     }
 }
 

@@ -46,6 +46,15 @@ pub fn bundle(targets: &[(&str, Format)], bad: bool) -> &'static [u8] {
     )
 }
 
+/// The sample's executable with one object for `target` whose functions
+/// are not the export names (as a C++ kernel's mangled symbols are not):
+/// the variant names them, and only those names resolve.
+pub fn bundle_with_symbols(target: &str, format: Format) -> &'static [u8] {
+    let mut v = sample::variant(target, format, b".entry _Z3mulPKfS0_Pfi _Z7inplacePKfPfi\0");
+    v.symbols = vec!["_Z3mulPKfS0_Pfi".into(), "_Z7inplacePKfPfi".into()];
+    sample::bundle(vec![v])
+}
+
 pub use sample::kernel;
 
 /// simple_mul then simple_mul_inplace, as in the IREE sample, checking the

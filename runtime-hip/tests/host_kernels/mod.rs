@@ -171,6 +171,7 @@ fn bundle() -> &'static [u8] {
                     target: "host".into(),
                     format: Format::Host,
                     data: b"linked into the test".to_vec(),
+                    symbols: Vec::new(),
                 }],
             }],
         };

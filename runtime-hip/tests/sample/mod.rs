@@ -35,6 +35,7 @@ pub fn variant(target: &str, format: Format, data: &[u8]) -> VariantSpec {
         target: target.into(),
         format,
         data: data.to_vec(),
+        symbols: Vec::new(),
     }
 }
 
