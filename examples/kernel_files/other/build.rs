@@ -1,6 +1,6 @@
 fn main() {
     iree_build::Build::new()
         .bridge("src/lib.rs")
-        .targets(["host"])
+        .targets(["gfx90a", "gfx1100", "sm_80", "sm_90", "host"])
         .compile("kernel_files_other");
 }
