@@ -7,6 +7,8 @@
 //! export by the C++ name and each GPU variant's function by its mangled
 //! symbol; an overloaded name is an error listing both overloads.
 
+mod support;
+
 use std::path::Path;
 
 use iree_build::code_object::{self, display_name};
@@ -63,20 +65,7 @@ fn twice_any(x: &mut DeviceSlice<f32>, n: i32);
 const GPU_TARGETS: &[&str] = &["gfx90a", "gfx1100", "sm_80", "sm_90"];
 
 fn build(dir: &Path) -> (iree_build::Output, Manifest) {
-    std::fs::create_dir_all(dir.join("src")).unwrap();
-    std::fs::create_dir_all(dir.join("kernels")).unwrap();
-    std::fs::write(dir.join("src/lib.rs"), BRIDGE).unwrap();
-    std::fs::write(dir.join("kernels/k.cu"), KERNELS).unwrap();
-    let out = iree_build::Build::new()
-        .crate_dir(dir)
-        .out_dir(dir.join("out"))
-        .cargo_metadata(false)
-        .bridge("src/lib.rs")
-        .targets(GPU_TARGETS)
-        .try_compile("cxx")
-        .unwrap_or_else(|e| panic!("{e}"));
-    let manifest = serde_json::from_slice(&std::fs::read(&out.manifest_path).unwrap()).unwrap();
-    (out, manifest)
+    support::build_crate(dir, BRIDGE, KERNELS, GPU_TARGETS)
 }
 
 #[test]

@@ -6,9 +6,12 @@
 //! and `extern __shared__ float s[];` kernels build and verify. (Such
 //! kernels run on the host in `examples/reduce`.)
 
+mod support;
+
 use std::path::Path;
 
-use iree_build::manifest::{DeclarationEntry, Manifest};
+use iree_build::manifest::Manifest;
+use support::entry;
 
 const TARGETS: &[&str] = &["gfx90a", "gfx1100", "sm_80", "sm_90", "host"];
 
@@ -40,26 +43,7 @@ extern "C" __global__ void add_bias(const float* x, const float* bias, float* y,
 "#;
 
 fn build(dir: &Path, bridge: &str, targets: &[&str]) -> Manifest {
-    std::fs::create_dir_all(dir.join("src")).unwrap();
-    std::fs::create_dir_all(dir.join("kernels")).unwrap();
-    std::fs::write(dir.join("src/lib.rs"), bridge).unwrap();
-    std::fs::write(dir.join("kernels/k.cu"), KERNELS).unwrap();
-    let out = iree_build::Build::new()
-        .crate_dir(dir)
-        .out_dir(dir.join("out"))
-        .cargo_metadata(false)
-        .bridge("src/lib.rs")
-        .targets(targets)
-        .try_compile("optional_shared")
-        .unwrap_or_else(|e| panic!("{e}"));
-    serde_json::from_slice(&std::fs::read(&out.manifest_path).unwrap()).unwrap()
-}
-
-fn entry<'m>(m: &'m Manifest, name: &str) -> &'m DeclarationEntry {
-    m.declarations
-        .iter()
-        .find(|d| d.fn_name == name)
-        .unwrap_or_else(|| panic!("no `{name}` in {:#?}", m.declarations))
+    support::build_crate(dir, bridge, KERNELS, targets).1
 }
 
 #[test]

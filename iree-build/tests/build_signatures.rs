@@ -4,10 +4,13 @@
 //! host-side signature pass when `host` is not a target), `subgroup_size`
 //! on host, and one broken declaration not hiding the others.
 
+mod support;
+
 use std::path::Path;
 
-use iree_build::manifest::{DeclarationEntry, Manifest};
+use iree_build::manifest::Manifest;
 use iree_build::signature::TypeClass;
+use support::entry;
 
 const KERNELS: &str = r#"
 #include <hip/hip_runtime.h>
@@ -45,27 +48,7 @@ extern "C" __global__ void types(const unsigned char* a, signed char* b, const _
 
 /// A crate with `src/lib.rs` = `bridge` and `kernels/k.cu` = [`KERNELS`].
 fn build(dir: &Path, bridge: &str, targets: &[&str]) -> (iree_build::Output, Manifest) {
-    std::fs::create_dir_all(dir.join("src")).unwrap();
-    std::fs::create_dir_all(dir.join("kernels")).unwrap();
-    std::fs::write(dir.join("src/lib.rs"), bridge).unwrap();
-    std::fs::write(dir.join("kernels/k.cu"), KERNELS).unwrap();
-    let out = iree_build::Build::new()
-        .crate_dir(dir)
-        .out_dir(dir.join("out"))
-        .cargo_metadata(false)
-        .bridge("src/lib.rs")
-        .targets(targets)
-        .try_compile("sigs")
-        .unwrap_or_else(|e| panic!("{e}"));
-    let manifest = serde_json::from_slice(&std::fs::read(&out.manifest_path).unwrap()).unwrap();
-    (out, manifest)
-}
-
-fn entry<'m>(m: &'m Manifest, name: &str) -> &'m DeclarationEntry {
-    m.declarations
-        .iter()
-        .find(|d| d.fn_name == name)
-        .unwrap_or_else(|| panic!("no `{name}` in {:#?}", m.declarations))
+    support::build_crate(dir, bridge, KERNELS, targets)
 }
 
 const FILL_AS_BYTES: &str = r#"

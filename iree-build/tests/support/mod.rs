@@ -62,3 +62,39 @@ pub fn listing(dir: &Path) -> Vec<String> {
     files.sort();
     files
 }
+
+/// Writes a crate into `dir` (`src/lib.rs` = `bridge`, `kernels/k.cu` =
+/// `kernels`) and builds it for `targets` through `Build` (no cargo
+/// directives); the output and its manifest.
+pub fn build_crate(
+    dir: &Path,
+    bridge: &str,
+    kernels: &str,
+    targets: &[&str],
+) -> (iree_build::Output, iree_build::manifest::Manifest) {
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::create_dir_all(dir.join("kernels")).unwrap();
+    std::fs::write(dir.join("src/lib.rs"), bridge).unwrap();
+    std::fs::write(dir.join("kernels/k.cu"), kernels).unwrap();
+    let out = iree_build::Build::new()
+        .crate_dir(dir)
+        .out_dir(dir.join("out"))
+        .cargo_metadata(false)
+        .bridge("src/lib.rs")
+        .targets(targets)
+        .try_compile("k")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let manifest = serde_json::from_slice(&std::fs::read(&out.manifest_path).unwrap()).unwrap();
+    (out, manifest)
+}
+
+/// The manifest entry of the declaration `fn name`.
+pub fn entry<'m>(
+    m: &'m iree_build::manifest::Manifest,
+    name: &str,
+) -> &'m iree_build::manifest::DeclarationEntry {
+    m.declarations
+        .iter()
+        .find(|d| d.fn_name == name)
+        .unwrap_or_else(|| panic!("no `{name}` in {:#?}", m.declarations))
+}
