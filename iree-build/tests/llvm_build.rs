@@ -157,8 +157,9 @@ fn llvm_build_is_cached_and_never_shares_outputs_with_clang() {
     assert_eq!(back.compiler_runs, 0, "ran: {:#?}", back.commands);
 }
 
-/// A crate with a math kernel declared at 128 threads and a kernel no
-/// declaration names.
+/// A crate with a math kernel declared at `size` threads, a barrier kernel
+/// (`__syncthreads` is `hip.bc`'s `__atomic_work_item_fence` on AMD) and a
+/// kernel no declaration names.
 fn math_crate(size: u32) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("src")).unwrap();
@@ -170,6 +171,12 @@ extern "C" __global__ void softplus(const float* __restrict__ x, float* __restri
   if (i < n) y[i] = logf(1.0f + expf(x[i]));
 }
 extern "C" __global__ void undeclared(float* p) { p[threadIdx.x] = 0.0f; }
+extern "C" __global__ void rotate(float* p) {
+  __shared__ float s[64];
+  s[threadIdx.x] = p[threadIdx.x];
+  __syncthreads();
+  p[threadIdx.x] = s[(threadIdx.x + 1) % 64];
+}
 "#,
     )
     .unwrap();
@@ -179,6 +186,8 @@ extern "C" __global__ void undeclared(float* p) { p[threadIdx.x] = 0.0f; }
             r#"
 #[iree_macros::extern_dispatch(source = "math.cu", workgroup_size = [{size}, 1, 1])]
 pub fn softplus(x: &DeviceSlice<f32>, y: &mut DeviceSlice<f32>, n: i32);
+#[iree_macros::extern_dispatch(source = "math.cu", workgroup_size = [64, 1, 1])]
+pub fn rotate(p: &mut DeviceSlice<f32>);
 "#
         ),
     )
@@ -196,6 +205,7 @@ fn llvm_build_math_kernel_gets_its_own_size_and_undeclared_kernels_keep_clangs()
     let bundle = Bundle::parse(&bytes).unwrap();
     let variants = gpu_variants(&bundle);
     assert_eq!(variants.len(), 3);
+    assert_eq!(built.warnings, Vec::<String>::new());
     for (target, format, info, data) in &variants {
         let kernel = |name: &str| {
             info.kernels
@@ -206,8 +216,10 @@ fn llvm_build_math_kernel_gets_its_own_size_and_undeclared_kernels_keep_clangs()
         if *format == Format::Hsaco {
             assert_eq!(kernel("softplus").max_flat_workgroup_size, Some(128));
             assert_eq!(kernel("undeclared").max_flat_workgroup_size, Some(1024));
-            // ocml is linked into the object, nothing left to resolve.
+            // ocml and hip.bc are linked into the object, nothing left to resolve.
             assert!(!contains(data, "__ocml_"), "{target}");
+            assert!(!contains(data, "__atomic_work_item_fence"), "{target}");
+            assert_eq!(kernel("rotate").max_flat_workgroup_size, Some(64));
         } else {
             assert_eq!(kernel("softplus").maxntid, Some([128, 1, 1]), "{target}");
             assert_eq!(kernel("undeclared").maxntid, None, "{target}");

@@ -194,7 +194,17 @@ pub(super) fn run_passes(module: &Module<'_>, passes: &str, machine: &TargetMach
         })
 }
 
-/// Links `ocml.bc` / `ockl.bc` when, after dead helpers are gone, the module
+/// The device libraries the AMD path links on demand, each with the prefix
+/// of the symbols it defines: `ocml` (math), `ockl` (work-item builtins)
+/// and `hip.bc`, whose one symbol is `__atomic_work_item_fence`, what HIP's
+/// `__syncthreads()` fences with.
+pub(crate) const DEVICE_LIBS: &[(&str, &str)] = &[
+    ("__ocml_", "ocml.bc"),
+    ("__ockl_", "ockl.bc"),
+    ("__atomic_work_item_fence", "hip.bc"),
+];
+
+/// Links the [`DEVICE_LIBS`] when, after dead helpers are gone, the module
 /// still calls into them (the seed's `linkHIPBitcodeIfNeeded`). A library can
 /// pull in the other (`ocml` uses `__ockl_*` in places), so the check repeats
 /// until nothing new is needed.
@@ -203,7 +213,7 @@ fn link_hip_bitcode_if_needed(job: &LlvmJob, module: &Module<'_>) -> Result<()> 
     loop {
         let missing = link::missing_symbols(module);
         let mut progressed = false;
-        for (prefix, lib) in [("__ocml_", "ocml.bc"), ("__ockl_", "ockl.bc")] {
+        for &(prefix, lib) in DEVICE_LIBS {
             let needed: BTreeSet<String> = missing
                 .iter()
                 .filter(|n| n.starts_with(prefix) && !linked.contains(*n))

@@ -164,7 +164,7 @@ impl InProcess<'_> {
         match f.job.target.platform() {
             Platform::Amd => {
                 let libs = &tc.device_libs().expect("require_for checked").path;
-                for lib in ["ocml.bc", "ockl.bc"] {
+                for &(_, lib) in super::amd::DEVICE_LIBS {
                     if libs.join(lib).is_file() {
                         key_files.push(libs.join(lib));
                     }
