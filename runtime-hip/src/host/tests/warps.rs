@@ -338,3 +338,81 @@ fn softmax_and_layernorm_rows() {
         }
     }
 }
+
+/// Warp-reduction kernels against straightforward Rust on the same cores
+/// (CPU seconds of the process, so the pool's threads count):
+/// `cargo test -p runtime-hip --release host::tests::warps::bench_warps --
+/// --ignored --nocapture`, with the lockstep flags for lockstep figures.
+#[test]
+#[ignore]
+fn bench_warps() {
+    fn cpu_seconds() -> f64 {
+        let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+        let f: Vec<&str> = stat
+            .rsplit(')')
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        (f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap()) / 100.0
+    }
+    let time = |f: &dyn Fn()| {
+        f();
+        let (t, c) = (std::time::Instant::now(), cpu_seconds());
+        let mut reps = 0;
+        while t.elapsed().as_secs_f64() < 1.0 || reps < 3 {
+            f();
+            reps += 1;
+        }
+        (cpu_seconds() - c) / reps as f64
+    };
+    let d = Dev::new();
+    let (rows, cols) = (4096usize, 1024usize);
+    let x: Vec<f32> = (0..rows * cols).map(|i| (i % 97) as f32 / 10.0).collect();
+    let (px, po) = (d.upload(&x), d.zeros::<f32>(rows * cols));
+    let soft = entry_in(library(), "softmax_rows", true);
+    let kernel = time(&|| {
+        d.launch(
+            soft,
+            [(rows / 4) as u32, 1, 1],
+            [128, 1, 1],
+            &[px, po],
+            &[rows as u32, cols as u32],
+        );
+        d.backend.synchronize().unwrap();
+    });
+    let mut out = vec![0f32; rows * cols];
+    let rust = time(&|| {
+        for (row, o) in x.chunks(cols).zip(out.chunks_mut(cols)) {
+            let m = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let s: f32 = row.iter().map(|v| (v - m).exp()).sum();
+            for (o, v) in o.iter_mut().zip(row) {
+                *o = (v - m).exp() / s;
+            }
+        }
+        std::hint::black_box(&out);
+    });
+    println!(
+        "softmax {rows}x{cols}: kernel {:.2} ms cpu, rust {:.2} ms cpu, ratio {:.2}",
+        kernel * 1e3,
+        rust * 1e3,
+        kernel / rust
+    );
+    let n = 1usize << 22;
+    let y: Vec<f32> = (0..n).map(|i| (i % 13) as f32).collect();
+    let (py, ps) = (d.upload(&y), d.zeros::<f32>(256));
+    let sum = entry_in(library(), "warp_block_sum", true);
+    let kernel = time(&|| {
+        d.launch(sum, [256, 1, 1], [256, 1, 1], &[py, ps], &[n as u32]);
+        d.backend.synchronize().unwrap();
+    });
+    let rust = time(&|| {
+        std::hint::black_box(y.iter().sum::<f32>());
+    });
+    println!(
+        "block sum {n}: kernel {:.2} ms cpu, rust {:.2} ms cpu, ratio {:.2}",
+        kernel * 1e3,
+        rust * 1e3,
+        kernel / rust
+    );
+}
