@@ -189,9 +189,9 @@ __attribute__((noinline)) static inline void warp_resolve(BlockState& b, unsigne
   unsigned char* state = b.state + base;
   unsigned long long active = 0;
   for (unsigned l = 0; l < count; ++l)
-    if (state[l] == kLaneAtWarp) active |= 1ull << l;
-  for (unsigned l = 0; l < count; ++l) {
-    if (state[l] != kLaneAtWarp) continue;
+    active |= static_cast<unsigned long long>(state[l] == kLaneAtWarp) << l;
+  for (unsigned long long pending = active; pending != 0; pending &= pending - 1) {
+    const unsigned l = unsigned(__builtin_ctzll(pending));
     Lane& me = lanes[l];
     const unsigned width = me.width - 1 < kWarpSize ? me.width : kWarpSize;
     const unsigned seg = l & ~(width - 1);
@@ -269,11 +269,9 @@ __attribute__((noinline)) static inline void warp_resolve(BlockState& b, unsigne
     }
     me.result = r;
   }
-  for (unsigned l = 0; l < count; ++l)
-    if (state[l] == kLaneAtWarp) {
-      state[l] = kLaneResolved;
-      --b.parked[w];
-    }
+  for (unsigned long long pending = active; pending != 0; pending &= pending - 1)
+    state[__builtin_ctzll(pending)] = kLaneResolved;
+  b.parked[w] -= unsigned(__builtin_popcountll(active));
 }
 
 /// A warp operation or barrier reached outside a block's cooperative

@@ -412,7 +412,7 @@ class Transform {
         continue;
       }
       BasicBlock* H = c.block;
-      PHINode* count = PHINode::Create(i32, 0, "ls.iters", H->getFirstNonPHI());
+      PHINode* count = PHINode::Create(i32, 0, "ls.iters", H->getFirstNonPHIIt());
       const auto& latches = latchesOf[H];
       for (BasicBlock* P : predecessors(H)) {
         bool isLatch = std::find(latches.begin(), latches.end(), P) != latches.end();

@@ -55,7 +55,9 @@ fn library64() -> &'static Library {
 }
 
 /// Compiles `sources` (in this directory) with the shim into a library and
-/// loads it, its barrier forwarded to the runtime's.
+/// loads it, its barrier forwarded to the runtime's. The library is deleted
+/// once loaded unless `IREE_HOST_TEST_KEEP` is set (a profiler then finds
+/// its symbols).
 fn load_library(name: &str, sources: &[&str], defines: &[String]) -> Library {
     {
         let here = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/host/tests");
@@ -79,7 +81,9 @@ fn load_library(name: &str, sources: &[&str], defines: &[String]) -> Library {
                 lib.get(b"iree_test_set_barrier").unwrap();
             set(super::__iree_host_barrier);
         }
-        let _ = std::fs::remove_dir_all(&dir);
+        if std::env::var_os("IREE_HOST_TEST_KEEP").is_none() {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
         lib
     }
 }

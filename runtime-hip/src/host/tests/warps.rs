@@ -7,6 +7,8 @@
 
 use libloading::Library;
 
+use crate::backend::Backend;
+
 use super::{entry_in, library, library64, Dev};
 
 /// The two warp sizes and the library compiled for each.
@@ -381,8 +383,9 @@ fn bench_warps() {
         );
         d.backend.synchronize().unwrap();
     });
-    let mut out = vec![0f32; rows * cols];
+    let out = std::cell::RefCell::new(vec![0f32; rows * cols]);
     let rust = time(&|| {
+        let mut out = out.borrow_mut();
         for (row, o) in x.chunks(cols).zip(out.chunks_mut(cols)) {
             let m = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
             let s: f32 = row.iter().map(|v| (v - m).exp()).sum();
@@ -390,7 +393,7 @@ fn bench_warps() {
                 *o = (v - m).exp() / s;
             }
         }
-        std::hint::black_box(&out);
+        std::hint::black_box(&*out);
     });
     println!(
         "softmax {rows}x{cols}: kernel {:.2} ms cpu, rust {:.2} ms cpu, ratio {:.2}",
@@ -400,19 +403,31 @@ fn bench_warps() {
     );
     let n = 1usize << 22;
     let y: Vec<f32> = (0..n).map(|i| (i % 13) as f32).collect();
-    let (py, ps) = (d.upload(&y), d.zeros::<f32>(256));
+    let py = d.upload(&y);
     let sum = entry_in(library(), "warp_block_sum", true);
-    let kernel = time(&|| {
-        d.launch(sum, [256, 1, 1], [256, 1, 1], &[py, ps], &[n as u32]);
-        d.backend.synchronize().unwrap();
-    });
     let rust = time(&|| {
         std::hint::black_box(y.iter().sum::<f32>());
     });
-    println!(
-        "block sum {n}: kernel {:.2} ms cpu, rust {:.2} ms cpu, ratio {:.2}",
-        kernel * 1e3,
-        rust * 1e3,
-        kernel / rust
-    );
+    // Elements per thread: 64 (a grid-stride loop over 256 blocks), 16, and
+    // 1 (the reduction alone: 5 or 10 shuffles and a barrier per element).
+    for per_thread in [64usize, 16, 1] {
+        let blocks = n / 256 / per_thread;
+        let ps = d.zeros::<f32>(blocks);
+        let kernel = time(&|| {
+            d.launch(
+                sum,
+                [blocks as u32, 1, 1],
+                [256, 1, 1],
+                &[py, ps],
+                &[n as u32],
+            );
+            d.backend.synchronize().unwrap();
+        });
+        println!(
+            "block sum {n}, {per_thread} per thread: kernel {:.2} ms cpu, rust {:.2} ms cpu, ratio {:.2}",
+            kernel * 1e3,
+            rust * 1e3,
+            kernel / rust
+        );
+    }
 }
