@@ -108,10 +108,33 @@ pub fn bundle_spec(outlined: &Outlined, variants: &[Vec<Variant>]) -> BundleSpec
                         target: v.target.to_string(),
                         format: v.format,
                         data: v.data.clone(),
+                        symbols: variant_symbols(&exe.exports, v),
                     })
                     .collect(),
             })
             .collect(),
+    }
+}
+
+/// The symbol each export is in `v` (a C++ kernel's mangled name, which the
+/// GPU loaders resolve), or none when every export is its own symbol. Host
+/// variants need none: their entry points come from the wrappers. An export
+/// the object lacks keeps its name (verification has reported it).
+fn variant_symbols(exports: &[crate::outline::Export], v: &Variant) -> Vec<String> {
+    let Some(info) = v.info.as_ref().filter(|_| v.target != TargetId::Host) else {
+        return Vec::new();
+    };
+    let symbols: Vec<String> = exports
+        .iter()
+        .map(|x| {
+            info.kernel(&x.name)
+                .map_or_else(|| x.name.clone(), |k| k.name.clone())
+        })
+        .collect();
+    if symbols.iter().zip(exports).all(|(s, x)| *s == x.name) {
+        Vec::new()
+    } else {
+        symbols
     }
 }
 

@@ -101,12 +101,13 @@ pub fn layout(text: &str) -> bool {
                 kind: ParamKind::Buffer {
                     elem: "u32".into(),
                     mutable: !b.flags.read_only,
+                    optional: false,
                 },
             })
             .collect();
         let slots: Vec<usize> = (0..params.len()).collect();
         let _ = layout::check_against_signature(&l, &params, &slots);
-        let _ = l.same_abi(&layout::derive(params.iter().map(|p| &p.kind)));
+        let _ = l.same_abi(&layout::derive(params.iter().map(|p| &p.kind), &[]));
     }
     if let Ok(b) = layout::parse_interface_binding(text) {
         accepted = true;

@@ -184,6 +184,7 @@ fn a_device_without_a_matching_variant_is_an_error_naming_what_the_bundle_holds(
         .position(|e| e.exports().any(|x| x.name() == "simple_mul"))
         .unwrap();
     let kernel = Kernel::new(ExportRef {
+        params: &[],
         bundle: bytes,
         executable: exe as u32,
         ordinal: 0,
@@ -200,4 +201,57 @@ fn a_device_without_a_matching_variant_is_an_error_naming_what_the_bundle_holds(
     for want in ["host", "gfx90a (hsaco)", "sm_80 (ptx)"] {
         assert!(text.contains(want), "`{want}` not in: {text}");
     }
+}
+
+/// The targets `kernel_params` is built for.
+const PARAM_TARGETS: [&str; 5] = ["gfx90a", "gfx1100", "sm_80", "sm_90", "host"];
+
+#[test]
+fn kernel_params_verify_in_kernel_order_for_every_target() {
+    let out = tempfile::tempdir().unwrap();
+    let built = build("kernel_params", &PARAM_TARGETS, out.path());
+    assert!(built.errors.is_empty(), "{:?}", built.errors);
+    let manifest: Manifest =
+        serde_json::from_slice(&std::fs::read(&built.manifest_path).unwrap()).unwrap();
+    // Words of push constants, as IREE counts them: 64-bit values two, a
+    // byte or a short one, a struct its size in words.
+    let expected = [
+        ("affine", 2, 6),
+        ("strided_copy", 3, 4),
+        ("mask_fill", 2, 5),
+        ("scale_bias", 2, 4),
+        ("clip", 1, 8),
+    ];
+    for (name, bindings, words) in expected {
+        let d = manifest
+            .declarations
+            .iter()
+            .find(|d| d.fn_name == name)
+            .unwrap_or_else(|| panic!("no {name}"));
+        assert!(d.errors.is_empty(), "{name}: {:#?}", d.errors);
+        let mut targets = d.targets.clone();
+        targets.sort();
+        let mut want: Vec<String> = PARAM_TARGETS.iter().map(|t| t.to_string()).collect();
+        want.sort();
+        assert_eq!(targets, want, "{name}");
+        assert_eq!(d.layout.bindings_read_only.len(), bindings, "{name}");
+        assert_eq!(d.layout.constants, words, "{name}");
+        assert_eq!(d.kernel_params.len(), d.params.len(), "{name}");
+    }
+    let clip = manifest
+        .declarations
+        .iter()
+        .find(|d| d.fn_name == "clip")
+        .unwrap();
+    let w = clip.kernel_params[0];
+    assert_eq!(
+        (w.class, w.size, w.align),
+        (iree_build::signature::TypeClass::Record, 24, 8)
+    );
+    // The bundle's export carries the sized count the runtime checks.
+    let bytes = std::fs::read(&built.bundle_path).unwrap();
+    let bundle = Bundle::parse(&bytes).unwrap();
+    let exe = bundle.executables().next().unwrap();
+    let clip = exe.exports().find(|e| e.name() == "clip").unwrap();
+    assert_eq!((clip.binding_count(), clip.constant_count()), (1, 8));
 }

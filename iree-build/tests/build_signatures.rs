@@ -24,6 +24,17 @@ extern "C" __global__ void copy(float* in, float* out, int n) {
 extern "C" __global__ void scale(const float* in, float* out, float s) {
   out[threadIdx.x] = in[threadIdx.x] * s;
 }
+struct Params { int n; float scale; double bias; };
+#define SIZED(name)                                                                  \
+  extern "C" __global__ void name(size_t n, const float* in, float* out, int k, Params p) { \
+    if (threadIdx.x < n) out[threadIdx.x] = in[threadIdx.x] * p.scale + k;                \
+  }
+SIZED(sized)
+SIZED(sized_struct)
+SIZED(sized_buffer)
+SIZED(sized_ok)
+SIZED(sized_layout)
+SIZED(sized_layout_wrong)
 extern "C" __global__ void types(const unsigned char* a, signed char* b, const _Float16* c,
                                  double* d, Pair* e, void* f, const volatile int* g,
                                  Mode m, unsigned u, float x) {
@@ -260,4 +271,88 @@ fn a_missing_export_on_host_is_reported_at_its_declaration() {
     );
     let scale = entry(&m, "scale");
     assert!(scale.errors.is_empty(), "{:#?}", scale.errors);
+}
+
+#[test]
+fn scalars_and_structs_are_checked_as_the_kernel_types_them() {
+    // `size_t` declared `i32`, `int` declared `u64`, a struct where the
+    // kernel takes `int`, a buffer where it takes `size_t`.
+    let bridge = r##"
+#[iree_macros::extern_dispatch(source = "kernels/k.cu", workgroup_size = [64, 1, 1])]
+fn sized(n: i32, input: &DeviceSlice<f32>, out: &mut DeviceSlice<f32>, k: u64, p: Params);
+#[iree_macros::extern_dispatch(source = "kernels/k.cu", workgroup_size = [64, 1, 1])]
+fn sized_struct(n: usize, input: &DeviceSlice<f32>, out: &mut DeviceSlice<f32>, k: Params, p: Params);
+#[iree_macros::extern_dispatch(source = "kernels/k.cu", workgroup_size = [64, 1, 1])]
+fn sized_buffer(n: &DeviceSlice<f32>, input: &DeviceSlice<f32>, out: &mut DeviceSlice<f32>, k: i32, p: Params);
+#[iree_macros::extern_dispatch(source = "kernels/k.cu", workgroup_size = [64, 1, 1])]
+fn sized_ok(n: usize, input: &DeviceSlice<f32>, out: &mut DeviceSlice<f32>, k: i32, p: Params);
+#[iree_macros::extern_dispatch(source = "kernels/k.cu", workgroup_size = [64, 1, 1],
+    layout = "#hal.pipeline.layout<constants = 7, bindings = [#hal.pipeline.binding<storage_buffer, ReadOnly>, #hal.pipeline.binding<storage_buffer>]>")]
+fn sized_layout(n: usize, input: &DeviceSlice<f32>, out: &mut DeviceSlice<f32>, k: i32, p: Params);
+#[iree_macros::extern_dispatch(source = "kernels/k.cu", workgroup_size = [64, 1, 1],
+    layout = "#hal.pipeline.layout<constants = 3, bindings = [#hal.pipeline.binding<storage_buffer, ReadOnly>, #hal.pipeline.binding<storage_buffer>]>")]
+fn sized_layout_wrong(n: usize, input: &DeviceSlice<f32>, out: &mut DeviceSlice<f32>, k: i32, p: Params);
+"##;
+    for targets in [&["gfx1100", "sm_80", "host"][..], &["gfx90a", "sm_90"][..]] {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, m) = build(dir.path(), bridge, targets);
+        let sized = entry(&m, "sized");
+        let on = |p: &str| -> Vec<&str> {
+            sized
+                .errors
+                .iter()
+                .filter(|e| e.param.as_deref() == Some(p))
+                .map(|e| e.message.as_str())
+                .collect()
+        };
+        assert!(
+            on("n").iter().any(|m| m.contains("`i32` is 4 byte(s)")
+                && m.contains("8 byte(s)")
+                && m.contains("declare it `u64`")),
+            "{targets:?}: {:#?}",
+            sized.errors
+        );
+        assert!(
+            on("k").iter().any(|m| m.contains("`u64` is 8 byte(s)")
+                && m.contains("(`int`)")
+                && m.contains("declare it `i32`")),
+            "{:#?}",
+            sized.errors
+        );
+        assert!(sized.errors.iter().all(|e| !e.message.contains("split")));
+        let s = entry(&m, "sized_struct");
+        assert!(
+            s.errors.iter().any(|e| e.param.as_deref() == Some("k")
+                && e.message.contains("struct passed by value")
+                && e.message.contains("`int`")),
+            "{:#?}",
+            s.errors
+        );
+        let b = entry(&m, "sized_buffer");
+        assert!(
+            b.errors
+                .iter()
+                .any(|e| e.param.as_deref() == Some("n") && e.message.contains("not a pointer")),
+            "{:#?}",
+            b.errors
+        );
+        let ok = entry(&m, "sized_ok");
+        assert!(ok.errors.is_empty(), "{:#?}", ok.errors);
+        assert_eq!(ok.layout.constants, 2 + 1 + 4);
+        assert_eq!(ok.targets.len(), targets.len());
+        // An explicit layout counts the struct's words too.
+        let explicit = entry(&m, "sized_layout");
+        assert!(explicit.errors.is_empty(), "{:#?}", explicit.errors);
+        let wrong = entry(&m, "sized_layout_wrong");
+        assert!(
+            wrong
+                .errors
+                .iter()
+                .any(|e| e.attribute.as_deref() == Some("layout")
+                    && e.message.contains("3 push constant(s)")
+                    && e.message.contains("take 7")),
+            "{:#?}",
+            wrong.errors
+        );
+    }
 }

@@ -108,7 +108,7 @@ fn span_of(decl: &Declaration, d: &Diagnostic) -> Span {
     let attribute = match d.attribute.as_deref() {
         Some("workgroup_size") => Some(decl.workgroup_size.span),
         Some("subgroup_size") => decl.subgroup_size.as_ref().map(|s| s.span),
-        Some("workgroup_local_memory") => decl.workgroup_local_memory.as_ref().map(|s| s.span),
+        Some("workgroup_local_memory") => decl.workgroup_local_memory.as_ref().map(|m| m.span()),
         _ => None,
     };
     let by_index = d

@@ -37,14 +37,23 @@
 //!     let __iree_count: [_; 3] =
 //!         (|dim: i32| [(dim as u32).div_ceil(64), 1, 1])(dim);
 //!     let __iree_workgroups: [u32; 3] = [<u32::try_from each, Error::Launch if out of range>];
+//!     // `workgroup_local_memory = |n| n * 4`: the closure called like `count`,
+//!     // through `u32::try_from` (Error::Launch if out of range); else 0
+//!     let __iree_shared: u32 = 0;
 //!     unsafe {
-//!         __IREE_KERNEL.launch(stream, __iree_workgroups,
+//!         __IREE_KERNEL.launch_with_shared(stream, __iree_workgroups, __iree_shared,
 //!             &[DeviceSlice::binding(lhs), DeviceSlice::binding(rhs),
 //!               DeviceSlice::binding_mut(ret)],
-//!             &[PushConstant::to_bits(dim)])
+//!             &__iree_constants) // put_value(&mut __iree_constants, word, &dim) per value
+//!     // with ExportRef { params: &__IREE_PARAMS, .. }: the kernel's parameters in
+//!     // declaration order, ParamSlot::Binding(slot) or ::Value { word, size, align }
 //!     }
 //! }
 //! ```
+//!
+//! An `Option<&DeviceSlice<T>>` / `Option<&mut DeviceSlice<T>>` parameter is
+//! `Binding::optional(x)` / `Binding::optional_mut(x)` (null for `None`), and
+//! closures see it as `Option<&DeviceSlice<T>>`.
 //!
 //! (all runtime paths absolute: `::runtime_hip::…`).
 
@@ -52,7 +61,7 @@ use std::path::Path;
 
 use iree_abi::manifest::{DeclarationEntry, Manifest};
 use iree_abi::signature::RustType;
-use iree_syntax::{CountInput, Declaration, Param};
+use iree_syntax::{Count, CountInput, Declaration, LocalMemory, Param};
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -98,14 +107,17 @@ pub(crate) fn wrapper(input: &Input<'_>) -> syn::Result<TokenStream> {
     let (host_decls, host) = host_entry(entry);
 
     let element_checks = element_checks(decl, entry);
+    let (value_checks, sizes_ok) = value_checks(decl, entry);
     let count = count(decl);
     let workgroups = workgroups(decl, name);
+    let shared = local_memory(decl, name);
     let bindings = bindings(decl)?;
-    let constants = decl.scalars().map(|p| {
-        let id = &p.ident;
-        let ty = &p.ty;
-        quote!(<#ty as ::runtime_hip::dispatch::PushConstant>::to_bits(#id))
-    });
+    let Values { slots, words, puts } = values(decl);
+    let n_slots = decl.params.len();
+    let manifest_words = entry.layout.constants as usize;
+    let words_message = format!(
+        "the declaration's values take another number of 32-bit push constants than the manifest's layout ({manifest_words}); a struct's size differs from the kernel's parameter"
+    );
 
     // SAFETY (of the one `unsafe` block below, which `Kernel::launch`
     // requires): the manifest entry this expansion was generated from records
@@ -113,12 +125,21 @@ pub(crate) fn wrapper(input: &Input<'_>) -> syn::Result<TokenStream> {
     // bundle and verified each variant against exactly this declaration, and
     // `check::check` refused to expand unless the declaration, the manifest's
     // parameters and its layout agree and the entry has no errors. So the
-    // kernel's parameters are exactly these bindings (one device pointer per
-    // `DeviceSlice` parameter, of the declared element type, in layout order;
-    // ReadOnly for `&`, writable only for `&mut`) followed by these 32-bit
-    // constants (`PushConstant` is implemented only for `i32`, `u32`, `f32`).
-    // Each binding borrows its slice for the whole call, `&mut` ones
-    // exclusively, so nothing frees or aliases a written buffer meanwhile.
+    // kernel's parameters are exactly the declared ones, in declaration
+    // order, as `__IREE_PARAMS` lists them: one device pointer per
+    // `DeviceSlice` parameter, of the declared element type (bindings in
+    // layout order; ReadOnly for `&`, writable only for `&mut`; null for an
+    // `Option` that is `None`, which the build checked the kernel declares
+    // as a pointer), and one value per scalar or struct, whose size and
+    // alignment (`size_of`, `align_of`, in the slot) are the kernel
+    // parameter's (the build checks scalars, the assertions above structs)
+    // and whose bytes `put_value` writes with `KernelParam` (an `unsafe`
+    // trait implemented only for the primitives, arrays of them and
+    // `#[derive(KernelParam)]` structs, each writing a valid C value) into
+    // zeroed words. Each binding borrows its slice for the whole call, `&mut`
+    // ones exclusively, so nothing frees or aliases a written buffer
+    // meanwhile. The dynamic shared memory size is checked by
+    // `launch_with_shared` against the device, so no size is UB.
     // That the kernel stays within each binding's length is the kernel's own
     // contract, which the user takes on by writing the declaration, exactly
     // as with `hal.dispatch.extern` in IREE.
@@ -128,11 +149,12 @@ pub(crate) fn wrapper(input: &Input<'_>) -> syn::Result<TokenStream> {
     let launch = quote! {
         #[allow(unsafe_code)]
         let __iree_launched = unsafe {
-            __IREE_KERNEL.launch(
+            __IREE_KERNEL.launch_with_shared(
                 stream,
                 __iree_workgroups,
+                __iree_shared,
                 &[#(#bindings),*],
-                &[#(#constants),*],
+                &__iree_constants,
             )
         };
         __iree_launched
@@ -153,7 +175,13 @@ pub(crate) fn wrapper(input: &Input<'_>) -> syn::Result<TokenStream> {
             #manifest_dep
             #(#warnings)*
             #element_checks
+            #value_checks
             #host_decls
+            const __IREE_WORDS: usize = #words;
+            // Only where each value's size is the kernel's (else that is
+            // the error, at the parameter).
+            const _: () = ::core::assert!(!(#sizes_ok) || __IREE_WORDS == #manifest_words, #words_message);
+            static __IREE_PARAMS: [::runtime_hip::dispatch::ParamSlot; #n_slots] = [#(#slots),*];
             static __IREE_KERNEL: ::runtime_hip::dispatch::Kernel =
                 ::runtime_hip::dispatch::Kernel::new(::runtime_hip::dispatch::ExportRef {
                     bundle: ::core::include_bytes!(#bundle_path),
@@ -161,9 +189,14 @@ pub(crate) fn wrapper(input: &Input<'_>) -> syn::Result<TokenStream> {
                     ordinal: #ordinal,
                     name: #name,
                     host: #host,
+                    params: &__IREE_PARAMS,
                 });
             #count
             #workgroups
+            #[allow(unused_mut)]
+            let mut __iree_constants = [0u32; __IREE_WORDS];
+            #(#puts)*
+            #shared
             #launch
         }
     })
@@ -290,10 +323,11 @@ fn bindings(decl: &Declaration) -> syn::Result<Vec<TokenStream>> {
     let mut slots: Vec<Option<TokenStream>> = vec![None; buffers.len()];
     for (i, p) in buffers.iter().enumerate() {
         let id = &p.ident;
-        let expr = if is_mut_buffer(p) {
-            quote!(::runtime_hip::DeviceSlice::binding_mut(#id))
-        } else {
-            quote!(::runtime_hip::DeviceSlice::binding(#id))
+        let expr = match (p.kind.is_optional(), is_mut_buffer(p)) {
+            (false, true) => quote!(::runtime_hip::DeviceSlice::binding_mut(#id)),
+            (false, false) => quote!(::runtime_hip::DeviceSlice::binding(#id)),
+            (true, true) => quote!(::runtime_hip::dispatch::Binding::optional_mut(#id)),
+            (true, false) => quote!(::runtime_hip::dispatch::Binding::optional(#id)),
         };
         match decl.binding_slots.get(i).and_then(|&s| slots.get_mut(s)) {
             Some(slot @ None) => *slot = Some(expr),
@@ -351,6 +385,102 @@ fn element_checks(decl: &Declaration, entry: &DeclarationEntry) -> TokenStream {
     out
 }
 
+/// What the wrapper passes for its values, in kernel order.
+struct Values {
+    /// One `ParamSlot` per declared parameter, in declaration order.
+    slots: Vec<TokenStream>,
+    /// The push-constant words of all values, as a const expression.
+    words: TokenStream,
+    /// One `put_value` per value, into `__iree_constants`.
+    puts: Vec<TokenStream>,
+}
+
+/// The kernel's parameter list (`ParamSlot`s) and the writes of the values
+/// into their words: each value takes `words_of::<T>()` words from the end
+/// of the previous one, as the layout counts them, and the kernel gets it
+/// at its own size and alignment.
+fn values(decl: &Declaration) -> Values {
+    let mut slots = Vec::new();
+    let mut puts = Vec::new();
+    let mut word = quote!(0usize);
+    let mut buffer = 0usize;
+    for p in &decl.params {
+        let (id, ty) = (&p.ident, &p.ty);
+        if p.is_buffer() {
+            let slot = decl.binding_slots.get(buffer).copied().unwrap_or(buffer) as u16;
+            buffer += 1;
+            slots.push(quote!(::runtime_hip::dispatch::ParamSlot::Binding(#slot)));
+            continue;
+        }
+        slots.push(quote! {
+            ::runtime_hip::dispatch::ParamSlot::Value {
+                word: (#word) as u16,
+                size: ::core::mem::size_of::<#ty>() as u16,
+                align: ::core::mem::align_of::<#ty>() as u16,
+            }
+        });
+        puts.push(quote! {
+            ::runtime_hip::dispatch::put_value::<#ty>(&mut __iree_constants, #word, &#id);
+        });
+        word = quote!(#word + ::runtime_hip::dispatch::words_of::<#ty>());
+    }
+    Values {
+        slots,
+        words: word,
+        puts,
+    }
+}
+
+/// Compile-time checks of each value against the kernel's parameter: its
+/// type implements `KernelParam` (pointed at the type), and, where the
+/// manifest has the kernel's C++ types, its size and alignment are the
+/// parameter's. Scalars are checked by name in the build too; a struct's
+/// size only the compiler knows. Also a const expression: whether every
+/// size is the kernel's.
+fn value_checks(decl: &Declaration, entry: &DeclarationEntry) -> (TokenStream, TokenStream) {
+    let mut out = TokenStream::new();
+    let mut sizes_ok = quote!(true);
+    for (k, p) in decl.params.iter().enumerate() {
+        if p.is_buffer() {
+            continue;
+        }
+        let ty = &p.ty;
+        let span = ty.span();
+        out.extend(quote_spanned! {span=>
+            const _: fn() = || {
+                fn kernel_param<T: ::runtime_hip::dispatch::KernelParam>() {}
+                kernel_param::<#ty>();
+            };
+        });
+        let Some(kernel) = entry.kernel_params.get(k).filter(|t| t.pointee.is_none()) else {
+            continue;
+        };
+        let (size, align) = (kernel.size as usize, kernel.align as usize);
+        let written = iree_syntax::type_string(ty);
+        // `a struct of 16 bytes`, `` `int` (4 bytes) ``.
+        let theirs = if kernel.class == iree_abi::signature::TypeClass::Record {
+            kernel.to_string()
+        } else {
+            format!("`{kernel}` ({size} bytes)")
+        };
+        let fix = "make it the kernel's struct: the same fields in the same order, `#[repr(C)]`";
+        let size_message = format!(
+            "parameter `{}`: the kernel takes {theirs} here but `{written}` has another size; {fix}",
+            p.ident
+        );
+        let align_message = format!(
+            "parameter `{}`: the kernel takes {theirs} here, aligned to {align} bytes, but `{written}` has another alignment; {fix}",
+            p.ident
+        );
+        sizes_ok = quote!(#sizes_ok && ::core::mem::size_of::<#ty>() == #size);
+        out.extend(quote_spanned! {span=>
+            const _: () = ::core::assert!(::core::mem::size_of::<#ty>() == #size, #size_message);
+            const _: () = ::core::assert!(::core::mem::align_of::<#ty>() == #align, #align_message);
+        });
+    }
+    (out, sizes_ok)
+}
+
 fn is_mut_buffer(p: &Param) -> bool {
     p.kind.is_mut_buffer()
 }
@@ -385,6 +515,48 @@ fn count(decl: &Declaration) -> TokenStream {
     let Some(c) = &decl.count else {
         return quote!(let __iree_count: [u32; 3] = [1, 1, 1];);
     };
+    let span = c.closure.span();
+    let array = quote_spanned!(span=> [_; 3]);
+    let call = closure_call(decl, c);
+    quote! {
+        let __iree_count: #array = #call;
+    }
+}
+
+/// `let __iree_shared: u32`: the launch's dynamic shared memory in bytes
+/// beyond the export's constant: a `workgroup_local_memory` closure's
+/// result through `u32::try_from` (a value that does not fit is an
+/// `Error::Launch`, never truncated), else 0 (a constant travels in the
+/// bundle).
+fn local_memory(decl: &Declaration, export: &str) -> TokenStream {
+    let Some(LocalMemory::Closure(c)) = &decl.workgroup_local_memory else {
+        return quote!(let __iree_shared: u32 = 0;);
+    };
+    let span = c.closure.span();
+    let call = closure_call(decl, c);
+    let convert = quote_spanned! {span=>
+        <u32 as ::core::convert::TryFrom<_>>::try_from(__iree_shared_bytes)
+    };
+    let message =
+        "the `workgroup_local_memory` closure returned {} bytes, which is not a valid u32";
+    quote! {
+        let __iree_shared_bytes = #call;
+        let __iree_shared: u32 = match #convert {
+            ::core::result::Result::Ok(__iree_n) => __iree_n,
+            ::core::result::Result::Err(_) => {
+                return ::core::result::Result::Err(::runtime_hip::Error::Launch {
+                    kernel: ::std::string::String::from(#export),
+                    reason: ::std::format!(#message, __iree_shared_bytes),
+                })
+            }
+        };
+    }
+}
+
+/// `(|a: A, b: B| body)(a, b)`: a closure over declared parameters called
+/// with them (buffers as `&DeviceSlice<T>`, optional ones as
+/// `Option<&DeviceSlice<T>>`, scalars by value, `device` as `&Device`).
+fn closure_call(decl: &Declaration, c: &Count) -> TokenStream {
     let mut closure = c.closure.clone();
     let mut args = Vec::new();
     for (pat, (_, input)) in closure.inputs.iter_mut().zip(&c.inputs) {
@@ -396,10 +568,15 @@ fn count(decl: &Declaration) -> TokenStream {
             CountInput::Param(i) => {
                 let p = &decl.params[*i];
                 let id = &p.ident;
-                if p.is_buffer() {
-                    (shared_ref(&p.ty), quote!(&*#id))
-                } else {
-                    ((*p.ty).clone(), quote!(#id))
+                match &p.elem {
+                    Some(elem) if p.kind.is_optional() => (
+                        syn::parse_quote!(
+                            ::core::option::Option<&::runtime_hip::DeviceSlice<#elem>>
+                        ),
+                        quote!(::core::option::Option::as_deref(&#id)),
+                    ),
+                    _ if p.is_buffer() => (shared_ref(&p.ty), quote!(&*#id)),
+                    _ => ((*p.ty).clone(), quote!(#id)),
                 }
             }
         };
@@ -414,11 +591,7 @@ fn count(decl: &Declaration) -> TokenStream {
         args.push(arg);
     }
     let span = c.closure.span();
-    let array = quote_spanned!(span=> [_; 3]);
-    let call = quote_spanned!(span=> (#closure)(#(#args),*));
-    quote! {
-        let __iree_count: #array = #call;
-    }
+    quote_spanned!(span=> (#closure)(#(#args),*))
 }
 
 /// `&DeviceSlice<T>` from a declared `&DeviceSlice<T>` or `&mut DeviceSlice<T>`.
@@ -509,8 +682,10 @@ fn generated_docs(decl: &Declaration, entry: &DeclarationEntry) -> TokenStream {
         "# Errors".to_string(),
         String::new(),
         "`Error::NoVariant` when the bundle has no variant for the stream's device; \
-         `Error::Launch` when the `count` closure's result does not fit in `u32` or the \
-         launch exceeds the device's limits or fails."
+         `Error::Launch` when the `count` or `workgroup_local_memory` closure's result does \
+         not fit in `u32` or the launch exceeds the device's limits or fails; \
+         `Error::SharedMemoryTooLarge` when the dynamic shared memory and the kernel's \
+         static shared memory exceed what a workgroup of the device may use."
             .to_string(),
     ];
     if !decl.attrs.iter().any(|a| a.path().is_ident("doc")) {
@@ -618,7 +793,11 @@ mod tests {
         assert!(t.contains(
             "&[::runtime_hip::DeviceSlice::binding(lhs),::runtime_hip::DeviceSlice::binding(rhs),::runtime_hip::DeviceSlice::binding_mut(ret)]"
         ));
-        assert!(t.contains("&[<i32as::runtime_hip::dispatch::PushConstant>::to_bits(dim)]"));
+        assert!(
+            t.contains("put_value::<i32>(&mut__iree_constants,0usize,&dim)"),
+            "{text}"
+        );
+        assert!(t.contains("ParamSlot::Binding(2u16),::runtime_hip::dispatch::ParamSlot::Value{word:(0usize)asu16"), "{text}");
         assert_eq!(
             text.matches("unsafe {").count() + text.matches("unsafe{").count(),
             1,
@@ -692,6 +871,40 @@ mod tests {
         });
         let t = squash(&text);
         assert!(t.contains(r#"#[deprecated(note="parameter`ret`:onlyreads`ret`")]constfnextern_dispatch_warning(){}extern_dispatch_warning()"#), "{text}");
+    }
+
+    #[test]
+    fn optional_buffers_and_local_memory_closures() {
+        let src = r#"
+            #[extern_dispatch(source = "k.cu", workgroup_size = [64, 1, 1],
+                              workgroup_local_memory = |n| n * 4,
+                              count = |sums, n| [if sums.is_some() { 2 } else { 1 }, 1, 1])]
+            fn reduce(x: &DeviceSlice<f32>, sums: Option<&mut DeviceSlice<f32>>, hint: Option<&DeviceSlice<u32>>, n: u32);
+        "#;
+        let (_, text) = expand(src, |_| {});
+        let t = squash(&text);
+        assert!(
+            t.contains("&[::runtime_hip::DeviceSlice::binding(x),::runtime_hip::dispatch::Binding::optional_mut(sums),::runtime_hip::dispatch::Binding::optional(hint)]"),
+            "{text}"
+        );
+        assert!(
+            t.contains("(|sums:::core::option::Option<&::runtime_hip::DeviceSlice<f32>>,n:u32|"),
+            "{text}"
+        );
+        assert!(
+            t.contains("(::core::option::Option::as_deref(&sums),n)"),
+            "{text}"
+        );
+        assert!(
+            t.contains("let__iree_shared_bytes=(|n:u32|n*4)(n);"),
+            "{text}"
+        );
+        assert!(
+            t.contains("launch_with_shared(stream,__iree_workgroups,__iree_shared,"),
+            "{text}"
+        );
+        let (_, text) = expand(SIMPLE_MUL, |_| {});
+        assert!(squash(&text).contains("let__iree_shared:u32=0;"), "{text}");
     }
 
     /// Prints the whole expansion (`cargo test -p iree-macros -- --nocapture show`).

@@ -38,10 +38,21 @@
 #![warn(missing_docs)]
 
 mod check;
+mod derive;
 mod expand;
 mod locate;
 
 use proc_macro::TokenStream;
+
+/// `#[derive(KernelParam)]` on a `#[repr(C)]` struct whose fields all
+/// implement `runtime_hip::dispatch::KernelParam`: the struct may then be
+/// a by-value parameter of an `#[extern_dispatch]` declaration. The build
+/// checks that the kernel takes a struct there, the wrapper asserts its
+/// size and alignment against the kernel's. See `runtime_hip::KernelParam`.
+#[proc_macro_derive(KernelParam)]
+pub fn derive_kernel_param(item: TokenStream) -> TokenStream {
+    derive::kernel_param(item.into()).into()
+}
 
 /// Turns `fn name(params);` into `fn name(stream: &Stream, params) ->
 /// Result<(), runtime_hip::Error>` launching the kernel export the build
@@ -49,7 +60,8 @@ use proc_macro::TokenStream;
 ///
 /// Keys: `source = "k.cu"` or `objects = { "gfx1100" = "k.co", … }`
 /// (exactly one), `workgroup_size = [x, y, z]` (required), `export = "name"`
-/// (default: the fn name), `subgroup_size`, `workgroup_local_memory`,
+/// (default: the fn name), `subgroup_size`, `workgroup_local_memory = bytes`
+/// or `workgroup_local_memory = |params…| bytes`,
 /// `layout = "#hal.pipeline.layout<…>"`, `bindings = ["#hal.interface.binding<s, b>", …]`,
 /// `count = |params…| [x, y, z]` (default `[1, 1, 1]`).
 ///
@@ -58,6 +70,15 @@ use proc_macro::TokenStream;
 /// three values it returns is converted with `u32::try_from`: a value out of
 /// range is an `Error::Launch` at run time (never a silent truncation), a
 /// type with no conversion to `u32` is a compile error.
+///
+/// A `workgroup_local_memory` closure names scalar parameters or `device`;
+/// its result goes through `u32::try_from` the same way, and the launch
+/// checks it, with the kernel's static shared memory, against the device
+/// (`Error::SharedMemoryTooLarge`).
+///
+/// Parameters: `&DeviceSlice<T>` (ReadOnly binding), `&mut DeviceSlice<T>`
+/// (writable), `Option<&DeviceSlice<T>>` / `Option<&mut DeviceSlice<T>>`
+/// (the same binding, null for `None`), `i32`, `u32`, `f32`.
 #[proc_macro_attribute]
 pub fn extern_dispatch(args: TokenStream, item: TokenStream) -> TokenStream {
     extern_dispatch2(args.into(), item.into()).into()

@@ -68,6 +68,13 @@ const CASES: &[Case] = &[
     },
     case("ui/zero_sized_alias.rs", "tests/fixtures/crates/k"),
     case("ui/element_size_mismatch.rs", "tests/fixtures/crates/k"),
+    case("ui/scalar_size_mismatch.rs", "tests/fixtures/crates/k"),
+    case("ui/struct_size_mismatch.rs", "tests/fixtures/crates/k"),
+    case("ui/struct_align_mismatch.rs", "tests/fixtures/crates/k"),
+    case("ui/struct_not_kernel_param.rs", "tests/fixtures/crates/k"),
+    case("ui/option_element_mismatch.rs", "tests/fixtures/crates/k"),
+    case("ui/cxx_ambiguous_overload.rs", "tests/fixtures/crates/cxx"),
+    case("ui/cxx_no_match.rs", "tests/fixtures/crates/cxx"),
 ];
 
 const fn case(file: &'static str, crate_dir: &'static str) -> Case {
@@ -193,6 +200,7 @@ fn run_bundle_bytes() -> Vec<u8> {
                 target: "host".into(),
                 format: runtime_hip::Format::Host,
                 data: Vec::new(),
+                symbols: Vec::new(),
             }],
         }],
     }

@@ -73,6 +73,16 @@ pub(crate) trait Backend: Send + Sync + 'static {
         functions: &[&str],
         host: &[Option<HostEntry>],
     ) -> Result<Vec<KernelHandle>, Error>;
+    /// The static shared memory (`__shared__` variables) of a function
+    /// `load` returned, in bytes, which a launch's dynamic shared memory
+    /// shares the per-workgroup limit with. GPU drivers report it for the
+    /// loaded function (`hipFuncGetAttribute` / `cuFuncGetAttribute` with
+    /// `SHARED_SIZE_BYTES`); the host's `__shared__` variables are per
+    /// worker thread, outside its dynamic shared memory limit, so 0.
+    fn static_shared_bytes(&self, kernel: KernelHandle) -> Result<u32, Error> {
+        let _ = kernel;
+        Ok(0)
+    }
     /// Checks that `[ptr, ptr + bytes)` is inside memory this device
     /// allocated and that is still alive; `Err(Error::ForeignBuffer)`
     /// otherwise. The host platform must implement this (its kernels
@@ -110,8 +120,13 @@ pub(crate) struct LaunchSpec<'a> {
     pub(crate) shared_bytes: u32,
     /// Binding addresses, in the kernel's parameter order.
     pub(crate) bindings: &'a [DevicePtr],
-    /// 32-bit push constants, after the bindings.
+    /// 32-bit push constants (IREE's layout: after the bindings).
     pub(crate) constants: &'a [u32],
+    /// The kernel's parameters in its own order: which binding or which
+    /// constant words each is (empty: IREE's order, every binding, then
+    /// every constant as a 4-byte value). Checked against the counts when
+    /// the export was resolved.
+    pub(crate) params: &'a [crate::dispatch::ParamSlot],
 }
 
 #[cfg(test)]
@@ -128,6 +143,7 @@ impl LaunchSpec<'_> {
             shared_bytes: 0,
             bindings: &[],
             constants: &[],
+            params: &[],
         }
     }
 }
@@ -191,8 +207,9 @@ pub(crate) trait BackendStream: Send + Sync {
     /// instead, and the launch is not queued.
     ///
     /// # Safety
-    /// The kernel's parameters are exactly `bindings.len()` pointers
-    /// followed by `constants.len()` 32-bit values; every binding is a live
+    /// The kernel's parameters are exactly what `launch.params` describes
+    /// (the bindings as pointers and the values at their sizes, in its
+    /// order; `Kernel::launch`'s contract); every binding is a live
     /// allocation of this device that stays alive until the launch
     /// completes (the memory module guarantees this: a buffer's drop waits
     /// for the fences of every launch that used it).

@@ -16,6 +16,7 @@ use crate::device::{Device, Limits};
 use crate::drivers::{MAX_BINDINGS, MAX_CONSTANTS};
 use crate::hazards::Access;
 use crate::host::HostEntry;
+pub use crate::kernel_args::{ParamSlot, MAX_PARAM_ALIGN};
 use crate::memory::DeviceSlice;
 use crate::stream::Stream;
 use crate::target::{Platform, TargetId};
@@ -34,6 +35,11 @@ pub struct ExportRef {
     pub name: &'static str,
     /// Host entry points when the bundle has a host variant.
     pub host: Option<HostEntry>,
+    /// The kernel's parameters in its own order (the declaration's): for
+    /// each, the binding or the push-constant words that hold it. Empty
+    /// means IREE's order: every binding, then every constant as a 4-byte
+    /// value. Checked against the export's counts when it is resolved.
+    pub params: &'static [ParamSlot],
 }
 
 /// Devices whose resolution lives in a lock-free slot; devices with a
@@ -45,7 +51,12 @@ const SLOTS: usize = 8;
 struct Resolved {
     handle: KernelHandle,
     block: [u32; 3],
+    /// The export's constant `workgroup_local_memory`.
     shared_bytes: u32,
+    /// The loaded function's static shared memory.
+    static_shared: u32,
+    /// The device's shared memory per workgroup.
+    shared_limit: u32,
     bindings: u32,
     constants: u32,
     /// Bit `i` set: binding `i` is ReadOnly in the export.
@@ -115,18 +126,12 @@ impl Kernel {
         self.resolved(device).map(|_| ())
     }
 
-    /// Queues one launch of `workgroups` blocks on `stream`.
-    ///
-    /// Checks before launching: binding and constant counts against the
-    /// export, block dims and workgroup counts against the device's limits;
-    /// zero workgroups in any dimension queues nothing.
+    /// Queues one launch of `workgroups` blocks on `stream`, with the
+    /// export's constant dynamic shared memory only:
+    /// [`Kernel::launch_with_shared`] with 0 more bytes.
     ///
     /// # Safety
-    /// The kernel's parameters are exactly these bindings (pointers to the
-    /// element types the kernel was written for) followed by these 32-bit
-    /// constants, and the kernel stays within each binding's length.
-    /// `#[extern_dispatch]` upholds the first part by checking the
-    /// declaration against the compiled kernel at build time.
+    /// As [`Kernel::launch_with_shared`].
     pub unsafe fn launch(
         &self,
         stream: &Stream,
@@ -134,16 +139,66 @@ impl Kernel {
         bindings: &[Binding<'_>],
         constants: &[u32],
     ) -> Result<(), Error> {
+        // SAFETY: forwarded from the caller.
+        unsafe { self.launch_with_shared(stream, workgroups, 0, bindings, constants) }
+    }
+
+    /// Queues one launch of `workgroups` blocks on `stream`, giving each
+    /// workgroup `dynamic_shared` bytes of dynamic shared memory
+    /// (`extern __shared__` / `HIP_DYNAMIC_SHARED`) on top of the export's
+    /// constant `workgroup_local_memory` (a declaration gives one or the
+    /// other; wrappers pass what a `workgroup_local_memory` closure
+    /// computed, else 0).
+    ///
+    /// Checks before launching: binding and constant counts against the
+    /// export, block dims and workgroup counts against the device's limits,
+    /// and the dynamic shared memory plus the kernel's static shared memory
+    /// against the device's per-workgroup limit
+    /// ([`Error::SharedMemoryTooLarge`]); zero workgroups in any dimension
+    /// queues nothing.
+    ///
+    /// `bindings` are in the layout's order and `constants` are its 32-bit
+    /// words (IREE's layout); the export's [`ExportRef::params`] says which
+    /// of them each kernel parameter is, in the kernel's order, and the
+    /// backend packs them so.
+    ///
+    /// # Safety
+    /// The kernel's parameters are exactly what [`ExportRef::params`]
+    /// describes, in that order: for each binding a pointer to the element
+    /// type the kernel was written for (or null where the kernel accepts
+    /// null), and for each value a parameter of exactly its size and
+    /// alignment whose bytes, as they lie in its constant words, are a valid
+    /// value of the kernel's type there (a `bool` is 0 or 1, a struct has the
+    /// kernel's layout); and the kernel stays within each binding's length
+    /// and within the dynamic shared memory it is given. `#[extern_dispatch]`
+    /// upholds the first part by checking the declaration against the
+    /// compiled kernel at build time and writing each value with
+    /// `KernelParam`; the shared memory size is checked here against the
+    /// device, so a size the device cannot give is an error, never a launch.
+    pub unsafe fn launch_with_shared(
+        &self,
+        stream: &Stream,
+        workgroups: [u32; 3],
+        dynamic_shared: u32,
+        bindings: &[Binding<'_>],
+        constants: &[u32],
+    ) -> Result<(), Error> {
         let device = stream.device();
         let r = self.resolved(device)?;
+        let args = Args {
+            workgroups,
+            dynamic_shared,
+            bindings,
+            constants,
+        };
         // Small launches use small arrays: initialising 64 slots per launch
         // shows up next to a driver launch of a few microseconds.
         if bindings.len() <= 8 {
             // SAFETY: forwarded from the caller.
-            unsafe { self.launch_n::<8>(stream, &r, workgroups, bindings, constants) }
+            unsafe { self.launch_n::<8>(stream, &r, &args) }
         } else {
             // SAFETY: forwarded from the caller.
-            unsafe { self.launch_n::<MAX_BINDINGS>(stream, &r, workgroups, bindings, constants) }
+            unsafe { self.launch_n::<MAX_BINDINGS>(stream, &r, &args) }
         }
     }
 
@@ -155,19 +210,21 @@ impl Kernel {
         &self,
         stream: &Stream,
         r: &Resolved,
-        workgroups: [u32; 3],
-        bindings: &[Binding<'_>],
-        constants: &[u32],
+        args: &Args<'_, '_>,
     ) -> Result<(), Error> {
-        let device = stream.device();
-        let mut ptrs = [0 as DevicePtr; N];
-        let mut ranges = [(0 as DevicePtr, 0usize); N];
-        check_launch(
-            self.export.name,
-            r,
+        let &Args {
             workgroups,
             bindings,
             constants,
+            ..
+        } = args;
+        let device = stream.device();
+        let mut ptrs = [0 as DevicePtr; N];
+        let mut ranges = [(0 as DevicePtr, 0usize); N];
+        let shared_bytes = check_launch(
+            self.export.name,
+            r,
+            args,
             &mut ptrs,
             &mut ranges,
             |ranges| device.backend().check_bindings(ranges),
@@ -192,9 +249,10 @@ impl Kernel {
             name: self.export.name,
             grid: workgroups,
             block: r.block,
-            shared_bytes: r.shared_bytes,
+            shared_bytes,
             bindings: &ptrs[..bindings.len()],
             constants,
+            params: self.export.params,
         };
         // SAFETY: the caller guarantees the parameter list matches the
         // kernel; every binding was checked to lie in a live allocation of
@@ -209,22 +267,33 @@ impl Kernel {
     }
 }
 
+/// What one launch passes, as [`Kernel::launch_with_shared`] got it.
+struct Args<'s, 'b> {
+    workgroups: [u32; 3],
+    dynamic_shared: u32,
+    bindings: &'s [Binding<'b>],
+    constants: &'s [u32],
+}
+
 /// The launch-time checks, factored out of [`Kernel::launch`] so that they
 /// can be tested without a device. Fills `ptrs` with the binding addresses
-/// (0 for empty bindings) and `ranges` with what to check; both hold at
-/// least `bindings.len()` entries. Zero workgroups pass: the caller skips
-/// the launch.
-#[allow(clippy::too_many_arguments)] // one call site; each is a distinct input
+/// (0 for empty and absent bindings) and `ranges` with what to check; both
+/// hold at least `bindings.len()` entries. Zero workgroups pass: the caller
+/// skips the launch. Returns the launch's dynamic shared memory in bytes.
 fn check_launch(
     kernel: &str,
     r: &Resolved,
-    workgroups: [u32; 3],
-    bindings: &[Binding<'_>],
-    constants: &[u32],
+    args: &Args<'_, '_>,
     ptrs: &mut [DevicePtr],
     ranges: &mut [(DevicePtr, usize)],
     check_bindings: impl FnOnce(&[(DevicePtr, usize)]) -> Result<(), (usize, Error)>,
-) -> Result<(), Error> {
+) -> Result<u32, Error> {
+    let &Args {
+        workgroups,
+        dynamic_shared,
+        bindings,
+        constants,
+    } = args;
     let kernel = || kernel.to_string();
     // `bindings.len() <= ptrs.len()` follows: `launch` sizes `ptrs` for
     // every export the runtime accepts (`check_export`).
@@ -262,7 +331,26 @@ fn check_launch(
         kernel: kernel(),
         binding: i,
         source: Box::new(e),
+    })?;
+    shared_memory(r, dynamic_shared).map_err(|requested| Error::SharedMemoryTooLarge {
+        kernel: kernel(),
+        requested,
+        static_bytes: r.static_shared,
+        limit: r.shared_limit,
     })
+}
+
+/// The dynamic shared memory of a launch (the export's constant plus the
+/// launch's own bytes), or the bytes asked for when they and the kernel's
+/// static shared memory do not fit the device's per-workgroup limit.
+/// Computed in `u64`: no sum wraps.
+fn shared_memory(r: &Resolved, dynamic: u32) -> Result<u32, u64> {
+    let requested = u64::from(r.shared_bytes) + u64::from(dynamic);
+    if requested + u64::from(r.static_shared) > u64::from(r.shared_limit) {
+        return Err(requested);
+    }
+    // Fits: at most `shared_limit`, a u32.
+    u32::try_from(requested).map_err(|_| requested)
 }
 
 /// Finds, checks and loads an export for a device.
@@ -302,11 +390,19 @@ fn resolve(export: &ExportRef, device: &Device) -> Result<Resolved, Error> {
         });
     }
     let info = device.info();
-    check_export(&ex, &info.limits).map_err(|reason| Error::KernelUnfit {
-        kernel: export.name.to_string(),
-        device: device.to_string(),
-        reason,
-    })?;
+    let params = crate::kernel_args::check_slots(
+        export.params,
+        ex.binding_count() as usize,
+        ex.constant_count() as usize,
+    )
+    .map_err(|e| format!("the wrapper's parameter list does not fit the export: {e}"));
+    params
+        .and_then(|()| check_export(&ex, &info.limits))
+        .map_err(|reason| Error::KernelUnfit {
+            kernel: export.name.to_string(),
+            device: device.to_string(),
+            reason,
+        })?;
     let (_, variant) = select_variant(&exe, &info.target)?;
     record_load(LoadedVariant {
         export: export.name.to_string(),
@@ -329,8 +425,10 @@ fn resolve(export: &ExportRef, device: &Device) -> Result<Resolved, Error> {
         first(h, export.name)?
     } else {
         // One module per executable and device; every export's function
-        // resolved once.
-        let names: Vec<&str> = exe.exports().map(|e| e.name()).collect();
+        // resolved once, by the symbol this variant names it (a C++
+        // kernel's mangled name on this target), while messages keep the
+        // name the declaration wrote.
+        let names: Vec<&str> = exe.functions(&variant);
         let key = (
             export.bundle.as_ptr() as usize,
             export.bundle.len(),
@@ -352,10 +450,13 @@ fn resolve(export: &ExportRef, device: &Device) -> Result<Resolved, Error> {
             read_only |= 1 << i;
         }
     }
+    let static_shared = backend.static_shared_bytes(handle)?;
     Ok(Resolved {
         handle,
         block: ex.block_dims(),
         shared_bytes: ex.workgroup_local_memory(),
+        static_shared,
+        shared_limit: info.limits.shared_memory_per_block,
         bindings: ex.binding_count(),
         constants: ex.constant_count(),
         read_only,
@@ -499,24 +600,32 @@ impl<T> DeviceSlice<T> {
     }
 }
 
-/// Scalars that travel as 32-bit push constants.
-pub trait PushConstant: Copy {
-    /// The bits as the kernel receives them.
-    fn to_bits(self) -> u32;
+impl<'a> Binding<'a> {
+    /// An `Option<&DeviceSlice<T>>` parameter as a ReadOnly binding: the
+    /// slice's, or for `None` a null pointer of no bytes (the kernel's
+    /// pointer "may be NULL"). A null binding bounds nothing, records no
+    /// hazard and is accepted by every platform's binding check.
+    pub fn optional<T>(slice: Option<&'a DeviceSlice<T>>) -> Binding<'a> {
+        slice.map_or(Binding::null(false), DeviceSlice::binding)
+    }
+
+    /// An `Option<&mut DeviceSlice<T>>` parameter as a writable binding:
+    /// the slice's, or a null one for `None`.
+    pub fn optional_mut<T>(slice: Option<&'a mut DeviceSlice<T>>) -> Binding<'a> {
+        slice.map_or(Binding::null(true), DeviceSlice::binding_mut)
+    }
+
+    /// A null binding of no bytes, in a slot that is `writable` or not (a
+    /// writable slot of the export needs a writable binding, even a null
+    /// one: the kernel may write through the pointer when it is not null).
+    fn null(writable: bool) -> Binding<'a> {
+        Binding {
+            ptr: 0,
+            bytes: 0,
+            writable,
+            _borrow: PhantomData,
+        }
+    }
 }
 
-impl PushConstant for i32 {
-    fn to_bits(self) -> u32 {
-        self as u32
-    }
-}
-impl PushConstant for u32 {
-    fn to_bits(self) -> u32 {
-        self
-    }
-}
-impl PushConstant for f32 {
-    fn to_bits(self) -> u32 {
-        f32::to_bits(self)
-    }
-}
+pub use crate::param::{put_value, words_of, KernelParam};

@@ -150,6 +150,24 @@ pub enum Error {
         /// The device's maximum per dimension.
         max: [u32; 3],
     },
+    /// The launch's shared memory does not fit a workgroup of the device:
+    /// the dynamic bytes asked for (the declaration's constant
+    /// `workgroup_local_memory`, or what its closure computed for this
+    /// launch) plus the kernel's static `__shared__` bytes exceed the
+    /// device's per-workgroup limit. Nothing was queued.
+    #[error("launch of `{kernel}` asks for {requested} bytes of dynamic shared memory; with the kernel's {static_bytes} bytes of static shared memory that exceeds the {limit} bytes a workgroup of the device may use (at most {} dynamic bytes fit)", limit.saturating_sub(*static_bytes))]
+    SharedMemoryTooLarge {
+        /// The export name.
+        kernel: String,
+        /// Dynamic shared memory asked for, in bytes.
+        requested: u64,
+        /// The kernel's static shared memory, in bytes (as the driver
+        /// reports it for the loaded function; 0 on the host, whose
+        /// `__shared__` variables are per worker, outside the limit).
+        static_bytes: u32,
+        /// The device's shared memory per workgroup, in bytes.
+        limit: u32,
+    },
     /// A binding the export may write was passed read-only; pass it with
     /// `DeviceSlice::binding_mut` (from `&mut`).
     #[error("launch of `{kernel}`: binding {binding} is writable in the export but was passed read-only (use binding_mut)")]

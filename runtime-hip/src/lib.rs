@@ -50,12 +50,15 @@ mod error;
 mod format;
 mod hazards;
 pub mod host;
+mod kernel_args;
 pub mod memory;
+mod param;
 mod stream;
 #[cfg(test)]
 mod testing;
 
 pub use device::{Device, DeviceInfo, Limits};
+pub use dispatch::KernelParam;
 pub use error::Error;
 pub use format::{format_tensor, ElementName};
 pub use memory::{DeviceBuffer, DeviceSlice, Pod};
@@ -67,6 +70,9 @@ pub use iree_abi::bundle;
 /// The target table, shared with the build and the macro (`iree-abi`).
 pub use iree_abi::target;
 pub use iree_macros::extern_dispatch;
+/// `#[derive(KernelParam)]`: a `#[repr(C)]` struct of `KernelParam` fields
+/// passed to kernels by value (the trait is [`dispatch::KernelParam`]).
+pub use iree_macros::KernelParam;
 
 /// What [`driver_symbols!`]'s expansion names; not part of the API.
 #[doc(hidden)]

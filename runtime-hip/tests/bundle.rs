@@ -190,8 +190,13 @@ fn bad_format_byte_and_reserved() {
         );
     }
     let mut b = base.clone();
-    b[var_at + 12] = 1;
+    b[var_at + 10] = 1;
     assert!(matches!(structural(&b), BundleError::Reserved { .. }));
+    // Bytes 12..16 name the variant's symbols (version 2): past the table
+    // is out of range.
+    let mut b = base.clone();
+    b[var_at + 12] = 1;
+    assert!(matches!(structural(&b), BundleError::OutOfRange { .. }));
 }
 
 #[test]

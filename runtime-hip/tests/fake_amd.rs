@@ -35,6 +35,7 @@ fn amd_driver_against_a_fake_libamdhip64() {
         false,
     );
     fake::run_sample(&device, ok).unwrap();
+    fake::check_shared_memory(&device, ok, 65536);
     fake::check_ordering(&device, &lib, ok);
     let none = fake::bundle(
         &[("gfx942:xnack+", Format::Hsaco), ("sm_90", Format::Ptx)],
@@ -43,6 +44,10 @@ fn amd_driver_against_a_fake_libamdhip64() {
     let err = fake::run_sample(&device, none).unwrap_err();
     assert!(matches!(err, Error::NoVariant { .. }), "{err}");
     assert!(err.to_string().contains("gfx942:sramecc+:xnack-"), "{err}");
+
+    // A variant naming its own symbols (a C++ kernel's mangled names): the
+    // driver is asked for those, not for the export names.
+    fake::run_sample(&device, fake::bundle_with_symbols("gfx942", Format::Hsaco)).unwrap();
 
     let bad = fake::bundle(&[("gfx942", Format::Hsaco)], true);
     let err = fake::run_sample(&device, bad).unwrap_err();

@@ -200,6 +200,7 @@ include!(concat!(env!("OUT_DIR"), "/noop_entries.rs"));
 /// The same export the `noop` wrapper launches, called by hand through the
 /// runtime's raw launch: what the wrapper is compared against.
 static RAW_NOOP: Kernel = Kernel::new(ExportRef {
+    params: &[],
     bundle: include_bytes!(concat!(env!("OUT_DIR"), "/iree/perf.bundle")),
     executable: 1,
     ordinal: 1,

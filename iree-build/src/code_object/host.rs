@@ -108,12 +108,18 @@ fn exports(file: &Elf<'_>) -> Result<(BTreeMap<String, SigTable>, Vec<String>), 
 /// Functions in `.text.iree_kernel` without a signature array: kernels the
 /// object has but does not export.
 fn unexported(file: &Elf<'_>, sigs: &BTreeMap<String, SigTable>) -> Vec<String> {
-    let kernel_section = file.section_by_name(KERNEL_SECTION).map(|s| s.index());
+    // Every section of that name: a template instance's kernel sits in a
+    // COMDAT section of its own, named the same.
+    let kernel_sections: Vec<_> = file
+        .sections()
+        .filter(|s| s.name() == Ok(KERNEL_SECTION))
+        .map(|s| s.index())
+        .collect();
     let mut unexported: Vec<String> = Vec::new();
     for s in file.symbols() {
         if s.kind() == SymbolKind::Text
-            && s.section_index().is_some()
-            && s.section_index() == kernel_section
+            && s.section_index()
+                .is_some_and(|i| kernel_sections.contains(&i))
         {
             if let Ok(n) = s.name() {
                 if !sigs.contains_key(n) && !unexported.iter().any(|u| u == n) {

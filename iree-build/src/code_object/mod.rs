@@ -23,9 +23,12 @@ pub(crate) mod amd;
 mod cubin;
 pub(crate) mod elf;
 mod host;
+mod names;
 mod offload_bundle;
 mod ptx;
 
+pub(crate) use names::parameter_list_at;
+pub use names::{candidates, canonical, display_name, matching, short_name, Lookup};
 pub use offload_bundle::{bundle_entries, unbundle, BundleEntry};
 
 /// What one object says about itself: the target it was compiled for and
@@ -49,13 +52,6 @@ pub struct ObjectInfo {
     /// thunk the runtime could launch; possibly C++-mangled. Lets the
     /// verifier say "not exported" instead of "not found".
     pub unexported: Vec<String>,
-}
-
-impl ObjectInfo {
-    /// The kernel named `name`, if the object exports it.
-    pub fn kernel(&self, name: &str) -> Option<&KernelInfo> {
-        self.kernels.iter().find(|k| k.name == name)
-    }
 }
 
 /// One exported kernel and what the object knows about its interface and

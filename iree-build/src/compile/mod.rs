@@ -16,6 +16,7 @@ pub mod depfile;
 mod host;
 mod nvidia;
 pub mod plugin;
+pub mod wrapper;
 
 use std::ffi::OsString;
 use std::fmt;
@@ -97,8 +98,11 @@ pub struct CompileJob {
     pub include_dirs: Vec<PathBuf>,
     /// `-D name` or `-D name=value`.
     pub defines: Vec<(String, Option<String>)>,
-    /// Kernels to export from a host object (`IREE_HOST_EXPORT(k)` each);
-    /// ignored for GPU targets.
+    /// The kernels the declarations export, as they name them. A host
+    /// object exports each (`IREE_HOST_EXPORT(k)`, or
+    /// `IREE_HOST_EXPORT_AS(id, name)` for a C++ name); a GPU compile
+    /// references the C++ names from a wrapper TU ([`wrapper`]), which
+    /// instantiates templates the source does not.
     pub host_exports: Vec<String>,
     /// Host target only: compile just the exports' signature tables (no
     /// entry points, no lockstep pass, `-O0`), for checking declarations when
@@ -500,6 +504,17 @@ impl Recipe for Clang<'_> {
             Platform::Nvidia => nvidia::plan(job, f.tc, source, headers, paths)?,
             Platform::Host => host::plan(job, self.env, source, headers, paths, self.lockstep)?,
         };
+        if job.target.platform() != Platform::Host {
+            if let Some(text) = wrapper::device_source(source, &job.host_exports) {
+                let wrapper = paths.file("instances.cu");
+                cache::write_if_changed(&wrapper, text.as_bytes()).map_err(cached::io_err(
+                    &job.target,
+                    "write",
+                    &wrapper,
+                ))?;
+                plan.input = wrapper;
+            }
+        }
         plan.args.extend(common_args(job, &f.cwd, &plan));
         let mut tool_words = vec![format!(
             "clang {} {}",

@@ -142,7 +142,16 @@ impl InProcess<'_> {
             .lld()
             .map(|l| l.path.clone())
             .unwrap_or_else(|| PathBuf::from("ld.lld"));
-        let mut lj = LlvmJob::new(stem, source, f.job.target.clone(), &f.clang.path, lld);
+        // C++ names among the exports: compile the wrapper that instantiates
+        // them, as the clang path does (`compile::wrapper`).
+        let input = crate::compile::wrapper::device_source(source, &f.job.host_exports)
+            .and_then(|text| {
+                let path = main.with_extension("instances.cu");
+                crate::cache::write_if_changed(&path, text.as_bytes()).ok()?;
+                Some(path)
+            })
+            .unwrap_or_else(|| source.clone());
+        let mut lj = LlvmJob::new(stem, &input, f.job.target.clone(), &f.clang.path, lld);
         // The stages go beside the objects, where a cached build still has them
         // for `crate::dump` to copy out; whether they are kept is in the key.
         lj.dump_dir = self.dump.then(|| crate::dump::stages_dir(main));
@@ -150,7 +159,7 @@ impl InProcess<'_> {
         lj.stamp_unlisted = false;
         lj.defines = f.job.defines.clone();
         // Our headers first, as `compile` orders them, then the user's.
-        let mut key_files = vec![source.clone()];
+        let mut key_files = vec![source.clone(), input.clone()];
         let mut extra_words = Vec::new();
         match f.job.target.platform() {
             Platform::Amd => {

@@ -162,8 +162,18 @@ impl LlvmJob {
 
     /// The workgroup size a kernel is stamped with; `None` leaves it as
     /// clang made it.
+    /// Entries are keyed by export names, which may be C++ names
+    /// (`MatrixMulCUDA<16>`) of the mangled function `kernel`.
     fn workgroup_size_of(&self, kernel: &str) -> Option<[u32; 3]> {
-        match self.kernel_workgroup_sizes.get(kernel) {
+        let named = self.kernel_workgroup_sizes.get(kernel).or_else(|| {
+            self.kernel_workgroup_sizes
+                .iter()
+                .find(|(export, _)| {
+                    !crate::code_object::matching(export, std::iter::once(kernel)).is_empty()
+                })
+                .map(|(_, size)| size)
+        });
+        match named {
             Some(size) => Some(*size),
             None => self.stamp_unlisted.then_some(self.workgroup_size),
         }

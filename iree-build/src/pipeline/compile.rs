@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::builder::{io_err, Error};
-use crate::compile::{self, CompileError, CompiledObject};
+use crate::compile::{self, wrapper, CompileError, CompiledObject};
 use crate::jobs;
 
 use super::{Context, Notes, Planned};
@@ -43,12 +43,14 @@ pub(crate) fn compile(
     Ok(Compiled { planned, objects })
 }
 
-/// A host job whose source lacks one of its exports (a typo in `export`,
-/// a kernel renamed) fails in the generated `IREE_HOST_EXPORT(k)` line,
-/// with an error about our wrapper rather than the declaration. Such
-/// exports are dropped and the job compiled once more, so verification
-/// reports each as a missing export at its declaration, as on GPU targets;
-/// any other failure stays the build's error.
+/// A job whose source lacks one of its exports (a typo in `export`, a
+/// kernel renamed, a template instance that cannot be) fails in the
+/// generated wrapper's line for it (`IREE_HOST_EXPORT(k)` on the host, the
+/// instantiating reference on GPU targets), with an error about our wrapper
+/// rather than the declaration. Such exports are dropped and the job
+/// compiled once more, so verification reports each as a missing export at
+/// its declaration, listing the kernels the object has; any other failure
+/// stays the build's error.
 fn retry_without_missing_exports(
     cx: &Context<'_>,
     planned: &mut Planned,
@@ -59,23 +61,29 @@ fn retry_without_missing_exports(
         let Err(CompileError::Tool(failure)) = &*r else {
             continue;
         };
-        let missing = |k: &String| {
-            failure
-                .stderr
-                .contains(&format!("use of undeclared identifier '{k}'"))
+        let host = p.job.target == crate::target::TargetId::Host;
+        let in_wrapper = if host {
+            p.job.host_exports.clone()
+        } else {
+            wrapper::device_exports(&p.job.host_exports)
         };
-        if p.job.target != crate::target::TargetId::Host || !p.job.host_exports.iter().any(missing)
-        {
+        let mut missing = wrapper::exports_failing(&failure.stderr, &failure.file, &in_wrapper);
+        if host {
+            missing.extend(
+                in_wrapper
+                    .iter()
+                    .filter(|k| {
+                        failure
+                            .stderr
+                            .contains(&format!("use of undeclared identifier '{k}'"))
+                    })
+                    .cloned(),
+            );
+        }
+        if missing.is_empty() {
             continue;
         }
-        let keep: Vec<String> = p
-            .job
-            .host_exports
-            .iter()
-            .filter(|k| !missing(k))
-            .cloned()
-            .collect();
-        p.job.host_exports = keep;
+        p.job.host_exports.retain(|k| !missing.contains(k));
         *r = compile::compile_with(
             &p.job,
             &planned.toolchain,

@@ -173,8 +173,8 @@ impl JobPlan<'_, '_> {
         }
     }
 
-    /// The job for (`source`, `target`), created or given `exports` (host
-    /// only) and `executable`.
+    /// The job for (`source`, `target`), created or given `exports` and
+    /// `executable`.
     fn add(
         &mut self,
         source: PathBuf,
@@ -197,15 +197,15 @@ impl JobPlan<'_, '_> {
             }
         };
         let planned = &mut self.jobs[idx];
-        if *target == TargetId::Host {
-            let all: BTreeSet<String> = planned
-                .job
-                .host_exports
-                .drain(..)
-                .chain(exports.iter().cloned())
-                .collect();
-            planned.job.host_exports = all.into_iter().collect();
-        }
+        // Every target: the host exports them all, a GPU compile
+        // instantiates the C++ names among them.
+        let all: BTreeSet<String> = planned
+            .job
+            .host_exports
+            .drain(..)
+            .chain(exports.iter().cloned())
+            .collect();
+        planned.job.host_exports = all.into_iter().collect();
         planned.executables.extend(executable);
         idx
     }

@@ -46,6 +46,13 @@ pub(crate) fn verify(cx: &Context<'_>, inspected: Inspected, notes: &mut Notes) 
         notes.rerun_files.extend(obj.deps.iter().cloned());
     }
     let signatures = planned.signatures.resolve(results, &inspected.variants);
+    // Structs passed by value take the words their kernel parameter does.
+    let outlined = &mut planned.outlined;
+    verify::size_structs(
+        &mut outlined.executables,
+        &mut outlined.lowered.dispatches,
+        &signatures,
+    );
     let outlined = &planned.outlined;
     let mut report = verify::verify(
         &outlined.executables,

@@ -7,8 +7,8 @@
 use crate::layout::{self, InterfaceBinding, PipelineLayout};
 use crate::parse::{int_u32, lit_subspan, nearest, Value};
 use crate::{
-    limits, Count, CountInput, Declaration, Errors, Objects, Param, ParamKind, PrebuiltObject,
-    Scalar, Spanned,
+    limits, Count, CountInput, Declaration, Errors, LocalMemory, Objects, Param, ParamKind,
+    PrebuiltObject, Scalar, Spanned,
 };
 use proc_macro2::Span;
 use syn::spanned::Spanned as _;
@@ -44,7 +44,12 @@ pub(crate) fn build(
     check_limits(&params, sig.paren_token.span.join(), &mut errors);
     let count = attrs
         .count_expr
-        .and_then(|e| count(e, &params, &fn_name, &mut errors));
+        .and_then(|e| closure(e, Use::Count, &params, &fn_name, &mut errors));
+    let workgroup_local_memory = match attrs.local_memory_expr {
+        Some(e) => closure(e, Use::LocalMemory, &params, &fn_name, &mut errors)
+            .map(|c| LocalMemory::Closure(Box::new(c))),
+        None => attrs.workgroup_local_memory.map(LocalMemory::Bytes),
+    };
 
     let (Some(objects), Some(workgroup_size)) = (objects, attrs.workgroup_size) else {
         return Err(errors);
@@ -58,7 +63,7 @@ pub(crate) fn build(
         export: attrs.export,
         workgroup_size,
         subgroup_size: attrs.subgroup_size,
-        workgroup_local_memory: attrs.workgroup_local_memory,
+        workgroup_local_memory,
         layout_lit: attrs.layout_lit,
         layout: resolved.layout,
         bindings: resolved.bindings,
@@ -160,6 +165,7 @@ struct Attrs {
     workgroup_size_given: bool,
     subgroup_size: Option<Spanned<u32>>,
     workgroup_local_memory: Option<Spanned<u32>>,
+    local_memory_expr: Option<syn::Expr>,
     layout_lit: Option<syn::LitStr>,
     bindings_lits: Option<Vec<syn::LitStr>>,
     count_expr: Option<syn::Expr>,
@@ -198,7 +204,8 @@ impl Attrs {
                 ("objects", Value::Objects(span, pairs)) => {
                     a.objects = Some((key.span(), prebuilt(span, pairs, errors)));
                 }
-                ("count", Value::Count(e)) => a.count_expr = Some(*e),
+                ("count", Value::Closure(e)) => a.count_expr = Some(*e),
+                ("workgroup_local_memory", Value::Closure(e)) => a.local_memory_expr = Some(*e),
                 _ => unreachable!("parse_args pairs keys with their value kinds"),
             }
         }
@@ -206,17 +213,43 @@ impl Attrs {
     }
 }
 
-/// `export = "…"`: must be a C symbol name.
+/// `export = "…"`: a C symbol name (`simple_mul`) or a C++ kernel name
+/// (`vectorAdd`, `MatrixMulCUDA<16>`, `ns::reduce<float, 256>`, optionally
+/// with a parameter list: `vectorAdd(float const*, float*, int)`). The
+/// build writes the name into generated C++ (the wrapper TUs), so only the
+/// characters such names use are accepted, with balanced brackets: nothing
+/// that could end the expression it is written into.
 fn export(s: syn::LitStr, errors: &mut Errors) -> syn::LitStr {
     let v = s.value();
-    let symbol = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$' || c == '.';
-    if v.is_empty() || !v.chars().all(symbol) {
+    if v.is_empty() || !is_kernel_name(&v) {
         errors.error(
             s.span(),
-            format!("`export = \"{v}\"` is not a C symbol name"),
+            format!("`export = \"{v}\"` is neither a C symbol nor a C++ kernel name (`name`, `ns::name<float, 256>`, `name(float const*, int)`)"),
         );
     }
     s
+}
+
+/// Whether `v` reads as a symbol or C++ kernel name (see [`export`]).
+fn is_kernel_name(v: &str) -> bool {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "_$.:<>,()*& -".contains(c);
+    let mut depth = [0i32; 2];
+    for c in v.chars() {
+        if !allowed(c) {
+            return false;
+        }
+        match c {
+            '<' => depth[0] += 1,
+            '>' => depth[0] -= 1,
+            '(' => depth[1] += 1,
+            ')' => depth[1] -= 1,
+            _ => {}
+        }
+        if depth.iter().any(|&d| d < 0) {
+            return false;
+        }
+    }
+    depth == [0, 0] && v.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == ':')
 }
 
 /// `subgroup_size = n`: a power of two.
@@ -355,7 +388,7 @@ fn resolve_layout(
     attr_span: Span,
     errors: &mut Errors,
 ) -> ResolvedLayout {
-    let derived = layout::derive(params.iter().map(|p| &p.kind));
+    let derived = layout::derive(params.iter().map(|p| &p.kind), &[]);
     let mut layout = derived.clone();
     let mut layout_ok = true;
     if let Some(lit) = layout_lit {
@@ -459,26 +492,62 @@ fn check_limits(params: &[Param], span: Span, errors: &mut Errors) {
     let n_buffers = params.iter().filter(|p| p.is_buffer()).count();
     let results = [
         limits::check_bindings(n_buffers),
-        limits::check_constants(params.len() - n_buffers),
+        limits::check_constants(params.iter().filter_map(|p| p.kind.words()).sum::<u32>() as usize),
     ];
     for msg in results.into_iter().filter_map(Result::err) {
         errors.error(span, msg);
     }
 }
 
-/// `count = |a, b| [x, y, z]`: a closure over declared parameters and
-/// `device`, each named once.
-fn count(expr: syn::Expr, params: &[Param], fn_name: &str, errors: &mut Errors) -> Option<Count> {
+/// Which attribute a closure is the value of: what it may read and how
+/// its errors say so.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Use {
+    /// `count = |…| [x, y, z]`: any declared parameter, and `device`.
+    Count,
+    /// `workgroup_local_memory = |…| bytes`: scalar parameters and `device`
+    /// (bytes of shared memory come from the sizes the launch passes).
+    LocalMemory,
+}
+
+impl Use {
+    /// How messages name the closure.
+    fn noun(self) -> &'static str {
+        match self {
+            Use::Count => "count closure",
+            Use::LocalMemory => "`workgroup_local_memory` closure",
+        }
+    }
+
+    fn example(self) -> &'static str {
+        match self {
+            Use::Count => {
+                "`count` must be a closure over declared parameters returning the workgroup count, e.g. `|dim| [(dim as u32).div_ceil(64), 1, 1]`"
+            }
+            Use::LocalMemory => {
+                "`workgroup_local_memory` is a byte count (`= 1024`) or a closure over scalar parameters returning one, e.g. `|n| n * 4`"
+            }
+        }
+    }
+}
+
+/// `count = |a, b| [x, y, z]` or `workgroup_local_memory = |n| n * 4`: a
+/// closure over declared parameters and `device`, each named once.
+fn closure(
+    expr: syn::Expr,
+    what: Use,
+    params: &[Param],
+    fn_name: &str,
+    errors: &mut Errors,
+) -> Option<Count> {
     let closure = match expr {
         syn::Expr::Closure(closure) => closure,
         other => {
-            errors.error(
-                other.span(),
-                "`count` must be a closure over declared parameters returning the workgroup count, e.g. `|dim| [(dim as u32).div_ceil(64), 1, 1]`",
-            );
+            errors.error(other.span(), what.example());
             return None;
         }
     };
+    let noun = what.noun();
     let mut inputs: Vec<(syn::Ident, CountInput)> = Vec::new();
     for pat in &closure.inputs {
         let pat_inner = match pat {
@@ -488,28 +557,26 @@ fn count(expr: syn::Expr, params: &[Param], fn_name: &str, errors: &mut Errors) 
         let syn::Pat::Ident(pi) = pat_inner else {
             errors.error(
                 pat.span(),
-                "count closure parameters must be names of declared parameters or `device`",
+                format!("{noun} parameters must be names of declared parameters or `device`"),
             );
             continue;
         };
         let name = &pi.ident;
         if inputs.iter().any(|(n, _)| n == name) {
-            errors.error(
-                name.span(),
-                format!("`{name}` appears twice in the count closure"),
-            );
+            errors.error(name.span(), format!("`{name}` appears twice in the {noun}"));
             continue;
         }
-        if let Some(input) = count_input(name, params, fn_name, errors) {
+        if let Some(input) = closure_input(name, what, params, fn_name, errors) {
             inputs.push((name.clone(), input));
         }
     }
     Some(Count { closure, inputs })
 }
 
-/// What count closure parameter `name` refers to.
-fn count_input(
+/// What closure parameter `name` refers to.
+fn closure_input(
     name: &syn::Ident,
+    what: Use,
     params: &[Param],
     fn_name: &str,
     errors: &mut Errors,
@@ -517,17 +584,35 @@ fn count_input(
     if name == "device" {
         return Some(CountInput::Device);
     }
+    let noun = what.noun();
     if let Some(i) = params.iter().position(|p| p.ident == *name) {
+        if what == Use::LocalMemory && params[i].is_buffer() {
+            errors.error(
+                name.span(),
+                format!(
+                    "`{name}` is a buffer: a {noun} reads scalar parameters (the sizes the launch passes) or `device`; pass the length as a scalar"
+                ),
+            );
+            return None;
+        }
         return Some(CountInput::Param(i));
     }
-    let names: Vec<String> = params.iter().map(|p| p.ident.to_string()).collect();
+    let names: Vec<String> = params
+        .iter()
+        .filter(|p| what == Use::Count || !p.is_buffer())
+        .map(|p| p.ident.to_string())
+        .collect();
     let hint = nearest(&name.to_string(), names.iter().map(String::as_str))
         .map(|n| format!(" (did you mean `{n}`?)"))
         .unwrap_or_default();
+    let kinds = match what {
+        Use::Count => "declared parameters",
+        Use::LocalMemory => "scalar parameters",
+    };
     errors.error(
         name.span(),
         format!(
-            "`{name}` is not a parameter of `{fn_name}`{hint}: count closure parameters name declared parameters ({}) or `device`",
+            "`{name}` is not a parameter of `{fn_name}`{hint}: {noun} parameters name {kinds} ({}) or `device`",
             names.join(", ")
         ),
     );
@@ -553,9 +638,47 @@ fn is_zero_sized(ty: &syn::Type) -> bool {
     }
 }
 
-/// Classifies a parameter type, or says why it is not allowed.
+/// What [`classify`] lists when it refuses a type.
+const ALLOWED: &str = "allowed parameter types: `&DeviceSlice<T>` (ReadOnly binding), `&mut DeviceSlice<T>` (writable binding), `Option<&DeviceSlice<T>>` / `Option<&mut DeviceSlice<T>>` (a binding that may be null), the scalars `i8`, `u8`, `i16`, `u16`, `i32`, `u32`, `i64`, `u64`, `isize`, `usize`, `f32`, `f64`, `bool`, and `#[repr(C)]` structs deriving `KernelParam`, by value";
+
+/// The `T` of `Option<T>` (under any path: `core::option::Option<T>`),
+/// when `ty` is one.
+fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(p) = ty else { return None };
+    let seg = p.path.segments.last().filter(|s| s.ident == "Option")?;
+    let syn::PathArguments::AngleBracketed(a) = &seg.arguments else {
+        return None;
+    };
+    match a.args.iter().collect::<Vec<_>>()[..] {
+        [syn::GenericArgument::Type(t)] => Some(t),
+        _ => None,
+    }
+}
+
+/// Classifies a parameter type, or says why it is not allowed:
+/// `Option<buffer>` is the buffer's kind with `optional` set.
 fn classify(ty: &syn::Type) -> Result<(ParamKind, Option<Box<syn::Type>>), String> {
-    const ALLOWED: &str = "allowed parameter types: `&DeviceSlice<T>` (ReadOnly binding), `&mut DeviceSlice<T>` (writable binding), `i32`, `u32`, `f32` (push constants)";
+    let Some(inner) = option_inner(ty) else {
+        return classify_plain(ty);
+    };
+    match classify_plain(inner) {
+        Ok((ParamKind::Buffer { elem, mutable, .. }, e)) => Ok((
+            ParamKind::Buffer {
+                elem,
+                mutable,
+                optional: true,
+            },
+            e,
+        )),
+        Ok(_) => Err(format!(
+            "`Option` is for buffers that may be null (`Option<&DeviceSlice<T>>`): a push constant always has a value; {ALLOWED}"
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+/// [`classify`] of a type that is not an `Option`.
+fn classify_plain(ty: &syn::Type) -> Result<(ParamKind, Option<Box<syn::Type>>), String> {
     match ty {
         syn::Type::Reference(r) => {
             if let syn::Type::Path(p) = &*r.elem {
@@ -577,6 +700,7 @@ fn classify(ty: &syn::Type) -> Result<(ParamKind, Option<Box<syn::Type>>), Strin
                                 let kind = ParamKind::Buffer {
                                     elem: crate::type_string(elem),
                                     mutable: r.mutability.is_some(),
+                                    optional: false,
                                 };
                                 return Ok((kind, Some(Box::new(elem.clone()))));
                             }
@@ -593,23 +717,30 @@ fn classify(ty: &syn::Type) -> Result<(ParamKind, Option<Box<syn::Type>>), Strin
             }
             Err(format!("unsupported parameter type; {ALLOWED}"))
         }
-        syn::Type::Path(p) if p.qself.is_none() && p.path.get_ident().is_some() => {
-            let id = p
+        syn::Type::Path(p) if p.qself.is_none() => {
+            if let Some(ty) = p
                 .path
                 .get_ident()
-                .map(|i| i.to_string())
-                .unwrap_or_default();
-            if let Some(ty) = Scalar::from_name(&id) {
+                .and_then(|i| Scalar::from_name(&i.to_string()))
+            {
                 return Ok((ParamKind::Scalar { ty }, None));
             }
-            match id.as_str() {
-                "i64" | "u64" | "f64" | "isize" | "usize" => Err(format!(
-                    "`{id}` is a 64-bit value: push constants are 32-bit (IREE's HIP ABI: IREE's custom_dispatch sample packs 64-bit values itself). Split it into two `u32` parameters (low, high) and recombine them in the kernel"
+            let last = p.path.segments.last().map(|s| s.ident.to_string());
+            match last.as_deref() {
+                Some("char") => Err(
+                    "`char` is a 4-byte Unicode scalar value, not C's `char`: declare `i8` or `u8` for a C `char`".to_string(),
+                ),
+                Some("f16" | "bf16" | "i128" | "u128") => Err(format!(
+                    "`{}` is not a kernel scalar type here; {ALLOWED}",
+                    crate::type_string(ty)
                 )),
-                "bool" | "i8" | "u8" | "i16" | "u16" | "char" => Err(format!(
-                    "`{id}` is not a 32-bit value: push constants are `i32`, `u32` or `f32`; widen it to `i32`/`u32`"
+                Some("DeviceSlice" | "DeviceBuffer") => Err(format!(
+                    "a buffer is passed by reference: `&DeviceSlice<T>` or `&mut DeviceSlice<T>`; {ALLOWED}"
                 )),
-                _ => Err(format!("unsupported parameter type `{id}`; {ALLOWED}")),
+                // Any other named type is a struct passed by value: the macro
+                // requires `KernelParam` of it and asserts its size and
+                // alignment against the kernel's parameter.
+                _ => Ok((ParamKind::Struct { ty: crate::type_string(ty) }, None)),
             }
         }
         _ => Err(format!("unsupported parameter type; {ALLOWED}")),

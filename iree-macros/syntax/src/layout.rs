@@ -22,13 +22,18 @@
 //!
 //! When no layout is written it is derived from the signature exactly as
 //! IREE's `BindingLayout` pass assumes an export layout: buffers become
-//! bindings in order (`&` ReadOnly, `&mut` read-write) and 32-bit scalars
-//! become push constants in order.
+//! bindings in order (`&` ReadOnly, `&mut` read-write) and values become
+//! 32-bit push constants in order, as many as each takes words (a 64-bit
+//! scalar two, a byte one, a struct its size in words). The layout says
+//! nothing about the kernel's parameter order: the kernel takes the
+//! declaration's parameters in declaration order, and the runtime packs
+//! each binding and value where the kernel expects it.
 
 use std::fmt;
 
 pub use iree_abi::limits::{MAX_BINDINGS, MAX_CONSTANTS};
 use iree_abi::manifest::{ParamEntry, ParamKind};
+use iree_abi::signature::CType;
 
 /// The kind of descriptor a binding is. Both are passed to HIP kernels as a
 /// plain device pointer; the distinction only survives for round-tripping.
@@ -108,8 +113,9 @@ pub enum LayoutForm {
     Flat,
 }
 
-/// A pipeline layout: the ABI of one export. Kernel parameters are the
-/// bindings in this order, then `constants` 32-bit values.
+/// A pipeline layout: the ABI of one export, IREE's way: the bindings in
+/// this order, then `constants` 32-bit words of values (the kernel's own
+/// parameter order is the declaration's).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct PipelineLayout {
     /// Number of 32-bit push constants.
@@ -127,7 +133,8 @@ impl PipelineLayout {
     }
 
     /// Position of `#hal.interface.binding<set, binding>` among the
-    /// bindings, i.e. the kernel parameter index it is passed as.
+    /// bindings: the index in the launch's bindings it is passed as (the
+    /// kernel's own parameter order is the declaration's).
     pub fn slot_of(&self, b: InterfaceBinding) -> Option<usize> {
         self.bindings
             .iter()
@@ -234,10 +241,17 @@ pub struct LayoutError {
 }
 
 /// Derives the layout IREE would assume for a signature: buffers become
-/// bindings `<0, i>` in order, scalars become constants in order.
-pub fn derive<'a>(params: impl IntoIterator<Item = &'a ParamKind>) -> PipelineLayout {
+/// bindings `<0, i>` in order, values push constants in order
+/// ([`ParamKind::words`] each). Structs take as many words as the
+/// kernel's parameter at their position in `kernel` (the kernel's C++
+/// parameter types, when known); none while it is not known, until the
+/// build sizes them ([`crate::model::DispatchExtern::size_structs`]).
+pub fn derive<'a>(
+    params: impl IntoIterator<Item = &'a ParamKind>,
+    kernel: &[CType],
+) -> PipelineLayout {
     let mut layout = PipelineLayout::default();
-    for p in params {
+    for (k, p) in params.into_iter().enumerate() {
         match p.read_only() {
             Some(read_only) => {
                 let binding = layout.bindings.len() as u32;
@@ -251,7 +265,12 @@ pub fn derive<'a>(params: impl IntoIterator<Item = &'a ParamKind>) -> PipelineLa
                     },
                 })
             }
-            None => layout.constants += 1,
+            None => {
+                layout.constants += p
+                    .words()
+                    .or_else(|| kernel.get(k).map(CType::words))
+                    .unwrap_or(0)
+            }
         }
     }
     layout
@@ -556,7 +575,12 @@ pub fn check_against_signature(
         .iter()
         .filter_map(|p| Some((&p.name, p.kind.read_only()?)))
         .collect();
-    let scalars = params.iter().filter(|p| !p.kind.is_buffer()).count() as u32;
+    // Words of the values the declaration sizes; structs are sized by the
+    // kernel's signature, so with one the count is checked by the build.
+    let scalars: u32 = params.iter().filter_map(|p| p.kind.words()).sum();
+    let has_struct = params
+        .iter()
+        .any(|p| matches!(p.kind, ParamKind::Struct { .. }));
     if buffers.len() != layout.bindings.len() {
         return Err(format!(
             "the layout has {} binding(s) but the signature has {} buffer parameter(s) ({}); every binding must be a `&DeviceSlice`/`&mut DeviceSlice` parameter",
@@ -565,9 +589,9 @@ pub fn check_against_signature(
             buffers.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
         ));
     }
-    if scalars != layout.constants {
+    if scalars != layout.constants && !(has_struct && scalars < layout.constants) {
         return Err(format!(
-            "the layout has {} push constant(s) but the signature has {} 32-bit scalar parameter(s)",
+            "the layout has {} push constant(s) but the signature's values take {} 32-bit word(s) (a 64-bit scalar takes two)",
             layout.constants, scalars
         ));
     }
@@ -681,6 +705,7 @@ mod tests {
             kind: ParamKind::Buffer {
                 elem: "f32".into(),
                 mutable,
+                optional: false,
             },
         };
         let params = vec![
@@ -694,7 +719,7 @@ mod tests {
                 },
             },
         ];
-        let derived = derive(params.iter().map(|p| &p.kind));
+        let derived = derive(params.iter().map(|p| &p.kind), &[]);
         let explicit = parse_layout(SEED_SETS).unwrap();
         assert!(derived.same_abi(&explicit));
         assert!(check_against_signature(&explicit, &params, &[0, 1, 2]).is_ok());
@@ -704,5 +729,40 @@ mod tests {
         assert!(e.contains("binding <0, 1>") && e.contains("`rhs`"), "{e}");
         let e = check_against_signature(&explicit, &params[..3], &[0, 1, 2]).unwrap_err();
         assert!(e.contains("1 push constant"), "{e}");
+        // 64-bit values take two words, bytes one; the order is free.
+        let mut mixed = vec![
+            ParamEntry {
+                name: "n".into(),
+                kind: ParamKind::Scalar {
+                    ty: crate::Scalar::Usize,
+                },
+            },
+            buffer("x", false),
+            ParamEntry {
+                name: "flag".into(),
+                kind: ParamKind::Scalar {
+                    ty: crate::Scalar::Bool,
+                },
+            },
+        ];
+        let l = derive(mixed.iter().map(|p| &p.kind), &[]);
+        assert_eq!((l.constants, l.bindings.len()), (3, 1));
+        // Structs take the kernel parameter's words.
+        mixed.push(ParamEntry {
+            name: "p".into(),
+            kind: ParamKind::Struct {
+                ty: "Params".into(),
+            },
+        });
+        let rec = CType {
+            class: iree_abi::signature::TypeClass::Record,
+            size: 16,
+            align: 8,
+            pointee: None,
+        };
+        let unknown = CType { size: 0, ..rec };
+        let kernel = [unknown, unknown, unknown, rec];
+        assert_eq!(derive(mixed.iter().map(|p| &p.kind), &[]).constants, 3);
+        assert_eq!(derive(mixed.iter().map(|p| &p.kind), &kernel).constants, 7);
     }
 }

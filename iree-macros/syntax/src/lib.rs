@@ -112,7 +112,8 @@ pub fn type_string(ty: &syn::Type) -> String {
         .collect()
 }
 
-/// What a `count` closure parameter refers to.
+/// What a parameter of a `count` or `workgroup_local_memory` closure
+/// refers to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CountInput {
     /// A declared parameter, by index in [`Declaration::params`].
@@ -122,13 +123,46 @@ pub enum CountInput {
     Device,
 }
 
-/// `count = |a, b| [x, y, z]`: the workgroup count function.
+/// A closure over declared parameters, called by the wrapper at each
+/// launch: `count = |a, b| [x, y, z]` (the workgroup count function) and
+/// `workgroup_local_memory = |n| n * 4` (bytes of dynamic shared memory).
 #[derive(Clone, Debug)]
 pub struct Count {
     /// The closure as written; the macro re-emits it.
     pub closure: syn::ExprClosure,
     /// Its parameters in order: names and what each refers to.
     pub inputs: Vec<(syn::Ident, CountInput)>,
+}
+
+/// `workgroup_local_memory = …`: the bytes of dynamic shared memory
+/// (`extern __shared__`, `HIP_DYNAMIC_SHARED`) each workgroup gets.
+#[derive(Clone, Debug)]
+pub enum LocalMemory {
+    /// `= 1024`: fixed; the build checks it against each target (with the
+    /// kernel's static shared memory) and the bundle records it.
+    Bytes(Spanned<u32>),
+    /// `= |n| n * 4`: computed at each launch from scalar parameters (and
+    /// `device`), converted to `u32` without truncating and checked
+    /// against the device before the launch (`Error::SharedMemoryTooLarge`).
+    Closure(Box<Count>),
+}
+
+impl LocalMemory {
+    /// Span of the value as written (what diagnostics point at).
+    pub fn span(&self) -> Span {
+        match self {
+            LocalMemory::Bytes(b) => b.span,
+            LocalMemory::Closure(c) => syn::spanned::Spanned::span(&c.closure),
+        }
+    }
+
+    /// The constant, when it is one.
+    pub fn bytes(&self) -> Option<u32> {
+        match self {
+            LocalMemory::Bytes(b) => Some(b.value),
+            LocalMemory::Closure(_) => None,
+        }
+    }
 }
 
 /// One parsed and checked `#[extern_dispatch]` declaration.
@@ -151,8 +185,9 @@ pub struct Declaration {
     pub workgroup_size: Spanned<[u32; 3]>,
     /// `subgroup_size = n`.
     pub subgroup_size: Option<Spanned<u32>>,
-    /// `workgroup_local_memory = bytes` of dynamic shared memory.
-    pub workgroup_local_memory: Option<Spanned<u32>>,
+    /// `workgroup_local_memory`: bytes of dynamic shared memory, a
+    /// constant or a closure evaluated at each launch.
+    pub workgroup_local_memory: Option<LocalMemory>,
     /// The `layout = "…"` literal when one was written.
     pub layout_lit: Option<syn::LitStr>,
     /// The effective layout: the explicit one (already checked against the
@@ -160,8 +195,9 @@ pub struct Declaration {
     pub layout: PipelineLayout,
     /// `bindings = [...]` as written, when given.
     pub bindings: Option<Vec<(syn::LitStr, InterfaceBinding)>>,
-    /// For the i-th buffer parameter, the layout binding index (= kernel
-    /// parameter index) it is passed as. Identity without `bindings`.
+    /// For the i-th buffer parameter, the layout binding index it is passed
+    /// as (the kernel's parameter order stays the declaration's). Identity
+    /// without `bindings`.
     pub binding_slots: Vec<usize>,
     /// The count closure; `None` launches a single workgroup `[1, 1, 1]`.
     pub count: Option<Count>,

@@ -18,7 +18,7 @@ pub fn reserved_param(name: &str) -> Option<&'static str> {
             "`stream` is reserved: the generated function takes `stream: &Stream` first; rename this parameter",
         ),
         "device" => Some(
-            "`device` is reserved: count closures use it for the `&Device`; rename the parameter",
+            "`device` is reserved: `count` and `workgroup_local_memory` closures use it for the `&Device`; rename the parameter",
         ),
         _ => None,
     }
@@ -34,13 +34,14 @@ pub fn check_bindings(n: usize) -> Result<(), String> {
     ))
 }
 
-/// `n` push constants (scalar parameters) against IREE's HIP maximum.
+/// `n` push constants (the 32-bit words of the value parameters) against
+/// IREE's HIP maximum.
 pub fn check_constants(n: usize) -> Result<(), String> {
     if n <= MAX_CONSTANTS {
         return Ok(());
     }
     Err(format!(
-        "{n} scalar parameters exceed IREE's HIP limit of {MAX_CONSTANTS} push constants per dispatch (IREE_HAL_HIP_MAX_DISPATCH_CONSTANT_COUNT); pass them in a buffer"
+        "the value parameters take {n} push constants (32-bit words), over IREE's HIP limit of {MAX_CONSTANTS} per dispatch (IREE_HAL_HIP_MAX_DISPATCH_CONSTANT_COUNT); pass them in a buffer"
     ))
 }
 

@@ -9,8 +9,9 @@
 //! compare one model instead of syntax with a schema.
 
 use crate::layout::{InterfaceBinding, PipelineLayout};
-use crate::{CountInput, Declaration, Objects};
-use iree_abi::manifest::{DeclarationEntry, Diagnostic, LayoutEntry, ParamEntry};
+use crate::{Count, CountInput, Declaration, LocalMemory, Objects};
+use iree_abi::manifest::{DeclarationEntry, Diagnostic, LayoutEntry, ParamEntry, ParamKind};
+use iree_abi::signature::CType;
 use iree_abi::target::TargetId;
 use std::fmt;
 
@@ -63,8 +64,12 @@ pub struct DispatchExtern {
     pub workgroup_size: [u32; 3],
     /// Declared subgroup (wavefront/warp) size.
     pub subgroup_size: Option<u32>,
-    /// Dynamic shared memory in bytes (0 when not given).
+    /// Dynamic shared memory in bytes when a constant (0 when not given or
+    /// computed at launch).
     pub workgroup_local_memory: u32,
+    /// When `workgroup_local_memory` is a closure: the names it reads (the
+    /// bytes are computed and checked at each launch, not by the build).
+    pub local_memory_workload: Option<Vec<String>>,
     /// Where it was declared.
     pub location: Location,
 }
@@ -84,15 +89,7 @@ pub fn lower(d: &Declaration, file: &str) -> DispatchExtern {
             ObjectSet::Prebuilt(v)
         }
     };
-    let workload = d
-        .count
-        .iter()
-        .flat_map(|c| c.inputs.iter())
-        .map(|(n, i)| match i {
-            CountInput::Device => "device".to_string(),
-            CountInput::Param(_) => n.to_string(),
-        })
-        .collect();
+    let workload = d.count.as_ref().map(names_read).unwrap_or_default();
     DispatchExtern {
         fn_name: d.ident.to_string(),
         module_path: d.module_path.clone(),
@@ -110,13 +107,32 @@ pub fn lower(d: &Declaration, file: &str) -> DispatchExtern {
         objects,
         workgroup_size: d.workgroup_size.value,
         subgroup_size: d.subgroup_size.as_ref().map(|s| s.value),
-        workgroup_local_memory: d.workgroup_local_memory.as_ref().map_or(0, |s| s.value),
+        workgroup_local_memory: d
+            .workgroup_local_memory
+            .as_ref()
+            .and_then(LocalMemory::bytes)
+            .unwrap_or(0),
+        local_memory_workload: match &d.workgroup_local_memory {
+            Some(LocalMemory::Closure(c)) => Some(names_read(c)),
+            _ => None,
+        },
         location: Location {
             file: normalize_path(file),
             line: d.line(),
             column: d.column(),
         },
     }
+}
+
+/// The names a closure reads: declared parameters, and `device`.
+fn names_read(c: &Count) -> Vec<String> {
+    c.inputs
+        .iter()
+        .map(|(n, i)| match i {
+            CountInput::Device => "device".to_string(),
+            CountInput::Param(_) => n.to_string(),
+        })
+        .collect()
 }
 
 impl DispatchExtern {
@@ -136,9 +152,47 @@ impl DispatchExtern {
         self.args.iter().filter(|a| a.kind.is_buffer()).nth(i)
     }
 
-    /// The argument passed as push constant `index`.
+    /// The value argument (scalar or struct) at position `index` among the
+    /// values, in declaration order.
     pub fn arg_for_constant(&self, index: usize) -> Option<&Arg> {
         self.args.iter().filter(|a| !a.kind.is_buffer()).nth(index)
+    }
+
+    /// For the kernel's parameter `k` (= argument `k`) that is a buffer, the
+    /// layout binding it is passed as.
+    pub fn binding_of_arg(&self, k: usize) -> Option<usize> {
+        if !self.args.get(k)?.kind.is_buffer() {
+            return None;
+        }
+        let i = self.args[..k].iter().filter(|a| a.kind.is_buffer()).count();
+        Some(self.binding_slots.get(i).copied().unwrap_or(i))
+    }
+
+    /// Sizes the structs passed by value from the kernel's C++ parameter
+    /// types (`kernel`, in kernel order = declaration order): a derived
+    /// layout then counts each struct's words. The build calls it once the
+    /// signatures are known, the macro before comparing with the manifest
+    /// (whose `kernel_params` are those types), so both count alike. An
+    /// explicit layout is left as written (the build checks its count).
+    pub fn size_structs(&mut self, kernel: &[CType]) {
+        if self.explicit_layout || kernel.len() != self.args.len() {
+            return;
+        }
+        let sized = crate::layout::derive(self.args.iter().map(|a| &a.kind), kernel);
+        self.layout.constants = sized.constants;
+    }
+
+    /// The push-constant words the values take, structs sized by `kernel`
+    /// (`None` while a struct's size is unknown).
+    pub fn value_words(&self, kernel: &[CType]) -> Option<u32> {
+        let mut n = 0;
+        for (k, a) in self.args.iter().enumerate() {
+            n += match &a.kind {
+                ParamKind::Buffer { .. } => 0,
+                kind => kind.words().or_else(|| kernel.get(k).map(CType::words))?,
+            };
+        }
+        Some(n)
     }
 
     /// The Rust path of the fn (`a::b::simple_mul`), for messages.
@@ -255,6 +309,9 @@ pub fn compare(d: &DispatchExtern, entry: &DeclarationEntry) -> Option<(Mismatch
     if let Some(found) = compare_params(&d.args, &entry.params) {
         return Some(found);
     }
+    // Structs count the words the build sized them to.
+    let mut d = d.clone();
+    d.size_structs(&entry.kernel_params);
     if d.layout_entry() != entry.layout {
         let m = format!(
             "the layout `{}` differs from the manifest's{STALE}",

@@ -159,7 +159,8 @@ pub(crate) enum Value {
     IntArray(Span, Vec<syn::LitInt>),
     StrArray(Vec<syn::LitStr>),
     Objects(Span, Vec<(syn::LitStr, syn::LitStr)>),
-    Count(Box<syn::Expr>),
+    /// `count` and a non-literal `workgroup_local_memory`.
+    Closure(Box<syn::Expr>),
 }
 
 fn parse_args(input: ParseStream) -> syn::Result<Vec<(syn::Ident, Value)>> {
@@ -188,7 +189,8 @@ fn parse_args(input: ParseStream) -> syn::Result<Vec<(syn::Ident, Value)>> {
         input.parse::<Token![=]>()?;
         let value = match name.as_str() {
             "source" | "export" | "layout" => Value::Str(input.parse()?),
-            "subgroup_size" | "workgroup_local_memory" => Value::Int(input.parse()?),
+            "subgroup_size" => Value::Int(input.parse()?),
+            "workgroup_local_memory" if input.peek(syn::LitInt) => Value::Int(input.parse()?),
             "workgroup_size" => {
                 let content;
                 let br = syn::bracketed!(content in input);
@@ -215,7 +217,7 @@ fn parse_args(input: ParseStream) -> syn::Result<Vec<(syn::Ident, Value)>> {
                     )?;
                 Value::Objects(br.span.join(), list.into_iter().collect())
             }
-            _ => Value::Count(Box::new(input.parse()?)),
+            _ => Value::Closure(Box::new(input.parse()?)),
         };
         out.push((key, value));
         if input.is_empty() {

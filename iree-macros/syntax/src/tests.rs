@@ -39,7 +39,8 @@ fn parses_the_iree_sample() {
         d.params[2].kind,
         iree_abi::manifest::ParamKind::Buffer {
             elem: "f32".into(),
-            mutable: true
+            mutable: true,
+            optional: false,
         }
     );
 }
@@ -61,7 +62,12 @@ fn macro_entry_point() {
     assert_eq!(objs.len(), 2);
     assert_eq!(objs[1].target.to_string(), "sm_80");
     assert_eq!(d.subgroup_size.as_ref().unwrap().value, 32);
-    assert_eq!(d.workgroup_local_memory.as_ref().unwrap().value, 1024);
+    assert_eq!(
+        d.workgroup_local_memory
+            .as_ref()
+            .and_then(LocalMemory::bytes),
+        Some(1024)
+    );
     let c = d.count.as_ref().unwrap();
     assert_eq!(c.inputs[0].1, CountInput::Device);
     assert_eq!(c.inputs[1].1, CountInput::Param(1));
@@ -168,9 +174,10 @@ fn signature_errors() {
         r#"#[extern_dispatch(source = "k.cu", workgroup_size = [1, 1, 1])] fn f(&self, n: i32);"#,
     );
     assert!(e.contains("`self`"), "{e}");
-    let e = err(r#"#[extern_dispatch(source = "k.cu", workgroup_size = [1, 1, 1])] fn f(n: i64);"#);
+    let e =
+        err(r#"#[extern_dispatch(source = "k.cu", workgroup_size = [1, 1, 1])] fn f(n: char);"#);
     assert!(
-        e.contains("parameter `n`") && e.contains("64-bit") && e.contains("two `u32`"),
+        e.contains("parameter `n`") && e.contains("declare `i8` or `u8`"),
         "{e}"
     );
     let e =
@@ -184,6 +191,31 @@ fn signature_errors() {
         r#"#[extern_dispatch(source = "k.cu", workgroup_size = [1, 1, 1])] fn f(n: i32) -> i32;"#,
     );
     assert!(e.contains("no return type"), "{e}");
+}
+
+#[test]
+fn scalars_and_structs_in_any_order() {
+    let d = parse_item_fn(
+        r#"#[extern_dispatch(source = "k.cu", workgroup_size = [1, 1, 1])]
+        fn f(n: usize, x: &DeviceSlice<f32>, flag: bool, p: my::Params, y: &mut DeviceSlice<f32>, s: i16);"#
+            .parse()
+            .unwrap(),
+    )
+    .unwrap();
+    let kinds: Vec<String> = d.params.iter().map(|p| p.kind.to_string()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "usize",
+            "&DeviceSlice<f32>",
+            "bool",
+            "my::Params",
+            "&mut DeviceSlice<f32>",
+            "i16"
+        ]
+    );
+    // usize two words, bool and i16 one each; the struct is sized later.
+    assert_eq!((d.layout.constants, d.layout.bindings.len()), (4, 2));
 }
 
 #[test]
@@ -317,6 +349,104 @@ fn zero_sized_elements_are_refused() {
         assert!(
             e.contains("zero-sized element type") && e.contains("parameter `x`"),
             "{elem}: {e}"
+        );
+    }
+}
+
+#[test]
+fn optional_buffers_are_bindings_that_may_be_null() {
+    let d = decl(
+        r#"#[extern_dispatch(source = "k.cu", workgroup_size = [64, 1, 1], count = |sums| [1, 1, 1])]
+        fn reduce(input: &DeviceSlice<f32>, out: &mut DeviceSlice<f32>, sums: Option<&mut DeviceSlice<f32>>, hint: Option<&DeviceSlice<u32>>, n: i32);"#,
+    )
+    .unwrap();
+    let kinds: Vec<String> = d.params.iter().map(|p| p.kind.to_string()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "&DeviceSlice<f32>",
+            "&mut DeviceSlice<f32>",
+            "Option<&mut DeviceSlice<f32>>",
+            "Option<&DeviceSlice<u32>>",
+            "i32"
+        ]
+    );
+    assert_eq!(d.layout.read_only_flags(), vec![true, false, false, true]);
+    assert_eq!(d.layout.constants, 1);
+    assert_eq!(
+        d.params[2].elem.as_deref().map(type_string),
+        Some("f32".into())
+    );
+    let e = err(
+        r#"#[extern_dispatch(source = "k.cu", workgroup_size = [1, 1, 1])] fn f(n: Option<i32>);"#,
+    );
+    assert!(e.contains("`Option` is for buffers"), "{e}");
+    let e = err(
+        r#"#[extern_dispatch(source = "k.cu", workgroup_size = [1, 1, 1])] fn f(x: Option<&DeviceSlice<()>>);"#,
+    );
+    assert!(e.contains("zero-sized"), "{e}");
+}
+
+#[test]
+fn local_memory_is_a_constant_or_a_closure_of_scalars() {
+    let d = decl(
+        r#"#[extern_dispatch(source = "k.cu", workgroup_size = [64, 1, 1], workgroup_local_memory = |device, n| n * 4)]
+        fn k(x: &mut DeviceSlice<f32>, n: u32);"#,
+    )
+    .unwrap();
+    let Some(LocalMemory::Closure(c)) = &d.workgroup_local_memory else {
+        panic!("{:?}", d.workgroup_local_memory)
+    };
+    assert_eq!(c.inputs[0].1, CountInput::Device);
+    assert_eq!(c.inputs[1].1, CountInput::Param(1));
+    let m = model::lower(&d, "src/lib.rs");
+    assert_eq!(m.workgroup_local_memory, 0);
+    assert_eq!(
+        m.local_memory_workload,
+        Some(vec!["device".into(), "n".into()])
+    );
+
+    let src = |closure: &str| {
+        format!(
+            r#"#[extern_dispatch(source = "k.cu", workgroup_size = [64, 1, 1], workgroup_local_memory = {closure})]
+            fn k(x: &mut DeviceSlice<f32>, count: u32);"#
+        )
+    };
+    let e = err(&src("|cnt| cnt * 4"));
+    assert!(
+        e.contains("`cnt` is not a parameter of `k` (did you mean `count`?): `workgroup_local_memory` closure parameters name scalar parameters (count) or `device`"),
+        "{e}"
+    );
+    let e = err(&src("|x| 4"));
+    assert!(e.contains("`x` is a buffer"), "{e}");
+    let e = err(&src("\"four\""));
+    assert!(e.contains("a byte count (`= 1024`) or a closure"), "{e}");
+}
+
+#[test]
+fn export_takes_c_and_cxx_names() {
+    for name in [
+        "simple_mul",
+        "vectorAdd",
+        "MatrixMulCUDA<16>",
+        "ns::reduce<float, 256>",
+        "vectorAdd(float const*, float*, int)",
+        "::top<-1>",
+    ] {
+        let src = format!(
+            r#"#[extern_dispatch(source = "k.cu", export = "{name}", workgroup_size = [1, 1, 1])] fn f();"#
+        );
+        let d = decl(&src).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        assert_eq!(d.export_name(), name);
+    }
+    for name in ["", "a; b", "f<1", "f)(", "a\"b", "x{}", "1abc", "a/b"] {
+        let src = format!(
+            r#"#[extern_dispatch(source = "k.cu", export = "{}", workgroup_size = [1, 1, 1])] fn f();"#,
+            name.replace('"', "\\\"")
+        );
+        assert!(
+            err(&src).contains("is neither a C symbol nor a C++ kernel name"),
+            "{name}"
         );
     }
 }

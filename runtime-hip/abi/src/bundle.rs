@@ -7,15 +7,15 @@
 //! are borrowed from the input. One definition serves both sides, so writer
 //! and reader cannot drift apart.
 //!
-//! # Layout (version 1)
+//! # Layout (version 2)
 //!
 //! All integers little-endian. Offsets are from the start of the bundle.
 //!
 //! ```text
-//! header (72 bytes)
+//! header (80 bytes; 72 in version 1, which has no symbols table)
 //!   0  magic            [u8; 8] = "IREEXDB\0"
-//!   8  version          u32     = 1
-//!  12  header_size      u32     = 72
+//!   8  version          u32     = 2
+//!  12  header_size      u32     = 80
 //!  16  total_size       u64     = length of the whole bundle
 //!  24  content_id       u64     = FNV-1a 64 of the bundle with this field zeroed
 //!  32  executables      (offset u32, count u32)  -> ExecutableRecord[count]
@@ -23,16 +23,23 @@
 //!  48  variants         (offset u32, count u32)  -> VariantRecord[count]
 //!  56  binding_flags    (offset u32, count u32)  -> u32[count]
 //!  64  strings          (offset u32, len u32)    -> UTF-8 bytes
+//!  72  symbols          (offset u32, count u32)  -> Str[count]
 //! ExecutableRecord (24): name Str, first_export u32, export_count u32,
 //!                        first_variant u32, variant_count u32
 //! ExportRecord (40):     name Str, ordinal u32, block_dims [u32; 3],
 //!                        constant_count u32, workgroup_local_memory u32,
 //!                        first_binding u32, binding_count u32
-//! VariantRecord (32):    target Str, format u8, reserved [u8; 7] = 0,
-//!                        data_offset u64, data_len u64
+//! VariantRecord (32):    target Str, format u8, reserved [u8; 3] = 0,
+//!                        symbols u32, data_offset u64, data_len u64
 //! Str (8):               offset u32 (into strings), len u32
 //! variant data:          each starts at a multiple of DATA_ALIGN (64)
 //! ```
+//!
+//! An export's name is the one its declaration wrote (`vectorAdd`,
+//! `ns::reduce<float, 256>`), for messages. The function a variant's loader
+//! resolves is that name too, unless the variant's `symbols` is non-zero:
+//! then `symbols[symbols - 1 + k]` is the symbol (a C++ kernel's mangled
+//! name, which may differ per target) of the executable's `k`-th export.
 //!
 //! Variant data offsets are multiples of [`DATA_ALIGN`] from the start of
 //! the bundle, so when the bundle itself is placed at a 64-byte aligned
@@ -55,11 +62,13 @@ use crate::target::{Format, TargetId, TargetIdError};
 /// The 8 bytes every bundle starts with.
 pub const MAGIC: [u8; 8] = *b"IREEXDB\0";
 /// The newest format version this crate writes and reads.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// Variant data alignment, in bytes from the start of the bundle.
 pub const DATA_ALIGN: usize = 64;
 
-const HEADER_SIZE: usize = 72;
+const HEADER_SIZE: usize = 80;
+/// Version 1's header: no symbols table.
+const HEADER_SIZE_V1: usize = 72;
 const EXECUTABLE_RECORD: usize = 24;
 const EXPORT_RECORD: usize = 40;
 const VARIANT_RECORD: usize = 32;
@@ -209,6 +218,9 @@ pub struct VariantSpec {
     pub format: Format,
     /// The object.
     pub data: Vec<u8>,
+    /// The function each export is in this object, in export order; empty
+    /// when they are the export names (`extern "C"` kernels).
+    pub symbols: Vec<String>,
 }
 
 impl BundleSpec {
@@ -227,8 +239,9 @@ impl BundleSpec {
 
         let mut executables = Vec::new();
         let mut exports = Vec::new();
-        let mut variants: Vec<([u32; 2], Format, &[u8])> = Vec::new();
+        let mut variants: Vec<([u32; 2], Format, u32, &[u8])> = Vec::new();
         let mut flags: Vec<u32> = Vec::new();
+        let mut symbols: Vec<u8> = Vec::new();
         for exe in &self.executables {
             let name = add_str(&exe.name);
             let first_export = u32_of(exports.len() / EXPORT_RECORD);
@@ -250,7 +263,20 @@ impl BundleSpec {
             }
             let first_variant = u32_of(variants.len());
             for v in &exe.variants {
-                variants.push((add_str(&v.target), v.format, &v.data));
+                assert!(
+                    v.symbols.is_empty() || v.symbols.len() == exe.exports.len(),
+                    "a variant names one symbol per export or none"
+                );
+                let first = if v.symbols.is_empty() {
+                    0
+                } else {
+                    let first = u32_of(symbols.len() / 8) + 1;
+                    for sym in &v.symbols {
+                        put_u32s(&mut symbols, &add_str(sym));
+                    }
+                    first
+                };
+                variants.push((add_str(&v.target), v.format, first, &v.data));
             }
             put_u32s(
                 &mut executables,
@@ -283,8 +309,9 @@ impl BundleSpec {
         let mut flag_bytes = Vec::with_capacity(flags.len() * 4);
         put_u32s(&mut flag_bytes, &flags);
         let flags_at = section(&mut out, &flag_bytes);
+        let sym_at = section(&mut out, &symbols);
         let str_at = section(&mut out, &strings);
-        for (i, (target, format, data)) in variants.iter().enumerate() {
+        for (i, (target, format, first_symbol, data)) in variants.iter().enumerate() {
             pad_to(&mut out, DATA_ALIGN);
             let data_at = out.len() as u64;
             out.extend_from_slice(data);
@@ -292,6 +319,7 @@ impl BundleSpec {
             rec[0..4].copy_from_slice(&target[0].to_le_bytes());
             rec[4..8].copy_from_slice(&target[1].to_le_bytes());
             rec[8] = *format as u8;
+            rec[12..16].copy_from_slice(&first_symbol.to_le_bytes());
             rec[16..24].copy_from_slice(&data_at.to_le_bytes());
             rec[24..32].copy_from_slice(&(data.len() as u64).to_le_bytes());
         }
@@ -308,6 +336,7 @@ impl BundleSpec {
             (u32_of(var_at), u32_of(variants.len())),
             (flags_at, u32_of(flags.len())),
             (str_at, u32_of(strings.len())),
+            (sym_at, u32_of(symbols.len() / 8)),
         ];
         for (i, (at, n)) in tables.iter().enumerate() {
             h[32 + i * 8..][..4].copy_from_slice(&at.to_le_bytes());
@@ -365,6 +394,7 @@ pub struct Bundle<'a> {
     variants: Table<'a>,
     flags: Table<'a>,
     strings: &'a [u8],
+    symbols: Table<'a>,
 }
 
 /// A run of fixed-size records.
@@ -485,18 +515,23 @@ impl<'a> Bundle<'a> {
             return Err(BundleError::BadHeader("version 0".into()));
         }
         let header_size = h.u32(12) as usize;
-        if header_size != HEADER_SIZE {
+        let expected = if version == 1 {
+            HEADER_SIZE_V1
+        } else {
+            HEADER_SIZE
+        };
+        if header_size != expected {
             return Err(BundleError::BadHeader(format!(
-                "header size {header_size}, version {version} has {HEADER_SIZE}"
+                "header size {header_size}, version {version} has {expected}"
             )));
         }
-        if len < HEADER_SIZE {
+        if len < header_size {
             return Err(BundleError::Truncated {
-                needed: HEADER_SIZE as u64,
+                needed: header_size as u64,
                 len,
             });
         }
-        let h = Rec(&bytes[..HEADER_SIZE]);
+        let h = Rec(&bytes[..header_size]);
         let total = h.u64(16);
         if total > len as u64 {
             return Err(BundleError::Truncated { needed: total, len });
@@ -522,6 +557,15 @@ impl<'a> Bundle<'a> {
         let variants = table(2, VARIANT_RECORD, "variant")?;
         let flags = table(3, 4, "binding flags")?;
         let strings = table(4, 1, "string")?.bytes;
+        let symbols = if version == 1 {
+            Table {
+                bytes: &[],
+                record: 8,
+                count: 0,
+            }
+        } else {
+            table(5, 8, "symbol")?
+        };
 
         let b = Bundle {
             bytes,
@@ -531,6 +575,7 @@ impl<'a> Bundle<'a> {
             variants,
             flags,
             strings,
+            symbols,
         };
         b.validate()?;
         Ok(b)
@@ -548,6 +593,17 @@ impl<'a> Bundle<'a> {
             index_range(r.u32(16), r.u32(20), self.variants.count, || {
                 format!("{} variants", what())
             })?;
+            for v in r.u32(16)..r.u32(16) + r.u32(20) {
+                let first = self.variants.get(v as usize).u32(12);
+                if first != 0 {
+                    index_range(first - 1, r.u32(12), self.symbols.count, || {
+                        format!("variant {v} symbols")
+                    })?;
+                }
+            }
+        }
+        for s in 0..self.symbols.count {
+            self.str_at(self.symbols.get(s), 0, || format!("symbol {s}"))?;
         }
         for x in 0..self.exports.count {
             let r = self.exports.get(x);
@@ -564,7 +620,7 @@ impl<'a> Bundle<'a> {
             if Format::from_u8(byte).is_none() {
                 return Err(BundleError::BadFormat { what: what(), byte });
             }
-            if r.0[9..16].iter().any(|&b| b != 0) {
+            if r.0[9..12].iter().any(|&b| b != 0) {
                 return Err(BundleError::Reserved { what: what() });
             }
             range(self.bytes, r.u64(16), r.u64(24), || {
@@ -666,6 +722,26 @@ impl<'a> ExecutableView<'a> {
     /// The export with this name.
     pub fn export_named(&self, name: &str) -> Option<ExportView<'a>> {
         self.exports().find(|e| e.name() == name)
+    }
+    /// The function of each export (stored order) in `variant`, one of this
+    /// executable's: what its loader resolves. The export names, unless the
+    /// variant names its own symbols (C++ kernels).
+    pub fn functions(&self, variant: &VariantView<'a>) -> Vec<&'a str> {
+        let first = variant.rec.u32(12);
+        self.exports()
+            .enumerate()
+            .map(|(k, e)| match first {
+                0 => e.name(),
+                f => {
+                    let at = (f - 1) as usize + k;
+                    if at < self.bundle.symbols.count {
+                        self.bundle.str_ok(self.bundle.symbols.get(at), 0)
+                    } else {
+                        e.name()
+                    }
+                }
+            })
+            .collect()
     }
     /// Variants, in stored order.
     pub fn variants(&self) -> impl ExactSizeIterator<Item = VariantView<'a>> + 'a {
@@ -811,16 +887,22 @@ mod tests {
                             target: "gfx90a:xnack-".into(),
                             format: Format::Hsaco,
                             data: vec![0x7f, b'E', b'L', b'F', 1, 2, 3],
+                            symbols: vec![
+                                "_Z10simple_mulv".into(),
+                                "_Z18simple_mul_inplacev".into(),
+                            ],
                         },
                         VariantSpec {
                             target: "sm_80".into(),
                             format: Format::Ptx,
                             data: b".version 8.0\n".to_vec(),
+                            symbols: Vec::new(),
                         },
                         VariantSpec {
                             target: "host".into(),
                             format: Format::Host,
                             data: vec![],
+                            symbols: Vec::new(),
                         },
                     ],
                 },
@@ -857,6 +939,11 @@ mod tests {
                             target: v.target_str().into(),
                             format: v.format(),
                             data: v.data().to_vec(),
+                            symbols: if v.rec.u32(12) == 0 {
+                                Vec::new()
+                            } else {
+                                e.functions(&v).into_iter().map(String::from).collect()
+                            },
                         })
                         .collect(),
                 })
@@ -874,6 +961,9 @@ mod tests {
         assert_eq!(exe.export(1).unwrap().name(), "simple_mul_inplace");
         assert_eq!(exe.export_named("simple_mul").unwrap().ordinal(), 0);
         assert!(b.executable(2).is_none());
+        let functions: Vec<Vec<&str>> = exe.variants().map(|v| exe.functions(&v)).collect();
+        assert_eq!(functions[0], ["_Z10simple_mulv", "_Z18simple_mul_inplacev"]);
+        assert_eq!(functions[1], ["simple_mul", "simple_mul_inplace"]);
         for v in exe.variants() {
             let off = v.data().as_ptr() as usize - bytes.as_ptr() as usize;
             assert_eq!(off % DATA_ALIGN, 0, "{v:?}");
@@ -884,6 +974,53 @@ mod tests {
         other.executables[0].variants[0].data[1] = b'X';
         let other = other.to_bytes();
         assert_ne!(Bundle::parse(&other).unwrap().content_id(), b.content_id());
+    }
+
+    /// A version 1 bundle (72-byte header, no symbols table) still reads:
+    /// its functions are the export names.
+    #[test]
+    fn version_1_reads() {
+        let mut spec = sample();
+        spec.executables[0].variants[0].symbols.clear();
+        let v2 = spec.to_bytes();
+        let b = Bundle::parse(&v2).unwrap();
+        let exe = b.executable(0).unwrap();
+        // Rebuild as v1: drop the symbols table slot from the header and
+        // shift every offset by the 8 bytes removed.
+        let mut v1 = v2[..HEADER_SIZE_V1].to_vec();
+        v1.extend_from_slice(&v2[HEADER_SIZE..]);
+        v1[8..12].copy_from_slice(&1u32.to_le_bytes());
+        v1[12..16].copy_from_slice(&(HEADER_SIZE_V1 as u32).to_le_bytes());
+        let total = v1.len() as u64;
+        v1[16..24].copy_from_slice(&total.to_le_bytes());
+        for i in 0..5 {
+            let at = 32 + i * 8;
+            let off = u32::from_le_bytes(v1[at..at + 4].try_into().unwrap());
+            v1[at..at + 4].copy_from_slice(&(off - 8).to_le_bytes());
+        }
+        let var_at = u32::from_le_bytes(v1[48..52].try_into().unwrap()) as usize;
+        for v in 0..exe.variants().len() {
+            let rec = var_at + v * VARIANT_RECORD + 16;
+            let off = u64::from_le_bytes(v1[rec..rec + 8].try_into().unwrap());
+            v1[rec..rec + 8].copy_from_slice(&(off - 8).to_le_bytes());
+        }
+        let id = content_id(&v1);
+        v1[CONTENT_ID_AT..CONTENT_ID_AT + 8].copy_from_slice(&id.to_le_bytes());
+        let old = Bundle::parse(&v1).unwrap();
+        assert_eq!(to_spec(&old), spec);
+    }
+
+    #[test]
+    fn symbols_out_of_range_are_errors() {
+        let bytes = sample().to_bytes();
+        let b = Bundle::parse_structure(&bytes).unwrap();
+        let var_at = u32::from_le_bytes(bytes[48..52].try_into().unwrap()) as usize;
+        let mut bad = bytes.clone();
+        bad[var_at + 12..var_at + 16].copy_from_slice(&(b.symbols.count as u32).to_le_bytes());
+        assert!(matches!(
+            Bundle::parse_structure(&bad),
+            Err(BundleError::OutOfRange { .. })
+        ));
     }
 
     #[test]

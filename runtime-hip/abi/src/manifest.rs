@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// Bumped whenever the schema changes; the macro refuses other versions.
-pub const MANIFEST_VERSION: u32 = 2;
+pub const MANIFEST_VERSION: u32 = 3;
 
 /// File name inside the manifest directory.
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -100,21 +100,41 @@ impl ParamEntry {
 }
 
 /// The kinds of parameter the ABI allows (see [`ParamEntry`]).
+///
+/// The kernel takes its parameters in declaration order, whatever their
+/// kinds; the layout still lists bindings, then push constants, as IREE
+/// does, and the runtime packs each parameter where the kernel expects it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ParamKind {
     /// `&DeviceSlice<elem>` (a ReadOnly binding) or `&mut DeviceSlice<elem>`
-    /// (read-write, tied: the dispatch updates it in place).
+    /// (read-write, tied: the dispatch updates it in place); wrapped in
+    /// `Option<…>` when `optional`.
     Buffer {
         /// Element type as written, without spaces (`f32`, `runtime_hip::Half`).
         elem: String,
         /// `&mut`.
         mutable: bool,
+        /// `Option<&DeviceSlice<elem>>` / `Option<&mut DeviceSlice<elem>>`:
+        /// `None` is passed as a null pointer (kernels whose pointer "may be
+        /// NULL"). Still one binding of the layout, checked like any other;
+        /// absent in the JSON when false, so older manifests read the same.
+        #[serde(default, skip_serializing_if = "is_false")]
+        optional: bool,
     },
-    /// A 32-bit push constant.
+    /// A scalar passed by value, as the kernel types it: push constants
+    /// in the layout ([`Scalar::words`] of them).
     Scalar {
         /// Which one.
         ty: Scalar,
+    },
+    /// A `#[repr(C)]` plain-old-data struct passed by value (it implements
+    /// `runtime_hip::KernelParam`): as many push constants as its size
+    /// takes 32-bit words, a size only the kernel's signature tells the
+    /// build ([`crate::signature::CType::words`]) and the macro asserts.
+    Struct {
+        /// The type as written, without spaces.
+        ty: String,
     },
 }
 
@@ -125,34 +145,62 @@ impl ParamKind {
     }
 
     /// For a buffer, whether it is a ReadOnly binding (`&DeviceSlice`);
-    /// `None` for push constants.
+    /// `None` for values.
     pub fn read_only(&self) -> Option<bool> {
         match self {
             ParamKind::Buffer { mutable, .. } => Some(!mutable),
-            ParamKind::Scalar { .. } => None,
+            ParamKind::Scalar { .. } | ParamKind::Struct { .. } => None,
         }
     }
 
-    /// True for `&mut DeviceSlice` (tied) buffers.
+    /// True for `&mut DeviceSlice` (tied) buffers, optional or not.
     pub fn is_mut_buffer(&self) -> bool {
         self.read_only() == Some(false)
     }
+
+    /// The 32-bit push constants a value takes in the layout, when the
+    /// declaration alone says (scalars); `None` for buffers and structs.
+    pub fn words(&self) -> Option<u32> {
+        match self {
+            ParamKind::Scalar { ty } => Some(ty.words()),
+            ParamKind::Buffer { .. } | ParamKind::Struct { .. } => None,
+        }
+    }
+
+    /// True for `Option<&DeviceSlice>` / `Option<&mut DeviceSlice>` buffers.
+    pub fn is_optional(&self) -> bool {
+        matches!(self, ParamKind::Buffer { optional: true, .. })
+    }
+}
+
+/// For `skip_serializing_if`.
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// The way a signature spells the kind: `&mut DeviceSlice<f32>`, `i32`.
 impl std::fmt::Display for ParamKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ParamKind::Buffer { elem, mutable } => {
+            ParamKind::Buffer {
+                elem,
+                mutable,
+                optional,
+            } => {
                 let m = if *mutable { "mut " } else { "" };
-                write!(f, "&{m}DeviceSlice<{elem}>")
+                if *optional {
+                    write!(f, "Option<&{m}DeviceSlice<{elem}>>")
+                } else {
+                    write!(f, "&{m}DeviceSlice<{elem}>")
+                }
             }
             ParamKind::Scalar { ty } => f.write_str(ty.name()),
+            ParamKind::Struct { ty } => f.write_str(ty),
         }
     }
 }
 
-/// The 32-bit scalar types allowed as push constants.
+/// The scalar types a kernel may take by value, as it types them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scalar {
@@ -162,23 +210,86 @@ pub enum Scalar {
     U32,
     /// `f32`.
     F32,
+    /// `i64` (`long long`, `int64_t`).
+    I64,
+    /// `u64` (`unsigned long long`, `uint64_t`).
+    U64,
+    /// `isize` (`ptrdiff_t`).
+    Isize,
+    /// `usize` (`size_t`).
+    Usize,
+    /// `f64` (`double`).
+    F64,
+    /// `i8` (`signed char`, `int8_t`).
+    I8,
+    /// `u8` (`unsigned char`, `uint8_t`).
+    U8,
+    /// `i16` (`short`).
+    I16,
+    /// `u16` (`unsigned short`).
+    U16,
+    /// `bool`.
+    Bool,
 }
 
 impl Scalar {
+    /// Every scalar, in documentation order.
+    pub const ALL: [Scalar; 13] = [
+        Scalar::I32,
+        Scalar::U32,
+        Scalar::F32,
+        Scalar::I64,
+        Scalar::U64,
+        Scalar::Isize,
+        Scalar::Usize,
+        Scalar::F64,
+        Scalar::I8,
+        Scalar::U8,
+        Scalar::I16,
+        Scalar::U16,
+        Scalar::Bool,
+    ];
+
     /// The Rust spelling.
     pub fn name(self) -> &'static str {
         match self {
             Scalar::I32 => "i32",
             Scalar::U32 => "u32",
             Scalar::F32 => "f32",
+            Scalar::I64 => "i64",
+            Scalar::U64 => "u64",
+            Scalar::Isize => "isize",
+            Scalar::Usize => "usize",
+            Scalar::F64 => "f64",
+            Scalar::I8 => "i8",
+            Scalar::U8 => "u8",
+            Scalar::I16 => "i16",
+            Scalar::U16 => "u16",
+            Scalar::Bool => "bool",
         }
     }
 
     /// The scalar spelled `name`, if one.
     pub fn from_name(name: &str) -> Option<Scalar> {
-        [Scalar::I32, Scalar::U32, Scalar::F32]
-            .into_iter()
-            .find(|s| s.name() == name)
+        Scalar::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// Its size in bytes (also its alignment: every scalar is naturally
+    /// aligned, on the host and in a kernel's argument segment).
+    pub fn size(self) -> u32 {
+        match self {
+            Scalar::I8 | Scalar::U8 | Scalar::Bool => 1,
+            Scalar::I16 | Scalar::U16 => 2,
+            Scalar::I32 | Scalar::U32 | Scalar::F32 => 4,
+            Scalar::I64 | Scalar::U64 | Scalar::F64 => 8,
+            Scalar::Isize | Scalar::Usize => usize::BITS / 8,
+        }
+    }
+
+    /// The 32-bit push constants it takes in the layout, as IREE counts
+    /// them: one per started word (a 64-bit value is two, a byte one).
+    pub fn words(self) -> u32 {
+        self.size().div_ceil(4)
     }
 }
 
@@ -187,12 +298,13 @@ impl Scalar {
 pub struct LayoutEntry {
     /// One entry per binding, in order: `true` when ReadOnly.
     pub bindings_read_only: Vec<bool>,
-    /// Number of 32-bit push constants.
+    /// Number of 32-bit push constants (a 64-bit scalar counts two).
     pub constants: u32,
-    /// For the i-th buffer parameter, the binding index (kernel parameter
-    /// index) it is passed as: differs from `0, 1, 2, …` only when the
-    /// declaration reorders buffers with `bindings = [...]`. Empty means
-    /// the identity (older manifests, derived layouts).
+    /// For the i-th buffer parameter, the layout binding index it is passed
+    /// as: differs from `0, 1, 2, …` only when the declaration names its
+    /// bindings with `bindings = [...]` out of order. The kernel still takes
+    /// its parameters in declaration order. Empty means the identity (older
+    /// manifests, derived layouts).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub binding_slots: Vec<u32>,
 }
@@ -305,6 +417,49 @@ mod tests {
         assert_eq!(json, r#"{"kind":"scalar","ty":"f32"}"#);
         assert_eq!(serde_json::from_str::<ParamKind>(&json).unwrap(), k);
         assert_eq!(k.to_string(), "f32");
+        let k = ParamKind::Scalar { ty: Scalar::Usize };
+        assert_eq!(
+            serde_json::to_string(&k).unwrap(),
+            r#"{"kind":"scalar","ty":"usize"}"#
+        );
+        let s = ParamKind::Struct {
+            ty: "Params".into(),
+        };
+        let json = serde_json::to_string(&s).unwrap();
+        assert_eq!(json, r#"{"kind":"struct","ty":"Params"}"#);
+        assert_eq!(serde_json::from_str::<ParamKind>(&json).unwrap(), s);
+    }
+
+    #[test]
+    fn scalar_sizes_and_words() {
+        for s in Scalar::ALL {
+            assert_eq!(Scalar::from_name(s.name()), Some(s));
+        }
+        assert_eq!((Scalar::U8.size(), Scalar::U8.words()), (1, 1));
+        assert_eq!((Scalar::I16.size(), Scalar::I16.words()), (2, 1));
+        assert_eq!((Scalar::F64.size(), Scalar::F64.words()), (8, 2));
+        assert_eq!(Scalar::Usize.size() as usize, std::mem::size_of::<usize>());
+    }
+
+    #[test]
+    fn optional_buffers_keep_plain_buffers_json() {
+        let plain = ParamKind::Buffer {
+            elem: "f32".into(),
+            mutable: true,
+            optional: false,
+        };
+        let json = serde_json::to_string(&plain).unwrap();
+        assert_eq!(json, r#"{"kind":"buffer","elem":"f32","mutable":true}"#);
+        assert_eq!(serde_json::from_str::<ParamKind>(&json).unwrap(), plain);
+        let opt = ParamKind::Buffer {
+            elem: "f32".into(),
+            mutable: true,
+            optional: true,
+        };
+        assert!(opt.is_optional() && opt.is_mut_buffer());
+        assert_eq!(opt.to_string(), "Option<&mut DeviceSlice<f32>>");
+        let json = serde_json::to_string(&opt).unwrap();
+        assert_eq!(serde_json::from_str::<ParamKind>(&json).unwrap(), opt);
     }
 
     #[test]

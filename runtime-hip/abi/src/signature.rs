@@ -13,8 +13,8 @@
 //!
 //! This module is the one definition of the type correspondence
 //! ([`RustType`]: `f32` ↔ `float`, `u8` ↔ `unsigned char`, …); `verify` and
-//! the macro both use it. Later extensions (64-bit and small scalars,
-//! structs by value) add classes of [`RustType`] and keep the records.
+//! the macro both use it, for element types, scalars of every size and
+//! structs passed by value ([`check_struct`]).
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -239,28 +239,80 @@ pub fn check_element(elem: &str, pointee: &Pointee) -> Result<(), String> {
     }
 }
 
-/// Whether a declared scalar (`i32`, `u32`, `f32`) agrees with a by-value
-/// parameter of the same size; `Err` names the kernel's type.
+/// Whether a declared scalar (`i64`, `u8`, `bool`, …) agrees with the
+/// kernel's by-value parameter of its size; `Err` names the kernel's type
+/// and the Rust type to declare. A size mismatch is left to the per-target
+/// check, which reports sizes the objects themselves record
+/// ([`size_mismatch`] words it, with these types).
 pub fn check_scalar(ty: &str, param: &CType) -> Result<(), String> {
     let Some(rust) = RustType::by_name(ty) else {
         return Ok(());
     };
     if param.pointee.is_some() {
         return Err(format!(
-            "`{ty}` but the kernel takes `{param}`: buffers must come before scalars in the kernel's parameter list"
+            "`{ty}` but the kernel takes `{param}` there: the kernel's parameters are the declaration's, in order; declare a `DeviceSlice` for it"
         ));
     }
     if param.size != rust.size || rust.matches(param.class, param.size) {
-        // Size mismatches are reported per target, by size.
         return Ok(());
     }
-    let hint = RustType::rust_name(param.class, param.size)
-        .map(|s| format!("; declare it `{s}` or change the kernel"))
-        .unwrap_or_default();
     Err(format!(
-        "`{ty}` (C++ `{}`) but the kernel takes `{param}`{hint}",
-        rust.cpp()
+        "`{ty}` (C++ `{}`) but the kernel takes `{param}`{}",
+        rust.cpp(),
+        declare_hint(param)
     ))
+}
+
+/// How a declared value of `declared` bytes and Rust type `ty` differs in
+/// size from the kernel's parameter of `size` bytes (`kernel`: its C++ type
+/// when the signature is known).
+pub fn size_mismatch(ty: &str, declared: u32, size: u32, kernel: Option<&CType>) -> String {
+    let cpp = kernel.map(|k| format!(" (`{k}`)")).unwrap_or_default();
+    let hint = kernel.map(declare_hint).unwrap_or_default();
+    format!("`{ty}` is {declared} byte(s) but the kernel's parameter is {size} byte(s){cpp}{hint}")
+}
+
+/// `; declare it `i64` or change the kernel`, when Rust has the type
+/// (`usize` too for an 8-byte unsigned: the table cannot tell `size_t`).
+fn declare_hint(param: &CType) -> String {
+    RustType::rust_name(param.class, param.size)
+        .filter(|_| param.pointee.is_none())
+        .map(|s| {
+            let also = match s {
+                "u64" => " (`usize` for a `size_t`)",
+                "i64" => " (`isize` for a `ptrdiff_t`)",
+                _ => "",
+            };
+            format!("; declare it `{s}`{also} or change the kernel")
+        })
+        .unwrap_or_default()
+}
+
+/// Whether a declared by-value struct agrees with the kernel's parameter:
+/// the kernel must take a struct (or class, or union) by value. Its size
+/// and alignment are the macro's to assert (`size_of`/`align_of` against
+/// [`CType::size`] and [`CType::align`]): only the compiler knows the Rust
+/// struct's.
+pub fn check_struct(ty: &str, param: &CType) -> Result<(), String> {
+    if param.class == TypeClass::Record {
+        return Ok(());
+    }
+    let what = if param.pointee.is_some() {
+        "; declare a `DeviceSlice` for a pointer"
+    } else {
+        ""
+    };
+    Err(format!(
+        "`{ty}` is a struct passed by value but the kernel takes `{param}` there{}{what}",
+        declare_hint(param)
+    ))
+}
+
+impl CType {
+    /// The 32-bit push constants a value of this type takes in the layout.
+    pub fn words(&self) -> u32 {
+        self.size.div_ceil(4)
+    }
 }
 
 impl RustType {
@@ -373,6 +425,28 @@ mod tests {
         // Sizes are verify's per-target business.
         assert!(check_scalar("i32", &v(TypeClass::Signed, 8)).is_ok());
         let e = check_scalar("i32", &ptr(TypeClass::Float, 4, false)).unwrap_err();
-        assert!(e.contains("buffers must come before scalars"), "{e}");
+        assert!(e.contains("declare a `DeviceSlice`"), "{e}");
+        assert!(check_scalar("usize", &v(TypeClass::Unsigned, 8)).is_ok());
+        assert!(check_scalar("bool", &v(TypeClass::Bool, 1)).is_ok());
+        assert!(check_scalar("u8", &v(TypeClass::Char, 1)).is_ok());
+        let e = check_scalar("i64", &v(TypeClass::Unsigned, 8)).unwrap_err();
+        assert!(e.contains("declare it `u64`"), "{e}");
+        let e = check_scalar("f64", &v(TypeClass::Signed, 8)).unwrap_err();
+        assert!(e.contains("`long long`") && e.contains("`i64`"), "{e}");
+        let m = size_mismatch("u64", 8, 4, Some(&v(TypeClass::Signed, 4)));
+        assert_eq!(m, "`u64` is 8 byte(s) but the kernel's parameter is 4 byte(s) (`int`); declare it `i32` or change the kernel");
+        let rec = CType {
+            class: TypeClass::Record,
+            size: 16,
+            align: 8,
+            pointee: None,
+        };
+        assert!(check_struct("Params", &rec).is_ok());
+        assert_eq!(rec.words(), 4);
+        let e = check_struct("Params", &v(TypeClass::Signed, 4)).unwrap_err();
+        assert!(
+            e.contains("struct passed by value") && e.contains("`int`"),
+            "{e}"
+        );
     }
 }

@@ -139,6 +139,7 @@ pub fn bundles() -> Vec<Seed> {
         target: target.to_string(),
         format,
         data,
+        symbols: Vec::new(),
     };
     let real = BundleSpec {
         executables: vec![ExecutableSpec {

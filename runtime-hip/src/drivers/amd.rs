@@ -27,7 +27,9 @@ use std::ffi::c_void;
 use std::os::raw::{c_char, c_int, c_uint};
 use std::sync::{Arc, OnceLock};
 
-use super::common::{self, Library, LimitAttr, ModuleGetFunction, ModuleLoadDataEx, Status};
+use super::common::{
+    self, FuncGetAttribute, Library, LimitAttr, ModuleGetFunction, ModuleLoadDataEx, Status,
+};
 use super::gpu::{GpuApi, GpuDevice, HandleCall, NoArgs};
 use super::stream::{EventApi, LaunchKernel, StreamApi, StreamCall};
 use super::{buf_text, cstr, open_first};
@@ -86,6 +88,8 @@ super::symbols::driver_symbols! {
         module_unload: "hipModuleUnload" fn(*mut c_void) -> HipError,
         module_get_function: "hipModuleGetFunction"
             fn(*mut *mut c_void, *mut c_void, *const c_char) -> HipError,
+        func_get_attribute: "hipFuncGetAttribute"
+            fn(*mut c_int, c_int, *mut c_void) -> HipError,
         module_launch_kernel: "hipModuleLaunchKernel" fn(
             *mut c_void, c_uint, c_uint, c_uint, c_uint, c_uint, c_uint, c_uint,
             *mut c_void, *mut *mut c_void, *mut *mut c_void,
@@ -369,6 +373,10 @@ impl GpuApi for Hip {
 
     fn module_get_function_entry(&self) -> (ModuleGetFunction, &'static str) {
         (self.fns.module_get_function, "hipModuleGetFunction")
+    }
+
+    fn func_get_attribute_entry(&self) -> (FuncGetAttribute, &'static str) {
+        (self.fns.func_get_attribute, "hipFuncGetAttribute")
     }
 
     fn module_unload_entry(&self) -> HandleCall {

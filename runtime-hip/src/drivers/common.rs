@@ -34,6 +34,12 @@ pub(crate) type ModuleLoadDataEx = unsafe extern "C" fn(
 /// `hipModuleGetFunction` / `cuModuleGetFunction`.
 pub(crate) type ModuleGetFunction =
     unsafe extern "C" fn(*mut *mut c_void, *mut c_void, *const c_char) -> Status;
+/// `hipFuncGetAttribute` / `cuFuncGetAttribute`: (value, attribute, function).
+pub(crate) type FuncGetAttribute = unsafe extern "C" fn(*mut c_int, c_int, *mut c_void) -> Status;
+/// `HIP_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES` = `CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES`
+/// (hipFunction_attribute uses CUfunction_attribute's numbering): a
+/// function's static shared memory.
+pub(crate) const FUNC_ATTRIBUTE_SHARED_SIZE_BYTES: c_int = 1;
 /// `hipGetDeviceCount` / `cuDeviceGetCount`.
 pub(crate) type DeviceCount = unsafe extern "C" fn(*mut c_int) -> Status;
 /// `hipDeviceGetName` / `cuDeviceGetName`.

@@ -9,7 +9,10 @@
 use std::ffi::c_void;
 use std::sync::Arc;
 
-use super::common::{self, ModuleGetFunction, ModuleLoadDataEx, Modules, Status};
+use super::common::{
+    self, FuncGetAttribute, ModuleGetFunction, ModuleLoadDataEx, Modules, Status,
+    FUNC_ATTRIBUTE_SHARED_SIZE_BYTES,
+};
 use super::stream::{GpuStream, StreamApi};
 use super::Allocations;
 use crate::backend::{Backend, BackendStream, DevicePtr, KernelHandle};
@@ -87,6 +90,8 @@ pub(crate) trait GpuApi: StreamApi {
     fn module_get_function_entry(&self) -> (ModuleGetFunction, &'static str);
     /// The module unload entry point.
     fn module_unload_entry(&self) -> HandleCall;
+    /// The function attribute query and its name.
+    fn func_get_attribute_entry(&self) -> (FuncGetAttribute, &'static str);
 }
 
 /// An open GPU device of driver `A`.
@@ -200,6 +205,28 @@ impl<A: GpuApi> Backend for GpuDevice<A> {
         };
         // SAFETY: the library's entry points; the device is current.
         unsafe { common::load_module(&api, &self.modules, &image, variant, functions) }
+    }
+
+    fn static_shared_bytes(&self, kernel: KernelHandle) -> Result<u32, Error> {
+        let KernelHandle::Gpu(func) = kernel else {
+            return Ok(0);
+        };
+        self.current()?;
+        let (get, call) = self.api.func_get_attribute_entry();
+        let mut bytes: std::ffi::c_int = 0;
+        // SAFETY: `func` is a function this device's `load` resolved, whose
+        // module stays loaded while the device lives; `bytes` is a valid
+        // out-pointer; the device is current.
+        let rc = unsafe {
+            get(
+                &mut bytes,
+                FUNC_ATTRIBUTE_SHARED_SIZE_BYTES,
+                func as *mut c_void,
+            )
+        };
+        self.api.check(call, rc)?;
+        // A negative size would be a driver bug: count it as the whole limit.
+        Ok(u32::try_from(bytes).unwrap_or(u32::MAX))
     }
 
     fn check_bindings(&self, bindings: &[(DevicePtr, usize)]) -> Result<(), (usize, Error)> {

@@ -15,7 +15,9 @@ use std::ffi::c_void;
 use std::os::raw::{c_char, c_int, c_uint};
 use std::sync::{Arc, OnceLock};
 
-use super::common::{self, Library, LimitAttr, ModuleGetFunction, ModuleLoadDataEx, Status};
+use super::common::{
+    self, FuncGetAttribute, Library, LimitAttr, ModuleGetFunction, ModuleLoadDataEx, Status,
+};
 use super::gpu::{GpuApi, GpuDevice, HandleCall, NoArgs};
 use super::open_first;
 use super::stream::{EventApi, LaunchKernel, StreamApi, StreamCall};
@@ -77,6 +79,8 @@ super::symbols::driver_symbols! {
         module_unload: "cuModuleUnload" fn(*mut c_void) -> CuResult,
         module_get_function: "cuModuleGetFunction"
             fn(*mut *mut c_void, *mut c_void, *const c_char) -> CuResult,
+        func_get_attribute: "cuFuncGetAttribute"
+            fn(*mut c_int, c_int, *mut c_void) -> CuResult,
         launch_kernel: "cuLaunchKernel" fn(
             *mut c_void, c_uint, c_uint, c_uint, c_uint, c_uint, c_uint, c_uint,
             *mut c_void, *mut *mut c_void, *mut *mut c_void,
@@ -324,6 +328,10 @@ impl GpuApi for Cuda {
 
     fn module_get_function_entry(&self) -> (ModuleGetFunction, &'static str) {
         (self.fns.module_get_function, "cuModuleGetFunction")
+    }
+
+    fn func_get_attribute_entry(&self) -> (FuncGetAttribute, &'static str) {
+        (self.fns.func_get_attribute, "cuFuncGetAttribute")
     }
 
     fn module_unload_entry(&self) -> HandleCall {

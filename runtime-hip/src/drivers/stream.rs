@@ -287,10 +287,12 @@ fn prepare_launch(
             reason: format!("a host kernel handle reached the {driver} driver"),
         });
     };
-    KernelParams::pack(l.bindings, l.constants, params).map_err(|reason| Error::KernelUnfit {
-        kernel: l.name.to_string(),
-        device: driver.to_string(),
-        reason,
+    KernelParams::pack(l.params, l.bindings, l.constants, params).map_err(|reason| {
+        Error::KernelUnfit {
+            kernel: l.name.to_string(),
+            device: driver.to_string(),
+            reason,
+        }
     })?;
     Ok(f as *mut c_void)
 }

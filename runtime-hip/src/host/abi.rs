@@ -4,8 +4,9 @@
 //! For every export `k` the build generates two entry points in the host
 //! object, `__iree_host_block_k` and `__iree_host_thread_k`, both of type
 //! [`HostKernelFn`]. `args` points to one pointer per kernel parameter, each
-//! pointing at the parameter's value (bindings first, then 32-bit constants),
-//! exactly as `cuLaunchKernel`'s `kernelParams`.
+//! pointing at the parameter's value, in the kernel's parameter order and
+//! aligned for its type (`kernel_args` packs them), exactly as
+//! `cuLaunchKernel`'s `kernelParams`.
 //!
 //! * `block` runs every thread of block `launch.block_idx` as a loop (and of
 //!   the `launch.block_count - 1` blocks after it along x). It is used for

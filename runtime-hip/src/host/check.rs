@@ -580,6 +580,7 @@ mod tests {
             shared_bytes: 0,
             bindings,
             constants,
+            params: &[],
         };
         // SAFETY: the tests pass exactly each kernel's parameters; what
         // they index out of bounds lands in check mode's guards.
@@ -698,6 +699,37 @@ mod tests {
             d.stream.synchronize().unwrap();
             assert_eq!(d.download::<f32>(partial, 4), vec![256.0; 4], "{name}");
         }
+    }
+
+    #[test]
+    fn a_null_binding_is_accepted_and_guards_nothing() {
+        let d = Dev::with_check(true);
+        let n = 1000usize;
+        let input: Vec<f32> = (0..n).map(|i| i as f32).collect();
+        let (pin, pbias, pout) = (
+            d.upload(&input),
+            d.upload(&vec![0.5f32; n]),
+            d.zeros::<f32>(n),
+        );
+        let grid = (n as u32).div_ceil(64);
+        let e = entry("maybe_bias", false);
+        for (bias, add) in [(0, 0.0), (pbias, 0.5)] {
+            launch(
+                &d,
+                "maybe_bias",
+                e,
+                grid,
+                64,
+                &[pin, bias, pout],
+                &[n as u32],
+            );
+            d.stream.synchronize().unwrap();
+            let want: Vec<f32> = input.iter().map(|x| x + add).collect();
+            assert_eq!(d.download::<f32>(pout, n), want, "bias {bias:#x}");
+        }
+        let checked = super::launch(d.backend.registry(), &[pin, 0, pout]);
+        let guarded: Vec<usize> = checked.bindings.iter().map(|g| g.binding).collect();
+        assert_eq!(guarded, [0, 2], "the null binding has no guards");
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! The worker pool that runs the blocks of grids.
 
 use std::collections::VecDeque;
-use std::ffi::c_void;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
@@ -9,6 +8,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use super::abi::{HostEntry, HostLaunch};
 use super::barrier;
 use super::check;
+use crate::kernel_args::KernelParams;
 
 /// How many chunks per worker a grid is cut into: enough to balance uneven
 /// blocks, few enough that the shared counter is touched rarely.
@@ -37,12 +37,10 @@ pub(crate) struct Grid {
     block: [u32; 3],
     /// Bytes of dynamic shared memory per block.
     shared_bytes: u32,
-    /// Pointers to each parameter's value, into `values`.
-    args: Box<[*mut c_void]>,
-    /// Parameter values: binding addresses, then constants in the low 32
-    /// bits (little-endian, so a pointer to the slot is a pointer to the
-    /// `u32`).
-    _values: Box<[u64]>,
+    /// The kernel's parameters, packed in its order: `args[k]` points at
+    /// parameter `k`'s value, aligned for its type (boxed, so the pointers
+    /// into it stay valid while the grid moves).
+    args: Box<KernelParams>,
     total: u64,
     chunk: u64,
     next: AtomicU64,
@@ -66,7 +64,7 @@ struct GridState {
     fault: Option<check::OutOfBounds>,
 }
 
-// SAFETY: the raw pointers in `args` point into `_values`, owned by the
+// SAFETY: the raw pointers in `args` point into its own storage, owned by the
 // grid and never mutated after construction; the kernels reading them
 // through `args` only read. The binding addresses are device memory that
 // the launch contract keeps alive until the grid completes.
@@ -81,19 +79,9 @@ impl Grid {
         grid: [u32; 3],
         block: [u32; 3],
         shared_bytes: u32,
-        bindings: &[u64],
-        constants: &[u32],
+        args: Box<KernelParams>,
         workers: usize,
     ) -> Grid {
-        let mut values: Box<[u64]> = bindings
-            .iter()
-            .copied()
-            .chain(constants.iter().map(|&c| u64::from(c)))
-            .collect();
-        let args = values
-            .iter_mut()
-            .map(|v| v as *mut u64 as *mut c_void)
-            .collect();
         let total = grid.iter().map(|&g| u64::from(g)).product::<u64>();
         let chunk = (total / (workers.max(1) as u64 * CHUNKS_PER_WORKER)).max(1);
         Grid {
@@ -102,7 +90,6 @@ impl Grid {
             block,
             shared_bytes,
             args,
-            _values: values,
             total,
             chunk,
             next: AtomicU64::new(0),
@@ -202,7 +189,7 @@ impl Grid {
             dynamic_shared: dynamic_shared(self.shared_bytes),
             ..HostLaunch::default()
         };
-        let args = self.args.as_ptr();
+        let args = self.args.ptrs();
         let mut b = start;
         while b < end {
             let (x, y, z) = (b % gx, (b / gx) % gy, b / (gx * gy));
@@ -393,7 +380,8 @@ pub(crate) mod tests {
             uses_barrier,
             lockstep,
         };
-        Grid::new(entry, [blocks, 1, 1], [256, 1, 1], 0, &[], &[], 2)
+        let args = Box::new(crate::kernel_args::KernelParams::new());
+        Grid::new(entry, [blocks, 1, 1], [256, 1, 1], 0, args, 2)
     }
 
     /// Small grids of plain kernels stay on the stream's thread; those of

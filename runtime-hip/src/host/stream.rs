@@ -20,6 +20,7 @@ use crate::backend::{
     next_stream_id, BackendStream, Fence, FenceRef, KernelHandle, LaunchSpec, WaitError,
 };
 use crate::device::Limits;
+use crate::kernel_args::KernelParams;
 use crate::Error;
 
 /// How many launches and waits a host stream holds queued before a launch
@@ -405,13 +406,20 @@ impl BackendStream for HostStream {
         if l.grid.contains(&0) {
             return Ok(());
         }
+        let mut args = Box::new(KernelParams::new());
+        KernelParams::pack(l.params, l.bindings, l.constants, &mut args).map_err(|reason| {
+            Error::KernelUnfit {
+                kernel: l.name.to_string(),
+                device: "host".to_string(),
+                reason,
+            }
+        })?;
         let mut grid = Grid::new(
             entry,
             l.grid,
             l.block,
             l.shared_bytes,
-            l.bindings,
-            l.constants,
+            args,
             Pool::global().workers(),
         )
         .on_stream(self.state.id)

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use super::mock::mock_device;
 use super::{kernel, sample_bundle, variant};
 use crate::bundle::{BundleSpec, ExecutableSpec};
-use crate::dispatch::{select_variant, ExportRef, Kernel};
+use crate::dispatch::{select_variant, Binding, ExportRef, Kernel};
 use crate::target::{Format, Platform, TargetId};
 use crate::Error;
 
@@ -43,6 +43,71 @@ fn launch_packs_bindings_then_constants() {
     assert!(m
         .events()
         .contains(&"load gfx1100 simple_mul,simple_mul_inplace,too_big".to_string()));
+}
+
+#[test]
+fn launch_packs_in_the_kernel_order_the_wrapper_describes() {
+    use crate::dispatch::ParamSlot;
+    // The kernel is `(int n, float* ret, const float* lhs, const float* rhs)`.
+    static PARAMS: [ParamSlot; 4] = [
+        ParamSlot::Value {
+            word: 0,
+            size: 4,
+            align: 4,
+        },
+        ParamSlot::Binding(2),
+        ParamSlot::Binding(0),
+        ParamSlot::Binding(1),
+    ];
+    let k = Kernel::new(ExportRef {
+        params: &PARAMS,
+        ..*kernel(sample_bundle(), "simple_mul", 0).export()
+    });
+    let (d, m) = mock_device("gfx1100");
+    let s = d.stream().unwrap();
+    let lhs = d.upload(&[2.0f32; 8]).unwrap();
+    let rhs = d.upload(&[4.0f32; 8]).unwrap();
+    let mut ret = d.alloc_zeroed::<f32>(8).unwrap();
+    // SAFETY: the mock runs nothing.
+    unsafe {
+        k.launch(
+            &s,
+            [1, 1, 1],
+            &[lhs.binding(), rhs.binding(), ret.binding_mut()],
+            &[8],
+        )
+        .unwrap();
+    }
+    let l = m.launches.lock().unwrap()[0].clone();
+    // `n` at 0, then 4 bytes of padding before each 8-aligned pointer.
+    let mut want = 8u32.to_le_bytes().to_vec();
+    want.extend_from_slice(&[0; 4]);
+    for a in [ret.addr(), lhs.addr(), rhs.addr()] {
+        want.extend_from_slice(&a.to_le_bytes());
+    }
+    assert_eq!(l.args, want);
+
+    // A parameter list that does not fit the export is refused before
+    // anything is loaded.
+    static WRONG: [ParamSlot; 2] = [ParamSlot::Binding(0), ParamSlot::Binding(1)];
+    let k = Kernel::new(ExportRef {
+        params: &WRONG,
+        ..*kernel(sample_bundle(), "simple_mul", 0).export()
+    });
+    // SAFETY: refused before it reaches the mock.
+    let e = unsafe {
+        k.launch(
+            &s,
+            [1, 1, 1],
+            &[lhs.binding(), rhs.binding(), ret.binding_mut()],
+            &[8],
+        )
+    }
+    .unwrap_err();
+    assert!(
+        matches!(&e, Error::KernelUnfit { reason, .. } if reason.contains("binding 2 is no kernel parameter")),
+        "{e}"
+    );
 }
 
 #[test]
@@ -194,6 +259,7 @@ fn stale_wrappers_are_reported() {
         (kernel(bundle, "simple_mul", 9), "export ordinal 9"),
         (
             Kernel::new(ExportRef {
+                params: &[],
                 bundle,
                 executable: 3,
                 ordinal: 0,
@@ -332,4 +398,128 @@ fn concurrent_first_launches_resolve_once() {
     });
     assert_eq!(m.loads.load(Ordering::Relaxed), 1);
     assert_eq!(m.launches.lock().unwrap().len(), 8);
+}
+
+#[test]
+fn optional_bindings_pass_null_and_record_no_hazard() {
+    let bundle = sample_bundle();
+    let mul = kernel(bundle, "simple_mul", 0);
+    let inplace = kernel(bundle, "simple_mul_inplace", 1);
+    let (d, m) = mock_device("gfx1100");
+    let (s1, s2) = (d.stream().unwrap(), d.stream().unwrap());
+    let a = d.upload(&[2.0f32; 4]).unwrap();
+    let mut b = d.alloc_zeroed::<f32>(4).unwrap();
+    // SAFETY: the mock runs nothing.
+    unsafe { inplace.launch(&s1, [1, 1, 1], &[a.binding(), b.binding_mut()], &[4]) }.unwrap();
+    m.events.lock().unwrap().clear();
+    // `None` in a read-only slot and in a writable one: null pointers, and
+    // no wait for the writer of `b` on the other stream (nothing bound it).
+    let none: Option<&mut crate::DeviceSlice<f32>> = None;
+    let bindings = [
+        Binding::optional(Some(&*a)),
+        Binding::optional::<f32>(None),
+        Binding::optional_mut(none),
+    ];
+    // SAFETY: the mock runs nothing.
+    unsafe { mul.launch(&s2, [1, 1, 1], &bindings, &[4]) }.unwrap();
+    let l = m.launches.lock().unwrap().last().unwrap().clone();
+    let mut want = a.addr().to_le_bytes().to_vec();
+    want.extend_from_slice(&[0; 16]);
+    want.extend_from_slice(&4u32.to_le_bytes());
+    assert_eq!(l.args, want);
+    assert!(
+        !m.events().iter().any(|e| e.contains("waits for")),
+        "{:?}",
+        m.events()
+    );
+    // A `Some` writable binding is the slice's, and waits as any.
+    // SAFETY: the mock runs nothing.
+    unsafe {
+        mul.launch(
+            &s2,
+            [1, 1, 1],
+            &[
+                a.binding(),
+                a.binding(),
+                Binding::optional_mut(Some(&mut *b)),
+            ],
+            &[4],
+        )
+    }
+    .unwrap();
+    assert!(m.events().iter().any(|e| e.contains("waits for")));
+    // The null binding of a writable slot must still be writable.
+    // SAFETY: refused before anything is queued; the mock runs nothing.
+    let e = unsafe {
+        mul.launch(
+            &s2,
+            [1, 1, 1],
+            &[a.binding(), a.binding(), Binding::optional::<f32>(None)],
+            &[4],
+        )
+    }
+    .unwrap_err();
+    assert!(
+        matches!(e, Error::ReadOnlyBinding { binding: 2, .. }),
+        "{e}"
+    );
+}
+
+#[test]
+fn dynamic_shared_memory_is_checked_against_the_device_and_the_static_bytes() {
+    let bundle = sample_bundle();
+    let inplace = kernel(bundle, "simple_mul_inplace", 1);
+    let mul = kernel(bundle, "simple_mul", 0);
+    let (d, m) = mock_device("gfx1100");
+    let s = d.stream().unwrap();
+    let a = d.upload(&[2.0f32; 4]).unwrap();
+    let mut b = d.alloc_zeroed::<f32>(4).unwrap();
+    // The mock allows 64 KiB per workgroup; `simple_mul_inplace` has 1 KiB
+    // of static shared memory.
+    let mut launch = |bytes: u32| {
+        // SAFETY: the mock runs nothing.
+        unsafe {
+            inplace.launch_with_shared(&s, [1, 1, 1], bytes, &[a.binding(), b.binding_mut()], &[4])
+        }
+    };
+    launch(65536 - 1024).unwrap();
+    assert_eq!(m.launches.lock().unwrap().last().unwrap().shared, 64512);
+    for bytes in [65536 - 1023, u32::MAX] {
+        let e = launch(bytes).unwrap_err();
+        let text = e.to_string();
+        match e {
+            Error::SharedMemoryTooLarge {
+                kernel,
+                requested,
+                static_bytes,
+                limit,
+            } => {
+                assert_eq!(kernel, "simple_mul_inplace");
+                assert_eq!(
+                    (requested, static_bytes, limit),
+                    (u64::from(bytes), 1024, 65536)
+                );
+            }
+            e => panic!("{e}"),
+        }
+        assert!(text.contains("at most 64512 dynamic bytes fit"), "{text}");
+    }
+    assert_eq!(
+        m.launches.lock().unwrap().len(),
+        1,
+        "refused launches queue nothing"
+    );
+    // Without static shared memory the whole limit is available.
+    // SAFETY: the mock runs nothing.
+    unsafe {
+        mul.launch_with_shared(
+            &s,
+            [1, 1, 1],
+            65536,
+            &[a.binding(), a.binding(), b.binding_mut()],
+            &[4],
+        )
+    }
+    .unwrap();
+    assert_eq!(m.launches.lock().unwrap().last().unwrap().shared, 65536);
 }

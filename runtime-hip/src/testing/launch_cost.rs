@@ -33,7 +33,7 @@ impl BackendStream for NullStream {
     unsafe fn submit(&self, l: &LaunchSpec<'_>) -> Result<(), Error> {
         // What a GPU backend does besides the driver call.
         let mut p = KernelParams::new();
-        KernelParams::pack(l.bindings, l.constants, &mut p).map_err(|reason| {
+        KernelParams::pack(l.params, l.bindings, l.constants, &mut p).map_err(|reason| {
             Error::KernelUnfit {
                 kernel: l.name.to_string(),
                 device: "null".to_string(),

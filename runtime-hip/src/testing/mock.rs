@@ -180,6 +180,14 @@ impl Backend for MockBackend {
             .map(|i| KernelHandle::Gpu(100 + i))
             .collect())
     }
+    /// `simple_mul_inplace` (the second function of a module) has 1 KiB of
+    /// static shared memory, the others none.
+    fn static_shared_bytes(&self, kernel: KernelHandle) -> Result<u32, Error> {
+        Ok(match kernel {
+            KernelHandle::Gpu(101) => 1024,
+            _ => 0,
+        })
+    }
     fn check_bindings(&self, bindings: &[(DevicePtr, usize)]) -> Result<(), (usize, Error)> {
         self.0.allocs.check_all(bindings, || "mock".into())
     }
@@ -197,7 +205,7 @@ impl BackendStream for MockStream {
             unreachable!()
         };
         let mut p = KernelParams::new();
-        KernelParams::pack(l.bindings, l.constants, &mut p).unwrap();
+        KernelParams::pack(l.params, l.bindings, l.constants, &mut p).unwrap();
         self.0.launches.lock().unwrap().push(LaunchRecord {
             kernel: k,
             grid: l.grid,

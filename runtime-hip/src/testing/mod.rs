@@ -29,6 +29,7 @@ fn variant(target: &str, format: Format) -> VariantSpec {
         target: target.into(),
         format,
         data: target.as_bytes().to_vec(),
+        symbols: Vec::new(),
     }
 }
 
@@ -59,6 +60,7 @@ fn sample_bundle() -> &'static [u8] {
 
 fn kernel(bundle: &'static [u8], name: &'static str, ordinal: u32) -> Kernel {
     Kernel::new(ExportRef {
+        params: &[],
         bundle,
         executable: 0,
         ordinal,

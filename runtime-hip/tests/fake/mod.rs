@@ -46,6 +46,15 @@ pub fn bundle(targets: &[(&str, Format)], bad: bool) -> &'static [u8] {
     )
 }
 
+/// The sample's executable with one object for `target` whose functions
+/// are not the export names (as a C++ kernel's mangled symbols are not):
+/// the variant names them, and only those names resolve.
+pub fn bundle_with_symbols(target: &str, format: Format) -> &'static [u8] {
+    let mut v = sample::variant(target, format, b".entry _Z3mulPKfS0_Pfi _Z7inplacePKfPfi\0");
+    v.symbols = vec!["_Z3mulPKfS0_Pfi".into(), "_Z7inplacePKfPfi".into()];
+    sample::bundle(vec![v])
+}
+
 pub use sample::kernel;
 
 /// simple_mul then simple_mul_inplace, as in the IREE sample, checking the
@@ -81,6 +90,47 @@ pub fn run_sample(device: &Device, bundle: &'static [u8]) -> Result<(), Error> {
         assert_eq!(*g, want, "element {i}");
     }
     Ok(())
+}
+
+/// Dynamic shared memory against the driver's report of the kernel's
+/// static shared memory (the fake gives `simple_mul` 1 KiB): the rest of
+/// the device's `limit` fits, one byte more is `SharedMemoryTooLarge`,
+/// refused before the driver is asked to launch.
+pub fn check_shared_memory(device: &Device, bundle: &'static [u8], limit: u32) {
+    let mul = kernel(bundle, "simple_mul", 0);
+    let stream = device.stream().unwrap();
+    let lhs = device.upload(&[1.0f32; 4]).unwrap();
+    let mut ret = device.alloc_zeroed::<f32>(4).unwrap();
+    let mut launch = |bytes: u32| {
+        // SAFETY: simple_mul takes (const float*, const float*, float*, int)
+        // and stays below `dim`; the fake uses no shared memory.
+        unsafe {
+            mul.launch_with_shared(
+                &stream,
+                [1, 1, 1],
+                bytes,
+                &[lhs.binding(), lhs.binding(), ret.binding_mut()],
+                &[4],
+            )
+        }
+    };
+    launch(limit - 1024).unwrap();
+    match launch(limit - 1023).unwrap_err() {
+        Error::SharedMemoryTooLarge {
+            kernel,
+            requested,
+            static_bytes,
+            limit: l,
+        } => {
+            assert_eq!(kernel, "simple_mul");
+            assert_eq!(
+                (requested, static_bytes, l),
+                (u64::from(limit - 1023), 1024, limit)
+            );
+        }
+        e => panic!("{e}"),
+    }
+    stream.synchronize().unwrap();
 }
 
 /// The fake driver's call log since the last call, with streams and events

@@ -171,6 +171,7 @@ fn bundle() -> &'static [u8] {
                     target: "host".into(),
                     format: Format::Host,
                     data: b"linked into the test".to_vec(),
+                    symbols: Vec::new(),
                 }],
             }],
         };
@@ -191,6 +192,7 @@ pub fn kernel(name: &'static str) -> &'static Kernel {
         .find(|(_, e)| e.0 == name)
         .unwrap_or_else(|| panic!("no test kernel {name}"));
     let k: &'static Kernel = Box::leak(Box::new(Kernel::new(ExportRef {
+        params: &[],
         bundle: bundle(),
         executable: 0,
         ordinal: ordinal as u32,

@@ -35,6 +35,7 @@ pub fn variant(target: &str, format: Format, data: &[u8]) -> VariantSpec {
         target: target.into(),
         format,
         data: data.to_vec(),
+        symbols: Vec::new(),
     }
 }
 
@@ -46,6 +47,7 @@ pub fn bundle(variants: Vec<VariantSpec>) -> &'static [u8] {
 /// A kernel for one of the sample's exports.
 pub fn kernel(bundle: &'static [u8], name: &'static str, ordinal: u32) -> Kernel {
     Kernel::new(ExportRef {
+        params: &[],
         bundle,
         executable: 0,
         ordinal,

@@ -5,7 +5,9 @@
 //   clang++-19 -x c++ -std=c++17 -O3 -fPIC -fno-exceptions -fno-rtti
 //              -ffunction-sections -I <this dir's parent> -c wrapper.cc
 // where the wrapper TU is `#include "kernels.cu"` followed by one
-// `IREE_HOST_EXPORT(k)` per exported kernel.
+// `IREE_HOST_EXPORT(k)` per exported kernel (`IREE_HOST_EXPORT_AS(id, name)`
+// for a C++ name such as `ns::reduce<float, 256>`: the symbols below are then
+// named after `id`, iree_abi::host::export_id of the name).
 //
 // The ABI with the runtime (keep in step with runtime-hip/src/host/abi.rs):
 //   * `struct HostLaunch` mirrors `runtime_hip::host::HostLaunch`.
@@ -16,8 +18,8 @@
 //       extern "C" void __iree_host_thread_k(const HostLaunch*, void** args);
 //       extern "C" const unsigned __iree_host_sig_k[] = {argc, sizeof(arg0), ...,
 //                                                         <type records, see SigTable>};
-//     `args[i]` points at the value of parameter i (bindings, then 32-bit
-//     constants), as `cuLaunchKernel`'s kernelParams.
+//     `args[i]` points at the value of parameter i, in the kernel's order,
+//     aligned for its type, as `cuLaunchKernel`'s kernelParams.
 //   * `__syncthreads()` and every warp operation wait by calling
 //     `extern "C" void __iree_host_barrier(void)`, defined (#[no_mangle]) by
 //     runtime-hip: it returns when every other thread of the block has
@@ -437,19 +439,19 @@ static __forceinline__ void lockstep(const HostLaunch* l, void** args, unsigned 
     }
   }
 }
-#define IREE_HOST_LOCKSTEP_EXPORT(k)                                                       \
+#define IREE_HOST_LOCKSTEP_EXPORT(k, p)                                                    \
   extern "C" __attribute__((weak, noinline)) unsigned __iree_host_tbody_##k(               \
       void** args, void* frame, unsigned state, unsigned x, unsigned y, unsigned z) {       \
     (void)frame;                                                                           \
     (void)state;                                                                           \
-    return ::iree_host::Entry<decltype(&k), &k>::tbody(args, x, y, z);                     \
+    return ::iree_host::Entry<decltype(p), p>::tbody(args, x, y, z);                       \
   }                                                                                        \
   extern "C" const unsigned __iree_host_frame_##k;                                         \
   extern "C" void __iree_host_lsched_##k(const HostLaunch* launch, void** args) {          \
     ::iree_host::lockstep<&__iree_host_tbody_##k>(launch, args, __iree_host_frame_##k);     \
   }
 #else
-#define IREE_HOST_LOCKSTEP_EXPORT(k)
+#define IREE_HOST_LOCKSTEP_EXPORT(k, p)
 #endif
 
 /// The entry points of kernel `K`. `K` is a template argument so that every
@@ -614,27 +616,50 @@ struct SigTable<void(A...)> {
 };
 }  // namespace iree_host
 
-/// Exports kernel `k` (declared `extern "C" __global__ void k(...)`) to the
-/// host runtime: block and thread entry points and the signature table
-/// `{argc, sizeof(arg0), ..., sizeof(argN-1), <type records>}` (see
-/// `SigTable`; a kernel with no parameters gets `{0, 0, ...}`: read only
-/// `argc` sizes). The table is an object of a struct type laid out as
-/// `unsigned` words (C++ cannot size an array from a parameter pack at
-/// namespace scope otherwise).
+namespace iree_host {
+/// The kernel a C++ expression names, as a constant pointer: deduces the one
+/// specialization a template-id names (`MatrixMulCUDA<16>`) and accepts a
+/// cast that picks an overload.
+template <typename... A>
+constexpr auto kernel_ptr(void (*k)(A...)) {
+  return k;
+}
+}  // namespace iree_host
+
+/// Exports kernel `k` (`__global__ void k(...)`, `extern "C"` or a C++
+/// function that is not overloaded) to the host runtime under its own name:
+/// `IREE_HOST_EXPORT_AS(k, k)`.
+#define IREE_HOST_EXPORT(k) IREE_HOST_EXPORT_AS(k, k)
+
+/// Exports the kernel the C++ expression after `id` names
+/// (`IREE_HOST_EXPORT_AS(id, ns::reduce<float, 256>)`; commas allowed) to the
+/// host runtime under the C identifier `id` (`iree_abi::host::export_id` of
+/// the declaration's export): block and thread entry points and the
+/// signature table `{argc, sizeof(arg0), ..., sizeof(argN-1), <type
+/// records>}` (see `SigTable`; a kernel with no parameters gets `{0, 0,
+/// ...}`: read only `argc` sizes). The table is an object of a struct type
+/// laid out as `unsigned` words (C++ cannot size an array from a parameter
+/// pack at namespace scope otherwise). Naming a template instance here is
+/// what instantiates it.
 #ifdef IREE_HOST_SIGNATURE_ONLY
 // iree-build's signature pass (`host` is not a target): only the tables.
-#define IREE_HOST_EXPORT(k) \
-  extern "C" const ::iree_host::SigTable<decltype(k)> __iree_host_sig_##k = {};
+#define IREE_HOST_EXPORT_AS(id, ...)                                                   \
+  extern "C" const ::iree_host::SigTable<                                              \
+      std::remove_pointer_t<decltype(::iree_host::kernel_ptr(__VA_ARGS__))>>           \
+      __iree_host_sig_##id = {};
 #else
-#define IREE_HOST_EXPORT(k)                                                            \
-  extern "C" void __iree_host_block_##k(const HostLaunch* launch, void** args) {      \
-    ::iree_host::Entry<decltype(&k), &k>::block(launch, args);                          \
+#define IREE_HOST_EXPORT_AS(id, ...)                                                   \
+  IREE_HOST_EXPORT_PTR_(id, ::iree_host::kernel_ptr(__VA_ARGS__))
+#define IREE_HOST_EXPORT_PTR_(id, p)                                                   \
+  extern "C" void __iree_host_block_##id(const HostLaunch* launch, void** args) {     \
+    ::iree_host::Entry<decltype(p), p>::block(launch, args);                            \
   }                                                                                    \
-  extern "C" void __iree_host_thread_##k(const HostLaunch* launch, void** args) {     \
-    ::iree_host::Entry<decltype(&k), &k>::thread(launch, args);                         \
+  extern "C" void __iree_host_thread_##id(const HostLaunch* launch, void** args) {    \
+    ::iree_host::Entry<decltype(p), p>::thread(launch, args);                           \
   }                                                                                    \
-  extern "C" const ::iree_host::SigTable<decltype(k)> __iree_host_sig_##k = {};      \
-  IREE_HOST_LOCKSTEP_EXPORT(k)
+  extern "C" const ::iree_host::SigTable<std::remove_pointer_t<decltype(p)>>           \
+      __iree_host_sig_##id = {};                                                       \
+  IREE_HOST_LOCKSTEP_EXPORT(id, p)
 #endif
 
 #endif  // IREE_HOST_HIP_RUNTIME_H_

@@ -237,6 +237,37 @@ fn dynamic_shared_memory() {
         };
         let want: Vec<i32> = x.chunks(n).flat_map(|c| c.iter().rev().copied()).collect();
         assert_eq!(d.download::<i32>(pout, blocks * n), want);
+        // Back-to-back launches with growing and shrinking sizes on one
+        // stream: each block gets its launch's bytes (per worker, per launch).
+        let outs: Vec<_> = [16usize, 96, 8, 64]
+            .into_iter()
+            .map(|m| {
+                let out = d.zeros::<i32>(blocks * m);
+                // SAFETY: `reverse_blocks` reads and writes `blocks * m` ints
+                // of buffers that hold at least as many, with `m` ints of
+                // dynamic shared memory.
+                unsafe {
+                    d.stream
+                        .submit(&LaunchSpec {
+                            grid: [blocks as u32, 1, 1],
+                            block: [m as u32, 1, 1],
+                            shared_bytes: (m * 4) as u32,
+                            bindings: &[pin, out],
+                            ..LaunchSpec::test(e)
+                        })
+                        .unwrap()
+                };
+                (m, out)
+            })
+            .collect();
+        d.stream.synchronize().unwrap();
+        for (m, out) in outs {
+            let want: Vec<i32> = x[..blocks * m]
+                .chunks(m)
+                .flat_map(|c| c.iter().rev().copied())
+                .collect();
+            assert_eq!(d.download::<i32>(out, blocks * m), want, "{m} threads");
+        }
         // SAFETY: refused before running.
         let r = unsafe {
             d.stream.submit(&LaunchSpec {

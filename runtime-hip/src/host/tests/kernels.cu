@@ -167,7 +167,17 @@ extern "C" __global__ void shifted(const float* __restrict__ a, const float* __r
   if (i <= n) out[i + so] = a[i + sa] + b[i + sb];
 }
 
+// Optional bindings (check.rs): `bias` may be NULL, as in kernels whose
+// extra output or input is optional.
+extern "C" __global__ void maybe_bias(const float* __restrict__ in,
+                                      const float* __restrict__ bias /* may be NULL */,
+                                      float* __restrict__ out, int n) {
+  int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < n) out[i] = bias ? in[i] + bias[i] : in[i];
+}
+
 IREE_HOST_EXPORT(simple_mul)
+IREE_HOST_EXPORT(maybe_bias)
 IREE_HOST_EXPORT(simple_mul_inplace)
 IREE_HOST_EXPORT(shifted)
 IREE_HOST_EXPORT(add)

@@ -1,0 +1,7 @@
+fn main() {
+    iree_build::Build::new()
+        .bridge("src/lib.rs")
+        .source("kernels/cxx.cu")
+        .targets(["gfx90a", "gfx1100", "sm_80", "sm_90", "host"])
+        .compile("cxx_kernels");
+}

@@ -1,0 +1,16 @@
+use runtime_hip::DeviceSlice;
+
+// The kernel is `with_params(float* out, Params p)`; this `Params` does not
+// derive `KernelParam`.
+#[derive(Clone, Copy)]
+#[repr(C)]
+struct Params {
+    n: i32,
+    scale: f32,
+    bias: f64,
+}
+
+#[iree_macros::extern_dispatch(source = "kernels/k.cu", workgroup_size = [64, 1, 1])]
+fn with_params(out: &mut DeviceSlice<f32>, p: Params);
+
+fn main() {}
