@@ -38,7 +38,8 @@ pub use crate::layout::{MAX_BINDINGS, MAX_CONSTANTS};
 
 pub use iree_abi::limits::MAX_WORKGROUP_THREADS;
 pub use iree_abi::target::{
-    HOST_SHARED_BYTES, HOST_WARP_SIZE, NVIDIA_MAX_BLOCK_Z, NVIDIA_SHARED_BYTES,
+    HOST_SHARED_BYTES, HOST_WARP_SIZE, HOST_WIDE_WARP_SIZE, NVIDIA_MAX_BLOCK_Z,
+    NVIDIA_SHARED_BYTES,
 };
 
 /// What verification found for one dispatch (declaration).
@@ -698,8 +699,9 @@ fn check_workgroup_size(
 }
 
 /// A declared subgroup size against what the target runs: AMD's
-/// `.wavefront_size`, NVIDIA's 32-lane warps, the host's warps of one
-/// thread (`warpSize` is 1 there until the host runs real warps).
+/// `.wavefront_size`, NVIDIA's 32-lane warps, the host object's warp size
+/// (`__iree_host_warp_size`: 32, or 64 for a file with a `subgroup_size =
+/// 64` declaration).
 fn check_subgroup_size(
     d: &DispatchExtern,
     export: &Export,
@@ -716,7 +718,7 @@ fn check_subgroup_size(
             .wavefront_size
             .or_else(|| target.amd_chip().map(|c| c.wavefront_size)),
         Platform::Nvidia => Some(32),
-        Platform::Host => Some(HOST_WARP_SIZE),
+        Platform::Host => kernel.wavefront_size.or(Some(HOST_WARP_SIZE)),
     };
     let Some(actual) = actual else { return };
     if actual == sg {
@@ -725,7 +727,7 @@ fn check_subgroup_size(
     let message = match platform {
         Platform::Amd => format!("subgroup_size = {sg} but the kernel runs with a wavefront size of {actual} (.wavefront_size; compile with -mwavefrontsize64 or -mno-wavefrontsize64 to change it)"),
         Platform::Nvidia => format!("subgroup_size = {sg} but the kernel runs with a warp size of {actual}"),
-        Platform::Host => format!("subgroup_size = {sg} cannot be honoured: the host platform has no warps yet (`warpSize` is {HOST_WARP_SIZE} there, so warp-synchronous code would silently compute something else); leave `host` out of the targets for this kernel, or drop `subgroup_size` if the kernel does not depend on it"),
+        Platform::Host => format!("subgroup_size = {sg} cannot be honoured: the host object of this file runs warps of {actual} lanes (the host runs warps of {HOST_WARP_SIZE} lanes, or {HOST_WIDE_WARP_SIZE} for a file whose host declarations say `subgroup_size = {HOST_WIDE_WARP_SIZE}`); leave `host` out of the targets for this kernel, or declare the size the kernel is written for"),
     };
     r.errors
         .push(d.attribute_diagnostic("subgroup_size", message, Some(target)));

@@ -2,7 +2,7 @@
 //! clang-19 through `Build` on a crate written here: element types, scalar
 //! types and constness on every target (from the host object, or the
 //! host-side signature pass when `host` is not a target), `subgroup_size`
-//! on host, and one broken declaration not hiding the others.
+//! on host (warps of 32 or 64 lanes), and one broken declaration not hiding the others.
 
 mod support;
 
@@ -105,21 +105,31 @@ fn scale(input: &DeviceSlice<f32>, out: &mut DeviceSlice<f32>, s: f32);
     }
 }
 
+/// The host honours warps of 32 lanes (the default) and of 64 (its object
+/// then compiled with 64-lane warps, and saying so); any other size is an
+/// error naming the host.
 #[test]
-fn subgroup_size_on_host_is_an_error_until_it_has_warps() {
-    let bridge = r#"
-#[iree_macros::extern_dispatch(source = "kernels/k.cu", workgroup_size = [64, 1, 1], subgroup_size = 32)]
+fn subgroup_size_on_host_is_32_or_64() {
+    for (size, file_warps, ok) in [(32u32, 32u32, true), (64, 64, true), (16, 32, false)] {
+        let bridge = format!(
+            r#"
+#[iree_macros::extern_dispatch(source = "kernels/k.cu", workgroup_size = [64, 1, 1], subgroup_size = {size})]
 fn fill(out: &mut DeviceSlice<f32>, n: i32);
-"#;
-    let dir = tempfile::tempdir().unwrap();
-    let (_, m) = build(dir.path(), bridge, &["sm_80", "host"]);
-    let e = entry(&m, "fill");
-    assert_eq!(e.errors.len(), 1, "{:#?}", e.errors);
-    assert!(e.errors[0]
-        .message
-        .contains("host platform has no warps yet"));
-    assert_eq!(e.errors[0].target.as_deref(), Some("host"));
-    assert_eq!(e.targets, ["sm_80"]);
+"#
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let (_, m) = build(dir.path(), &bridge, &["host"]);
+        let e = entry(&m, "fill");
+        if ok {
+            assert!(e.errors.is_empty(), "{size}: {:#?}", e.errors);
+            assert_eq!(e.targets, ["host"]);
+        } else {
+            assert_eq!(e.errors.len(), 1, "{:#?}", e.errors);
+            let want = format!("runs warps of {file_warps} lanes");
+            assert!(e.errors[0].message.contains(&want), "{:#?}", e.errors);
+            assert_eq!(e.errors[0].target.as_deref(), Some("host"));
+        }
+    }
 }
 
 #[test]

@@ -35,7 +35,7 @@ impl Sizes {
 
 /// Splits `0..n` into `threads` contiguous chunks and runs `f` on each, the
 /// way a hand-written Rust loop on the same cores would.
-fn par_chunks(threads: usize, n: usize, f: impl Fn(std::ops::Range<usize>) + Sync) {
+pub(crate) fn par_chunks(threads: usize, n: usize, f: impl Fn(std::ops::Range<usize>) + Sync) {
     let chunk = n.div_ceil(threads.max(1));
     std::thread::scope(|s| {
         for t in 0..threads {

@@ -40,3 +40,31 @@ pub fn noop(n: i32);
     count = |device| [8 * device.limits().multiprocessor_count, 1, 1],
 )]
 pub fn barriers(iters: i32);
+
+/// A block sum through `__shfl_down_sync` (offsets written out) and one
+/// shared slot per warp; launched like `block_sum`.
+#[runtime_hip::extern_dispatch(
+    source = "kernels/warps.cu",
+    workgroup_size = [256, 1, 1],
+    subgroup_size = 32,
+    count = |partial| [partial.len() as u32, 1, 1],
+)]
+pub fn shfl_block_sum(x: &DeviceSlice<f32>, partial: &mut DeviceSlice<f32>, n: i32);
+
+/// A row softmax, one 32-lane warp per row, 4 rows per block.
+#[runtime_hip::extern_dispatch(
+    source = "kernels/warps.cu",
+    workgroup_size = [128, 1, 1],
+    subgroup_size = 32,
+    count = |rows| [(rows as u32).div_ceil(4), 1, 1],
+)]
+pub fn softmax_warp(x: &DeviceSlice<f32>, out: &mut DeviceSlice<f32>, rows: i32, cols: i32);
+
+/// A layer norm, one 32-lane tile per row, 4 rows per block.
+#[runtime_hip::extern_dispatch(
+    source = "kernels/warps.cu",
+    workgroup_size = [128, 1, 1],
+    subgroup_size = 32,
+    count = |rows| [(rows as u32).div_ceil(4), 1, 1],
+)]
+pub fn layernorm_warp(x: &DeviceSlice<f32>, out: &mut DeviceSlice<f32>, rows: i32, cols: i32);

@@ -3,7 +3,7 @@
 //! shrinks sizes and repetitions to finish in well under three minutes;
 //! `--write-docs DIR` also writes `DIR/BENCHMARKS.md` (the table) and
 //! `DIR/host_throughput.png`; `--only SECTION` runs one section (simple_mul,
-//! block_sum, barrier, launch, realistic, build), e.g. under callgrind.
+//! block_sum, barrier, launch, realistic, warps, build), e.g. under callgrind.
 
 pub mod build_bench;
 pub mod host;
@@ -11,6 +11,7 @@ pub mod kernels;
 pub mod plot;
 pub mod realistic;
 pub mod stats;
+pub mod warps;
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -95,6 +96,12 @@ pub fn main_with_args(args: &[String]) -> ExitCode {
     if sizes.wants("realistic") {
         if let Err(e) = realistic::run(&mut report, quick, sizes.reps) {
             eprintln!("error: matmul/softmax benchmarks: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    if sizes.wants("warps") {
+        if let Err(e) = warps::run(&mut report, sizes.log2_n, quick, sizes.reps) {
+            eprintln!("error: warp benchmarks: {e}");
             return ExitCode::FAILURE;
         }
     }

@@ -51,11 +51,15 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
     let (sigs, names) = exports(&file)?;
     let unexported = unexported(&file, &sigs);
     let table = Symbols::new(&file);
+    let warp_size = warp_size(&file);
     let kernels = names
         .into_iter()
         .map(|name| {
             let sig = &sigs[&name];
-            table.kernel(name, sig)
+            KernelInfo {
+                wavefront_size: warp_size,
+                ..table.kernel(name, sig)
+            }
         })
         .collect();
     Ok(ObjectInfo {
@@ -65,6 +69,17 @@ pub(super) fn inspect(bytes: &[u8]) -> Result<ObjectInfo, InspectError> {
         kernels,
         unexported,
     })
+}
+
+/// The object's warp size (`__iree_host_warp_size`), if it records one
+/// (objects built with an older header do not).
+fn warp_size(file: &Elf<'_>) -> Option<u32> {
+    let little = file.is_little_endian();
+    file.symbols()
+        .filter(|s| !s.is_undefined())
+        .find(|s| s.name().is_ok_and(|n| n == iree_abi::host::WARP_SIZE_SYMBOL))
+        .and_then(|s| read_sig(file, &s, little).ok())
+        .and_then(|w| w.first().copied())
 }
 
 /// The kernels: the exports, i.e. the names with a signature array, in

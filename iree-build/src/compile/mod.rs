@@ -46,6 +46,32 @@ pub const NVIDIA_HEADERS: &[(&str, &str)] = &[
 /// The host HIP header (`include/host/hip/hip_runtime.h`), mirroring
 /// `runtime_hip::host::abi`.
 pub const HOST_HIP_RUNTIME_H: &str = include_str!("../../include/host/hip/hip_runtime.h");
+/// Every host header (`include/host/**`): relative path and contents. The
+/// HIP runtime header includes the warps (`iree_host_warp.h`); cooperative
+/// groups come in CUDA's and HIP's spellings.
+pub const HOST_HEADERS: &[(&str, &str)] = &[
+    ("hip/hip_runtime.h", HOST_HIP_RUNTIME_H),
+    (
+        "iree_host_warp.h",
+        include_str!("../../include/host/iree_host_warp.h"),
+    ),
+    (
+        "cooperative_groups.h",
+        include_str!("../../include/host/cooperative_groups.h"),
+    ),
+    (
+        "hip/hip_cooperative_groups.h",
+        include_str!("../../include/host/hip/hip_cooperative_groups.h"),
+    ),
+    (
+        "cooperative_groups/reduce.h",
+        include_str!("../../include/host/cooperative_groups/reduce.h"),
+    ),
+    (
+        "cooperative_groups/scan.h",
+        include_str!("../../include/host/cooperative_groups/scan.h"),
+    ),
+];
 
 /// Environment variables clang itself reads that change what it compiles:
 /// part of the cache key, and a build script should emit
@@ -216,10 +242,9 @@ pub fn write_headers(out_dir: &Path) -> io::Result<IncludeDirs> {
     for (rel, text) in NVIDIA_HEADERS {
         cache::write_if_changed(&dirs.nvidia.join(rel), text.as_bytes())?;
     }
-    cache::write_if_changed(
-        &dirs.host.join("hip/hip_runtime.h"),
-        HOST_HIP_RUNTIME_H.as_bytes(),
-    )?;
+    for (rel, text) in HOST_HEADERS {
+        cache::write_if_changed(&dirs.host.join(rel), text.as_bytes())?;
+    }
     std::fs::create_dir_all(&dirs.amdgcn)?;
     Ok(dirs)
 }

@@ -64,17 +64,23 @@ pub(crate) fn plan(
     let mut prebuilt = Vec::new();
     for (e, exe) in outlined.executables.executables.iter().enumerate() {
         let exports: Vec<String> = exe.exports.iter().map(|x| x.name.clone()).collect();
+        let wide = exe
+            .exports
+            .iter()
+            .any(|x| x.subgroup_size == Some(iree_abi::target::HOST_WIDE_WARP_SIZE));
         match &exe.objects {
             ObjectSet::Source(src) => {
                 for t in &targets {
-                    jobs.add(cx.crate_dir.join(src), t, &exports, Some(e));
+                    let job = jobs.add(cx.crate_dir.join(src), t, &exports, Some(e));
+                    jobs.wide_warps(job, wide);
                 }
             }
             ObjectSet::Prebuilt(list) => {
                 for (t, path) in list.iter().filter(|(t, _)| targets.contains(t)) {
                     let path = cx.crate_dir.join(path);
                     if is_source(&path) {
-                        jobs.add(path, t, &exports, Some(e));
+                        let job = jobs.add(path, t, &exports, Some(e));
+                        jobs.wide_warps(job, wide);
                     } else {
                         prebuilt.push((e, t.clone(), path));
                     }
@@ -154,6 +160,19 @@ struct JobPlan<'a, 'b> {
 }
 
 impl JobPlan<'_, '_> {
+    /// Gives host job `idx` 64-lane warps when `wide` (one of its
+    /// declarations says `subgroup_size = 64`): `-DIREE_HOST_WARP_SIZE=64`.
+    /// The file's other host kernels run with those warps too, and
+    /// verification refuses a declaration of 32 in the same file.
+    fn wide_warps(&mut self, idx: usize, wide: bool) {
+        const DEFINE: &str = "IREE_HOST_WARP_SIZE";
+        let job = &mut self.jobs[idx].job;
+        if wide && job.target == TargetId::Host && !job.defines.iter().any(|(n, _)| n == DEFINE) {
+            let size = iree_abi::target::HOST_WIDE_WARP_SIZE.to_string();
+            job.defines.push((DEFINE.to_string(), Some(size)));
+        }
+    }
+
     /// The job for (`source`, `target`), created or given `exports` and
     /// `executable`.
     fn add(
@@ -162,7 +181,7 @@ impl JobPlan<'_, '_> {
         target: &TargetId,
         exports: &[String],
         executable: Option<usize>,
-    ) {
+    ) -> usize {
         let idx = match self
             .jobs
             .iter()
@@ -188,5 +207,6 @@ impl JobPlan<'_, '_> {
             .collect();
         planned.job.host_exports = all.into_iter().collect();
         planned.executables.extend(executable);
+        idx
     }
 }

@@ -6,6 +6,11 @@
 /// The host platform's barrier, called by `__syncthreads()`.
 pub const BARRIER: &str = "__iree_host_barrier";
 
+/// The warp size a host object was compiled with (a `const unsigned` the
+/// host header defines in every object; iree-build reads it as AMD's
+/// `.wavefront_size`).
+pub const WARP_SIZE_SYMBOL: &str = "__iree_host_warp_size";
+
 /// Prefix of the per-export signature arrays (`__iree_host_sig_<export>`).
 pub const SIG_PREFIX: &str = "__iree_host_sig_";
 

@@ -120,9 +120,15 @@ pub const NVIDIA_SHARED_BYTES: u32 = 48 * 1024;
 /// object starts at.
 pub const HOST_SHARED_BYTES: u32 = 64 * 1024;
 
-/// `warpSize` on the host platform: a warp is one thread there (see the
-/// host header), so only `subgroup_size = 1` is honoured.
-pub const HOST_WARP_SIZE: u32 = 1;
+/// `warpSize` on the host platform unless a declaration asks for
+/// [`HOST_WIDE_WARP_SIZE`]: the host runs warps of 32 lanes that exchange
+/// values as a GPU's do (see the host header's `iree_host_warp.h`).
+pub const HOST_WARP_SIZE: u32 = 32;
+
+/// The other warp size the host honours: a host object of a kernel file
+/// with a `subgroup_size = 64` declaration (AMD wave64 code) is compiled
+/// with 64-lane warps.
+pub const HOST_WIDE_WARP_SIZE: u32 = 64;
 
 /// What a target id names.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

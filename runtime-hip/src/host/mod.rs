@@ -97,8 +97,15 @@
 //! Block dims `[1024, 1024, 64]`, 1024 threads per block, grid
 //! `[2^31 - 1, 65535, 65535]`, 64 KiB of dynamic shared memory (a per-worker
 //! buffer, reached with `HIP_DYNAMIC_SHARED`; static `__shared__` arrays are
-//! not counted, as only the build sees them), warp size 1 (threads never run
-//! in lockstep on the CPU; see the header), one multiprocessor per worker.
+//! not counted, as only the build sees them), warp size 32 (64 for a kernel
+//! file declaring `subgroup_size = 64`; each warp operation is a rendezvous
+//! of the warp's lanes, see the header's `iree_host_warp.h`), one
+//! multiprocessor per worker.
+//!
+//! Warp operations and `__syncthreads()` both wait through
+//! [`__iree_host_barrier`], which returns once every other thread of the
+//! block has called it or returned; the header keeps the block's barrier and
+//! warp state, so the fibers and coroutines here only take turns.
 //!
 //! Each thread of a barrier kernel has a 256 KiB stack (reserved; only the
 //! touched pages cost memory; `IREE_HOST_STACK_SIZE=<bytes>`, at least
@@ -125,5 +132,6 @@ pub(crate) use backend::open;
 pub use barrier::__iree_host_barrier;
 pub use stream::QUEUE_DEPTH;
 
-/// The warp size the host platform reports (see the module docs).
-pub const WARP_SIZE: u32 = 1;
+/// The warp size the host platform reports: its kernels' `warpSize`
+/// unless their file declares `subgroup_size = 64` (see the module docs).
+pub const WARP_SIZE: u32 = iree_abi::target::HOST_WARP_SIZE;

@@ -20,10 +20,14 @@
 //                                                         <type records, see SigTable>};
 //     `args[i]` points at the value of parameter i, in the kernel's order,
 //     aligned for its type, as `cuLaunchKernel`'s kernelParams.
-//   * `__syncthreads()` calls `extern "C" void __iree_host_barrier(void)`,
-//     defined (#[no_mangle]) by runtime-hip. A kernel that references it is a
-//     "barrier kernel" and runs one coroutine per thread; the build finds this
-//     from relocations against that symbol.
+//   * `__syncthreads()` and every warp operation wait by calling
+//     `extern "C" void __iree_host_barrier(void)`, defined (#[no_mangle]) by
+//     runtime-hip: it returns when every other thread of the block has
+//     called it or returned (one pass of the block's threads). A kernel that
+//     references it is a "barrier kernel" and runs one coroutine per thread;
+//     the build finds this from relocations against that symbol. The thread
+//     entry of the block's thread 0 (started first) resets the block's warp
+//     state; every thread entry marks its thread returned.
 //   * `__global__` functions live in section `.text.iree_kernel`.
 //
 // Execution model on the host:
@@ -38,14 +42,13 @@
 //     run round-robin in segments on one stack, so a block's threads move
 //     through their loops together. Either way a thread that has returned
 //     counts as arrived at every later barrier.
-//   * `warpSize` is 1: threads never run in lockstep on the host, so a warp of
-//     one thread is the only size for which warp-synchronous code (code that
-//     assumes the threads of a warp progress together without a barrier) is
-//     still correct.
-//     With a warp of one, the warp intrinsics are exact: votes return the
-//     thread's own predicate and shuffles its own value (every other lane is
-//     out of range), so the usual `for (o = warpSize / 2; o > 0; o /= 2)`
-//     shuffle reductions are correct (their loop runs zero times).
+//   * Warps are real: `warpSize` is 32 (64 for `subgroup_size = 64`), and
+//     every warp operation (shuffles, votes, `__activemask`, `__syncwarp`,
+//     cooperative groups' tiles) is a rendezvous of the warp's lanes that
+//     gives each lane what a GPU gives it (iree_host_warp.h). A kernel with
+//     warp operations or barriers references `__iree_host_barrier` and runs
+//     as a barrier kernel (or in lockstep), its block barrier and warp
+//     points built on that one yield.
 //   * Atomics are real (relaxed) CPU atomics: blocks run in parallel.
 //   * Out-of-bounds accesses are the kernel's bug, as on a GPU; on the host
 //     they corrupt the process rather than the device.
@@ -165,7 +168,6 @@ inline thread_local Context ctx __attribute__((tls_model(IREE_HOST_TLS_MODEL))) 
 #define blockIdx (::iree_host::ctx.block_idx)
 #define blockDim (::iree_host::ctx.block_dim)
 #define gridDim (::iree_host::ctx.grid_dim)
-#define warpSize 1
 #define hipThreadIdx_x (threadIdx.x)
 #define hipThreadIdx_y (threadIdx.y)
 #define hipThreadIdx_z (threadIdx.z)
@@ -179,49 +181,14 @@ inline thread_local Context ctx __attribute__((tls_model(IREE_HOST_TLS_MODEL))) 
 #define hipGridDim_y (gridDim.y)
 #define hipGridDim_z (gridDim.z)
 
-// ---- synchronisation --------------------------------------------------------
-/// Block barrier. Other threads of the same block run (on this OS thread)
-/// while we wait and overwrite `threadIdx` (the rest of the context is the
-/// block's, the same for all of them), so save and restore it around the
-/// switch.
-static __forceinline__ void __syncthreads() {
-  const uint3 saved = ::iree_host::ctx.thread_idx;
-  __iree_host_barrier();
-  ::iree_host::ctx.thread_idx = saved;
-}
+// ---- synchronisation and warps ----------------------------------------------
+// `__syncthreads()`, `warpSize` and every warp intrinsic (warps of 32 lanes,
+// or 64, exchanging values as on a GPU): see the execution model there.
+#include "../iree_host_warp.h"
 static __forceinline__ void __threadfence() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 static __forceinline__ void __threadfence_block() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 static __forceinline__ void __threadfence_system() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 
-// ---- warp intrinsics (a warp is one thread) ---------------------------------------
-static __forceinline__ void __syncwarp(unsigned long long = ~0ull) {}
-static __forceinline__ int __all(int p) { return p != 0; }
-static __forceinline__ int __any(int p) { return p != 0; }
-static __forceinline__ unsigned long long __ballot(int p) { return p != 0 ? 1ull : 0ull; }
-static __forceinline__ int __all_sync(unsigned long long, int p) { return p != 0; }
-static __forceinline__ int __any_sync(unsigned long long, int p) { return p != 0; }
-static __forceinline__ unsigned long long __ballot_sync(unsigned long long, int p) {
-  return p != 0 ? 1ull : 0ull;
-}
-static __forceinline__ unsigned __lane_id() { return 0; }
-template <typename T>
-static __forceinline__ T __shfl(T v, int, int = warpSize) { return v; }
-template <typename T>
-static __forceinline__ T __shfl_up(T v, unsigned, int = warpSize) { return v; }
-template <typename T>
-static __forceinline__ T __shfl_down(T v, unsigned, int = warpSize) { return v; }
-template <typename T>
-static __forceinline__ T __shfl_xor(T v, int, int = warpSize) { return v; }
-template <typename T>
-static __forceinline__ T __shfl_sync(unsigned long long, T v, int, int = warpSize) { return v; }
-template <typename T>
-static __forceinline__ T __shfl_up_sync(unsigned long long, T v, unsigned, int = warpSize) { return v; }
-template <typename T>
-static __forceinline__ T __shfl_down_sync(unsigned long long, T v, unsigned, int = warpSize) {
-  return v;
-}
-template <typename T>
-static __forceinline__ T __shfl_xor_sync(unsigned long long, T v, int, int = warpSize) { return v; }
 template <typename T>
 static __forceinline__ T __ldg(const T* p) { return *p; }
 
@@ -445,6 +412,7 @@ static __forceinline__ void lockstep(const HostLaunch* l, void** args, unsigned 
   for (unsigned b = 0; b < nb; ++b) {
     c.block_idx.x = bx + b;
     for (size_t t = 0; t < n; ++t) st[t] = 0;
+    warp_begin_block(unsigned(n));
     size_t alive = n, waiting = 0;
     while (alive != 0) {
       const bool release = waiting == alive;
@@ -507,6 +475,9 @@ struct Entry<void (*)(A...), K> {
   static __forceinline__ void block_with(const HostLaunch* l, Decay<A>... vals) {
     Context& c = ctx;
     set_block(c, l);
+    // No cooperative threads: a barrier or warp operation reached here is
+    // the misuse the runtime reports.
+    block_state.n = 0;
     const unsigned nx = l->block_dim[0], ny = l->block_dim[1], nz = l->block_dim[2];
     const unsigned bx = l->block_idx[0], nb = l->block_count > 1 ? l->block_count : 1;
     for (unsigned b = 0; b < nb; ++b) {
@@ -536,6 +507,7 @@ struct Entry<void (*)(A...), K> {
     ctx.thread_idx = uint3{x, y, z};
     __iree_host_lockstep_begin();
     [[clang::always_inline]] K(vals...);
+    warp_thread_exit(warp_tid());
     return kLockstepDone;
   }
 #endif
@@ -544,7 +516,10 @@ struct Entry<void (*)(A...), K> {
     Context& c = ctx;
     set_block(c, l);
     c.thread_idx = uint3{l->thread_idx[0], l->thread_idx[1], l->thread_idx[2]};
+    const unsigned t = warp_tid();
+    if (t == 0) warp_begin_block(l->block_dim[0] * l->block_dim[1] * l->block_dim[2]);
     [[clang::always_inline]] K(*static_cast<Decay<A>*>(args[I])...);
+    warp_thread_exit(t);
   }
 };
 

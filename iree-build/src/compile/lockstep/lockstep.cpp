@@ -29,8 +29,9 @@
 // scheduler never lets a thread pass a barrier before every running thread
 // has reached one. Each thread's saved values and private arrays live in
 // its own frame, so no thread sees another's.
-// Anything it does not handle (a barrier inside a call that was not
-// inlined, a dynamic alloca, a marker inside a loop) leaves the module as
+// Calls of the module's own functions that reach a barrier are inlined
+// first (unless marked noinline). Anything it does not handle (a barrier
+// inside a call that was not inlined, a dynamic alloca, a marker inside a loop) leaves the module as
 // it was without the lockstep functions: the kernel then runs as it does
 // without the plugin. The work is done on a clone that is verified before
 // it replaces anything. Set IREE_HOST_LOCKSTEP_VERBOSE=1 to see, per
@@ -411,7 +412,7 @@ class Transform {
         continue;
       }
       BasicBlock* H = c.block;
-      PHINode* count = PHINode::Create(i32, 0, "ls.iters", H->getFirstNonPHI());
+      PHINode* count = PHINode::Create(i32, 0, "ls.iters", H->getFirstNonPHIIt());
       const auto& latches = latchesOf[H];
       for (BasicBlock* P : predecessors(H)) {
         bool isLatch = std::find(latches.begin(), latches.end(), P) != latches.end();
@@ -468,6 +469,28 @@ class Transform {
   FunctionAnalysisManager& FAM;
 };
 
+// Inlines into `G` the calls of functions this module defines that reach a
+// barrier (a `__device__` block reduction the inliner left out of line, a
+// warp operation's helper): the cuts must be in `G` itself. Functions
+// marked `__noinline__`, recursive or unusually deep call chains stay
+// calls, and the transform then refuses.
+void inlineBarrierCalls(Function& G, const std::set<const Function*>& reach) {
+  for (unsigned round = 0; round < 64; ++round) {
+    CallBase* call = nullptr;
+    for (Instruction& I : instructions(G))
+      if (auto* CB = dyn_cast<CallBase>(&I))
+        if (Function* callee = CB->getCalledFunction();
+            callee && callee != &G && !callee->isDeclaration() && reach.count(callee) &&
+            !callee->hasFnAttribute(Attribute::NoInline) && !isa<InvokeInst>(CB)) {
+          call = CB;
+          break;
+        }
+    if (!call) return;
+    InlineFunctionInfo IFI;
+    if (!InlineFunction(*call, IFI).isSuccess()) return;
+  }
+}
+
 struct LockstepPass : PassInfoMixin<LockstepPass> {
   PreservedAnalyses run(Module& M, ModuleAnalysisManager& MAM) {
     auto& FAM = MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
@@ -496,6 +519,7 @@ struct LockstepPass : PassInfoMixin<LockstepPass> {
     } else {
       ValueToValueMapTy vmap;
       G = CloneFunction(&F, vmap);
+      inlineBarrierCalls(*G, reach);
       ok = Transform(*G, reach, FAM).run(why, frameBytes, loopCuts, barrierCuts);
       FAM.invalidate(*G, PreservedAnalyses::none());
     }

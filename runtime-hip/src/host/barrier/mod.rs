@@ -86,9 +86,13 @@ thread_local! {
 /// of the block; the caller continues when every thread of its block has
 /// arrived here (or returned).
 ///
-/// Called only from host kernel code (the host HIP header's
-/// `__syncthreads()`); a kernel linked into the program resolves its
-/// reference to this symbol. Outside a barrier kernel's threads it does
+/// Called only from host kernel code: the host HIP header's
+/// `__syncthreads()` and warp operations wait by calling it until their
+/// condition holds (the header keeps the block's barrier and warp state,
+/// `iree_host_warp.h`), so here it is one turn of the block's threads; a
+/// kernel linked into the program resolves its reference to this symbol.
+/// Fibers and coroutines both start a block's threads in order, thread 0
+/// first, which the header relies on to reset that state. Outside a barrier kernel's threads it does
 /// nothing but record the misuse, which the launch then reports as an error.
 #[no_mangle]
 pub extern "C" fn __iree_host_barrier() {

@@ -149,7 +149,7 @@ fn limits_and_loading() {
     let info = d.backend.info();
     assert_eq!(info.target, crate::TargetId::Host);
     assert!(info.name.starts_with("host ("));
-    assert_eq!(info.limits.warp_size, 1);
+    assert_eq!(info.limits.warp_size, 32);
     // SAFETY: refused before running.
     let r = unsafe {
         d.stream.submit(&LaunchSpec {

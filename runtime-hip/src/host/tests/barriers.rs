@@ -2,7 +2,7 @@
 //! `barrier::Switch` (fibers, coroutines), or whole by their block entry when
 //! the lockstep pass transformed them.
 
-use super::{entry, lockstep, Dev};
+use super::{entry, library, lockstep, Dev};
 use crate::backend::{KernelHandle, LaunchSpec};
 
 #[test]
@@ -127,8 +127,14 @@ fn lockstep_pass_transforms_the_kernels_it_can() {
         "reverse_blocks",
         "private_rotate",
         "row_sums",
+        // Warp operations are segment ends too (warps.cu).
+        "warp_block_sum",
+        "shfl_scan",
+        "tile_ops",
+        "partial_masks",
+        "softmax_rows",
     ] {
-        assert!(lockstep(k), "{k} was not transformed");
+        assert!(lockstep(library(), k), "{k} was not transformed");
     }
     for k in [
         "simple_mul",
@@ -137,7 +143,7 @@ fn lockstep_pass_transforms_the_kernels_it_can() {
         "histogram",
         "opaque_barrier_sum",
     ] {
-        assert!(!lockstep(k), "{k} was transformed");
+        assert!(!lockstep(library(), k), "{k} was transformed");
     }
 }
 
@@ -178,7 +184,7 @@ fn barrier_kernel_run_as_loop_is_reported() {
 }
 
 #[test]
-fn warp_shuffle_reduction_with_warp_size_one() {
+fn warp_shuffle_reduction_with_warps_of_32() {
     for d in Dev::each_switch() {
         let n = 5000usize;
         let x: Vec<f32> = (0..n).map(|i| (i % 10) as f32).collect();

@@ -26,21 +26,52 @@ mod barriers;
 mod bench;
 mod compile;
 mod kernels;
+mod warps;
 
 fn library() -> &'static Library {
     static LIB: OnceLock<Library> = OnceLock::new();
     LIB.get_or_init(|| {
-        let here = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/host/tests");
-        let dir = std::env::temp_dir().join(format!("iree-host-test-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let so = dir.join("libkernels.so");
         let cu = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("../examples/custom_dispatch/kernels/kernels.cu");
-        compile::compile_host_library(
-            &[&here.join("kernels.cu"), &here.join("shim.cc")],
+        load_library(
+            "kernels",
+            &["kernels.cu", "warps.cu"],
             &[format!("-DKERNELS_CU=\"{}\"", cu.display())],
-            &so,
-        );
+        )
+    })
+}
+
+/// The warp kernels (`warps.cu`) compiled for 64-lane warps, as a
+/// `subgroup_size = 64` declaration compiles them.
+fn library64() -> &'static Library {
+    static LIB: OnceLock<Library> = OnceLock::new();
+    LIB.get_or_init(|| {
+        load_library(
+            "warps64",
+            &["warps.cu"],
+            &["-DIREE_HOST_WARP_SIZE=64".into()],
+        )
+    })
+}
+
+/// Compiles `sources` (in this directory) with the shim into a library and
+/// loads it, its barrier forwarded to the runtime's. The library is deleted
+/// once loaded unless `IREE_HOST_TEST_KEEP` is set (a profiler then finds
+/// its symbols).
+fn load_library(name: &str, sources: &[&str], defines: &[String]) -> Library {
+    {
+        let here = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/host/tests");
+        let dir =
+            std::env::temp_dir().join(format!("iree-host-test-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let so = dir.join(format!("lib{name}.so"));
+        let paths: Vec<PathBuf> = sources
+            .iter()
+            .chain(&["shim.cc"])
+            .map(|s| here.join(s))
+            .collect();
+        let paths: Vec<&std::path::Path> = paths.iter().map(PathBuf::as_path).collect();
+        compile::compile_host_library(&paths, defines, &so);
         // SAFETY: a library we just built; its initialisers are the C++
         // runtime's for trivial globals.
         let lib = unsafe { Library::new(&so) }.unwrap();
@@ -50,19 +81,20 @@ fn library() -> &'static Library {
                 lib.get(b"iree_test_set_barrier").unwrap();
             set(super::__iree_host_barrier);
         }
-        let _ = std::fs::remove_dir_all(&dir);
+        if std::env::var_os("IREE_HOST_TEST_KEEP").is_none() {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
         lib
-    })
+    }
 }
 
 /// Whether iree-build's lockstep pass transformed kernel `name` (the test
 /// kernels are compiled with it when `IREE_HOST_TEST_CFLAGS` loads it): its
 /// block entry then runs whole blocks, barriers included.
-fn lockstep(name: &str) -> bool {
+fn lockstep(lib: &Library, name: &str) -> bool {
     // SAFETY: only the symbol's presence is read.
     unsafe {
-        library()
-            .get::<*const u8>(iree_abi::host::lockstep_symbol(name).as_bytes())
+        lib.get::<*const u8>(iree_abi::host::lockstep_symbol(name).as_bytes())
             .is_ok()
     }
 }
@@ -71,9 +103,13 @@ fn lockstep(name: &str) -> bool {
 /// would record without the lockstep pass (with it, the build records false
 /// for the kernels the pass transformed, as done here).
 pub(super) fn entry(name: &str, uses_barrier: bool) -> HostEntry {
-    let lockstep = lockstep(name);
+    entry_in(library(), name, uses_barrier)
+}
+
+/// [`entry`] of a kernel of `lib`.
+fn entry_in(lib: &'static Library, name: &str, uses_barrier: bool) -> HostEntry {
+    let lockstep = lockstep(lib, name);
     let uses_barrier = uses_barrier && !lockstep;
-    let lib = library();
     let get = |prefix: &str| -> HostKernelFn {
         // SAFETY: the header defines `__iree_host_{block,thread}_<k>` with
         // the `HostKernelFn` signature.
