@@ -38,8 +38,7 @@ pub use crate::layout::{MAX_BINDINGS, MAX_CONSTANTS};
 
 pub use iree_abi::limits::MAX_WORKGROUP_THREADS;
 pub use iree_abi::target::{
-    HOST_SHARED_BYTES, HOST_WARP_SIZE, HOST_WIDE_WARP_SIZE, NVIDIA_MAX_BLOCK_Z,
-    NVIDIA_SHARED_BYTES,
+    HOST_SHARED_BYTES, HOST_WARP_SIZE, HOST_WIDE_WARP_SIZE, NVIDIA_MAX_BLOCK_Z, NVIDIA_SHARED_BYTES,
 };
 
 /// What verification found for one dispatch (declaration).

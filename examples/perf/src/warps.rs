@@ -144,7 +144,8 @@ pub fn run(report: &mut Report, log2_n: u32, quick: bool, reps: usize) -> Result
         i32,
         i32,
     ) -> Result<(), Error>;
-    let cases: [(&str, Launch, fn(&[f32], &mut [f32]), f32); 2] = [
+    type Reference = fn(&[f32], &mut [f32]);
+    let cases: [(&str, Launch, Reference, f32); 2] = [
         ("softmax_warp", softmax_warp, softmax_row, 1e-6),
         ("layernorm_warp", layernorm_warp, layernorm_row, 1e-4),
     ];

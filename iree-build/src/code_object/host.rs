@@ -77,7 +77,10 @@ fn warp_size(file: &Elf<'_>) -> Option<u32> {
     let little = file.is_little_endian();
     file.symbols()
         .filter(|s| !s.is_undefined())
-        .find(|s| s.name().is_ok_and(|n| n == iree_abi::host::WARP_SIZE_SYMBOL))
+        .find(|s| {
+            s.name()
+                .is_ok_and(|n| n == iree_abi::host::WARP_SIZE_SYMBOL)
+        })
         .and_then(|s| read_sig(file, &s, little).ok())
         .and_then(|w| w.first().copied())
 }
