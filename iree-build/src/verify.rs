@@ -1172,7 +1172,7 @@ fn simple_mul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f3
     }
 
     #[test]
-    fn host_has_no_warps_yet() {
+    fn host_honours_its_warp_size_and_refuses_others() {
         let src = |sg: u32| {
             format!(
                 r#"
@@ -1181,22 +1181,31 @@ fn simple_mul(a: &DeviceSlice<f32>, b: &DeviceSlice<f32>, c: &mut DeviceSlice<f3
 "#
             )
         };
-        let r = run(&src(32), vec![(TargetId::Host, host_object())]);
-        let e = one_error(&r);
-        assert!(
-            e.to_string().contains("subgroup_size = 32")
-                && e.to_string().contains("host platform has no warps yet"),
-            "{}",
-            e.to_string()
-        );
-        assert_eq!(e.target.as_deref(), Some("host"));
-        assert_eq!(
-            e.attribute.as_deref(),
-            Some("subgroup_size"),
-            "the macro points at it"
-        );
-        // A warp of one thread is what the host runs: honoured exactly.
-        let r = run(&src(1), vec![(TargetId::Host, host_object())]);
+        // An object that records no warp size runs the default 32 lanes.
+        let r = run(&src(HOST_WARP_SIZE), vec![(TargetId::Host, host_object())]);
+        assert!(r.is_ok(), "{r:#?}");
+        for sg in [1, 16, HOST_WIDE_WARP_SIZE] {
+            let r = run(&src(sg), vec![(TargetId::Host, host_object())]);
+            let e = one_error(&r);
+            let msg = e.to_string();
+            assert!(
+                msg.contains(&format!("subgroup_size = {sg} cannot be honoured"))
+                    && msg.contains("runs warps of 32 lanes"),
+                "{msg}"
+            );
+            assert_eq!(e.target.as_deref(), Some("host"));
+            assert_eq!(
+                e.attribute.as_deref(),
+                Some("subgroup_size"),
+                "the macro points at it"
+            );
+        }
+        // A wave64 host object (compiled with -DIREE_HOST_WARP_SIZE=64) honours 64.
+        let mut wide = host_object();
+        for k in &mut wide.kernels {
+            k.wavefront_size = Some(HOST_WIDE_WARP_SIZE);
+        }
+        let r = run(&src(HOST_WIDE_WARP_SIZE), vec![(TargetId::Host, wide)]);
         assert!(r.is_ok(), "{r:#?}");
     }
 
