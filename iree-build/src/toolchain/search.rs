@@ -194,6 +194,15 @@ pub(crate) fn is_hip_include(p: &Path) -> Result<(), String> {
     }
 }
 
+/// A directory that has each of `files` below it; the error names the first
+/// one missing.
+pub(crate) fn has_files(p: &Path, files: &[&str]) -> Result<(), String> {
+    match files.iter().find(|f| !p.join(f).exists()) {
+        None => Ok(()),
+        Some(f) => Err(format!("no {f} in it")),
+    }
+}
+
 /// `base` joined with `rel`; `base` itself for an empty `rel`.
 pub(crate) fn joined(base: &Path, rel: &str) -> PathBuf {
     if rel.is_empty() {
