@@ -420,6 +420,17 @@ fn missing_everything_says_where_and_what_to_install() {
     // An NVIDIA target cannot be built without them, and says so.
     let e = tc.require_for(&"sm_80".parse().unwrap()).unwrap_err();
     assert!(e.to_string().starts_with("cannot build for sm_80:"), "{e}");
+    // One command installs everything the target lacks.
+    let fix = e.to_string();
+    let fix = fix.lines().find(|l| l.contains("to install it:")).unwrap();
+    for pkg in [
+        "clang-19",
+        "nvidia-cuda-nvcc-cu12==12.9.86",
+        "nvidia-cuda-runtime-cu12==12.9.79",
+        "nvidia-cuda-cccl-cu12==12.9.27",
+    ] {
+        assert!(fix.contains(pkg), "{pkg} not in {fix}");
+    }
 }
 
 /// CUDA's device headers, `crt/` and CCCL as the runtime, nvcc and cccl

@@ -264,6 +264,7 @@ pub(crate) fn find_llvm_include(p: &Probe, clang: Option<&Located>) -> Found {
                     looked: std::mem::take(&mut s.looked),
                     bad_env: Some(("LLVM_CONFIG".into(), path)),
                     home: None,
+                    with: Vec::new(),
                 })
             }
             Some(v) => s.llvm_config(Path::new(&v), || Origin::Env("LLVM_CONFIG".into()), "$LLVM_CONFIG --includedir: "),

@@ -216,12 +216,19 @@ pub struct Missing {
     pub bad_env: Option<(String, PathBuf)>,
     /// The toolchain home a pip fix installs into (where discovery looks).
     pub home: Option<PathBuf>,
+    /// Other packages the same target is missing ([`Toolchain::require_for`]
+    /// fills it), installed by the same command: one fix, not one per
+    /// rebuild.
+    pub with: Vec<Package>,
 }
 
 impl Missing {
-    /// The shell command that installs the piece so that discovery finds it.
+    /// The shell command that installs the piece (and [`Missing::with`]) so
+    /// that discovery finds it.
     pub fn install_command(&self) -> String {
-        advice::install_command(&[self.tool.package()], self.home.as_deref())
+        let mut pkgs = vec![self.tool.package()];
+        pkgs.extend(self.with.iter().copied());
+        advice::install_command(&pkgs, self.home.as_deref())
     }
 }
 
@@ -458,11 +465,24 @@ impl Toolchain {
     /// Checks that everything `target` needs was found; the error names
     /// what is missing, every place looked, and what to install.
     pub fn require_for(&self, target: &TargetId) -> Result<(), ToolchainError> {
-        for tool in Self::required_for(target) {
+        let needed = Self::required_for(target);
+        for (i, tool) in needed.iter().enumerate() {
             if let Err(missing) = self.get(*tool) {
+                let mut missing = missing.clone();
+                if missing.bad_env.is_none() {
+                    // What else the target lacks comes with the same command
+                    // (the CUDA wheels are three packages).
+                    for other in &needed[i + 1..] {
+                        let pkg = other.package();
+                        let lacks = self.get(*other).is_err_and(|m| m.bad_env.is_none());
+                        if lacks && pkg != tool.package() && !missing.with.contains(&pkg) {
+                            missing.with.push(pkg);
+                        }
+                    }
+                }
                 return Err(ToolchainError::Missing {
                     target: target.to_string(),
-                    missing: Box::new(missing.clone()),
+                    missing: Box::new(missing),
                 });
             }
         }

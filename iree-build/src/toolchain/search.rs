@@ -58,6 +58,7 @@ impl<'p> Search<'p> {
                     looked: std::mem::take(&mut self.looked),
                     bad_env: Some((var.to_string(), path)),
                     home: None,
+                    with: Vec::new(),
                 })
             }
         }
@@ -149,6 +150,7 @@ impl<'p> Search<'p> {
             looked: self.looked,
             bad_env: None,
             home: None,
+            with: Vec::new(),
         }
     }
 }
