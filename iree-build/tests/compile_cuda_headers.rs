@@ -62,7 +62,8 @@ fn check(obj: &CompiledObject, ptx: &str, entries: &[&str]) -> ObjectInfo {
     };
     let clang = &obj.commands[0];
     assert!(
-        clang.iter().any(|a| a.starts_with("--cuda-path=")) && !clang.iter().any(|a| a == "-nocudainc"),
+        clang.iter().any(|a| a.starts_with("--cuda-path="))
+            && !clang.iter().any(|a| a == "-nocudainc"),
         "{target}: clang not given the CUDA installation: {clang:?}"
     );
     let info = inspect(ptx.as_bytes(), Format::Ptx).unwrap_or_else(|e| panic!("{target}: {e}"));

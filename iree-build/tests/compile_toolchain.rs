@@ -478,7 +478,11 @@ fn cuda_headers_from_the_wheels_or_a_cuda_sdk() {
     );
     assert_eq!(
         located(&tc, Tool::CudaCrt),
-        (home.join("nvidia/cuda_nvcc/include"), None, from_home.clone())
+        (
+            home.join("nvidia/cuda_nvcc/include"),
+            None,
+            from_home.clone()
+        )
     );
     assert_eq!(
         located(&tc, Tool::Cccl),

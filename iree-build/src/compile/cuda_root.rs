@@ -69,9 +69,7 @@ pub(crate) fn prepare(tc: &Toolchain, out_dir: &Path) -> io::Result<CudaRoot> {
     if let Some(sdk) = sdk_root(&pieces) {
         return Ok(CudaRoot { dir: sdk, identity });
     }
-    let dir = out_dir
-        .join("iree-cuda")
-        .join(cache::short_hash(&identity));
+    let dir = out_dir.join("iree-cuda").join(cache::short_hash(&identity));
     if !dir.join("include/cuda_runtime.h").exists() {
         build(&pieces, &dir)?;
     }
@@ -164,7 +162,11 @@ fn fill(p: &Pieces<'_>, tmp: &Path) -> io::Result<()> {
     if standin.symlink_metadata().is_err() {
         std::fs::write(standin, CURAND_MTGP32_STANDIN)?;
     }
-    let libdevice_dir = p.libdevice.path.parent().expect("libdevice.10.bc has a dir");
+    let libdevice_dir = p
+        .libdevice
+        .path
+        .parent()
+        .expect("libdevice.10.bc has a dir");
     symlink(libdevice_dir, &tmp.join("nvvm/libdevice"))?;
     if let Some(ptxas) = p.ptxas {
         symlink(&ptxas.path, &tmp.join("bin/ptxas"))?;

@@ -14,7 +14,9 @@
 use std::ffi::OsString;
 use std::path::Path;
 
-use super::{cached, cuda_root, ClangPlan as Plan, CompileError, CompileJob, IncludeDirs, JobPaths};
+use super::{
+    cached, cuda_root, ClangPlan as Plan, CompileError, CompileJob, IncludeDirs, JobPaths,
+};
 use crate::target::{Format, TargetId};
 use crate::toolchain::Toolchain;
 

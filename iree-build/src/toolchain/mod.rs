@@ -333,8 +333,8 @@ impl Toolchain {
         }
         let mut cuda_crt = find_cuda_crt(probe, libdevice.as_ref().ok());
         if let Ok(l) = &mut cuda_crt {
-            l.version = wheel_version(&l.path, "nvidia_cuda_nvcc_cu12")
-                .or_else(|| cuda_h_version(&l.path));
+            l.version =
+                wheel_version(&l.path, "nvidia_cuda_nvcc_cu12").or_else(|| cuda_h_version(&l.path));
         }
         let mut cccl = find_cccl(probe);
         if let Ok(l) = &mut cccl {

@@ -121,7 +121,12 @@ pub(crate) fn cuda_h_version(include: &Path) -> Option<String> {
 pub(crate) fn cccl_version(include: &Path) -> Option<String> {
     let text = std::fs::read_to_string(include.join("cuda/std/__cccl/version.h")).ok()?;
     let v: u32 = define(&text, "CCCL_VERSION")?.parse().ok()?;
-    Some(format!("{}.{}.{}", v / 1_000_000, (v / 1000) % 1000, v % 1000))
+    Some(format!(
+        "{}.{}.{}",
+        v / 1_000_000,
+        (v / 1000) % 1000,
+        v % 1000
+    ))
 }
 
 /// The version of the wheel `dist` (`nvidia_cuda_runtime_cu12`) whose files
@@ -146,8 +151,11 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let inc = t.path().join("nvidia/cuda_runtime/include");
         std::fs::create_dir_all(inc.join("cuda/std/__cccl")).unwrap();
-        std::fs::write(inc.join("cuda.h"), "#define CUDA_VERSION_X 1\n#define CUDA_VERSION 12090\n")
-            .unwrap();
+        std::fs::write(
+            inc.join("cuda.h"),
+            "#define CUDA_VERSION_X 1\n#define CUDA_VERSION 12090\n",
+        )
+        .unwrap();
         std::fs::write(
             inc.join("cuda/std/__cccl/version.h"),
             "#define CCCL_VERSION 2008002\n",
