@@ -23,9 +23,13 @@
 //! Modules: [`probe`] (the environment), `search` (one lookup), `find` (the
 //! order per piece), [`home`], [`advice`], `version`.
 
+// `Missing` (every place looked, and what else to install) is the error of
+// every lookup; it is built once per piece, not on a hot path.
 #[macro_use]
+#[allow(clippy::result_large_err)]
 mod search;
 pub mod advice;
+#[allow(clippy::result_large_err)]
 mod find;
 pub mod home;
 pub mod probe;
