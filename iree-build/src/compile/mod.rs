@@ -12,6 +12,7 @@
 
 mod amd;
 pub(crate) mod cached;
+pub(crate) mod cuda_root;
 pub mod depfile;
 mod host;
 mod nvidia;
@@ -29,18 +30,39 @@ use crate::config::CompileEnv;
 use crate::target::{Format, Platform, TargetId};
 use crate::toolchain::{Located, Toolchain, ToolchainError};
 
-/// Our NVIDIA HIP-compatibility headers (`include/nvidia/**`): relative path
-/// and contents. `hip/hip_runtime.h` is the one kernels include;
-/// `crt/sm_70_rt.hpp` stands in for the CUDA SDK file clang's intrinsics
-/// header includes.
+/// Our NVIDIA headers (`include/nvidia/**`): relative path and contents.
+/// They map HIP's spelling onto CUDA's device headers (which clang finds
+/// through `--cuda-path`, [`cuda_root`]): `hip/hip_runtime.h` is the one
+/// kernels include, the others are HIP's fp16, bf16 and cooperative-groups
+/// headers, and `hip/iree_cuda_include.h` brackets their CUDA includes.
 pub const NVIDIA_HEADERS: &[(&str, &str)] = &[
     (
         "hip/hip_runtime.h",
         include_str!("../../include/nvidia/hip/hip_runtime.h"),
     ),
     (
-        "crt/sm_70_rt.hpp",
-        include_str!("../../include/nvidia/crt/sm_70_rt.hpp"),
+        "hip/hip_runtime_api.h",
+        include_str!("../../include/nvidia/hip/hip_runtime_api.h"),
+    ),
+    (
+        "hip/iree_cuda_include.h",
+        include_str!("../../include/nvidia/hip/iree_cuda_include.h"),
+    ),
+    (
+        "hip/hip_fp16.h",
+        include_str!("../../include/nvidia/hip/hip_fp16.h"),
+    ),
+    (
+        "hip/hip_bf16.h",
+        include_str!("../../include/nvidia/hip/hip_bf16.h"),
+    ),
+    (
+        "hip/hip_bfloat16.h",
+        include_str!("../../include/nvidia/hip/hip_bfloat16.h"),
+    ),
+    (
+        "hip/hip_cooperative_groups.h",
+        include_str!("../../include/nvidia/hip/hip_cooperative_groups.h"),
     ),
 ];
 /// The host HIP header (`include/host/hip/hip_runtime.h`), mirroring
@@ -241,6 +263,14 @@ pub fn write_headers(out_dir: &Path) -> io::Result<IncludeDirs> {
     };
     for (rel, text) in NVIDIA_HEADERS {
         cache::write_if_changed(&dirs.nvidia.join(rel), text.as_bytes())?;
+    }
+    // An older iree-build wrote a stand-in `crt/sm_70_rt.hpp` here, which
+    // would now hide CUDA's own from clang: an `OUT_DIR` that has it lets
+    // it go.
+    let stale = dirs.nvidia.join("crt");
+    if stale.is_dir() {
+        // Another job of this build may be removing it too.
+        let _ = std::fs::remove_dir_all(&stale);
     }
     for (rel, text) in HOST_HEADERS {
         cache::write_if_changed(&dirs.host.join(rel), text.as_bytes())?;
