@@ -68,7 +68,16 @@ fn header_asserts_are_checked_by_clang() {
             .arg(header().parent().unwrap().parent().unwrap())
             // The headers the host shares with AMD (`SHARED_HEADERS`).
             .arg("-I")
-            .arg(header().parent().unwrap().parent().unwrap().parent().unwrap().join("common"))
+            .arg(
+                header()
+                    .parent()
+                    .unwrap()
+                    .parent()
+                    .unwrap()
+                    .parent()
+                    .unwrap()
+                    .join("common"),
+            )
             .arg(&tu)
             .output()
             .expect("clang-19 runs (cargo xtask provision installs it)")

@@ -85,7 +85,9 @@ fn votes_over_the_active_lanes() {
     let device = host();
     let stream = device.stream().unwrap();
     let live = 20u32;
-    let input: Vec<i32> = (0..128).map(|i| if i % 3 == 0 || i >= 64 { 1 } else { -1 }).collect();
+    let input: Vec<i32> = (0..128)
+        .map(|i| if i % 3 == 0 || i >= 64 { 1 } else { -1 })
+        .collect();
     let d_in = device.upload(&input).unwrap();
     let mut want = vec![0u64; 4 * input.len()];
     for (w, lanes) in input.chunks(WARP).enumerate() {
@@ -130,7 +132,11 @@ fn cooperative_groups_tiles_and_reduce() {
             4,
             16,
             tile[0],
-            if rank + 1 < 16 { tile[rank + 1] } else { tile[rank] },
+            if rank + 1 < 16 {
+                tile[rank + 1]
+            } else {
+                tile[rank]
+            },
             tile.iter().any(|&v| v > 40) as i32,
             tile.iter().all(|&v| v >= 0) as i32,
             ballot,
@@ -177,9 +183,13 @@ fn fp16_intrinsics() {
     let device = host();
     let stream = device.stream().unwrap();
     let n = 100usize;
-    let mut a: Vec<f16> = (0..n).map(|i| f16::from_f32((i as f32 - 20.0) * 0.37)).collect();
+    let mut a: Vec<f16> = (0..n)
+        .map(|i| f16::from_f32((i as f32 - 20.0) * 0.37))
+        .collect();
     a[7] = f16::NAN;
-    let b: Vec<f16> = (0..n).map(|i| f16::from_f32((i % 7) as f32 * 1.5 - 3.0)).collect();
+    let b: Vec<f16> = (0..n)
+        .map(|i| f16::from_f32((i % 7) as f32 * 1.5 - 3.0))
+        .collect();
     let (da, db) = (device.upload(&a).unwrap(), device.upload(&b).unwrap());
     let mut out = device.alloc_zeroed::<f16>(8 * n).unwrap();
     let mut flags = device.alloc_zeroed::<i32>(3 * n).unwrap();
@@ -200,7 +210,11 @@ fn fp16_intrinsics() {
             (x + y) + (y + x),
         ];
         for (k, w) in want.iter().enumerate() {
-            assert!(same_f16(got[8 * i + k], *w), "element {i} result {k}: {} != {w}", got[8 * i + k]);
+            assert!(
+                same_f16(got[8 * i + k], *w),
+                "element {i} result {k}: {} != {w}",
+                got[8 * i + k]
+            );
         }
         let wf = [(xf < yf) as i32, (xf == yf) as i32, x.is_nan() as i32];
         assert_eq!(got_flags[3 * i..3 * i + 3], wf, "flags of element {i}");
@@ -212,7 +226,11 @@ fn fp16_intrinsics() {
     let (got, got_f) = (out.download().unwrap(), as_float.download().unwrap());
     for i in 0..n {
         let want = f16::from_f32(a[i].to_f32() * 2.5) + a[i];
-        assert!(same_f16(got[i], want), "hip element {i}: {} != {want}", got[i]);
+        assert!(
+            same_f16(got[i], want),
+            "hip element {i}: {} != {want}",
+            got[i]
+        );
         assert!(got_f[i] == want.to_f32() || want.is_nan(), "hip float {i}");
     }
 }
@@ -223,8 +241,12 @@ fn bf16_intrinsics() {
     let stream = device.stream().unwrap();
     let n = 100usize;
     let x: Vec<f32> = (0..n).map(|i| (i as f32 - 50.0) * 1.013 + 0.001).collect();
-    let a: Vec<bf16> = (0..n).map(|i| bf16::from_f32(i as f32 * 0.731 - 9.0)).collect();
-    let b: Vec<bf16> = (0..n).map(|i| bf16::from_f32((i % 9) as f32 * 2.25 - 7.0)).collect();
+    let a: Vec<bf16> = (0..n)
+        .map(|i| bf16::from_f32(i as f32 * 0.731 - 9.0))
+        .collect();
+    let b: Vec<bf16> = (0..n)
+        .map(|i| bf16::from_f32((i % 9) as f32 * 2.25 - 7.0))
+        .collect();
     let (dx, da, db) = (
         device.upload(&x).unwrap(),
         device.upload(&a).unwrap(),
@@ -265,10 +287,18 @@ fn apply_n(start: u32, times: u32, f: impl Fn(u32) -> u32) -> u32 {
 }
 /// CUDA's `atomicInc` and `atomicDec` stores.
 fn inc(old: u32, limit: u32) -> u32 {
-    if old >= limit { 0 } else { old + 1 }
+    if old >= limit {
+        0
+    } else {
+        old + 1
+    }
 }
 fn dec(old: u32, limit: u32) -> u32 {
-    if old == 0 || old > limit { limit } else { old - 1 }
+    if old == 0 || old > limit {
+        limit
+    } else {
+        old - 1
+    }
 }
 
 #[test]
@@ -284,8 +314,10 @@ fn atomics_full_set() {
     let mut i64s = device.upload(&[0i64, 0, 0]).unwrap();
     let mut f32s = device.upload(&[0.0f32]).unwrap();
     let mut f64s = device.upload(&[0.0f64]).unwrap();
-    atomics_cuda(&stream, &mut u32s, &mut i32s, &mut u64s, &mut i64s, &mut f32s, &mut f64s)
-        .unwrap();
+    atomics_cuda(
+        &stream, &mut u32s, &mut i32s, &mut u64s, &mut i64s, &mut f32s, &mut f64s,
+    )
+    .unwrap();
     let u = u32s.download().unwrap();
     let xor_all = (0..t).fold(0, |x, i| x ^ i);
     assert_eq!(
@@ -324,7 +356,10 @@ fn atomics_full_set() {
         ],
         "64-bit unsigned"
     );
-    assert!((1..=u64::from(t)).contains(&w[5]) && w[6] == 1, "one 64-bit CAS wins: {w:?}");
+    assert!(
+        (1..=u64::from(t)).contains(&w[5]) && w[6] == 1,
+        "one 64-bit CAS wins: {w:?}"
+    );
     assert!((5..u64::from(t) + 5).contains(&w[7]), "64-bit exch");
     let big = i64::from(last) * 4_000_000_000;
     assert_eq!(
@@ -333,7 +368,11 @@ fn atomics_full_set() {
         "64-bit signed"
     );
     assert_eq!(f32s.download().unwrap(), [0.5 * t as f32], "float add");
-    assert_eq!(f64s.download().unwrap(), [0.25 * f64::from(t)], "double add");
+    assert_eq!(
+        f64s.download().unwrap(),
+        [0.25 * f64::from(t)],
+        "double add"
+    );
 
     for limit in [0u32, 1, 10, 1000] {
         let mut counters = device.alloc_zeroed::<u32>(2).unwrap();
@@ -365,21 +404,33 @@ fn normcdf(x: f64) -> f64 {
 /// erf⁻¹ by bisection on erf: a reference independent of the kernel's method.
 fn erfinv(y: f64) -> f64 {
     if y.abs() >= 1.0 {
-        return if y.abs() == 1.0 { y * f64::INFINITY } else { f64::NAN };
+        return if y.abs() == 1.0 {
+            y * f64::INFINITY
+        } else {
+            f64::NAN
+        };
     }
     let (mut lo, mut hi) = (-6.0f64, 6.0f64);
     for _ in 0..200 {
         let mid = 0.5 * (lo + hi);
-        if c_erf(mid) < y { lo = mid } else { hi = mid }
+        if c_erf(mid) < y {
+            lo = mid
+        } else {
+            hi = mid
+        }
     }
     0.5 * (lo + hi)
 }
 
 fn close(got: f64, want: f64, rel: f64) -> bool {
-    (got.is_nan() && want.is_nan()) || got == want || (got - want).abs() <= rel * want.abs().max(1e-30)
+    (got.is_nan() && want.is_nan())
+        || got == want
+        || (got - want).abs() <= rel * want.abs().max(1e-30)
 }
 
-const INPUTS: [f32; 12] = [0.0, 1.0, -1.0, 2.0, -2.5, 0.3, -0.7, 3.75, 1e-3, -3.9, 0.5, 10.0];
+const INPUTS: [f32; 12] = [
+    0.0, 1.0, -1.0, 2.0, -2.5, 0.3, -0.7, 3.75, 1e-3, -3.9, 0.5, 10.0,
+];
 
 #[test]
 fn math_float() {
@@ -455,7 +506,10 @@ fn math_double() {
         let v = f64::from(xf[i]);
         let wf = [normcdf(v), 1.0 / (v.abs() + 1.0).sqrt(), v / 7.0];
         for k in 0..3 {
-            assert!(close(f64::from(gf[3 * i + k]), wf[k], 2e-6), "hip float {i} {k}");
+            assert!(
+                close(f64::from(gf[3 * i + k]), wf[k], 2e-6),
+                "hip float {i} {k}"
+            );
         }
         let wd = [normcdf(x[i]), erfinv(x[i] / 4.0)];
         for k in 0..2 {
@@ -497,5 +551,8 @@ fn device_printf_runs() {
     print_cuda(&stream, &mut out, n as i32).unwrap();
     assert_eq!(out.download().unwrap(), (0..n as i32).collect::<Vec<_>>());
     print_hip(&stream, &mut out, n as i32).unwrap();
-    assert_eq!(out.download().unwrap(), (0..n as i32).map(|i| -i).collect::<Vec<_>>());
+    assert_eq!(
+        out.download().unwrap(),
+        (0..n as i32).map(|i| -i).collect::<Vec<_>>()
+    );
 }

@@ -61,7 +61,9 @@ fn every_gpu_object_exists_and_defines_its_kernels() {
                     format!("{k}.kd")
                 };
                 assert!(
-                    symbols.iter().any(|s| *s == wanted || s.ends_with(&format!("_{wanted}"))),
+                    symbols
+                        .iter()
+                        .any(|s| *s == wanted || s.ends_with(&format!("_{wanted}"))),
                     "{target} object of {k} lacks {wanted}: {symbols:?}"
                 );
             }
