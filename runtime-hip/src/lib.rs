@@ -65,6 +65,10 @@ pub use memory::{DeviceBuffer, DeviceSlice, Pod};
 pub use stream::Stream;
 pub use target::{Format, Platform, TargetId};
 
+/// `half::f16` and `half::bf16` (with `bytemuck::Pod`) are element types of
+/// `DeviceSlice` (`__half` / `_Float16` and `__nv_bfloat16` / `__bf16` in
+/// the kernel); re-exported so a crate's buffers and ours use one `half`.
+pub use half;
 /// The bundle format, shared with the build that writes it (`iree-abi`).
 pub use iree_abi::bundle;
 /// The target table, shared with the build and the macro (`iree-abi`).
