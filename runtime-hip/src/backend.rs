@@ -184,18 +184,6 @@ pub(crate) enum Transfer {
     },
 }
 
-impl Transfer {
-    /// How errors and the fault of a failed transfer name it.
-    pub(crate) fn name(&self) -> &'static str {
-        match self {
-            Transfer::ToDevice { .. } => "(upload)",
-            Transfer::ToHost { .. } => "(download)",
-            Transfer::OnDevice { .. } => "(device copy)",
-            Transfer::Fill32 { .. } => "(fill)",
-        }
-    }
-}
-
 /// One launch as a stream receives it.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct LaunchSpec<'a> {

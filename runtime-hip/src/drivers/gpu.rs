@@ -77,6 +77,14 @@ pub(crate) trait GpuApi: StreamApi {
     /// # Safety
     /// As `Backend::copy_d2h`.
     unsafe fn copy_d2h(&self, dst: &mut [u8], src: DevicePtr) -> Result<(), Error>;
+    /// `Backend::alloc_host` (page-locked, portable), with the device
+    /// current.
+    fn host_alloc(&self, bytes: usize) -> Result<usize, Error>;
+    /// Frees memory from [`GpuApi::host_alloc`].
+    ///
+    /// # Safety
+    /// As `Backend::free_host`.
+    unsafe fn host_free(&self, p: usize);
     /// The wait-for-the-current-device entry point and its name.
     fn synchronize_entry(&self) -> (NoArgs, &'static str);
     /// Creates a stream of the current device.
@@ -177,6 +185,21 @@ impl<A: GpuApi> Backend for GpuDevice<A> {
     fn synchronize(&self) -> Result<(), Error> {
         self.current()?;
         self.wait_idle()
+    }
+
+    fn alloc_host(&self, bytes: usize) -> Result<usize, Error> {
+        self.current()?;
+        self.api.host_alloc(bytes).map_err(|e| Error::OutOfMemory {
+            bytes,
+            device: self.label(),
+            reason: format!("page-locked host memory: {e}"),
+        })
+    }
+
+    unsafe fn free_host(&self, ptr: usize, _bytes: usize) {
+        let _ = self.current();
+        // SAFETY: forwarded from the caller.
+        unsafe { self.api.host_free(ptr) };
     }
 
     fn create_stream(&self) -> Result<Arc<dyn BackendStream>, Error> {

@@ -39,7 +39,31 @@ void fake_log_clear(void) { log_len = 0; call_log[0] = 0; }
 void fake_fail_events(int code) { event_error = code; }
 
 static int new_stream(void **s) { *s = (void *)++streams; note("streamCreate(s%lu)", (unsigned long)streams); return 0; }
-static int new_event(void **e) { *e = (void *)++events; note("eventCreate(e%lu)", (unsigned long)events); return 0; }
+/* Flags 2 (DISABLE_TIMING): the runtime's ordering events; 0: timed ones. */
+static int new_event(void **e, unsigned flags) {
+  *e = (void *)++events;
+  note(flags & 2 ? "eventCreate(e%lu)" : "timedEventCreate(e%lu)", (unsigned long)events);
+  return 0;
+}
+static int elapsed(float *ms, void *a, void *b) {
+  note("eventElapsedTime(e%lu, e%lu)", (unsigned long)a, (unsigned long)b);
+  *ms = 1.5f;
+  return 0;
+}
+/* Asynchronous copies run at once (the fake has no queue) and are logged
+ * with their stream. */
+static int copy_async(const char *what, void *d, const void *src, size_t n, void *s) {
+  note("%s(s%lu, %lu)", what, (unsigned long)s, (unsigned long)n);
+  memcpy(d, src, n);
+  return 0;
+}
+static int fill32(void *d, unsigned v, size_t n, void *s) {
+  note("memsetD32Async(s%lu, %lu)", (unsigned long)s, (unsigned long)n);
+  for (size_t i = 0; i < n; i++) ((unsigned *)d)[i] = v;
+  return 0;
+}
+static int host_alloc(void **p, size_t n) { note("hostAlloc(%lu)", (unsigned long)n); *p = malloc(n); return 0; }
+static int host_free(void *p) { note("hostFree"); free(p); return 0; }
 static int record(void *e, void *s) { note("eventRecord(e%lu, s%lu)", (unsigned long)e, (unsigned long)s); return 0; }
 static int stream_wait(void *s, void *e) { note("streamWaitEvent(s%lu, e%lu)", (unsigned long)s, (unsigned long)e); return 0; }
 static int event_sync(void *e) { note("eventSynchronize(e%lu)", (unsigned long)e); return event_error; }
@@ -144,7 +168,14 @@ int cuStreamCreate(void **s, unsigned f) { (void)f; return new_stream(s); }
 int cuStreamDestroy_v2(void *s) { (void)s; return 0; }
 int cuStreamSynchronize(void *s) { return stream_sync(s); }
 int cuStreamWaitEvent(void *s, void *e, unsigned f) { (void)f; return stream_wait(s, e); }
-int cuEventCreate(void **e, unsigned f) { (void)f; return new_event(e); }
+int cuEventCreate(void **e, unsigned f) { return new_event(e, f); }
+int cuEventElapsedTime(float *ms, void *a, void *b) { return elapsed(ms, a, b); }
+int cuMemHostAlloc(void **p, size_t n, unsigned f) { (void)f; return host_alloc(p, n); }
+int cuMemFreeHost(void *p) { return host_free(p); }
+int cuMemcpyHtoDAsync_v2(uint64_t d, const void *h, size_t n, void *s) { return copy_async("memcpyHtoDAsync", (void *)(uintptr_t)d, h, n, s); }
+int cuMemcpyDtoHAsync_v2(void *h, uint64_t d, size_t n, void *s) { return copy_async("memcpyDtoHAsync", h, (void *)(uintptr_t)d, n, s); }
+int cuMemcpyDtoDAsync_v2(uint64_t d, uint64_t a, size_t n, void *s) { return copy_async("memcpyDtoDAsync", (void *)(uintptr_t)d, (void *)(uintptr_t)a, n, s); }
+int cuMemsetD32Async(uint64_t d, unsigned v, size_t n, void *s) { return fill32((void *)(uintptr_t)d, v, n, s); }
 int cuEventRecord(void *e, void *s) { return record(e, s); }
 int cuEventSynchronize(void *e) { return event_sync(e); }
 int cuEventQuery(void *e) { return event_query(e); }
@@ -186,7 +217,14 @@ int hipStreamCreate(void **s) { return new_stream(s); }
 int hipStreamDestroy(void *s) { (void)s; return 0; }
 int hipStreamSynchronize(void *s) { return stream_sync(s); }
 int hipStreamWaitEvent(void *s, void *e, unsigned f) { (void)f; return stream_wait(s, e); }
-int hipEventCreateWithFlags(void **e, unsigned f) { (void)f; return new_event(e); }
+int hipEventCreateWithFlags(void **e, unsigned f) { return new_event(e, f); }
+int hipEventElapsedTime(float *ms, void *a, void *b) { return elapsed(ms, a, b); }
+int hipHostMalloc(void **p, size_t n, unsigned f) { (void)f; return host_alloc(p, n); }
+int hipHostFree(void *p) { return host_free(p); }
+int hipMemcpyHtoDAsync(void *d, void *h, size_t n, void *s) { return copy_async("memcpyHtoDAsync", d, h, n, s); }
+int hipMemcpyDtoHAsync(void *h, void *d, size_t n, void *s) { return copy_async("memcpyDtoHAsync", h, d, n, s); }
+int hipMemcpyDtoDAsync(void *d, void *a, size_t n, void *s) { return copy_async("memcpyDtoDAsync", d, a, n, s); }
+int hipMemsetD32Async(void *d, int v, size_t n, void *s) { return fill32(d, (unsigned)v, n, s); }
 int hipEventRecord(void *e, void *s) { return record(e, s); }
 int hipEventSynchronize(void *e) { return event_sync(e); }
 int hipEventQuery(void *e) { return event_query(e); }
