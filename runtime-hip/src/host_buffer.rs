@@ -52,6 +52,35 @@ use crate::Error;
 /// assert_eq!(back.as_slice()?, &[1.0, 2.0, 3.0]); // waits for the download
 /// # Ok(()) }
 /// ```
+///
+/// A slice of the buffer cannot be held while a download into it is
+/// queued (the download needs `&mut`):
+///
+/// ```compile_fail
+/// # use runtime_hip::{Device, HostBuffer, Platform};
+/// # fn main() -> Result<(), runtime_hip::Error> {
+/// # let device = Device::open(Platform::Host, 0)?;
+/// # let stream = device.stream()?;
+/// # let buf = device.alloc_zeroed::<f32>(3)?;
+/// let mut host = HostBuffer::<f32>::new(&device, 3)?;
+/// let view = host.as_slice()?;
+/// stream.download_into(&buf, &mut host)?; // error: `host` is borrowed
+/// println!("{view:?}");
+/// # Ok(()) }
+/// ```
+///
+/// and ordinary memory cannot be lent to an asynchronous copy at all:
+///
+/// ```compile_fail
+/// # use runtime_hip::{Device, Platform};
+/// # fn main() -> Result<(), runtime_hip::Error> {
+/// # let device = Device::open(Platform::Host, 0)?;
+/// # let stream = device.stream()?;
+/// # let mut buf = device.alloc_zeroed::<f32>(3)?;
+/// let data = vec![1.0f32; 3];
+/// stream.upload(&data[..], &mut buf)?; // error: expected `&HostBuffer<f32>`
+/// # Ok(()) }
+/// ```
 pub struct HostBuffer<T: Pod> {
     device: Device,
     /// 0 when nothing is allocated (zero bytes).

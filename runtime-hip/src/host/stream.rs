@@ -492,14 +492,21 @@ impl BackendStream for HostStream {
     }
 
     /// The last item's completion while it is pending (its time is when
-    /// the stream passes this point); a new, set one when the stream is
-    /// idle (the stream passes this point now).
+    /// the stream passes this point); when the stream is idle, a new one
+    /// set now (the stream passes this point now) with the last item's
+    /// outcome (an event after a failed launch reports that failure).
     fn timed_fence(&self) -> Result<FenceRef, Error> {
         let p = self.state.lock();
-        Ok(match &p.last {
-            Some(c) if !c.is_done() => c.clone(),
-            _ => Completion::done(self.state.id),
-        })
+        let outcome = match &p.last {
+            Some(c) => match &*lock(&c.outcome) {
+                None => return Ok(c.clone()),
+                Some((outcome, _)) => outcome.clone(),
+            },
+            None => Ok(()),
+        };
+        let c = Completion::new(self.state.id);
+        c.set(outcome);
+        Ok(c)
     }
 
     unsafe fn transfer(&self, t: &Transfer) -> Result<(), Error> {
