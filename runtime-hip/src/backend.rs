@@ -91,6 +91,19 @@ pub(crate) trait Backend: Send + Sync + 'static {
     /// device is an error instead of a device fault; `Stream::read`/`write`
     /// rely on it to refuse slices of other devices.
     fn check_binding(&self, ptr: DevicePtr, bytes: usize) -> Result<(), Error>;
+    /// Captures `commands` into a driver graph that replays them with one
+    /// call ([`BackendStream::launch_graph`]): CUDA graphs and HIP graphs,
+    /// captured on a stream of their own. `Ok(None)` where the platform
+    /// replays a list instead (the host).
+    ///
+    /// # Safety
+    /// Every command meets [`BackendStream::submit`]'s or
+    /// [`BackendStream::transfer`]'s contract at every launch of the graph
+    /// (the command buffer checks its buffers before each replay).
+    unsafe fn capture(&self, commands: &[Command<'_>]) -> Result<Option<Box<dyn Graph>>, Error> {
+        let _ = commands;
+        Ok(None)
+    }
     /// Allocates `bytes` (> 0) of host memory that this device's streams
     /// can copy from and into asynchronously: page-locked on the GPU
     /// drivers (`hipHostMalloc` / `cuMemHostAlloc`, portable to every
@@ -182,6 +195,19 @@ pub(crate) enum Transfer {
         value: u32,
         words: usize,
     },
+}
+
+/// One recorded command, as [`Backend::capture`] receives it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Command<'a> {
+    Launch(LaunchSpec<'a>),
+    Transfer(Transfer),
+}
+
+/// A driver graph made by [`Backend::capture`], destroyed on drop.
+pub(crate) trait Graph: Send + Sync {
+    /// The driver's name and its executable graph handle.
+    fn gpu_graph(&self) -> (&'static str, usize);
 }
 
 /// One launch as a stream receives it.
@@ -338,6 +364,17 @@ pub(crate) trait BackendStream: Send + Sync {
         let _ = t;
         Err(Error::StreamUnavailable {
             reason: "this stream cannot queue copies".into(),
+        })
+    }
+
+    /// Queues one launch of a graph of this stream's device.
+    ///
+    /// # Safety
+    /// As [`Backend::capture`], for this launch.
+    unsafe fn launch_graph(&self, graph: &dyn Graph) -> Result<(), Error> {
+        let _ = graph;
+        Err(Error::StreamUnavailable {
+            reason: "this stream cannot launch graphs".into(),
         })
     }
 

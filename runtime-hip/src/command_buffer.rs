@@ -27,7 +27,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::backend::{BackendStream, DevicePtr, FenceRef, KernelHandle, LaunchSpec, Transfer};
+use crate::backend::{
+    self, BackendStream, DevicePtr, FenceRef, Graph, KernelHandle, LaunchSpec, Transfer,
+};
 use crate::device::Device;
 use crate::dispatch::ParamSlot;
 use crate::hazards::Access;
@@ -198,6 +200,11 @@ pub struct CommandBuffer {
     device: Device,
     commands: Vec<Command>,
     accesses: Vec<Access>,
+    /// The driver graph replaying `commands` (CUDA / HIP graphs); `None`:
+    /// replays queue the list (the host platform, or a capture the driver
+    /// refused, whose error is kept in `capture_error`).
+    graph: Option<Box<dyn Graph>>,
+    capture_error: Option<Error>,
 }
 
 impl CommandBuffer {
@@ -217,11 +224,47 @@ impl CommandBuffer {
         let mut r = recorder.lock();
         r.closed = true;
         result?;
+        let commands = std::mem::take(&mut r.commands);
+        let accesses = std::mem::take(&mut r.accesses);
+        drop(r);
+        let specs: Vec<backend::Command<'_>> = commands
+            .iter()
+            .map(|c| match c {
+                Command::Dispatch(d) => backend::Command::Launch(d.spec()),
+                Command::Transfer(t) => backend::Command::Transfer(*t),
+            })
+            .collect();
+        // SAFETY: every command was checked when recorded, and each graph
+        // launch happens in `replay`, after the same checks as a list.
+        let captured = if specs.is_empty() {
+            Ok(None)
+        } else {
+            unsafe { device.backend().capture(&specs) }
+        };
+        drop(specs);
+        let (graph, capture_error) = match captured {
+            Ok(g) => (g, None),
+            Err(e) => (None, Some(e)),
+        };
         Ok(CommandBuffer {
             device: device.clone(),
-            commands: std::mem::take(&mut r.commands),
-            accesses: std::mem::take(&mut r.accesses),
+            commands,
+            accesses,
+            graph,
+            capture_error,
         })
+    }
+
+    /// Whether replays launch a driver graph (CUDA / HIP graphs) instead
+    /// of queuing the commands one by one.
+    pub fn uses_graph(&self) -> bool {
+        self.graph.is_some()
+    }
+
+    /// Why the driver could not capture this command buffer as a graph,
+    /// if it tried and failed (replays then queue the commands one by one).
+    pub fn capture_error(&self) -> Option<&Error> {
+        self.capture_error.as_ref()
     }
 
     /// Queues every recorded command, in order, on `stream` and returns at
@@ -240,6 +283,17 @@ impl CommandBuffer {
             });
         }
         let inner = &*stream.inner;
+        if let Some(graph) = &self.graph {
+            // SAFETY: as for the list below; the graph holds the same
+            // commands and is of this device.
+            return unsafe {
+                self.device
+                    .hazards()
+                    .enqueue(inner, &self.accesses, None, || {
+                        inner.launch_graph(&**graph).map_err(|e| (e, false))
+                    })
+            };
+        }
         let submit = || {
             for (i, c) in self.commands.iter().enumerate() {
                 // SAFETY: every launch was checked when recorded and its

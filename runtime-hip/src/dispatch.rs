@@ -249,7 +249,12 @@ impl Kernel {
         if let Some(recorder) = stream.recorder() {
             // Recording a command buffer: the checks above ran as for a
             // launch; the replay queues it (and checks the buffers again).
-            return recorder.dispatch(device, &spec, self.export.params, &accesses[..bindings.len()]);
+            return recorder.dispatch(
+                device,
+                &spec,
+                self.export.params,
+                &accesses[..bindings.len()],
+            );
         }
         // SAFETY: the caller guarantees the parameter list matches the
         // kernel; every binding was checked to lie in a live allocation of

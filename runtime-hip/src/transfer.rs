@@ -35,7 +35,11 @@ impl Stream {
     ///
     /// `Err(ForeignBuffer)` when `dst` is not memory of this stream's
     /// device; `Err(BadTransfer)` when the lengths differ.
-    pub fn upload<T: Pod>(&self, src: &HostBuffer<T>, dst: &mut DeviceSlice<T>) -> Result<(), Error> {
+    pub fn upload<T: Pod>(
+        &self,
+        src: &HostBuffer<T>,
+        dst: &mut DeviceSlice<T>,
+    ) -> Result<(), Error> {
         self.not_recording("an upload")?;
         same_len("an upload", src.len(), dst.len())?;
         let t = Transfer::ToDevice {
@@ -46,7 +50,13 @@ impl Stream {
         // SAFETY: `dst` is checked live in `queue`; the host memory is
         // `src`'s, of the same byte length, and its tracking gets the
         // copy's fence (as a reader): its drop and writes wait for it.
-        unsafe { self.queue(t, &[Access::new(dst.addr(), dst.byte_len(), true)], Some((src.uses(), false))) }
+        unsafe {
+            self.queue(
+                t,
+                &[Access::new(dst.addr(), dst.byte_len(), true)],
+                Some((src.uses(), false)),
+            )
+        }
     }
 
     /// Copies `src` into `dst` (same length) in this stream's order and
@@ -67,7 +77,13 @@ impl Stream {
         };
         // SAFETY: as in `upload`, with the host memory written (the
         // buffer's writer) and `src` read.
-        unsafe { self.queue(t, &[Access::new(src.addr(), src.byte_len(), false)], Some((dst.uses(), true))) }
+        unsafe {
+            self.queue(
+                t,
+                &[Access::new(src.addr(), src.byte_len(), false)],
+                Some((dst.uses(), true)),
+            )
+        }
     }
 
     /// Copies `src` into `dst` (same length, both memory of this stream's
@@ -76,7 +92,11 @@ impl Stream {
     /// `split_at_mut`). For a slice of another device, see
     /// [`Stream::copy_from_device`]. Recorded, not queued, inside
     /// [`CommandBuffer::record`](crate::CommandBuffer::record).
-    pub fn copy<T: Pod>(&self, src: &DeviceSlice<T>, dst: &mut DeviceSlice<T>) -> Result<(), Error> {
+    pub fn copy<T: Pod>(
+        &self,
+        src: &DeviceSlice<T>,
+        dst: &mut DeviceSlice<T>,
+    ) -> Result<(), Error> {
         same_len("a device copy", src.len(), dst.len())?;
         let t = Transfer::OnDevice {
             dst: dst.addr(),

@@ -313,7 +313,11 @@ fn dropping_a_host_buffer_waits_for_its_pending_upload() {
     s.upload(&h, &mut x).unwrap();
     let t = Instant::now();
     drop(h);
-    assert!(t.elapsed() >= SLEEP / 2, "drop returned after {:?}", t.elapsed());
+    assert!(
+        t.elapsed() >= SLEEP / 2,
+        "drop returned after {:?}",
+        t.elapsed()
+    );
     assert!(x.download().unwrap().iter().all(|&v| v == 5));
 }
 
@@ -332,14 +336,22 @@ fn host_buffer_access_waits_for_pending_copies() {
     s.upload(&h, &mut x).unwrap();
     let t = Instant::now();
     h.as_mut_slice().unwrap().fill(9);
-    assert!(t.elapsed() >= SLEEP / 2, "write returned after {:?}", t.elapsed());
+    assert!(
+        t.elapsed() >= SLEEP / 2,
+        "write returned after {:?}",
+        t.elapsed()
+    );
     assert!(x.download().unwrap().iter().all(|&v| v == 5));
     // A pending download: reading the host buffer waits for it.
     late_fill(&s, &mut x, 7);
     s.download_into(&x, &mut h).unwrap();
     let t = Instant::now();
     assert!(h.as_slice().unwrap().iter().all(|&v| v == 7));
-    assert!(t.elapsed() >= SLEEP / 2, "read returned after {:?}", t.elapsed());
+    assert!(
+        t.elapsed() >= SLEEP / 2,
+        "read returned after {:?}",
+        t.elapsed()
+    );
 }
 
 /// A download into a host buffer on one stream and an upload from it on
@@ -365,9 +377,15 @@ fn copies_sharing_a_host_buffer_are_ordered_across_streams() {
     assert!(x.download().unwrap().iter().all(|&v| v == 11));
     // Lengths, element sizes and other devices' memory are refused.
     let short = HostBuffer::<i32>::new(&d, 3).unwrap();
-    assert!(matches!(a.upload(&short, &mut x), Err(Error::BadTransfer { .. })));
+    assert!(matches!(
+        a.upload(&short, &mut x),
+        Err(Error::BadTransfer { .. })
+    ));
     let mut wide = d.alloc_zeroed::<u64>(4).unwrap();
-    assert!(matches!(a.fill(&mut wide, 1), Err(Error::BadTransfer { .. })));
+    assert!(matches!(
+        a.fill(&mut wide, 1),
+        Err(Error::BadTransfer { .. })
+    ));
 }
 
 /// An event after a failed launch reports that launch (kernel, grid,
@@ -388,7 +406,10 @@ fn events_report_their_own_work_and_time_it() {
             stream,
             ..
         } => {
-            assert_eq!((kernel.as_str(), grid, stream), ("opaque_barrier", [1, 1, 1], a.id()));
+            assert_eq!(
+                (kernel.as_str(), grid, stream),
+                ("opaque_barrier", [1, 1, 1], a.id())
+            );
         }
         e => panic!("{e}"),
     }
@@ -433,7 +454,10 @@ fn replays_never_reach_freed_buffers() {
     assert!(x.download().unwrap().iter().all(|&v| v == 4));
     // A clone of the recording stream cannot add to the buffer any more.
     let r = kept.unwrap();
-    assert!(matches!(r.fill(&mut x, 1), Err(Error::StaleCommandBuffer { .. })));
+    assert!(matches!(
+        r.fill(&mut x, 1),
+        Err(Error::StaleCommandBuffer { .. })
+    ));
     assert!(r.synchronize().is_err());
     drop(x);
     let y = d.alloc_zeroed::<i32>(FILL).unwrap();

@@ -31,6 +31,7 @@ use super::common::{
     self, FuncGetAttribute, Library, LimitAttr, ModuleGetFunction, ModuleLoadDataEx, Status,
 };
 use super::gpu::{GpuApi, GpuDevice, HandleCall, NoArgs};
+use super::graph::{CaptureApi, GraphLaunch};
 use super::stream::{EventApi, LaunchKernel, StreamApi, StreamCall};
 use super::{buf_text, cstr, open_first};
 use crate::backend::{Backend, DevicePtr, Transfer};
@@ -87,6 +88,15 @@ super::symbols::driver_symbols! {
         memset_d32_async: "hipMemsetD32Async" fn(*mut c_void, c_int, usize, *mut c_void) -> HipError,
         device_synchronize: "hipDeviceSynchronize" fn() -> HipError,
         stream_create: "hipStreamCreate" fn(*mut *mut c_void) -> HipError,
+        stream_create_with_flags: "hipStreamCreateWithFlags"
+            fn(*mut *mut c_void, c_uint) -> HipError,
+        stream_begin_capture: "hipStreamBeginCapture" fn(*mut c_void, c_int) -> HipError,
+        stream_end_capture: "hipStreamEndCapture" fn(*mut c_void, *mut *mut c_void) -> HipError,
+        graph_instantiate: "hipGraphInstantiate"
+            fn(*mut *mut c_void, *mut c_void, *mut *mut c_void, *mut c_char, usize) -> HipError,
+        graph_launch: "hipGraphLaunch" fn(*mut c_void, *mut c_void) -> HipError,
+        graph_exec_destroy: "hipGraphExecDestroy" fn(*mut c_void) -> HipError,
+        graph_destroy: "hipGraphDestroy" fn(*mut c_void) -> HipError,
         stream_destroy: "hipStreamDestroy" fn(*mut c_void) -> HipError,
         stream_synchronize: "hipStreamSynchronize" fn(*mut c_void) -> HipError,
         stream_wait_event: "hipStreamWaitEvent" fn(*mut c_void, *mut c_void, c_uint) -> HipError,
@@ -385,6 +395,38 @@ impl GpuApi for Hip {
         Ok(s as usize)
     }
 
+    fn create_capture_stream(&self) -> Result<usize, Error> {
+        let mut s: *mut c_void = std::ptr::null_mut();
+        // SAFETY: valid out-pointer; 1 = hipStreamNonBlocking.
+        self.check("hipStreamCreateWithFlags", unsafe {
+            (self.fns.stream_create_with_flags)(&mut s, 1)
+        })?;
+        Ok(s as usize)
+    }
+
+    fn capture_entries(&self) -> CaptureApi {
+        CaptureApi {
+            begin: (self.fns.stream_begin_capture, "hipStreamBeginCapture"),
+            end: (self.fns.stream_end_capture, "hipStreamEndCapture"),
+            graph_destroy: self.fns.graph_destroy,
+        }
+    }
+
+    unsafe fn instantiate(&self, graph: *mut c_void) -> Result<usize, Error> {
+        let mut exec: *mut c_void = std::ptr::null_mut();
+        // SAFETY: valid out-pointer, a live graph; no error node or log.
+        self.check("hipGraphInstantiate", unsafe {
+            (self.fns.graph_instantiate)(
+                &mut exec,
+                graph,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                0,
+            )
+        })?;
+        Ok(exec as usize)
+    }
+
     fn image(&self, variant: &VariantView<'_>, functions: &[&str]) -> Result<Vec<u64>, Error> {
         if variant.format() != Format::Hsaco {
             return Err(Error::NoSuchKernel {
@@ -443,6 +485,14 @@ impl StreamApi for Hip {
 
     fn enter(&self, _ctx: usize) -> Result<(), Error> {
         Ok(())
+    }
+
+    fn graph_launch(&self) -> (GraphLaunch, &'static str) {
+        (self.fns.graph_launch, "hipGraphLaunch")
+    }
+
+    fn graph_exec_destroy(&self) -> StreamCall {
+        self.fns.graph_exec_destroy
     }
 
     unsafe fn transfer(&self, t: &Transfer, stream: *mut c_void) -> Result<(), Error> {

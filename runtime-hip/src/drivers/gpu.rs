@@ -89,6 +89,17 @@ pub(crate) trait GpuApi: StreamApi {
     fn synchronize_entry(&self) -> (NoArgs, &'static str);
     /// Creates a stream of the current device.
     fn create_stream(&self) -> Result<usize, Error>;
+    /// Creates a non-blocking stream of the current device, to capture a
+    /// graph on (not ordered with the legacy stream the synchronous copies
+    /// use, which would invalidate the capture).
+    fn create_capture_stream(&self) -> Result<usize, Error>;
+    /// The stream capture entry points.
+    fn capture_entries(&self) -> super::graph::CaptureApi;
+    /// Instantiates a captured graph; the executable graph's handle.
+    ///
+    /// # Safety
+    /// `graph` is a live graph of the current device.
+    unsafe fn instantiate(&self, graph: *mut c_void) -> Result<usize, Error>;
     /// The image of `variant` to load (an aligned copy the driver may parse
     /// in place), or `Err` when this driver cannot load its format.
     fn image(&self, variant: &VariantView<'_>, functions: &[&str]) -> Result<Vec<u64>, Error>;
@@ -185,6 +196,17 @@ impl<A: GpuApi> Backend for GpuDevice<A> {
     fn synchronize(&self) -> Result<(), Error> {
         self.current()?;
         self.wait_idle()
+    }
+
+    unsafe fn capture(
+        &self,
+        commands: &[crate::backend::Command<'_>],
+    ) -> Result<Option<Box<dyn crate::backend::Graph>>, Error> {
+        self.current()?;
+        // SAFETY: forwarded from the caller; the device is current.
+        let g =
+            unsafe { super::graph::capture(&self.api, A::stream_context(&self.ctx), commands) }?;
+        Ok(Some(Box::new(g)))
     }
 
     fn alloc_host(&self, bytes: usize) -> Result<usize, Error> {

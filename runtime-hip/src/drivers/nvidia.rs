@@ -19,6 +19,7 @@ use super::common::{
     self, FuncGetAttribute, Library, LimitAttr, ModuleGetFunction, ModuleLoadDataEx, Status,
 };
 use super::gpu::{GpuApi, GpuDevice, HandleCall, NoArgs};
+use super::graph::{CaptureApi, GraphLaunch};
 use super::open_first;
 use super::stream::{EventApi, LaunchKernel, StreamApi, StreamCall};
 use crate::backend::{Backend, DevicePtr, Transfer};
@@ -77,6 +78,13 @@ super::symbols::driver_symbols! {
         memcpy_dtod_async: "cuMemcpyDtoDAsync_v2" fn(u64, u64, usize, *mut c_void) -> CuResult,
         memset_d32_async: "cuMemsetD32Async" fn(u64, c_uint, usize, *mut c_void) -> CuResult,
         stream_create: "cuStreamCreate" fn(*mut *mut c_void, c_uint) -> CuResult,
+        stream_begin_capture: "cuStreamBeginCapture_v2" fn(*mut c_void, c_int) -> CuResult,
+        stream_end_capture: "cuStreamEndCapture" fn(*mut c_void, *mut *mut c_void) -> CuResult,
+        graph_instantiate: "cuGraphInstantiateWithFlags"
+            fn(*mut *mut c_void, *mut c_void, u64) -> CuResult,
+        graph_launch: "cuGraphLaunch" fn(*mut c_void, *mut c_void) -> CuResult,
+        graph_exec_destroy: "cuGraphExecDestroy" fn(*mut c_void) -> CuResult,
+        graph_destroy: "cuGraphDestroy" fn(*mut c_void) -> CuResult,
         stream_destroy: "cuStreamDestroy_v2" fn(*mut c_void) -> CuResult,
         stream_synchronize: "cuStreamSynchronize" fn(*mut c_void) -> CuResult,
         stream_wait_event: "cuStreamWaitEvent" fn(*mut c_void, *mut c_void, c_uint) -> CuResult,
@@ -337,6 +345,32 @@ impl GpuApi for Cuda {
         Ok(s as usize)
     }
 
+    fn create_capture_stream(&self) -> Result<usize, Error> {
+        let mut s: *mut c_void = std::ptr::null_mut();
+        // SAFETY: valid out-pointer; 1 = CU_STREAM_NON_BLOCKING.
+        self.check("cuStreamCreate", unsafe {
+            (self.fns.stream_create)(&mut s, 1)
+        })?;
+        Ok(s as usize)
+    }
+
+    fn capture_entries(&self) -> CaptureApi {
+        CaptureApi {
+            begin: (self.fns.stream_begin_capture, "cuStreamBeginCapture"),
+            end: (self.fns.stream_end_capture, "cuStreamEndCapture"),
+            graph_destroy: self.fns.graph_destroy,
+        }
+    }
+
+    unsafe fn instantiate(&self, graph: *mut c_void) -> Result<usize, Error> {
+        let mut exec: *mut c_void = std::ptr::null_mut();
+        // SAFETY: valid out-pointer, a live graph; no flags.
+        self.check("cuGraphInstantiateWithFlags", unsafe {
+            (self.fns.graph_instantiate)(&mut exec, graph, 0)
+        })?;
+        Ok(exec as usize)
+    }
+
     fn image(&self, variant: &VariantView<'_>, functions: &[&str]) -> Result<Vec<u64>, Error> {
         // PTX must be NUL-terminated; a cubin is an ELF the driver parses in
         // place, so give both an 8-aligned copy with a trailing NUL.
@@ -396,6 +430,14 @@ impl StreamApi for Cuda {
 
     fn enter(&self, ctx: usize) -> Result<(), Error> {
         set_current(self, ctx)
+    }
+
+    fn graph_launch(&self) -> (GraphLaunch, &'static str) {
+        (self.fns.graph_launch, "cuGraphLaunch")
+    }
+
+    fn graph_exec_destroy(&self) -> StreamCall {
+        self.fns.graph_exec_destroy
     }
 
     unsafe fn transfer(&self, t: &Transfer, stream: *mut c_void) -> Result<(), Error> {

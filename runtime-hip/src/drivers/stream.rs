@@ -76,6 +76,10 @@ pub(crate) trait StreamApi: Library + Send + Sync + 'static {
     /// As `BackendStream::transfer`; `stream` is a live stream of the
     /// current device.
     unsafe fn transfer(&self, t: &Transfer, stream: *mut c_void) -> Result<(), Error>;
+    /// The graph launch entry point and its name.
+    fn graph_launch(&self) -> (super::graph::GraphLaunch, &'static str);
+    /// The executable graph destroy entry point.
+    fn graph_exec_destroy(&self) -> StreamCall;
 }
 
 /// How failures name the last launch of a stream.
@@ -172,7 +176,10 @@ impl<D: StreamApi> Fence for GpuEvent<D> {
     fn elapsed_since(&self, start: &dyn Fence) -> Result<std::time::Duration, Error> {
         let Some(begin) = event_of::<D>(start) else {
             return Err(Error::ForeignEvent {
-                reason: format!("timing a {} event against one of another platform", D::DRIVER),
+                reason: format!(
+                    "timing a {} event against one of another platform",
+                    D::DRIVER
+                ),
             });
         };
         self.driver.enter(self.ctx)?;
@@ -182,7 +189,9 @@ impl<D: StreamApi> Fence for GpuEvent<D> {
         // done (the caller waited for them); `ms` is a valid out-pointer.
         let rc = unsafe { elapsed(&mut ms, begin as *mut c_void, self.event as *mut c_void) };
         self.driver.check(call, rc)?;
-        Ok(std::time::Duration::from_secs_f64(f64::from(ms.max(0.0)) / 1e3))
+        Ok(std::time::Duration::from_secs_f64(
+            f64::from(ms.max(0.0)) / 1e3,
+        ))
     }
 
     fn is_done(&self) -> bool {
@@ -239,6 +248,13 @@ impl<D: StreamApi> BackendStream for GpuStream<D> {
 
     fn timed_fence(&self) -> Result<FenceRef, Error> {
         self.record_event(0)
+    }
+
+    unsafe fn launch_graph(&self, graph: &dyn crate::backend::Graph) -> Result<(), Error> {
+        self.driver.enter(self.ctx)?;
+        // SAFETY: forwarded from the caller; this stream is alive and its
+        // device current.
+        unsafe { super::graph::launch(&*self.driver, graph, self.stream) }
     }
 
     unsafe fn transfer(&self, t: &Transfer) -> Result<(), Error> {

@@ -15,16 +15,23 @@ pub fn build(which: &str) -> Option<PathBuf> {
     let src = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fake/fake_driver.c");
     let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("libfake{which}.so"));
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let mut failed = None;
     for compiler in [cc.as_str(), "clang-19", "clang", "gcc"] {
-        let ok = Command::new(compiler)
+        let run = Command::new(compiler)
             .args(["-shared", "-fPIC", "-O1", &format!("-DFAKE_{which}"), "-o"])
             .arg(&out)
             .arg(src)
-            .status()
-            .is_ok_and(|s| s.success());
-        if ok {
-            return Some(out);
+            .output();
+        match run {
+            Ok(o) if o.status.success() => return Some(out),
+            Ok(o) => failed = Some((compiler, String::from_utf8_lossy(&o.stderr).into_owned())),
+            Err(_) => {}
         }
+    }
+    // A compiler that ran and refused the fake is a broken test, not a
+    // machine without a compiler.
+    if let Some((compiler, stderr)) = failed {
+        panic!("{compiler} cannot build tests/fake/fake_driver.c:\n{stderr}");
     }
     eprintln!("skipped: no C compiler to build the fake driver");
     None
@@ -266,7 +273,8 @@ pub fn check_ordering(device: &Device, path: &std::path::Path, bundle: &'static 
 /// page-locked host memory on a stream, ordered after the other streams'
 /// work on the same buffers by driver events; host access to a
 /// `HostBuffer` and its free wait for exactly the copies that use it; a
-/// timed event pair; a replay queued as one tracked unit.
+/// timed event pair; a command buffer captured once as a driver graph and
+/// each replay one graph launch, tracked as one unit.
 pub fn check_async(device: &Device, path: &std::path::Path, bundle: &'static [u8]) {
     // SAFETY: the library the runtime already loaded (the same handle).
     let lib = unsafe { libloading::Library::new(path) }.unwrap();
@@ -351,7 +359,20 @@ pub fn check_async(device: &Device, path: &std::path::Path, bundle: &'static [u8
     })
     .unwrap();
     assert_eq!(cb.len(), 3);
-    assert_eq!(calls(&lib), Vec::<String>::new());
+    assert!(cb.uses_graph(), "{:?}", cb.capture_error());
+    let want = [
+        // captured once, on a stream of its own, in thread-local mode
+        "streamCreateNonBlocking(S0)",
+        "streamBeginCapture(S0, mode 1)",
+        "launch(S0)",
+        "launch(S0)",
+        "memsetD32Async(S0, 64)",
+        "streamEndCapture(S0)",
+        "graphInstantiate(3 ops)",
+        "graphDestroy",
+        "streamDestroy(S0)",
+    ];
+    assert_eq!(calls(&lib), want);
     cb.replay(&s2).unwrap();
     cb.replay(&s2).unwrap();
     assert_eq!(b.download().unwrap(), vec![48.0f32; 64]);
@@ -360,9 +381,7 @@ pub fn check_async(device: &Device, path: &std::path::Path, bundle: &'static [u8
         // read by s1's download, and `a`, last written by s1's upload
         "streamWaitEvent(S0, E0)",
         "streamWaitEvent(S0, E1)",
-        "launch(S0)",
-        "launch(S0)",
-        "memsetD32Async(S0, 64)",
+        "graphLaunch(S0)",
         "eventCreate(E2)",
         "eventRecord(E2, S0)",
         // the replay's event replaces the ones it waited for, and s2's
@@ -371,9 +390,7 @@ pub fn check_async(device: &Device, path: &std::path::Path, bundle: &'static [u8
         "eventDestroy(E0)",
         "eventDestroy(E1)",
         // the second replay: everything on its own stream, nothing to wait
-        "launch(S0)",
-        "launch(S0)",
-        "memsetD32Async(S0, 64)",
+        "graphLaunch(S0)",
         "eventCreate(E4)",
         "eventRecord(E4, S0)",
         "eventDestroy(E2)",
@@ -384,9 +401,14 @@ pub fn check_async(device: &Device, path: &std::path::Path, bundle: &'static [u8
     assert_eq!(calls(&lib), want);
     drop(b);
     let cb_err = cb.replay(&s2).unwrap_err();
-    assert!(matches!(cb_err, Error::StaleCommandBuffer { .. }), "{cb_err}");
     assert!(
-        !calls(&lib).iter().any(|c| c.starts_with("launch")),
+        matches!(cb_err, Error::StaleCommandBuffer { .. }),
+        "{cb_err}"
+    );
+    assert!(
+        !calls(&lib).iter().any(|c| c.starts_with("graphLaunch")),
         "a stale replay queued work"
     );
+    drop(cb);
+    assert_eq!(calls(&lib), ["graphExecDestroy"]);
 }
