@@ -234,11 +234,12 @@ impl CommandBuffer {
                 Command::Transfer(t) => backend::Command::Transfer(*t),
             })
             .collect();
-        // SAFETY: every command was checked when recorded, and each graph
-        // launch happens in `replay`, after the same checks as a list.
         let captured = if specs.is_empty() {
             Ok(None)
         } else {
+            // SAFETY: every command was checked when recorded, and each
+            // graph launch happens in `replay`, after the same checks as a
+            // list.
             unsafe { device.backend().capture(&specs) }
         };
         drop(specs);

@@ -118,7 +118,7 @@ impl Stream {
     /// not queued, inside [`CommandBuffer::record`](crate::CommandBuffer::record).
     pub fn fill<T: Pod>(&self, dst: &mut DeviceSlice<T>, value: T) -> Result<(), Error> {
         let size = size_of::<T>();
-        if !matches!(size, 1 | 2 | 4) || dst.byte_len() % 4 != 0 {
+        if !matches!(size, 1 | 2 | 4) || !dst.byte_len().is_multiple_of(4) {
             return Err(Error::BadTransfer {
                 reason: format!(
                     "a fill of {} elements of {size} bytes: fills write 32-bit words, so the \
