@@ -64,7 +64,14 @@ pub const NVIDIA_HEADERS: &[(&str, &str)] = &[
         "hip/hip_cooperative_groups.h",
         include_str!("../../include/nvidia/hip/hip_cooperative_groups.h"),
     ),
+    (
+        NVIDIA_HINTS_H,
+        include_str!("../../include/nvidia/iree_nvidia_hints.h"),
+    ),
 ];
+/// The NVIDIA header every `sm_*` compile force-includes (`-include`): the
+/// cache-hint loads and stores clang's CUDA wrapper leaves out.
+pub const NVIDIA_HINTS_H: &str = "iree_nvidia_hints.h";
 /// The host HIP header (`include/host/hip/hip_runtime.h`), mirroring
 /// `runtime_hip::host::abi`.
 pub const HOST_HIP_RUNTIME_H: &str = include_str!("../../include/host/hip/hip_runtime.h");

@@ -59,6 +59,8 @@ pub(super) fn plan(
     let mut inc = OsString::from("-I");
     inc.push(&headers.nvidia);
     args.push(inc);
+    args.push("-include".into());
+    args.push(headers.nvidia.join(super::NVIDIA_HINTS_H).into());
     args.extend([
         "-Xclang".into(),
         "-mlink-builtin-bitcode".into(),
