@@ -210,9 +210,18 @@ struct bit_xor {
 };
 
 /// `op` over the tile's values, returned to every lane: a butterfly of
-/// `shfl_xor`s, as a GPU's tile reduction combines them.
+/// `shfl_xor`s, as a GPU's tile reduction combines them. For small values
+/// and stateless operators (cg::plus, a lambda without captures) the host
+/// computes the whole butterfly in one rendezvous of the tile's lanes
+/// (iree_host::warp_reduce, the same results bit for bit), not one per
+/// step.
 template <unsigned N, typename Parent, typename T, typename Op>
 __forceinline__ T reduce(const thread_block_tile<N, Parent>& g, T v, Op op) {
+  if constexpr (sizeof(T) <= 8 && std::is_trivially_copyable_v<T> && std::is_empty_v<Op> &&
+                std::is_default_constructible_v<Op>) {
+    T r;
+    if (::iree_host::warp_reduce<N, T, Op>(v, &r)) return r;
+  }
   for (unsigned o = N / 2; o > 0; o /= 2) v = op(v, g.shfl_xor(v, o));
   return v;
 }
