@@ -26,11 +26,12 @@
 //! they do on a GPU, one copy per worker thread (a worker runs one block at
 //! a time).
 
+use std::mem::offset_of;
 use std::path::Path;
 
 use object::elf;
 use object::read::elf::{ElfFile64, FileHeader, SectionHeader, Sym};
-use object::{Endianness, Object as _};
+use object::{Endian as _, Endianness, Object as _};
 use sha2::{Digest, Sha256};
 
 use iree_abi::host::unit_symbol;
@@ -108,7 +109,7 @@ pub fn privatize(object: &[u8], tag: &str) -> Result<Private, PrivatizeError> {
         strings.extend_from_slice(renamed.as_bytes());
         strings.push(0);
         let field = sym_offset as usize + i * std::mem::size_of::<elf::Sym64<Endianness>>();
-        put_u32(&mut out, field, at, endian);
+        put(&mut out, field, &endian.write_u32(at));
         if undefined {
             dynamic_shared.push(renamed);
         }
@@ -121,8 +122,16 @@ pub fn privatize(object: &[u8], tag: &str) -> Result<Private, PrivatizeError> {
     let shoff = header.e_shoff(endian) as usize;
     let shentsize = usize::from(header.e_shentsize(endian));
     let sh = shoff + strtab_index.0 * shentsize;
-    put_u64(&mut out, sh + 24, new_offset as u64, endian);
-    put_u64(&mut out, sh + 32, strings.len() as u64, endian);
+    put(
+        &mut out,
+        sh + offset_of!(Shdr, sh_offset),
+        &endian.write_u64(new_offset as u64),
+    );
+    put(
+        &mut out,
+        sh + offset_of!(Shdr, sh_size),
+        &endian.write_u64(strings.len() as u64),
+    );
     Ok(Private {
         object: out,
         dynamic_shared,
@@ -161,20 +170,11 @@ pub fn dynamic_shared_object(like: &[u8], names: &[String]) -> Result<Vec<u8>, P
     obj.write().map_err(bad)
 }
 
-fn put_u32(out: &mut [u8], at: usize, v: u32, endian: Endianness) {
-    let b = match endian {
-        Endianness::Little => v.to_le_bytes(),
-        Endianness::Big => v.to_be_bytes(),
-    };
-    out[at..at + 4].copy_from_slice(&b);
-}
+type Shdr = elf::SectionHeader64<Endianness>;
 
-fn put_u64(out: &mut [u8], at: usize, v: u64, endian: Endianness) {
-    let b = match endian {
-        Endianness::Little => v.to_le_bytes(),
-        Endianness::Big => v.to_be_bytes(),
-    };
-    out[at..at + 8].copy_from_slice(&b);
+/// Writes `bytes` (already in the object's byte order) at `at`.
+fn put(out: &mut [u8], at: usize, bytes: &[u8]) {
+    out[at..at + bytes.len()].copy_from_slice(bytes);
 }
 
 /// The first reference of one host object to a symbol that only another

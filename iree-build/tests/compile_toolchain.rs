@@ -384,6 +384,14 @@ fn missing_everything_says_where_and_what_to_install() {
         "apt-get update && apt-get install -y libamdhip64-dev",
         "apt-get update && apt-get install -y llvm-19-dev",
         &pip,
+        &format!(
+            "python3 -m pip install --target {} nvidia-cuda-runtime-cu12==12.9.79",
+            home.display()
+        ),
+        &format!(
+            "python3 -m pip install --target {} nvidia-cuda-cccl-cu12==12.9.27",
+            home.display()
+        ),
     ] {
         assert!(report.contains(hint), "{hint} in\n{report}");
     }
@@ -399,6 +407,122 @@ fn missing_everything_says_where_and_what_to_install() {
     );
     assert!(ptxas.looked.iter().any(|l| l == "$CUDA_PATH (not set)"));
     assert!(ptxas.looked.iter().any(|l| l == "PATH: ptxas (not found)"));
+    let headers = tc.get(Tool::CudaHeaders).unwrap_err();
+    let wheel = home.join("nvidia/cuda_runtime/include");
+    assert!(
+        headers
+            .looked
+            .iter()
+            .any(|l| l.contains(&*wheel.to_string_lossy())),
+        "{:?}",
+        headers.looked
+    );
+    // An NVIDIA target cannot be built without them, and says so.
+    let e = tc.require_for(&"sm_80".parse().unwrap()).unwrap_err();
+    assert!(e.to_string().starts_with("cannot build for sm_80:"), "{e}");
+    // One command installs everything the target lacks.
+    let fix = e.to_string();
+    let fix = fix.lines().find(|l| l.contains("to install it:")).unwrap();
+    for pkg in [
+        "clang-19",
+        "nvidia-cuda-nvcc-cu12==12.9.86",
+        "nvidia-cuda-runtime-cu12==12.9.79",
+        "nvidia-cuda-cccl-cu12==12.9.27",
+    ] {
+        assert!(fix.contains(pkg), "{pkg} not in {fix}");
+    }
+}
+
+/// CUDA's device headers, `crt/` and CCCL as the runtime, nvcc and cccl
+/// wheels lay them out below `dir` (`pip install --target`).
+fn cuda_header_wheels(dir: &Path) {
+    let rt = dir.join("nvidia/cuda_runtime/include");
+    for h in [
+        "cuda_runtime.h",
+        "cuda_fp16.h",
+        "cuda_bf16.h",
+        "cooperative_groups.h",
+    ] {
+        file(&rt.join(h), "");
+    }
+    file(&rt.join("cuda.h"), "#define CUDA_VERSION 12090\n");
+    let nvcc = dir.join("nvidia/cuda_nvcc/include");
+    file(&nvcc.join("crt/host_config.h"), "");
+    file(&nvcc.join("crt/host_defines.h"), "");
+    let cccl = dir.join("nvidia/cuda_cccl/include");
+    for h in ["nv/target", "cub/cub.cuh", "cuda/std/version"] {
+        file(&cccl.join(h), "");
+    }
+    file(
+        &dir.join("nvidia_cuda_runtime_cu12-12.9.79.dist-info/METADATA"),
+        "",
+    );
+}
+
+#[test]
+fn cuda_headers_from_the_wheels_or_a_cuda_sdk() {
+    let root = tempfile::tempdir().unwrap();
+    let user = root.path().join("home/me");
+    let home = user.join(".cache/iree-rs");
+    wheel_layout(&home);
+    cuda_header_wheels(&home);
+    let tc = Toolchain::discover_with(&Probe::fake(root.path()).with_env("HOME", &user));
+    let from_home = Origin::Home(home.clone());
+    assert_eq!(
+        located(&tc, Tool::CudaHeaders),
+        (
+            home.join("nvidia/cuda_runtime/include"),
+            Some("12.9.79".into()),
+            from_home.clone()
+        )
+    );
+    assert_eq!(
+        located(&tc, Tool::CudaCrt),
+        (
+            home.join("nvidia/cuda_nvcc/include"),
+            None,
+            from_home.clone()
+        )
+    );
+    assert_eq!(
+        located(&tc, Tool::Cccl),
+        (home.join("nvidia/cuda_cccl/include"), None, from_home)
+    );
+    let needs = Toolchain::required_for(&"sm_90".parse().unwrap());
+    for tool in [Tool::CudaHeaders, Tool::CudaCrt, Tool::Cccl] {
+        assert!(needs.contains(&tool), "{tool} not required for sm_90");
+    }
+
+    // A CUDA SDK named by CUDA_PATH has all three in its include/; the
+    // version then comes from cuda.h.
+    let sdk = root.path().join("cuda-12.4");
+    let inc = sdk.join("include");
+    for h in [
+        "cuda_runtime.h",
+        "cuda_fp16.h",
+        "cuda_bf16.h",
+        "cooperative_groups.h",
+        "crt/host_config.h",
+        "crt/host_defines.h",
+        "nv/target",
+        "cub/cub.cuh",
+        "cuda/std/version",
+    ] {
+        file(&inc.join(h), "");
+    }
+    file(&inc.join("cuda.h"), "#define CUDA_VERSION 12040\n");
+    let tc = Toolchain::discover_with(
+        &Probe::fake(root.path())
+            .with_env("HOME", &user)
+            .with_env("CUDA_PATH", &sdk),
+    );
+    let env = Origin::Env("CUDA_PATH".into());
+    assert_eq!(
+        located(&tc, Tool::CudaHeaders),
+        (inc.clone(), Some("12.4".into()), env.clone())
+    );
+    assert_eq!(located(&tc, Tool::CudaCrt).0, inc);
+    assert_eq!(located(&tc, Tool::Cccl).2, env);
 }
 
 /// LLVM's development headers as `llvm-19-dev` lays them out.

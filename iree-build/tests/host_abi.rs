@@ -66,6 +66,18 @@ fn header_asserts_are_checked_by_clang() {
         Command::new(clang)
             .args(["-x", "c++", "-std=c++17", "-fsyntax-only", "-I"])
             .arg(header().parent().unwrap().parent().unwrap())
+            // The headers the host shares with AMD (`SHARED_HEADERS`).
+            .arg("-I")
+            .arg(
+                header()
+                    .parent()
+                    .unwrap()
+                    .parent()
+                    .unwrap()
+                    .parent()
+                    .unwrap()
+                    .join("common"),
+            )
             .arg(&tu)
             .output()
             .expect("clang-19 runs (cargo xtask provision installs it)")

@@ -1,6 +1,7 @@
 //! The pip advice, followed for real: a build for `sm_80` with an empty
 //! toolchain home fails with a "to install it:" line; that line, run as it
-//! is in a shell, installs the CUDA wheel, and the same build then succeeds.
+//! is in a shell, installs the CUDA wheels (nvcc, runtime headers, CCCL), and
+//! the same build then succeeds.
 //! Also a plain `pip install` into a virtualenv, found through `VIRTUAL_ENV`
 //! with nothing else set.
 //!
@@ -35,7 +36,7 @@ fn shell(cmd: &str) {
 }
 
 #[test]
-#[ignore = "downloads nvidia-cuda-nvcc-cu12 from PyPI: cargo xtask test runs it"]
+#[ignore = "downloads the CUDA wheels from PyPI: cargo xtask test runs it"]
 fn each_pip_advice_installs_what_the_rebuild_then_finds() {
     let tmp = tempfile::tempdir().unwrap();
     let home = tmp.path().join("home");
@@ -67,6 +68,13 @@ fn each_pip_advice_installs_what_the_rebuild_then_finds() {
         advice.contains(&format!("--target {}", home.display())),
         "{advice}"
     );
+    for wheel in [
+        "nvidia-cuda-nvcc-cu12",
+        "nvidia-cuda-runtime-cu12",
+        "nvidia-cuda-cccl-cu12",
+    ] {
+        assert!(advice.contains(wheel), "{wheel} not in {advice}");
+    }
     shell(advice);
     let built = build(&tmp.path().join("out1")).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(built.targets, ["sm_80".parse().unwrap()]);
@@ -81,8 +89,13 @@ fn each_pip_advice_installs_what_the_rebuild_then_finds() {
     // 2. A plain `pip install` in a virtualenv, found by VIRTUAL_ENV alone.
     let venv = tmp.path().join("venv");
     shell(&format!(
-        "python3 -m venv {0} && {0}/bin/python -m pip install --quiet --disable-pip-version-check nvidia-cuda-nvcc-cu12",
-        venv.display()
+        "python3 -m venv {0} && {0}/bin/python -m pip install --quiet --disable-pip-version-check {1}",
+        venv.display(),
+        iree_build::toolchain::advice::PIP_PINS
+            .iter()
+            .map(|(name, version)| format!("{name}=={version}"))
+            .collect::<Vec<_>>()
+            .join(" ")
     ));
     std::env::set_var("IREE_TOOLCHAIN_HOME", tmp.path().join("empty"));
     std::env::set_var("VIRTUAL_ENV", &venv);

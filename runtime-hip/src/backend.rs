@@ -91,6 +91,36 @@ pub(crate) trait Backend: Send + Sync + 'static {
     /// device is an error instead of a device fault; `Stream::read`/`write`
     /// rely on it to refuse slices of other devices.
     fn check_binding(&self, ptr: DevicePtr, bytes: usize) -> Result<(), Error>;
+    /// Captures `commands` into a driver graph that replays them with one
+    /// call ([`BackendStream::launch_graph`]): CUDA graphs and HIP graphs,
+    /// captured on a stream of their own. `Ok(None)` where the platform
+    /// replays a list instead (the host).
+    ///
+    /// # Safety
+    /// Every command meets [`BackendStream::submit`]'s or
+    /// [`BackendStream::transfer`]'s contract at every launch of the graph
+    /// (the command buffer checks its buffers before each replay).
+    unsafe fn capture(&self, commands: &[Command<'_>]) -> Result<Option<Box<dyn Graph>>, Error> {
+        let _ = commands;
+        Ok(None)
+    }
+    /// Allocates `bytes` (> 0) of host memory that this device's streams
+    /// can copy from and into asynchronously: page-locked on the GPU
+    /// drivers (`hipHostMalloc` / `cuMemHostAlloc`, portable to every
+    /// device of the driver), plain aligned memory on the host platform.
+    /// Not zeroed. Returns the address.
+    fn alloc_host(&self, bytes: usize) -> Result<usize, Error> {
+        plain_host_alloc(bytes, &self.info().name)
+    }
+    /// Frees memory from [`Backend::alloc_host`].
+    ///
+    /// # Safety
+    /// `ptr` came from this backend's `alloc_host(bytes)`, is freed once,
+    /// and no queued copy still uses it (`HostBuffer` waits for its fences).
+    unsafe fn free_host(&self, ptr: usize, bytes: usize) {
+        // SAFETY: forwarded from the caller.
+        unsafe { plain_host_free(ptr, bytes) }
+    }
     /// Checks every binding of one launch; `Err` carries the index of the
     /// first bad one. Zero-byte ranges always pass (their address is not
     /// used). Backends override this to take their allocation lock once per
@@ -103,6 +133,81 @@ pub(crate) trait Backend: Send + Sync + 'static {
         }
         Ok(())
     }
+}
+
+/// Alignment of plain host memory for [`Backend::alloc_host`] (a cache
+/// line, as the host platform's device memory).
+const HOST_ALIGN: usize = 64;
+
+/// [`Backend::alloc_host`] with the global allocator.
+pub(crate) fn plain_host_alloc(bytes: usize, device: &str) -> Result<usize, Error> {
+    let oom = |reason: &str| Error::OutOfMemory {
+        bytes,
+        device: device.to_string(),
+        reason: reason.to_string(),
+    };
+    let layout = std::alloc::Layout::from_size_align(bytes.max(1), HOST_ALIGN)
+        .map_err(|_| oom("larger than the address space"))?;
+    // SAFETY: the layout has a non-zero size.
+    let p = unsafe { std::alloc::alloc(layout) };
+    if p.is_null() {
+        return Err(oom("the allocator returned null"));
+    }
+    Ok(p as usize)
+}
+
+/// Frees memory from [`plain_host_alloc`].
+///
+/// # Safety
+/// `ptr` came from `plain_host_alloc(bytes)` and is freed once.
+pub(crate) unsafe fn plain_host_free(ptr: usize, bytes: usize) {
+    let layout = std::alloc::Layout::from_size_align(bytes.max(1), HOST_ALIGN)
+        .expect("the layout was valid when allocated");
+    // SAFETY: per the caller's contract, allocated with this layout.
+    unsafe { std::alloc::dealloc(ptr as *mut u8, layout) }
+}
+
+/// One stream-ordered copy or fill, as a stream receives it. Host
+/// addresses are plain addresses (`usize`) of `HostBuffer` memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Transfer {
+    /// `bytes` from host memory at `src` to device memory at `dst`.
+    ToDevice {
+        dst: DevicePtr,
+        src: usize,
+        bytes: usize,
+    },
+    /// `bytes` from device memory at `src` to host memory at `dst`.
+    ToHost {
+        dst: usize,
+        src: DevicePtr,
+        bytes: usize,
+    },
+    /// `bytes` between two ranges of this device's memory.
+    OnDevice {
+        dst: DevicePtr,
+        src: DevicePtr,
+        bytes: usize,
+    },
+    /// `words` 32-bit copies of `value` at `dst`.
+    Fill32 {
+        dst: DevicePtr,
+        value: u32,
+        words: usize,
+    },
+}
+
+/// One recorded command, as [`Backend::capture`] receives it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Command<'a> {
+    Launch(LaunchSpec<'a>),
+    Transfer(Transfer),
+}
+
+/// A driver graph made by [`Backend::capture`], destroyed on drop.
+pub(crate) trait Graph: Send + Sync {
+    /// The driver's name and its executable graph handle.
+    fn gpu_graph(&self) -> (&'static str, usize);
 }
 
 /// One launch as a stream receives it.
@@ -165,6 +270,23 @@ pub(crate) trait Fence: Send + Sync {
     fn gpu_event(&self) -> Option<(&'static str, usize)> {
         None
     }
+    /// When the host platform's work behind this fence completed (the
+    /// host's event timestamp); `None` while pending and on GPUs.
+    fn host_time(&self) -> Option<std::time::Instant> {
+        None
+    }
+    /// Time from `start`'s work to this fence's, both done and recorded
+    /// with timing ([`BackendStream::timed_fence`]) on streams of one device.
+    fn elapsed_since(&self, start: &dyn Fence) -> Result<std::time::Duration, Error> {
+        match (start.host_time(), self.host_time()) {
+            (Some(a), Some(b)) => Ok(b.saturating_duration_since(a)),
+            _ => Err(Error::ForeignEvent {
+                reason: "these events cannot be timed against each other (not both recorded \
+                         with timing on one device)"
+                    .into(),
+            }),
+        }
+    }
 }
 
 /// Why [`Fence::wait`] did not return `Ok`.
@@ -221,6 +343,40 @@ pub(crate) trait BackendStream: Send + Sync {
     /// Makes work queued on this stream from now on wait until `fence`
     /// (of another stream of the same device) is done.
     fn wait_fence(&self, fence: &FenceRef) -> Result<(), Error>;
+
+    /// A fence for everything queued so far that can also be timed
+    /// ([`Fence::elapsed_since`]): a driver event created with timing on
+    /// the GPUs (the hazard fences are created without, which is cheaper).
+    fn timed_fence(&self) -> Result<FenceRef, Error> {
+        self.fence()
+    }
+
+    /// Queues one copy or fill.
+    ///
+    /// # Safety
+    /// Every device range lies in a live allocation of this device and
+    /// every host range in live host memory, each staying alive and
+    /// untouched by the host (and, where written, by other work) until the
+    /// transfer completes: `Stream`'s transfers record this stream's fence
+    /// on the `DeviceBuffer`s and the `HostBuffer` involved, whose drops
+    /// and accesses wait for it.
+    unsafe fn transfer(&self, t: &Transfer) -> Result<(), Error> {
+        let _ = t;
+        Err(Error::StreamUnavailable {
+            reason: "this stream cannot queue copies".into(),
+        })
+    }
+
+    /// Queues one launch of a graph of this stream's device.
+    ///
+    /// # Safety
+    /// As [`Backend::capture`], for this launch.
+    unsafe fn launch_graph(&self, graph: &dyn Graph) -> Result<(), Error> {
+        let _ = graph;
+        Err(Error::StreamUnavailable {
+            reason: "this stream cannot launch graphs".into(),
+        })
+    }
 
     /// Waits until everything queued so far has finished, then reports
     /// (and forgets) the first failure of this stream's work not yet

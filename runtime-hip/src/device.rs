@@ -89,15 +89,20 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Opens the host platform's device.
+/// Opens host device `ordinal` (`IREE_HOST_DEVICES` says how many there
+/// are: [`crate::host::device_count`]).
 fn open_host(ordinal: usize) -> Result<Arc<dyn Backend>, Error> {
-    if ordinal != 0 {
+    let count = crate::host::device_count();
+    if ordinal >= count {
         return Err(Error::NoDevice {
             platform: Platform::Host,
-            reason: format!("the host platform has one device (host:0), not host:{ordinal}"),
+            reason: format!(
+                "the host platform has {count} device(s) (host:0..{count}), not host:{ordinal}; \
+                 IREE_HOST_DEVICES=N gives it N"
+            ),
         });
     }
-    crate::host::open()
+    crate::host::open(ordinal)
 }
 
 impl Device {
@@ -188,7 +193,7 @@ impl Device {
         match platform {
             Platform::Amd => drivers::amd::device_count().unwrap_or(0),
             Platform::Nvidia => drivers::nvidia::device_count().unwrap_or(0),
-            Platform::Host => usize::from(Device::open(Platform::Host, 0).is_ok()),
+            Platform::Host => crate::host::device_count(),
         }
     }
 

@@ -232,17 +232,9 @@ impl Kernel {
         if workgroups.contains(&0) {
             return Ok(());
         }
-        let mut accesses = [Access {
-            ptr: 0,
-            bytes: 0,
-            writes: false,
-        }; N];
+        let mut accesses = [Access::new(0, 0, false); N];
         for (a, b) in accesses.iter_mut().zip(bindings) {
-            *a = Access {
-                ptr: b.ptr,
-                bytes: b.bytes,
-                writes: b.writable,
-            };
+            *a = Access::new(b.ptr, b.bytes, b.writable);
         }
         let spec = LaunchSpec {
             kernel: r.handle,
@@ -254,6 +246,16 @@ impl Kernel {
             constants,
             params: self.export.params,
         };
+        if let Some(recorder) = stream.recorder() {
+            // Recording a command buffer: the checks above ran as for a
+            // launch; the replay queues it (and checks the buffers again).
+            return recorder.dispatch(
+                device,
+                &spec,
+                self.export.params,
+                &accesses[..bindings.len()],
+            );
+        }
         // SAFETY: the caller guarantees the parameter list matches the
         // kernel; every binding was checked to lie in a live allocation of
         // this device, and `Hazards::launch` records the launch's fence on

@@ -231,6 +231,30 @@ pub enum Error {
         /// The wait asked for (`Stream::synchronize`, a download, …).
         what: String,
     },
+    /// An event used with a stream or event it cannot be related to: timing
+    /// an event against one of another device, or events recorded without
+    /// timing.
+    #[error("event misuse: {reason}")]
+    ForeignEvent {
+        /// What was asked, and of which devices.
+        reason: String,
+    },
+    /// A copy or fill the runtime cannot express: a fill value whose size
+    /// does not divide 4 bytes, lengths that differ, a slice of another
+    /// device, a transfer inside a command buffer recording.
+    #[error("transfer refused: {reason}")]
+    BadTransfer {
+        /// What was asked and how to fix it.
+        reason: String,
+    },
+    /// A recorded [`CommandBuffer`](crate::CommandBuffer) cannot replay:
+    /// a buffer it binds has been freed since recording (its address may
+    /// now belong to another buffer), or the stream is of another device.
+    #[error("command buffer cannot replay: {reason}")]
+    StaleCommandBuffer {
+        /// Which command and buffer.
+        reason: String,
+    },
     /// A stream could not be created or no longer runs work.
     #[error("stream unavailable: {reason}")]
     StreamUnavailable {

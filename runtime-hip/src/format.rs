@@ -22,6 +22,12 @@ impl ElementName for i32 {
 impl ElementName for u32 {
     const NAME: &'static str = "ui32";
 }
+impl ElementName for half::f16 {
+    const NAME: &'static str = "f16";
+}
+impl ElementName for half::bf16 {
+    const NAME: &'static str = "bf16";
+}
 
 /// `values` as a 1-D tensor: `<len>x<type>=<v0> <v1> ...`.
 ///

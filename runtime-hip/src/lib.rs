@@ -43,28 +43,39 @@
 #![warn(missing_docs)]
 
 mod backend;
+mod command_buffer;
 mod device;
 pub mod dispatch;
 mod drivers;
 mod error;
+mod event;
 mod format;
 mod hazards;
 pub mod host;
+mod host_buffer;
 mod kernel_args;
 pub mod memory;
 mod param;
 mod stream;
 #[cfg(test)]
 mod testing;
+mod transfer;
 
+pub use command_buffer::CommandBuffer;
 pub use device::{Device, DeviceInfo, Limits};
 pub use dispatch::KernelParam;
 pub use error::Error;
+pub use event::Event;
 pub use format::{format_tensor, ElementName};
+pub use host_buffer::HostBuffer;
 pub use memory::{DeviceBuffer, DeviceSlice, Pod};
 pub use stream::Stream;
 pub use target::{Format, Platform, TargetId};
 
+/// `half::f16` and `half::bf16` (with `bytemuck::Pod`) are element types of
+/// `DeviceSlice` (`__half` / `_Float16` and `__nv_bfloat16` / `__bf16` in
+/// the kernel); re-exported so a crate's buffers and ours use one `half`.
+pub use half;
 /// The bundle format, shared with the build that writes it (`iree-abi`).
 pub use iree_abi::bundle;
 /// The target table, shared with the build and the macro (`iree-abi`).

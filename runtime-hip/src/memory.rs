@@ -188,7 +188,7 @@ impl<T: Pod> DeviceBuffer<T> {
 
 /// Waits for every fence, then returns the first error; with
 /// `tolerate_failures`, a failure of work that is over is no error.
-fn wait_all(fences: &[FenceRef], tolerate_failures: bool) -> Result<(), Error> {
+pub(crate) fn wait_all(fences: &[FenceRef], tolerate_failures: bool) -> Result<(), Error> {
     let mut first = Ok(());
     for f in fences {
         let e = match f.wait() {

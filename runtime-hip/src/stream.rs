@@ -10,6 +10,7 @@
 use std::sync::Arc;
 
 use crate::backend::BackendStream;
+use crate::command_buffer::Recorder;
 use crate::device::Device;
 use crate::memory::{read_slice, write_slice, DeviceSlice, Pod};
 use crate::Error;
@@ -19,11 +20,46 @@ use crate::Error;
 pub struct Stream {
     device: Device,
     pub(crate) inner: Arc<dyn BackendStream>,
+    /// Set on the stream a [`CommandBuffer::record`](crate::CommandBuffer::record)
+    /// closure gets: launches and device copies are recorded, not queued.
+    recorder: Option<Arc<Recorder>>,
 }
 
 impl Stream {
     pub(crate) fn new(device: Device, inner: Arc<dyn BackendStream>) -> Stream {
-        Stream { device, inner }
+        Stream {
+            device,
+            inner,
+            recorder: None,
+        }
+    }
+
+    /// A stream that records into `recorder` instead of queuing.
+    pub(crate) fn recording(device: Device, recorder: Arc<Recorder>) -> Stream {
+        Stream {
+            device,
+            inner: Arc::new(crate::command_buffer::NotAStream),
+            recorder: Some(recorder),
+        }
+    }
+
+    /// The command buffer being recorded through this stream, if any.
+    pub(crate) fn recorder(&self) -> Option<&Recorder> {
+        self.recorder.as_deref()
+    }
+
+    /// `Err` naming `what` when this stream records a command buffer, which
+    /// holds device work only.
+    pub(crate) fn not_recording(&self, what: &str) -> Result<(), Error> {
+        match &self.recorder {
+            None => Ok(()),
+            Some(_) => Err(Error::BadTransfer {
+                reason: format!(
+                    "{what} cannot be recorded in a command buffer (it holds launches, device \
+                     copies and fills); do it on a stream before or after the replay"
+                ),
+            }),
+        }
     }
 
     /// The device this stream queues work on.
@@ -51,6 +87,7 @@ impl Stream {
     /// of this stream's device; `Err(KernelFailed)` if the last launch that
     /// wrote the buffer failed.
     pub fn read<T: Pod>(&self, slice: &DeviceSlice<T>) -> Result<Vec<T>, Error> {
+        self.not_recording("a host read")?;
         read_slice(&self.device, slice)
     }
 
@@ -59,6 +96,7 @@ impl Stream {
     /// memory of this stream's device, `Err(OutOfBounds)` if the lengths
     /// differ.
     pub fn write<T: Pod>(&self, slice: &mut DeviceSlice<T>, data: &[T]) -> Result<(), Error> {
+        self.not_recording("a host write")?;
         write_slice(&self.device, slice, data)
     }
 }

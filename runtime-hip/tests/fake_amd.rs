@@ -37,6 +37,7 @@ fn amd_driver_against_a_fake_libamdhip64() {
     fake::run_sample(&device, ok).unwrap();
     fake::check_shared_memory(&device, ok, 65536);
     fake::check_ordering(&device, &lib, ok);
+    fake::check_async(&device, &lib, ok);
     let none = fake::bundle(
         &[("gfx942:xnack+", Format::Hsaco), ("sm_90", Format::Ptx)],
         false,

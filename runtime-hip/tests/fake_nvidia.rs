@@ -45,6 +45,7 @@ fn nvidia_driver_against_a_fake_libcuda() {
     fake::run_sample(&device, ok).unwrap();
     fake::check_shared_memory(&device, ok, 49152);
     fake::check_ordering(&device, &lib, ok);
+    fake::check_async(&device, &lib, ok);
     // A variant naming its own symbols (a C++ kernel's mangled names).
     fake::run_sample(&device, fake::bundle_with_symbols("sm_90", Format::Ptx)).unwrap();
 

@@ -11,7 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use host_kernels::{gate, inside_kernel, kernel, serial, SLEEP};
-use runtime_hip::{Device, DeviceBuffer, DeviceSlice, Error, Platform, Stream};
+use runtime_hip::{
+    CommandBuffer, Device, DeviceBuffer, DeviceSlice, Error, HostBuffer, Platform, Stream,
+};
 
 fn host() -> Device {
     Device::open(Platform::Host, 0).unwrap()
@@ -294,4 +296,181 @@ fn out_of_memory_is_its_own_error() {
         "{text}"
     );
     let _: Option<DeviceBuffer<u8>> = None;
+}
+
+// ---- Asynchronous copies, events and command buffers ----
+
+/// Dropping a host buffer while an upload from it is queued waits for the
+/// upload: the device gets the buffer's contents, never freed memory.
+#[test]
+fn dropping_a_host_buffer_waits_for_its_pending_upload() {
+    let _serial = serial();
+    let d = host();
+    let s = d.stream().unwrap();
+    let mut x = d.alloc_zeroed::<i32>(FILL).unwrap();
+    late_fill(&s, &mut x, 1);
+    let h = HostBuffer::from_slice(&d, &[5i32; FILL]).unwrap();
+    s.upload(&h, &mut x).unwrap();
+    let t = Instant::now();
+    drop(h);
+    assert!(
+        t.elapsed() >= SLEEP / 2,
+        "drop returned after {:?}",
+        t.elapsed()
+    );
+    assert!(x.download().unwrap().iter().all(|&v| v == 5));
+}
+
+/// Writing a host buffer waits for the uploads reading it; reading it
+/// waits for the download writing it, and a download into it waits for
+/// nobody's read (none can be held: the borrow rules forbid it).
+#[test]
+fn host_buffer_access_waits_for_pending_copies() {
+    let _serial = serial();
+    let d = host();
+    let s = d.stream().unwrap();
+    let mut x = d.alloc_zeroed::<i32>(FILL).unwrap();
+    // A pending upload: writing the host buffer waits for it.
+    late_fill(&s, &mut x, 1);
+    let mut h = HostBuffer::from_slice(&d, &[5i32; FILL]).unwrap();
+    s.upload(&h, &mut x).unwrap();
+    let t = Instant::now();
+    h.as_mut_slice().unwrap().fill(9);
+    assert!(
+        t.elapsed() >= SLEEP / 2,
+        "write returned after {:?}",
+        t.elapsed()
+    );
+    assert!(x.download().unwrap().iter().all(|&v| v == 5));
+    // A pending download: reading the host buffer waits for it.
+    late_fill(&s, &mut x, 7);
+    s.download_into(&x, &mut h).unwrap();
+    let t = Instant::now();
+    assert!(h.as_slice().unwrap().iter().all(|&v| v == 7));
+    assert!(
+        t.elapsed() >= SLEEP / 2,
+        "read returned after {:?}",
+        t.elapsed()
+    );
+}
+
+/// A download into a host buffer on one stream and an upload from it on
+/// another are ordered: the upload sends what the download brought.
+#[test]
+fn copies_sharing_a_host_buffer_are_ordered_across_streams() {
+    let _serial = serial();
+    let d = host();
+    let (a, b) = (d.stream().unwrap(), d.stream().unwrap());
+    let mut x = d.alloc_zeroed::<i32>(FILL).unwrap();
+    let mut y = d.alloc_zeroed::<i32>(FILL).unwrap();
+    let mut h = HostBuffer::<i32>::new(&d, FILL).unwrap();
+    late_fill(&a, &mut x, 3);
+    a.download_into(&x, &mut h).unwrap();
+    b.upload(&h, &mut y).unwrap();
+    assert!(y.download().unwrap().iter().all(|&v| v == 3));
+    // Device copies and fills take part in the same ordering.
+    late_fill(&a, &mut x, 4);
+    b.copy(&x, &mut y).unwrap();
+    assert!(y.download().unwrap().iter().all(|&v| v == 4));
+    b.fill(&mut y, 11).unwrap();
+    a.copy(&y, &mut x).unwrap();
+    assert!(x.download().unwrap().iter().all(|&v| v == 11));
+    // Lengths, element sizes and other devices' memory are refused.
+    let short = HostBuffer::<i32>::new(&d, 3).unwrap();
+    assert!(matches!(
+        a.upload(&short, &mut x),
+        Err(Error::BadTransfer { .. })
+    ));
+    let mut wide = d.alloc_zeroed::<u64>(4).unwrap();
+    assert!(matches!(
+        a.fill(&mut wide, 1),
+        Err(Error::BadTransfer { .. })
+    ));
+}
+
+/// An event after a failed launch reports that launch (kernel, grid,
+/// stream); unrelated copies on other streams are not blamed. Events
+/// order streams by hand and time work.
+#[test]
+fn events_report_their_own_work_and_time_it() {
+    let _serial = serial();
+    let d = host();
+    let (a, b) = (d.stream().unwrap(), d.stream().unwrap());
+    let mut failed = d.alloc_zeroed::<i32>(64).unwrap();
+    failing_launch(&a, &mut failed);
+    let e = a.record().unwrap();
+    match e.synchronize().unwrap_err() {
+        Error::KernelFailed {
+            kernel,
+            grid,
+            stream,
+            ..
+        } => {
+            assert_eq!(
+                (kernel.as_str(), grid, stream),
+                ("opaque_barrier", [1, 1, 1], a.id())
+            );
+        }
+        e => panic!("{e}"),
+    }
+    let h = HostBuffer::from_slice(&d, &[1i32; 64]).unwrap();
+    let mut other = d.alloc_zeroed::<i32>(64).unwrap();
+    b.upload(&h, &mut other).unwrap();
+    b.synchronize().unwrap();
+    assert_eq!(other.download().unwrap(), vec![1; 64]);
+    assert!(a.synchronize().is_err());
+    // Timing, and a wait that orders `b` after `a` without a shared buffer.
+    let mut x = d.alloc_zeroed::<i32>(FILL).unwrap();
+    let start = a.record().unwrap();
+    late_fill(&a, &mut x, 2);
+    let end = a.record().unwrap();
+    assert!(!end.query());
+    b.wait(&end).unwrap();
+    let marker = b.record().unwrap();
+    marker.synchronize().unwrap();
+    assert!(end.query(), "b's work ran before the event it waits for");
+    assert!(end.elapsed_since(&start).unwrap() >= SLEEP / 2);
+}
+
+/// A command buffer replayed after a buffer it binds was dropped is an
+/// error, even when a new buffer took the address; nothing is queued.
+/// Host copies, events and waits cannot be recorded, and a recording
+/// stream kept past the recording records nothing.
+#[test]
+fn replays_never_reach_freed_buffers() {
+    let _serial = serial();
+    let d = host();
+    let s = d.stream().unwrap();
+    let mut x = d.alloc_zeroed::<i32>(FILL).unwrap();
+    let mut kept = None;
+    let cb = CommandBuffer::record(&d, |r| {
+        kept = Some(r.clone());
+        slow_increment(r, &mut x);
+        r.fill(&mut x, 4)
+    })
+    .unwrap();
+    assert_eq!(cb.len(), 2);
+    cb.replay(&s).unwrap();
+    assert!(x.download().unwrap().iter().all(|&v| v == 4));
+    // A clone of the recording stream cannot add to the buffer any more.
+    let r = kept.unwrap();
+    assert!(matches!(
+        r.fill(&mut x, 1),
+        Err(Error::StaleCommandBuffer { .. })
+    ));
+    assert!(r.synchronize().is_err());
+    drop(x);
+    let y = d.alloc_zeroed::<i32>(FILL).unwrap();
+    let e = cb.replay(&s).unwrap_err();
+    assert!(matches!(e, Error::StaleCommandBuffer { .. }), "{e}");
+    s.synchronize().unwrap();
+    assert!(y.download().unwrap().iter().all(|&v| v == 0));
+    // What a command buffer cannot hold.
+    let h = HostBuffer::<i32>::new(&d, 4).unwrap();
+    let mut z = d.alloc_zeroed::<i32>(4).unwrap();
+    let e = CommandBuffer::record(&d, |r| r.upload(&h, &mut z)).unwrap_err();
+    assert!(matches!(e, Error::BadTransfer { .. }), "{e}");
+    assert!(CommandBuffer::record(&d, |r| r.record().map(drop)).is_err());
+    assert!(CommandBuffer::record(&d, |r| r.synchronize()).is_err());
+    assert!(CommandBuffer::record(&d, |r| r.read(&z).map(drop)).is_err());
 }

@@ -118,8 +118,21 @@ pub const CHECKS: &[Check] = &[
     },
     Check {
         name: "replay",
-        limit_s: 0,
-        what: What::Pending("the command-buffer replay figure (issue 21) goes here"),
+        limit_s: 60,
+        what: What::Bin {
+            package: "gpu-check",
+            bin: "gpu-bench",
+            args: &["replay"],
+        },
+    },
+    Check {
+        name: "overlap",
+        limit_s: 60,
+        what: What::Bin {
+            package: "gpu-check",
+            bin: "gpu-bench",
+            args: &["overlap"],
+        },
     },
 ];
 
@@ -491,8 +504,13 @@ mod tests {
             tsv_line(PROBE.name, PROBE.limit_s, &PROBE.what),
             "probe\t60\tbin/gpu-bench probe"
         );
-        let pending = CHECKS.iter().find(|c| c.name == "replay").unwrap();
-        assert!(tsv_line(pending.name, 0, &pending.what).starts_with("replay\tpending\t"));
+        let pending = CHECKS.iter().find(|c| c.name == "warp").unwrap();
+        assert!(tsv_line(pending.name, 0, &pending.what).starts_with("warp\tpending\t"));
+        let replay = CHECKS.iter().find(|c| c.name == "replay").unwrap();
+        assert_eq!(
+            tsv_line(replay.name, replay.limit_s, &replay.what),
+            "replay\t60\tbin/gpu-bench replay"
+        );
         for c in CHECKS {
             assert!(c
                 .name

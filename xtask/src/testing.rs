@@ -99,7 +99,11 @@ pub fn steps(root: &Path, examples: &[String], lockstep: Option<&Path>) -> Vec<S
         }
     }
     if nightly_available() {
-        s.push(asan_step(lockstep));
+        // Both ways of running a block: coroutines, then lockstep segments.
+        s.push(asan_step("asan", None));
+        if let Some(plugin) = lockstep {
+            s.push(asan_step("asan-lockstep", Some(plugin)));
+        }
     }
     for ex in examples {
         s.push(Step::new(
@@ -244,14 +248,15 @@ fn forget_unpacked_local_packages(root: &Path) {
 /// pool, coroutine stacks, the allocation registry) and the kernels it runs
 /// are instrumented, the Rust side by `-Zsanitizer=address` (nightly only)
 /// and the test kernels by `-fsanitize=address`. A separate target dir keeps
-/// these builds from invalidating the normal ones.
-fn asan_step(lockstep: Option<&Path>) -> Step {
+/// these builds from invalidating the normal ones (the kernels are
+/// rebuilt when the flags change; the Rust side is not).
+fn asan_step(name: &str, lockstep: Option<&Path>) -> Step {
     let mut cflags = "-fsanitize=address".to_string();
     if let Some(plugin) = lockstep {
         cflags = format!("{cflags} {}", lockstep_flags(plugin));
     }
     let step = Step::new(
-        "asan",
+        name,
         &[
             "test",
             "-p",
@@ -359,11 +364,12 @@ mod tests {
         let src = dir.join("iree-build/src");
         fs::create_dir_all(&src).unwrap();
         fs::write(src.join("lib.rs"), "pub fn f() {}").unwrap();
-        // The ASan step is there exactly when rustup has a nightly.
+        // The ASan steps are there exactly when rustup has a nightly: one
+        // for coroutines, one more for lockstep when the plugin builds.
         let names = |s: Vec<Step>| {
             s.into_iter()
                 .map(|s| s.name)
-                .filter(|n| n != "asan")
+                .filter(|n| !n.starts_with("asan"))
                 .collect::<Vec<_>>()
         };
         assert_eq!(
@@ -399,6 +405,17 @@ mod tests {
                 "doc"
             ]
         );
+        let asan: Vec<&str> = with
+            .iter()
+            .filter(|s| s.name.starts_with("asan"))
+            .map(|s| s.name.as_str())
+            .collect();
+        let expected: &[&str] = if nightly_available() {
+            &["asan", "asan-lockstep"]
+        } else {
+            &[]
+        };
+        assert_eq!(asan, expected);
         let lock = with
             .iter()
             .find(|s| s.name == "test-host-lockstep")

@@ -3,8 +3,10 @@
 //! shrinks sizes and repetitions to finish in well under three minutes;
 //! `--write-docs DIR` also writes `DIR/BENCHMARKS.md` (the table) and
 //! `DIR/host_throughput.png`; `--only SECTION` runs one section (simple_mul,
-//! block_sum, barrier, launch, realistic, warps, build), e.g. under callgrind.
+//! block_sum, barrier, launch, realistic, warps, async, build), e.g. under
+//! callgrind.
 
+pub mod async_figures;
 pub mod build_bench;
 pub mod host;
 pub mod kernels;
@@ -96,6 +98,12 @@ pub fn main_with_args(args: &[String]) -> ExitCode {
     if sizes.wants("realistic") {
         if let Err(e) = realistic::run(&mut report, quick, sizes.reps) {
             eprintln!("error: matmul/softmax benchmarks: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    if sizes.wants("async") {
+        if let Err(e) = async_figures::run(&mut report, quick, sizes.reps) {
+            eprintln!("error: replay/overlap benchmarks: {e}");
             return ExitCode::FAILURE;
         }
     }

@@ -47,7 +47,12 @@ pub(super) fn plan(
         "-O3".into(),
         "-c".into(),
     ];
-    // After the system dirs: a no-op where the headers are in /usr/include.
+    // Our layer first (it `#include_next`s the system HIP headers), then,
+    // after the system dirs, the HIP headers found: a no-op where they are
+    // in /usr/include.
+    let mut layer = OsString::from("-I");
+    layer.push(&headers.amdgcn);
+    args.push(layer);
     args.push("-idirafter".into());
     args.push(hip_include.into());
     let mut extra_inputs = Vec::new();

@@ -12,6 +12,7 @@
 
 mod amd;
 pub(crate) mod cached;
+pub(crate) mod cuda_root;
 pub mod depfile;
 mod host;
 mod nvidia;
@@ -29,26 +30,48 @@ use crate::config::CompileEnv;
 use crate::target::{Format, Platform, TargetId};
 use crate::toolchain::{Located, Toolchain, ToolchainError};
 
-/// Our NVIDIA HIP-compatibility headers (`include/nvidia/**`): relative path
-/// and contents. `hip/hip_runtime.h` is the one kernels include;
-/// `crt/sm_70_rt.hpp` stands in for the CUDA SDK file clang's intrinsics
-/// header includes.
+/// Our NVIDIA headers (`include/nvidia/**`): relative path and contents.
+/// They map HIP's spelling onto CUDA's device headers (which clang finds
+/// through `--cuda-path`, [`cuda_root`]): `hip/hip_runtime.h` is the one
+/// kernels include, the others are HIP's fp16, bf16 and cooperative-groups
+/// headers, and `hip/iree_cuda_include.h` brackets their CUDA includes.
 pub const NVIDIA_HEADERS: &[(&str, &str)] = &[
     (
         "hip/hip_runtime.h",
         include_str!("../../include/nvidia/hip/hip_runtime.h"),
     ),
     (
-        "crt/sm_70_rt.hpp",
-        include_str!("../../include/nvidia/crt/sm_70_rt.hpp"),
+        "hip/hip_runtime_api.h",
+        include_str!("../../include/nvidia/hip/hip_runtime_api.h"),
+    ),
+    (
+        "hip/iree_cuda_include.h",
+        include_str!("../../include/nvidia/hip/iree_cuda_include.h"),
+    ),
+    (
+        "hip/hip_fp16.h",
+        include_str!("../../include/nvidia/hip/hip_fp16.h"),
+    ),
+    (
+        "hip/hip_bf16.h",
+        include_str!("../../include/nvidia/hip/hip_bf16.h"),
+    ),
+    (
+        "hip/hip_bfloat16.h",
+        include_str!("../../include/nvidia/hip/hip_bfloat16.h"),
+    ),
+    (
+        "hip/hip_cooperative_groups.h",
+        include_str!("../../include/nvidia/hip/hip_cooperative_groups.h"),
     ),
 ];
 /// The host HIP header (`include/host/hip/hip_runtime.h`), mirroring
 /// `runtime_hip::host::abi`.
 pub const HOST_HIP_RUNTIME_H: &str = include_str!("../../include/host/hip/hip_runtime.h");
-/// Every host header (`include/host/**`): relative path and contents. The
-/// HIP runtime header includes the warps (`iree_host_warp.h`); cooperative
-/// groups come in CUDA's and HIP's spellings.
+/// Every host header (`include/host/**`, then [`SHARED_HEADERS`]): relative
+/// path and contents. The HIP runtime header includes the warps
+/// (`iree_host_warp.h`); cooperative groups come in CUDA's and HIP's
+/// spellings; fp16 and bf16 are the host's own (never `/usr/include/hip`).
 pub const HOST_HEADERS: &[(&str, &str)] = &[
     ("hip/hip_runtime.h", HOST_HIP_RUNTIME_H),
     (
@@ -64,12 +87,82 @@ pub const HOST_HEADERS: &[(&str, &str)] = &[
         include_str!("../../include/host/hip/hip_cooperative_groups.h"),
     ),
     (
+        "hip/hip_fp16.h",
+        include_str!("../../include/host/hip/hip_fp16.h"),
+    ),
+    (
+        "hip/hip_bfloat16.h",
+        include_str!("../../include/host/hip/hip_bfloat16.h"),
+    ),
+];
+/// The AMD `gfx*` layer over the system HIP headers (`include/amdgcn/**`,
+/// then [`SHARED_HEADERS`]), first on the include path of every gfx*
+/// compile: `hip/hip_runtime.h` reads the system one (`#include_next`) and
+/// adds what Debian's HIP 5.2 lacks or gets wrong for clang-19
+/// (`iree_amd_device.h`); cooperative groups replace HIP's.
+pub const AMD_HEADERS: &[(&str, &str)] = &[
+    (
+        "hip/hip_runtime.h",
+        include_str!("../../include/amdgcn/hip/hip_runtime.h"),
+    ),
+    (
+        "iree_amd_device.h",
+        include_str!("../../include/amdgcn/iree_amd_device.h"),
+    ),
+    (
+        "hip/hip_cooperative_groups.h",
+        include_str!("../../include/amdgcn/hip/hip_cooperative_groups.h"),
+    ),
+    (
+        "cooperative_groups.h",
+        include_str!("../../include/amdgcn/cooperative_groups.h"),
+    ),
+];
+/// Headers the host and AMD share (`include/common/**`), written into both
+/// include dirs: CUDA's header names mapped onto the platform's HIP headers
+/// (bring a CUDA kernel unchanged), the cooperative groups implementation,
+/// mixed-type integer `min`/`max`.
+pub const SHARED_HEADERS: &[(&str, &str)] = &[
+    (
+        "cuda_runtime.h",
+        include_str!("../../include/common/cuda_runtime.h"),
+    ),
+    ("cuda.h", include_str!("../../include/common/cuda.h")),
+    (
+        "cuda_runtime_api.h",
+        include_str!("../../include/common/cuda_runtime_api.h"),
+    ),
+    (
+        "device_launch_parameters.h",
+        include_str!("../../include/common/device_launch_parameters.h"),
+    ),
+    (
+        "cuda_fp16.h",
+        include_str!("../../include/common/cuda_fp16.h"),
+    ),
+    (
+        "cuda_bf16.h",
+        include_str!("../../include/common/cuda_bf16.h"),
+    ),
+    (
+        "math_constants.h",
+        include_str!("../../include/common/math_constants.h"),
+    ),
+    (
+        "iree_minmax.h",
+        include_str!("../../include/common/iree_minmax.h"),
+    ),
+    (
+        "iree_cooperative_groups.h",
+        include_str!("../../include/common/iree_cooperative_groups.h"),
+    ),
+    (
         "cooperative_groups/reduce.h",
-        include_str!("../../include/host/cooperative_groups/reduce.h"),
+        include_str!("../../include/common/cooperative_groups/reduce.h"),
     ),
     (
         "cooperative_groups/scan.h",
-        include_str!("../../include/host/cooperative_groups/scan.h"),
+        include_str!("../../include/common/cooperative_groups/scan.h"),
     ),
 ];
 
@@ -225,12 +318,13 @@ pub struct IncludeDirs {
     pub nvidia: PathBuf,
     /// `-I` dir for the host target (holds `hip/hip_runtime.h`).
     pub host: PathBuf,
-    /// Generated AMD bitcode (platform globals).
+    /// `-I` dir for AMD targets (the layer over the system HIP headers,
+    /// [`AMD_HEADERS`]), also holding generated bitcode (platform globals).
     pub amdgcn: PathBuf,
 }
 
 /// Writes our headers from the crate's embedded copies into
-/// `out_dir/iree-include/{nvidia,host}`, so user crates never depend on
+/// `out_dir/iree-include/{nvidia,host,amdgcn}`, so user crates never depend on
 /// this crate's source path. Rewrites only what changed.
 pub fn write_headers(out_dir: &Path) -> io::Result<IncludeDirs> {
     let root = out_dir.join("iree-include");
@@ -242,10 +336,20 @@ pub fn write_headers(out_dir: &Path) -> io::Result<IncludeDirs> {
     for (rel, text) in NVIDIA_HEADERS {
         cache::write_if_changed(&dirs.nvidia.join(rel), text.as_bytes())?;
     }
-    for (rel, text) in HOST_HEADERS {
+    // An older iree-build wrote a stand-in `crt/sm_70_rt.hpp` here, which
+    // would now hide CUDA's own from clang: an `OUT_DIR` that has it lets
+    // it go.
+    let stale = dirs.nvidia.join("crt");
+    if stale.is_dir() {
+        // Another job of this build may be removing it too.
+        let _ = std::fs::remove_dir_all(&stale);
+    }
+    for (rel, text) in HOST_HEADERS.iter().chain(SHARED_HEADERS) {
         cache::write_if_changed(&dirs.host.join(rel), text.as_bytes())?;
     }
-    std::fs::create_dir_all(&dirs.amdgcn)?;
+    for (rel, text) in AMD_HEADERS.iter().chain(SHARED_HEADERS) {
+        cache::write_if_changed(&dirs.amdgcn.join(rel), text.as_bytes())?;
+    }
     Ok(dirs)
 }
 

@@ -1,15 +1,22 @@
-//! NVIDIA `sm_*`: HIP → PTX with clang's CUDA mode, then a cubin with ptxas.
+//! NVIDIA `sm_*`: CUDA (or HIP) → PTX with clang's CUDA mode, then a cubin
+//! with ptxas.
 //!
-//! No CUDA SDK is needed: `-nocudainc -nocudalib` keeps clang from looking
-//! for one, our `include/nvidia/hip/hip_runtime.h` gives the same `.cu` the
-//! HIP device API it uses, and `libdevice.10.bc` is linked with
-//! `-mlink-builtin-bitcode` so math functions are resolved in the PTX itself
-//! (no `.extern .func __nv_*` the driver could not resolve).
+//! clang compiles against CUDA's own device headers (`cuda_runtime.h`,
+//! `cuda_fp16.h`, cooperative groups, CCCL), presented to it as a CUDA
+//! installation ([`super::cuda_root`], `--cuda-path`), so CUDA-spelled
+//! sources build as they do with nvcc. HIP-spelled sources find our
+//! `include/nvidia/hip/*.h` first: a HIP → CUDA mapping over those headers.
+//! `libdevice.10.bc` is linked with `-mlink-builtin-bitcode` (and clang's own
+//! linking of it is off, `-nocudalib`, so the discovered one is the one used)
+//! so math functions are resolved in the PTX itself (no `.extern .func
+//! __nv_*` the driver could not resolve).
 
 use std::ffi::OsString;
 use std::path::Path;
 
-use super::{ClangPlan as Plan, CompileError, CompileJob, IncludeDirs, JobPaths};
+use super::{
+    cached, cuda_root, ClangPlan as Plan, CompileError, CompileJob, IncludeDirs, JobPaths,
+};
 use crate::target::{Format, TargetId};
 use crate::toolchain::Toolchain;
 
@@ -25,21 +32,29 @@ pub(super) fn plan(
         _ => unreachable!("NVIDIA recipe for a non-NVIDIA target"),
     };
     let libdevice = &tc.libdevice().expect("require_for checked libdevice").path;
+    let root = cuda_root::prepare(tc, &job.out_dir).map_err(cached::io_err(
+        &job.target,
+        "make the CUDA installation for clang in",
+        &job.out_dir,
+    ))?;
+    let mut cuda_path = OsString::from("--cuda-path=");
+    cuda_path.push(&root.dir);
     let mut args: Vec<OsString> = vec![
         "-x".into(),
         "cuda".into(),
         "--cuda-device-only".into(),
         format!("--offload-arch={}", job.target).into(),
-        "-nocudainc".into(),
+        cuda_path,
+        // clang-19 knows CUDA up to 12.5 and treats newer headers as 12.5,
+        // which is right for the device headers we use; say so only once, in
+        // docs/TOOLCHAIN.md, not in every build.
+        "-Wno-unknown-cuda-version".into(),
         "-nocudalib".into(),
+        // PTX of the oldest ISA the sm has, which the most drivers can JIT
+        // (clang would pick the CUDA release's newest, 8.5).
+        format!("--cuda-feature=+ptx{}", min_ptx_isa(sm)).into(),
         "-O3".into(),
         "-S".into(),
-        // Without a CUDA install clang enables no PTX ISA feature, and the
-        // *_sync warp builtins need one: ask for the oldest ISA the sm has.
-        "-Xclang".into(),
-        "-target-feature".into(),
-        "-Xclang".into(),
-        format!("+ptx{}", min_ptx_isa(sm)).into(),
     ];
     let mut inc = OsString::from("-I");
     inc.push(&headers.nvidia);
@@ -51,7 +66,7 @@ pub(super) fn plan(
     ]);
     args.push(libdevice.into());
     let ptxas = tc.ptxas().map(|p| (p.clone(), paths.file("cubin")));
-    let extra_words = ptxas
+    let mut extra_words: Vec<String> = ptxas
         .iter()
         .map(|(p, _)| {
             format!(
@@ -61,6 +76,7 @@ pub(super) fn plan(
             )
         })
         .collect();
+    extra_words.push(root.identity);
     Ok(Plan {
         args,
         input: source.to_path_buf(),

@@ -80,7 +80,7 @@ impl Recipe for InProcess<'_> {
             ),
         };
         let depfile = f.paths.file("d");
-        let (mut lj, key_files, extra_words) = self.llvm_job(f, &output.1, &depfile);
+        let (mut lj, key_files, extra_words) = self.llvm_job(f, &output.1, &depfile)?;
         lj.include_dirs
             .extend(f.job.include_dirs.iter().map(|d| f.cwd.join(d)));
         let (major, minor, patch) = inkwell::support::get_llvm_version();
@@ -132,7 +132,7 @@ impl InProcess<'_> {
         f: &Frame<'_>,
         main: &Path,
         depfile: &Path,
-    ) -> (LlvmJob, Vec<PathBuf>, Vec<String>) {
+    ) -> Result<(LlvmJob, Vec<PathBuf>, Vec<String>), CompileError> {
         let (tc, source) = (f.tc, &f.source);
         let stem = source
             .file_stem()
@@ -183,6 +183,15 @@ impl InProcess<'_> {
                 key_files.push(libdevice.clone());
                 lj.libdevice = Some(libdevice.clone());
                 lj.include_dirs.push(f.headers.nvidia.clone());
+                let root = compile::cuda_root::prepare(tc, &f.job.out_dir).map_err(
+                    compile::cached::io_err(
+                        &f.job.target,
+                        "make the CUDA installation for clang in",
+                        &f.job.out_dir,
+                    ),
+                )?;
+                lj.cuda_path = Some(root.dir);
+                extra_words.push(root.identity);
                 if let Some(p) = tc.ptxas() {
                     extra_words.push(format!(
                         "ptxas {} {}",
@@ -198,7 +207,7 @@ impl InProcess<'_> {
             "-MF".into(),
             depfile.to_string_lossy().into_owned(),
         ]);
-        (lj, key_files, extra_words)
+        Ok((lj, key_files, extra_words))
     }
 }
 

@@ -14,8 +14,10 @@ use crate::target::TargetId;
 /// and stamping, for the real target machine. Device libraries are never linked
 /// by clang (`-nogpulib`, `-nocudalib`): that is this path's job.
 ///
-/// NVIDIA sources are compiled in CUDA mode with `-nocudainc`: the caller's
-/// include directories must provide a `hip/hip_runtime.h` for CUDA clang.
+/// NVIDIA sources are compiled in CUDA mode against the job's CUDA
+/// installation (`--cuda-path`, as `compile` does), or with `-nocudainc`
+/// when it has none: then the caller's include directories must provide a
+/// `hip/hip_runtime.h` for CUDA clang.
 pub fn emit_device_bitcode(job: &LlvmJob, out: &Path) -> Result<()> {
     emit(job, out).map(drop)
 }
@@ -50,13 +52,29 @@ pub fn device_bitcode_command(job: &LlvmJob, out: &Path) -> Result<Command> {
         TargetId::Nvidia { sm } => {
             cmd.args(["-x", "cuda", "--cuda-device-only"])
                 .arg(format!("--cuda-gpu-arch=sm_{sm}"))
-                .args(["-nocudainc", "-nocudalib"]);
-            // Without a CUDA install clang enables no PTX ISA feature, and
-            // the `*_sync` warp builtins need one: give the front end the
-            // PTX version the back end will emit.
-            if let Some(ptx) = job.ptx_version.or_else(|| super::nvptx::min_ptx(*sm)) {
-                cmd.args(["-Xclang", "-target-feature", "-Xclang"])
-                    .arg(format!("+ptx{ptx}"));
+                .arg("-nocudalib");
+            let ptx = job.ptx_version.or_else(|| super::nvptx::min_ptx(*sm));
+            match &job.cuda_path {
+                Some(root) => {
+                    let mut path = std::ffi::OsString::from("--cuda-path=");
+                    path.push(root);
+                    cmd.arg(path).arg("-Wno-unknown-cuda-version");
+                    // clang would give the front end the CUDA release's
+                    // newest PTX ISA: give it the one the back end emits.
+                    if let Some(ptx) = ptx {
+                        cmd.arg(format!("--cuda-feature=+ptx{ptx}"));
+                    }
+                }
+                None => {
+                    cmd.arg("-nocudainc");
+                    // Without a CUDA install clang enables no PTX ISA
+                    // feature, and the `*_sync` warp builtins need one: give
+                    // the front end the PTX version the back end will emit.
+                    if let Some(ptx) = ptx {
+                        cmd.args(["-Xclang", "-target-feature", "-Xclang"])
+                            .arg(format!("+ptx{ptx}"));
+                    }
+                }
             }
         }
         TargetId::Host => {

@@ -89,6 +89,10 @@ pub struct LlvmJob {
     pub device_lib_dir: Option<PathBuf>,
     /// `libdevice.10.bc`; needed only when an NVIDIA module calls `__nv_*`.
     pub libdevice: Option<PathBuf>,
+    /// The CUDA installation clang compiles NVIDIA sources against
+    /// (`--cuda-path`, CUDA's device headers); `None` compiles with
+    /// `-nocudainc`, where `include_dirs` must provide everything.
+    pub cuda_path: Option<PathBuf>,
     /// `-I` directories for clang (our HIP headers first).
     pub include_dirs: Vec<PathBuf>,
     /// `-D` definitions for clang.
@@ -142,6 +146,7 @@ impl LlvmJob {
             lld: lld.into(),
             device_lib_dir: None,
             libdevice: None,
+            cuda_path: None,
             include_dirs: Vec::new(),
             defines: Vec::new(),
             clang_args: Vec::new(),

@@ -28,9 +28,10 @@ pub(crate) fn emit(cx: &Context<'_>, verified: Verified, notes: Notes) -> Result
     })
     .map_err(io_err(&cx.out_dir))?;
     // Host kernels are linked into the program, each file a unit of its own.
-    check_units(&inspected.host_objects, &inspected.host_sources)?;
-    if cx.cargo && !inspected.host_objects.is_empty() {
-        link_host_objects(cx.name, &inspected.host_objects, &cx.out_dir)?;
+    let host_objects = read_all(&inspected.host_objects)?;
+    check_units(&host_objects, &inspected.host_sources)?;
+    if cx.cargo && !host_objects.is_empty() {
+        link_host_objects(cx.name, &inspected.host_objects, &host_objects, &cx.out_dir)?;
     }
     let Notes {
         mut warnings,
@@ -89,8 +90,7 @@ fn read_all(objects: &[PathBuf]) -> Result<Vec<Vec<u8>>, Error> {
 
 /// Refuses a host object that uses what only another kernel file defines:
 /// it could not link once each file's symbols are private.
-fn check_units(objects: &[PathBuf], sources: &[PathBuf]) -> Result<(), Error> {
-    let contents = read_all(objects)?;
+fn check_units(contents: &[Vec<u8>], sources: &[PathBuf]) -> Result<(), Error> {
     let views: Vec<&[u8]> = contents.iter().map(Vec::as_slice).collect();
     match crate::privatize::cross_unit_reference(&views) {
         Some((user, symbol, definer)) => Err(Error::CrossFileReference {
@@ -106,14 +106,18 @@ fn check_units(objects: &[PathBuf], sources: &[PathBuf]) -> Result<(), Error> {
 /// to link it, through `cc` so archiver and flags follow cargo's target.
 /// Each object goes in made private to its unit (`crate::privatize`), under
 /// the unit tag the manifest's entry names carry; byte-identical objects
-/// are one unit, archived once.
-fn link_host_objects(name: &str, objects: &[PathBuf], out_dir: &Path) -> Result<(), Error> {
+/// are one unit, archived once. `contents` are the bytes of `objects`.
+fn link_host_objects(
+    name: &str,
+    objects: &[PathBuf],
+    contents: &[Vec<u8>],
+    out_dir: &Path,
+) -> Result<(), Error> {
     let lib = format!("{name}_iree_host");
     let dir = out_dir.join("iree-host");
     std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
     let mut private: Vec<PathBuf> = Vec::new();
-    let contents = read_all(objects)?;
-    for (object, bytes) in objects.iter().zip(&contents) {
+    for (object, bytes) in objects.iter().zip(contents) {
         let tag = crate::privatize::unit_tag(out_dir, name, bytes);
         let path = dir.join(format!("{tag}.o"));
         if private.contains(&path) {

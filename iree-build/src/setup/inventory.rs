@@ -414,6 +414,16 @@ mod tests {
             "usr/include/hip/hip_runtime.h",
             "home/nvidia/cuda_nvcc/bin/ptxas",
             "home/nvidia/cuda_nvcc/nvvm/libdevice/libdevice.10.bc",
+            "home/nvidia/cuda_nvcc/include/crt/host_config.h",
+            "home/nvidia/cuda_nvcc/include/crt/host_defines.h",
+            "home/nvidia/cuda_runtime/include/cuda_runtime.h",
+            "home/nvidia/cuda_runtime/include/cuda.h",
+            "home/nvidia/cuda_runtime/include/cuda_fp16.h",
+            "home/nvidia/cuda_runtime/include/cuda_bf16.h",
+            "home/nvidia/cuda_runtime/include/cooperative_groups.h",
+            "home/nvidia/cuda_cccl/include/nv/target",
+            "home/nvidia/cuda_cccl/include/cub/cub.cuh",
+            "home/nvidia/cuda_cccl/include/cuda/std/version",
         ] {
             touch(root, f);
         }
@@ -457,7 +467,9 @@ mod tests {
                 "lld-19",
                 "llvm-19-dev",
                 "rocm-device-libs",
-                "nvidia-cuda-nvcc-cu12"
+                "nvidia-cuda-cccl-cu12",
+                "nvidia-cuda-nvcc-cu12",
+                "nvidia-cuda-runtime-cu12"
             ]
         );
         // Missing pieces carry where discovery looked.
@@ -532,7 +544,7 @@ mod tests {
         assert!(
             e.contains("apt-get install -y clang-19")
                 && e.contains(
-                    "python3 -m pip install --target /root/.cache/iree-rs nvidia-cuda-nvcc-cu12"
+                    "python3 -m pip install --target /root/.cache/iree-rs nvidia-cuda-nvcc-cu12==12.9.86"
                 ),
             "{e}"
         );

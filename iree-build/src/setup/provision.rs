@@ -40,14 +40,18 @@ pub fn provision(dev: bool) -> Result<(), String> {
         println!("provision: installing {} ({how}): {}", p.name(), p.why());
     }
     let apt: Vec<&str> = names(&missing, |p| matches!(p, Package::Apt(_)));
-    let pip: Vec<&str> = names(&missing, |p| matches!(p, Package::Pip(_)));
+    let pip: Vec<String> = missing
+        .iter()
+        .filter(|p| matches!(p, Package::Pip(_)))
+        .map(|p| p.requirement())
+        .collect();
     if !apt.is_empty() {
         install_apt(&apt)?;
     }
     if !pip.is_empty() {
         let home = home.ok_or(
             "neither IREE_TOOLCHAIN_HOME nor HOME is set: set IREE_TOOLCHAIN_HOME to the \
-             directory the CUDA wheel should be installed into",
+             directory the CUDA wheels should be installed into",
         )?;
         install_pip(&home, &pip)?;
     }
@@ -127,7 +131,7 @@ fn install_apt(pkgs: &[&'static str]) -> Result<(), String> {
 /// `pip install --target` into a fresh staging directory beside `home`,
 /// then moved in piece by piece: two provisions at once (two checkouts,
 /// two terminals) never see a half-written home.
-fn install_pip(home: &Path, pkgs: &[&str]) -> Result<(), String> {
+fn install_pip(home: &Path, pkgs: &[String]) -> Result<(), String> {
     let parent = home.parent().unwrap_or(home);
     std::fs::create_dir_all(parent)
         .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;

@@ -18,7 +18,31 @@ pub enum Package {
     Pip(&'static str),
 }
 
+/// The PyPI wheels and the version each is installed at: one CUDA release
+/// for all three, so ptxas, libdevice, `crt/`, the runtime headers and CCCL
+/// agree. 12.9 is the last release of the `cu12` line: clang-19 knows CUDA
+/// up to 12.5 and compiles against newer headers as if they were 12.5
+/// (iree-build silences its `-Wunknown-cuda-version` warning), and its
+/// ptxas assembles the PTX ISA 8.5 that clang-19 emits for every `sm_*`.
+pub const PIP_PINS: &[(&str, &str)] = &[
+    ("nvidia-cuda-nvcc-cu12", "12.9.86"),
+    ("nvidia-cuda-runtime-cu12", "12.9.79"),
+    ("nvidia-cuda-cccl-cu12", "12.9.27"),
+];
+
 impl Package {
+    /// What pip is asked for: `name==version` where [`PIP_PINS`] pins it,
+    /// else the name (Debian packages are always the name).
+    pub fn requirement(self) -> String {
+        match self {
+            Package::Pip(n) => match PIP_PINS.iter().find(|(p, _)| *p == n) {
+                Some((_, v)) => format!("{n}=={v}"),
+                None => n.to_string(),
+            },
+            Package::Apt(n) => n.to_string(),
+        }
+    }
+
     /// The package name.
     pub fn name(self) -> &'static str {
         match self {
@@ -38,9 +62,17 @@ impl Package {
             }
             "rocm-device-libs" => "ROCm device bitcode (ocml/ockl): math and builtins on AMD",
             "libamdhip64-dev" => "HIP headers (hip_runtime.h) for AMD kernels",
-            "nvidia-cuda-nvcc-cu12" => "ptxas (PTX to cubin) and libdevice (math on NVIDIA)",
+            "nvidia-cuda-nvcc-cu12" => {
+                "ptxas (PTX to cubin), libdevice (math on NVIDIA) and CUDA's crt/ headers"
+            }
+            "nvidia-cuda-runtime-cu12" => {
+                "CUDA's device headers (cuda_runtime.h, cuda_fp16.h, cuda_bf16.h, cooperative_groups) for NVIDIA kernels"
+            }
+            "nvidia-cuda-cccl-cu12" => {
+                "CUDA's C++ core libraries (nv/target, CUB, Thrust), which cuda_fp16.h and cooperative groups include"
+            }
             "hipcc" => "Debian's HIP 5.2 compiler: tests/amd_hipcc.rs compares our AMD metadata with its",
-            "python3-pip" => "pip, to install nvidia-cuda-nvcc-cu12 into the toolchain home",
+            "python3-pip" => "pip, to install the CUDA wheels into the toolchain home",
             _ => "toolchain",
         }
     }
@@ -61,11 +93,11 @@ pub fn install_command_with(
     root: bool,
 ) -> String {
     let mut apt: Vec<&str> = Vec::new();
-    let mut pip: Vec<&str> = Vec::new();
+    let mut pip: Vec<String> = Vec::new();
     for p in packages {
         match p {
             Package::Apt(n) if !apt.contains(n) => apt.push(n),
-            Package::Pip(n) if !pip.contains(n) => pip.push(n),
+            Package::Pip(_) if !pip.contains(&p.requirement()) => pip.push(p.requirement()),
             _ => {}
         }
     }
@@ -142,17 +174,17 @@ mod tests {
         assert_eq!(
             install_command_with(&pkgs, Some(home), true, true),
             "apt-get update && apt-get install -y clang-19 lld-19 && \
-             python3 -m pip install --target /root/.cache/iree-rs nvidia-cuda-nvcc-cu12"
+             python3 -m pip install --target /root/.cache/iree-rs nvidia-cuda-nvcc-cu12==12.9.86"
         );
         // Without pip, apt installs it first; without root, through sudo.
         assert_eq!(
             install_command_with(&pkgs[1..2], Some(home), false, false),
             "sudo apt-get update && sudo apt-get install -y python3-pip && \
-             python3 -m pip install --target /root/.cache/iree-rs nvidia-cuda-nvcc-cu12"
+             python3 -m pip install --target /root/.cache/iree-rs nvidia-cuda-nvcc-cu12==12.9.86"
         );
         assert_eq!(
             install_command_with(&pkgs[1..2], Some(Path::new("/my home")), true, true),
-            "python3 -m pip install --target '/my home' nvidia-cuda-nvcc-cu12"
+            "python3 -m pip install --target '/my home' nvidia-cuda-nvcc-cu12==12.9.86"
         );
     }
 

@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::home::{HOME_ENV, WHEEL_NVCC};
+use super::home::{HOME_ENV, WHEEL_CCCL, WHEEL_CUDA_RUNTIME, WHEEL_NVCC};
 use super::probe::Probe;
-use super::search::{is_bitcode_dir, is_file, is_hip_include, Found, Search, Step};
+use super::search::{has_files, is_bitcode_dir, is_file, is_hip_include, Found, Search, Step};
 use super::version::{llvm_header_version, major, tool_version};
 use super::{Located, Missing, Origin, Tool};
 
@@ -164,6 +164,69 @@ pub(crate) fn find_libdevice(p: &Probe, ptxas: Option<&Located>) -> Found {
     }
 }
 
+/// What makes a directory CUDA's device headers: the runtime header, the
+/// half and bfloat16 types, cooperative groups (CUDA's SDK `include` and the
+/// `nvidia-cuda-runtime-cu12` wheel both have them).
+const CUDA_HEADER_FILES: &[&str] = &[
+    "cuda_runtime.h",
+    "cuda.h",
+    "cuda_fp16.h",
+    "cuda_bf16.h",
+    "cooperative_groups.h",
+];
+
+pub(crate) fn find_cuda_headers(p: &Probe) -> Found {
+    let accept = |d: &Path| has_files(d, CUDA_HEADER_FILES);
+    let mut s = Search::new(p, Tool::CudaHeaders, &accept);
+    let rel = format!("{WHEEL_CUDA_RUNTIME}/include");
+    search! { s;
+        explicit_home(&mut s, p, &rel);
+        s.env_dir("CUDA_PATH", &["include"]);
+        pip_installs(&mut s, p, &rel);
+        s.well_known(&p.well_known("/usr/local/cuda"), &["include"]);
+    }
+}
+
+/// The `include` of the install `libdevice` came from
+/// (`<root>/nvvm/libdevice/libdevice.10.bc` → `<root>/include`): the nvcc
+/// wheel ships its `crt/` there, as the SDK does.
+fn beside_libdevice(s: &mut Search<'_>, libdevice: Option<&Located>) -> Step {
+    let Some(l) = libdevice else {
+        return Step::Next;
+    };
+    let Some(root) = l.path.ancestors().nth(3) else {
+        return Step::Next;
+    };
+    let origin = l.origin.clone();
+    s.try_candidate(root.join("include"), || origin, "beside libdevice: ")
+        .unwrap_or(Step::Next)
+}
+
+pub(crate) fn find_cuda_crt(p: &Probe, libdevice: Option<&Located>) -> Found {
+    let accept = |d: &Path| has_files(d, &["crt/host_config.h", "crt/host_defines.h"]);
+    let mut s = Search::new(p, Tool::CudaCrt, &accept);
+    let rel = format!("{WHEEL_NVCC}/include");
+    search! { s;
+        explicit_home(&mut s, p, &rel);
+        s.env_dir("CUDA_PATH", &["include"]);
+        beside_libdevice(&mut s, libdevice);
+        pip_installs(&mut s, p, &rel);
+        s.well_known(&p.well_known("/usr/local/cuda"), &["include"]);
+    }
+}
+
+pub(crate) fn find_cccl(p: &Probe) -> Found {
+    let accept = |d: &Path| has_files(d, &["nv/target", "cub/cub.cuh", "cuda/std/version"]);
+    let mut s = Search::new(p, Tool::Cccl, &accept);
+    let rel = format!("{WHEEL_CCCL}/include");
+    search! { s;
+        explicit_home(&mut s, p, &rel);
+        s.env_dir("CUDA_PATH", &["include"]);
+        pip_installs(&mut s, p, &rel);
+        s.well_known(&p.well_known("/usr/local/cuda"), &["include"]);
+    }
+}
+
 /// LLVM's C++ headers for a pass plugin loaded by `clang`: an explicit
 /// `IREE_LLVM_INCLUDE` decides; then what `llvm-config --includedir` says
 /// (`$LLVM_CONFIG`, then `llvm-config-19` and `llvm-config` on PATH); then
@@ -201,6 +264,7 @@ pub(crate) fn find_llvm_include(p: &Probe, clang: Option<&Located>) -> Found {
                     looked: std::mem::take(&mut s.looked),
                     bad_env: Some(("LLVM_CONFIG".into(), path)),
                     home: None,
+                    with: Vec::new(),
                 })
             }
             Some(v) => s.llvm_config(Path::new(&v), || Origin::Env("LLVM_CONFIG".into()), "$LLVM_CONFIG --includedir: "),

@@ -18,6 +18,10 @@ const DIR_NAME: &str = "iree-rs";
 /// Where the wheel's files live below a home (`pip install --target`) or a
 /// `site-packages` (plain `pip install`).
 pub const WHEEL_NVCC: &str = "nvidia/cuda_nvcc";
+/// Where `nvidia-cuda-runtime-cu12` puts its files (`include/cuda_runtime.h`).
+pub const WHEEL_CUDA_RUNTIME: &str = "nvidia/cuda_runtime";
+/// Where `nvidia-cuda-cccl-cu12` puts its files (`include/cub`, `include/nv`).
+pub const WHEEL_CCCL: &str = "nvidia/cuda_cccl";
 
 /// The toolchain home and how it was chosen.
 #[derive(Clone, Debug, PartialEq, Eq)]

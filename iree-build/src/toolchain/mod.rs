@@ -1,6 +1,6 @@
 //! Finding the tools a build needs: clang-19, ld.lld, the ROCm device
-//! libraries, the HIP headers, `ptxas` and `libdevice.10.bc`, and the
-//! optional LLVM 19 headers the host lockstep plugin is compiled against.
+//! libraries, the HIP headers, `ptxas`, `libdevice.10.bc` and CUDA's device
+//! headers (runtime, `crt/`, CCCL), and the optional LLVM 19 headers the host lockstep plugin is compiled against.
 //!
 //! Every piece is looked up the same way, most explicit first: an environment
 //! variable that names it (`CLANG`, `ROCM_PATH`, ...), then `PATH`, then the
@@ -23,9 +23,13 @@
 //! Modules: [`probe`] (the environment), `search` (one lookup), `find` (the
 //! order per piece), [`home`], [`advice`], `version`.
 
+// `Missing` (every place looked, and what else to install) is the error of
+// every lookup; it is built once per piece, not on a hot path.
 #[macro_use]
+#[allow(clippy::result_large_err)]
 mod search;
 pub mod advice;
+#[allow(clippy::result_large_err)]
 mod find;
 pub mod home;
 pub mod probe;
@@ -39,7 +43,10 @@ use crate::target::{Platform, TargetId};
 use advice::Package;
 use find::*;
 use search::Found;
-use version::{debian_package_version, hip_version, llvm_header_version, rocm_version};
+use version::{
+    cccl_version, cuda_h_version, debian_package_version, hip_version, llvm_header_version,
+    rocm_version, wheel_version,
+};
 
 pub(crate) use probe::cargo_target_dir_above;
 pub use probe::Probe;
@@ -119,6 +126,15 @@ pub enum Tool {
     Ptxas,
     /// `libdevice.10.bc`: NVIDIA's math library as bitcode.
     Libdevice,
+    /// CUDA's device headers: the directory holding `cuda_runtime.h`,
+    /// `cuda_fp16.h`, `cuda_bf16.h` and `cooperative_groups/`.
+    CudaHeaders,
+    /// The directory holding CUDA's `crt/` headers (`crt/host_config.h`),
+    /// which `cuda_runtime.h` includes; the nvcc wheel ships them.
+    CudaCrt,
+    /// CUDA's C++ core libraries (CCCL): the directory holding `nv/target`
+    /// (which `cuda_fp16.h` and cooperative groups include), CUB and Thrust.
+    Cccl,
     /// LLVM's C++ headers (the directory holding `llvm/Passes/PassPlugin.h`)
     /// of the same major version as clang: the host lockstep pass plugin
     /// is compiled against them. Optional: host kernels build without it.
@@ -127,13 +143,16 @@ pub enum Tool {
 
 impl Tool {
     /// All pieces, in the order a report lists them.
-    pub const ALL: [Tool; 7] = [
+    pub const ALL: [Tool; 10] = [
         Tool::Clang,
         Tool::Lld,
         Tool::DeviceLibs,
         Tool::HipInclude,
         Tool::Ptxas,
         Tool::Libdevice,
+        Tool::CudaHeaders,
+        Tool::CudaCrt,
+        Tool::Cccl,
         Tool::LlvmInclude,
     ];
 
@@ -146,6 +165,9 @@ impl Tool {
             Tool::HipInclude => "HIP headers",
             Tool::Ptxas => "ptxas",
             Tool::Libdevice => "libdevice.10.bc",
+            Tool::CudaHeaders => "CUDA headers",
+            Tool::CudaCrt => "CUDA crt headers",
+            Tool::Cccl => "CUDA CCCL headers",
             Tool::LlvmInclude => "LLVM 19 headers",
         }
     }
@@ -157,7 +179,9 @@ impl Tool {
             Tool::Lld => Package::Apt("lld-19"),
             Tool::DeviceLibs => Package::Apt("rocm-device-libs"),
             Tool::HipInclude => Package::Apt("libamdhip64-dev"),
-            Tool::Ptxas | Tool::Libdevice => Package::Pip("nvidia-cuda-nvcc-cu12"),
+            Tool::Ptxas | Tool::Libdevice | Tool::CudaCrt => Package::Pip("nvidia-cuda-nvcc-cu12"),
+            Tool::CudaHeaders => Package::Pip("nvidia-cuda-runtime-cu12"),
+            Tool::Cccl => Package::Pip("nvidia-cuda-cccl-cu12"),
             Tool::LlvmInclude => Package::Apt("llvm-19-dev"),
         }
     }
@@ -170,7 +194,7 @@ impl Tool {
             Tool::DeviceLibs => "AMD targets",
             Tool::HipInclude => "AMD targets",
             Tool::Ptxas => "NVIDIA cubins (optional: PTX is emitted without it)",
-            Tool::Libdevice => "NVIDIA targets",
+            Tool::Libdevice | Tool::CudaHeaders | Tool::CudaCrt | Tool::Cccl => "NVIDIA targets",
             Tool::LlvmInclude => {
                 "the host lockstep plugin (optional: host kernels build without it)"
             }
@@ -196,12 +220,19 @@ pub struct Missing {
     pub bad_env: Option<(String, PathBuf)>,
     /// The toolchain home a pip fix installs into (where discovery looks).
     pub home: Option<PathBuf>,
+    /// Other packages the same target is missing ([`Toolchain::require_for`]
+    /// fills it), installed by the same command: one fix, not one per
+    /// rebuild.
+    pub with: Vec<Package>,
 }
 
 impl Missing {
-    /// The shell command that installs the piece so that discovery finds it.
+    /// The shell command that installs the piece (and [`Missing::with`]) so
+    /// that discovery finds it.
     pub fn install_command(&self) -> String {
-        advice::install_command(&[self.tool.package()], self.home.as_deref())
+        let mut pkgs = vec![self.tool.package()];
+        pkgs.extend(self.with.iter().copied());
+        advice::install_command(&pkgs, self.home.as_deref())
     }
 }
 
@@ -254,6 +285,9 @@ pub struct Toolchain {
     hip_include: Found,
     ptxas: Found,
     libdevice: Found,
+    cuda_headers: Found,
+    cuda_crt: Found,
+    cccl: Found,
     llvm_include: Found,
     env_vars: Vec<String>,
     home: Option<PathBuf>,
@@ -296,6 +330,21 @@ impl Toolchain {
         if let Ok(l) = &mut libdevice {
             l.version = Some("10".into());
         }
+        let mut cuda_headers = find_cuda_headers(probe);
+        if let Ok(l) = &mut cuda_headers {
+            l.version = wheel_version(&l.path, "nvidia_cuda_runtime_cu12")
+                .or_else(|| cuda_h_version(&l.path));
+        }
+        let mut cuda_crt = find_cuda_crt(probe, libdevice.as_ref().ok());
+        if let Ok(l) = &mut cuda_crt {
+            l.version =
+                wheel_version(&l.path, "nvidia_cuda_nvcc_cu12").or_else(|| cuda_h_version(&l.path));
+        }
+        let mut cccl = find_cccl(probe);
+        if let Ok(l) = &mut cccl {
+            l.version =
+                wheel_version(&l.path, "nvidia_cuda_cccl_cu12").or_else(|| cccl_version(&l.path));
+        }
         let mut llvm_include = find_llvm_include(probe, clang.as_ref().ok());
         if let Ok(l) = &mut llvm_include {
             l.version = llvm_header_version(&l.path);
@@ -308,6 +357,9 @@ impl Toolchain {
             &mut hip_include,
             &mut ptxas,
             &mut libdevice,
+            &mut cuda_headers,
+            &mut cuda_crt,
+            &mut cccl,
             &mut llvm_include,
         ] {
             if let Err(m) = found {
@@ -323,6 +375,9 @@ impl Toolchain {
             hip_include,
             ptxas,
             libdevice,
+            cuda_headers,
+            cuda_crt,
+            cccl,
             llvm_include,
             env_vars: env_vars.into_iter().collect(),
             home,
@@ -338,6 +393,9 @@ impl Toolchain {
             Tool::HipInclude => self.hip_include.as_ref(),
             Tool::Ptxas => self.ptxas.as_ref(),
             Tool::Libdevice => self.libdevice.as_ref(),
+            Tool::CudaHeaders => self.cuda_headers.as_ref(),
+            Tool::CudaCrt => self.cuda_crt.as_ref(),
+            Tool::Cccl => self.cccl.as_ref(),
             Tool::LlvmInclude => self.llvm_include.as_ref(),
         }
     }
@@ -372,6 +430,21 @@ impl Toolchain {
         self.libdevice.as_ref().ok()
     }
 
+    /// CUDA's device headers (the directory holding `cuda_runtime.h`), when found.
+    pub fn cuda_headers(&self) -> Option<&Located> {
+        self.cuda_headers.as_ref().ok()
+    }
+
+    /// The directory holding CUDA's `crt/` headers, when found.
+    pub fn cuda_crt(&self) -> Option<&Located> {
+        self.cuda_crt.as_ref().ok()
+    }
+
+    /// CCCL's headers (the directory holding `nv/target` and `cub/`), when found.
+    pub fn cccl(&self) -> Option<&Located> {
+        self.cccl.as_ref().ok()
+    }
+
     /// The LLVM headers for the host lockstep plugin (the directory holding
     /// `llvm/Passes/PassPlugin.h`), when found. No target requires them.
     pub fn llvm_include(&self) -> Option<&Located> {
@@ -382,7 +455,13 @@ impl Toolchain {
     pub fn required_for(target: &TargetId) -> &'static [Tool] {
         match target.platform() {
             Platform::Amd => &[Tool::Clang, Tool::Lld, Tool::DeviceLibs, Tool::HipInclude],
-            Platform::Nvidia => &[Tool::Clang, Tool::Libdevice],
+            Platform::Nvidia => &[
+                Tool::Clang,
+                Tool::Libdevice,
+                Tool::CudaHeaders,
+                Tool::CudaCrt,
+                Tool::Cccl,
+            ],
             Platform::Host => &[Tool::Clang],
         }
     }
@@ -390,11 +469,24 @@ impl Toolchain {
     /// Checks that everything `target` needs was found; the error names
     /// what is missing, every place looked, and what to install.
     pub fn require_for(&self, target: &TargetId) -> Result<(), ToolchainError> {
-        for tool in Self::required_for(target) {
+        let needed = Self::required_for(target);
+        for (i, tool) in needed.iter().enumerate() {
             if let Err(missing) = self.get(*tool) {
+                let mut missing = missing.clone();
+                if missing.bad_env.is_none() {
+                    // What else the target lacks comes with the same command
+                    // (the CUDA wheels are three packages).
+                    for other in &needed[i + 1..] {
+                        let pkg = other.package();
+                        let lacks = self.get(*other).is_err_and(|m| m.bad_env.is_none());
+                        if lacks && pkg != tool.package() && !missing.with.contains(&pkg) {
+                            missing.with.push(pkg);
+                        }
+                    }
+                }
                 return Err(ToolchainError::Missing {
                     target: target.to_string(),
-                    missing: Box::new(missing.clone()),
+                    missing: Box::new(missing),
                 });
             }
         }

@@ -58,6 +58,7 @@ impl<'p> Search<'p> {
                     looked: std::mem::take(&mut self.looked),
                     bad_env: Some((var.to_string(), path)),
                     home: None,
+                    with: Vec::new(),
                 })
             }
         }
@@ -149,6 +150,7 @@ impl<'p> Search<'p> {
             looked: self.looked,
             bad_env: None,
             home: None,
+            with: Vec::new(),
         }
     }
 }
@@ -191,6 +193,15 @@ pub(crate) fn is_hip_include(p: &Path) -> Result<(), String> {
         Ok(())
     } else {
         Err("no hip/hip_runtime.h in it".into())
+    }
+}
+
+/// A directory that has each of `files` below it; the error names the first
+/// one missing.
+pub(crate) fn has_files(p: &Path, files: &[&str]) -> Result<(), String> {
+    match files.iter().find(|f| !p.join(f).exists()) {
+        None => Ok(()),
+        Some(f) => Err(format!("no {f} in it")),
     }
 }
 

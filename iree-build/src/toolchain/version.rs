@@ -97,9 +97,79 @@ pub(crate) fn hip_version(include: &Path) -> Option<String> {
     ))
 }
 
+/// The value of `#define <name> <value>` in `text`.
+fn define<'t>(text: &'t str, name: &str) -> Option<&'t str> {
+    text.lines().find_map(|l| {
+        let rest = l.trim().strip_prefix("#define")?.trim_start();
+        let value = rest.strip_prefix(name)?;
+        value
+            .starts_with(char::is_whitespace)
+            .then(|| value.split_whitespace().next())
+            .flatten()
+    })
+}
+
+/// `major.minor` from `CUDA_VERSION` in `cuda.h` (`12090` → `12.9`): what
+/// clang's CUDA installation detector reads too.
+pub(crate) fn cuda_h_version(include: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(include.join("cuda.h")).ok()?;
+    let v: u32 = define(&text, "CUDA_VERSION")?.parse().ok()?;
+    Some(format!("{}.{}", v / 1000, (v % 1000) / 10))
+}
+
+/// `major.minor.patch` from `CCCL_VERSION` (`2008002` → `2.8.2`).
+pub(crate) fn cccl_version(include: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(include.join("cuda/std/__cccl/version.h")).ok()?;
+    let v: u32 = define(&text, "CCCL_VERSION")?.parse().ok()?;
+    Some(format!(
+        "{}.{}.{}",
+        v / 1_000_000,
+        (v / 1000) % 1000,
+        v % 1000
+    ))
+}
+
+/// The version of the wheel `dist` (`nvidia_cuda_runtime_cu12`) whose files
+/// `dir` is among: pip leaves `<dist>-<version>.dist-info` in the directory
+/// holding `nvidia/` (`<site>/nvidia/cuda_runtime/include` → `<site>`).
+pub(crate) fn wheel_version(dir: &Path, dist: &str) -> Option<String> {
+    let site = dir.ancestors().nth(3)?;
+    let prefix = format!("{dist}-");
+    std::fs::read_dir(site).ok()?.flatten().find_map(|e| {
+        let name = e.file_name().into_string().ok()?;
+        let v = name.strip_prefix(&prefix)?.strip_suffix(".dist-info")?;
+        Some(v.to_string())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cuda_versions_from_defines_and_dist_info() {
+        let t = tempfile::tempdir().unwrap();
+        let inc = t.path().join("nvidia/cuda_runtime/include");
+        std::fs::create_dir_all(inc.join("cuda/std/__cccl")).unwrap();
+        std::fs::write(
+            inc.join("cuda.h"),
+            "#define CUDA_VERSION_X 1\n#define CUDA_VERSION 12090\n",
+        )
+        .unwrap();
+        std::fs::write(
+            inc.join("cuda/std/__cccl/version.h"),
+            "#define CCCL_VERSION 2008002\n",
+        )
+        .unwrap();
+        assert_eq!(cuda_h_version(&inc).as_deref(), Some("12.9"));
+        assert_eq!(cccl_version(&inc).as_deref(), Some("2.8.2"));
+        assert_eq!(wheel_version(&inc, "nvidia_cuda_runtime_cu12"), None);
+        std::fs::create_dir(t.path().join("nvidia_cuda_runtime_cu12-12.9.79.dist-info")).unwrap();
+        assert_eq!(
+            wheel_version(&inc, "nvidia_cuda_runtime_cu12").as_deref(),
+            Some("12.9.79")
+        );
+    }
 
     #[test]
     fn versions_from_tool_banners() {

@@ -31,15 +31,19 @@ use super::common::{
     self, FuncGetAttribute, Library, LimitAttr, ModuleGetFunction, ModuleLoadDataEx, Status,
 };
 use super::gpu::{GpuApi, GpuDevice, HandleCall, NoArgs};
+use super::graph::{CaptureApi, GraphLaunch};
 use super::stream::{EventApi, LaunchKernel, StreamApi, StreamCall};
 use super::{buf_text, cstr, open_first};
-use crate::backend::{Backend, DevicePtr};
+use crate::backend::{Backend, DevicePtr, Transfer};
 use crate::bundle::VariantView;
 use crate::device::DeviceInfo;
 use crate::target::{Format, Platform, TargetId};
 use crate::Error;
 
 type HipError = Status;
+
+/// `hipHostMallocPortable`: page-locked memory every device may copy with.
+const HOST_ALLOC_PORTABLE: c_uint = 1;
 
 // hipDeviceAttribute_t values (HIP 5.2 header; unchanged in ROCm 6).
 const ATTR_MAX_BLOCK_DIM_X: c_int = 26;
@@ -73,8 +77,26 @@ super::symbols::driver_symbols! {
         memset: "hipMemset" fn(*mut c_void, c_int, usize) -> HipError,
         memcpy_htod: "hipMemcpyHtoD" fn(*mut c_void, *mut c_void, usize) -> HipError,
         memcpy_dtoh: "hipMemcpyDtoH" fn(*mut c_void, *mut c_void, usize) -> HipError,
+        host_malloc: "hipHostMalloc" fn(*mut *mut c_void, usize, c_uint) -> HipError,
+        host_free: "hipHostFree" fn(*mut c_void) -> HipError,
+        memcpy_htod_async: "hipMemcpyHtoDAsync"
+            fn(*mut c_void, *mut c_void, usize, *mut c_void) -> HipError,
+        memcpy_dtoh_async: "hipMemcpyDtoHAsync"
+            fn(*mut c_void, *mut c_void, usize, *mut c_void) -> HipError,
+        memcpy_dtod_async: "hipMemcpyDtoDAsync"
+            fn(*mut c_void, *mut c_void, usize, *mut c_void) -> HipError,
+        memset_d32_async: "hipMemsetD32Async" fn(*mut c_void, c_int, usize, *mut c_void) -> HipError,
         device_synchronize: "hipDeviceSynchronize" fn() -> HipError,
         stream_create: "hipStreamCreate" fn(*mut *mut c_void) -> HipError,
+        stream_create_with_flags: "hipStreamCreateWithFlags"
+            fn(*mut *mut c_void, c_uint) -> HipError,
+        stream_begin_capture: "hipStreamBeginCapture" fn(*mut c_void, c_int) -> HipError,
+        stream_end_capture: "hipStreamEndCapture" fn(*mut c_void, *mut *mut c_void) -> HipError,
+        graph_instantiate: "hipGraphInstantiate"
+            fn(*mut *mut c_void, *mut c_void, *mut *mut c_void, *mut c_char, usize) -> HipError,
+        graph_launch: "hipGraphLaunch" fn(*mut c_void, *mut c_void) -> HipError,
+        graph_exec_destroy: "hipGraphExecDestroy" fn(*mut c_void) -> HipError,
+        graph_destroy: "hipGraphDestroy" fn(*mut c_void) -> HipError,
         stream_destroy: "hipStreamDestroy" fn(*mut c_void) -> HipError,
         stream_synchronize: "hipStreamSynchronize" fn(*mut c_void) -> HipError,
         stream_wait_event: "hipStreamWaitEvent" fn(*mut c_void, *mut c_void, c_uint) -> HipError,
@@ -83,6 +105,8 @@ super::symbols::driver_symbols! {
         event_synchronize: "hipEventSynchronize" fn(*mut c_void) -> HipError,
         event_query: "hipEventQuery" fn(*mut c_void) -> HipError,
         event_destroy: "hipEventDestroy" fn(*mut c_void) -> HipError,
+        event_elapsed_time: "hipEventElapsedTime"
+            fn(*mut f32, *mut c_void, *mut c_void) -> HipError,
         module_load_data_ex: "hipModuleLoadDataEx"
             fn(*mut *mut c_void, *const c_void, c_uint, *mut c_int, *mut *mut c_void) -> HipError,
         module_unload: "hipModuleUnload" fn(*mut c_void) -> HipError,
@@ -347,6 +371,21 @@ impl GpuApi for Hip {
         (self.fns.device_synchronize, "hipDeviceSynchronize")
     }
 
+    fn host_alloc(&self, bytes: usize) -> Result<usize, Error> {
+        let mut p: *mut c_void = std::ptr::null_mut();
+        // SAFETY: valid out-pointer; hipHostMallocPortable (1): usable by
+        // the streams of every device.
+        self.check("hipHostMalloc", unsafe {
+            (self.fns.host_malloc)(&mut p, bytes, HOST_ALLOC_PORTABLE)
+        })?;
+        Ok(p as usize)
+    }
+
+    unsafe fn host_free(&self, p: usize) {
+        // SAFETY: per the caller's contract.
+        unsafe { (self.fns.host_free)(p as *mut c_void) };
+    }
+
     fn create_stream(&self) -> Result<usize, Error> {
         let mut s: *mut c_void = std::ptr::null_mut();
         // SAFETY: valid out-pointer.
@@ -354,6 +393,38 @@ impl GpuApi for Hip {
             (self.fns.stream_create)(&mut s)
         })?;
         Ok(s as usize)
+    }
+
+    fn create_capture_stream(&self) -> Result<usize, Error> {
+        let mut s: *mut c_void = std::ptr::null_mut();
+        // SAFETY: valid out-pointer; 1 = hipStreamNonBlocking.
+        self.check("hipStreamCreateWithFlags", unsafe {
+            (self.fns.stream_create_with_flags)(&mut s, 1)
+        })?;
+        Ok(s as usize)
+    }
+
+    fn capture_entries(&self) -> CaptureApi {
+        CaptureApi {
+            begin: (self.fns.stream_begin_capture, "hipStreamBeginCapture"),
+            end: (self.fns.stream_end_capture, "hipStreamEndCapture"),
+            graph_destroy: self.fns.graph_destroy,
+        }
+    }
+
+    unsafe fn instantiate(&self, graph: *mut c_void) -> Result<usize, Error> {
+        let mut exec: *mut c_void = std::ptr::null_mut();
+        // SAFETY: valid out-pointer, a live graph; no error node or log.
+        self.check("hipGraphInstantiate", unsafe {
+            (self.fns.graph_instantiate)(
+                &mut exec,
+                graph,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                0,
+            )
+        })?;
+        Ok(exec as usize)
     }
 
     fn image(&self, variant: &VariantView<'_>, functions: &[&str]) -> Result<Vec<u64>, Error> {
@@ -408,11 +479,48 @@ impl StreamApi for Hip {
             synchronize: (self.fns.event_synchronize, "hipEventSynchronize"),
             query: (self.fns.event_query, "hipEventQuery"),
             destroy: self.fns.event_destroy,
+            elapsed: (self.fns.event_elapsed_time, "hipEventElapsedTime"),
         }
     }
 
     fn enter(&self, _ctx: usize) -> Result<(), Error> {
         Ok(())
+    }
+
+    fn graph_launch(&self) -> (GraphLaunch, &'static str) {
+        (self.fns.graph_launch, "hipGraphLaunch")
+    }
+
+    fn graph_exec_destroy(&self) -> StreamCall {
+        self.fns.graph_exec_destroy
+    }
+
+    unsafe fn transfer(&self, t: &Transfer, stream: *mut c_void) -> Result<(), Error> {
+        let f = &self.fns;
+        let p = |a: u64| a as *mut c_void;
+        // SAFETY: per the caller's contract (`BackendStream::transfer`):
+        // every range is live for the copy's duration; `stream` is alive.
+        let (call, rc) = unsafe {
+            match *t {
+                Transfer::ToDevice { dst, src, bytes } => (
+                    "hipMemcpyHtoDAsync",
+                    (f.memcpy_htod_async)(p(dst), src as *mut c_void, bytes, stream),
+                ),
+                Transfer::ToHost { dst, src, bytes } => (
+                    "hipMemcpyDtoHAsync",
+                    (f.memcpy_dtoh_async)(dst as *mut c_void, p(src), bytes, stream),
+                ),
+                Transfer::OnDevice { dst, src, bytes } => (
+                    "hipMemcpyDtoDAsync",
+                    (f.memcpy_dtod_async)(p(dst), p(src), bytes, stream),
+                ),
+                Transfer::Fill32 { dst, value, words } => (
+                    "hipMemsetD32Async",
+                    (f.memset_d32_async)(p(dst), value as c_int, words, stream),
+                ),
+            }
+        };
+        self.check(call, rc)
     }
 }
 

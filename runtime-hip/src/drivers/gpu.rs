@@ -77,10 +77,29 @@ pub(crate) trait GpuApi: StreamApi {
     /// # Safety
     /// As `Backend::copy_d2h`.
     unsafe fn copy_d2h(&self, dst: &mut [u8], src: DevicePtr) -> Result<(), Error>;
+    /// `Backend::alloc_host` (page-locked, portable), with the device
+    /// current.
+    fn host_alloc(&self, bytes: usize) -> Result<usize, Error>;
+    /// Frees memory from [`GpuApi::host_alloc`].
+    ///
+    /// # Safety
+    /// As `Backend::free_host`.
+    unsafe fn host_free(&self, p: usize);
     /// The wait-for-the-current-device entry point and its name.
     fn synchronize_entry(&self) -> (NoArgs, &'static str);
     /// Creates a stream of the current device.
     fn create_stream(&self) -> Result<usize, Error>;
+    /// Creates a non-blocking stream of the current device, to capture a
+    /// graph on (not ordered with the legacy stream the synchronous copies
+    /// use, which would invalidate the capture).
+    fn create_capture_stream(&self) -> Result<usize, Error>;
+    /// The stream capture entry points.
+    fn capture_entries(&self) -> super::graph::CaptureApi;
+    /// Instantiates a captured graph; the executable graph's handle.
+    ///
+    /// # Safety
+    /// `graph` is a live graph of the current device.
+    unsafe fn instantiate(&self, graph: *mut c_void) -> Result<usize, Error>;
     /// The image of `variant` to load (an aligned copy the driver may parse
     /// in place), or `Err` when this driver cannot load its format.
     fn image(&self, variant: &VariantView<'_>, functions: &[&str]) -> Result<Vec<u64>, Error>;
@@ -177,6 +196,32 @@ impl<A: GpuApi> Backend for GpuDevice<A> {
     fn synchronize(&self) -> Result<(), Error> {
         self.current()?;
         self.wait_idle()
+    }
+
+    unsafe fn capture(
+        &self,
+        commands: &[crate::backend::Command<'_>],
+    ) -> Result<Option<Box<dyn crate::backend::Graph>>, Error> {
+        self.current()?;
+        // SAFETY: forwarded from the caller; the device is current.
+        let g =
+            unsafe { super::graph::capture(&self.api, A::stream_context(&self.ctx), commands) }?;
+        Ok(Some(Box::new(g)))
+    }
+
+    fn alloc_host(&self, bytes: usize) -> Result<usize, Error> {
+        self.current()?;
+        self.api.host_alloc(bytes).map_err(|e| Error::OutOfMemory {
+            bytes,
+            device: self.label(),
+            reason: format!("page-locked host memory: {e}"),
+        })
+    }
+
+    unsafe fn free_host(&self, ptr: usize, _bytes: usize) {
+        let _ = self.current();
+        // SAFETY: forwarded from the caller.
+        unsafe { self.api.host_free(ptr) };
     }
 
     fn create_stream(&self) -> Result<Arc<dyn BackendStream>, Error> {

@@ -16,6 +16,7 @@
 pub(crate) mod amd;
 mod common;
 mod gpu;
+mod graph;
 pub(crate) mod nvidia;
 mod stream;
 pub(crate) mod symbols;

@@ -19,15 +19,19 @@ use super::common::{
     self, FuncGetAttribute, Library, LimitAttr, ModuleGetFunction, ModuleLoadDataEx, Status,
 };
 use super::gpu::{GpuApi, GpuDevice, HandleCall, NoArgs};
+use super::graph::{CaptureApi, GraphLaunch};
 use super::open_first;
 use super::stream::{EventApi, LaunchKernel, StreamApi, StreamCall};
-use crate::backend::{Backend, DevicePtr};
+use crate::backend::{Backend, DevicePtr, Transfer};
 use crate::bundle::VariantView;
 use crate::device::DeviceInfo;
 use crate::target::{Format, Platform, TargetId};
 use crate::Error;
 
 type CuResult = Status;
+
+/// `CU_MEMHOSTALLOC_PORTABLE`: page-locked memory every context may use.
+const HOST_ALLOC_PORTABLE: c_uint = 1;
 
 // CUdevice_attribute values (cuda.h).
 const ATTR_MAX_THREADS_PER_BLOCK: c_int = 1;
@@ -65,7 +69,22 @@ super::symbols::driver_symbols! {
         memset_d8: "cuMemsetD8_v2" fn(u64, u8, usize) -> CuResult,
         memcpy_htod: "cuMemcpyHtoD_v2" fn(u64, *const c_void, usize) -> CuResult,
         memcpy_dtoh: "cuMemcpyDtoH_v2" fn(*mut c_void, u64, usize) -> CuResult,
+        mem_host_alloc: "cuMemHostAlloc" fn(*mut *mut c_void, usize, c_uint) -> CuResult,
+        mem_free_host: "cuMemFreeHost" fn(*mut c_void) -> CuResult,
+        memcpy_htod_async: "cuMemcpyHtoDAsync_v2"
+            fn(u64, *const c_void, usize, *mut c_void) -> CuResult,
+        memcpy_dtoh_async: "cuMemcpyDtoHAsync_v2"
+            fn(*mut c_void, u64, usize, *mut c_void) -> CuResult,
+        memcpy_dtod_async: "cuMemcpyDtoDAsync_v2" fn(u64, u64, usize, *mut c_void) -> CuResult,
+        memset_d32_async: "cuMemsetD32Async" fn(u64, c_uint, usize, *mut c_void) -> CuResult,
         stream_create: "cuStreamCreate" fn(*mut *mut c_void, c_uint) -> CuResult,
+        stream_begin_capture: "cuStreamBeginCapture_v2" fn(*mut c_void, c_int) -> CuResult,
+        stream_end_capture: "cuStreamEndCapture" fn(*mut c_void, *mut *mut c_void) -> CuResult,
+        graph_instantiate: "cuGraphInstantiateWithFlags"
+            fn(*mut *mut c_void, *mut c_void, u64) -> CuResult,
+        graph_launch: "cuGraphLaunch" fn(*mut c_void, *mut c_void) -> CuResult,
+        graph_exec_destroy: "cuGraphExecDestroy" fn(*mut c_void) -> CuResult,
+        graph_destroy: "cuGraphDestroy" fn(*mut c_void) -> CuResult,
         stream_destroy: "cuStreamDestroy_v2" fn(*mut c_void) -> CuResult,
         stream_synchronize: "cuStreamSynchronize" fn(*mut c_void) -> CuResult,
         stream_wait_event: "cuStreamWaitEvent" fn(*mut c_void, *mut c_void, c_uint) -> CuResult,
@@ -74,6 +93,7 @@ super::symbols::driver_symbols! {
         event_synchronize: "cuEventSynchronize" fn(*mut c_void) -> CuResult,
         event_query: "cuEventQuery" fn(*mut c_void) -> CuResult,
         event_destroy: "cuEventDestroy_v2" fn(*mut c_void) -> CuResult,
+        event_elapsed_time: "cuEventElapsedTime" fn(*mut f32, *mut c_void, *mut c_void) -> CuResult,
         module_load_data_ex: "cuModuleLoadDataEx"
             fn(*mut *mut c_void, *const c_void, c_uint, *mut c_int, *mut *mut c_void) -> CuResult,
         module_unload: "cuModuleUnload" fn(*mut c_void) -> CuResult,
@@ -295,6 +315,21 @@ impl GpuApi for Cuda {
         })
     }
 
+    fn host_alloc(&self, bytes: usize) -> Result<usize, Error> {
+        let mut p: *mut c_void = std::ptr::null_mut();
+        // SAFETY: valid out-pointer; CU_MEMHOSTALLOC_PORTABLE (1): usable
+        // by every context.
+        self.check("cuMemHostAlloc", unsafe {
+            (self.fns.mem_host_alloc)(&mut p, bytes, HOST_ALLOC_PORTABLE)
+        })?;
+        Ok(p as usize)
+    }
+
+    unsafe fn host_free(&self, p: usize) {
+        // SAFETY: per the caller's contract.
+        unsafe { (self.fns.mem_free_host)(p as *mut c_void) };
+    }
+
     /// cuCtxSynchronize waits for the current context.
     fn synchronize_entry(&self) -> (NoArgs, &'static str) {
         (self.fns.ctx_synchronize, "cuCtxSynchronize")
@@ -308,6 +343,32 @@ impl GpuApi for Cuda {
             (self.fns.stream_create)(&mut s, 0)
         })?;
         Ok(s as usize)
+    }
+
+    fn create_capture_stream(&self) -> Result<usize, Error> {
+        let mut s: *mut c_void = std::ptr::null_mut();
+        // SAFETY: valid out-pointer; 1 = CU_STREAM_NON_BLOCKING.
+        self.check("cuStreamCreate", unsafe {
+            (self.fns.stream_create)(&mut s, 1)
+        })?;
+        Ok(s as usize)
+    }
+
+    fn capture_entries(&self) -> CaptureApi {
+        CaptureApi {
+            begin: (self.fns.stream_begin_capture, "cuStreamBeginCapture"),
+            end: (self.fns.stream_end_capture, "cuStreamEndCapture"),
+            graph_destroy: self.fns.graph_destroy,
+        }
+    }
+
+    unsafe fn instantiate(&self, graph: *mut c_void) -> Result<usize, Error> {
+        let mut exec: *mut c_void = std::ptr::null_mut();
+        // SAFETY: valid out-pointer, a live graph; no flags.
+        self.check("cuGraphInstantiateWithFlags", unsafe {
+            (self.fns.graph_instantiate)(&mut exec, graph, 0)
+        })?;
+        Ok(exec as usize)
     }
 
     fn image(&self, variant: &VariantView<'_>, functions: &[&str]) -> Result<Vec<u64>, Error> {
@@ -363,11 +424,48 @@ impl StreamApi for Cuda {
             synchronize: (self.fns.event_synchronize, "cuEventSynchronize"),
             query: (self.fns.event_query, "cuEventQuery"),
             destroy: self.fns.event_destroy,
+            elapsed: (self.fns.event_elapsed_time, "cuEventElapsedTime"),
         }
     }
 
     fn enter(&self, ctx: usize) -> Result<(), Error> {
         set_current(self, ctx)
+    }
+
+    fn graph_launch(&self) -> (GraphLaunch, &'static str) {
+        (self.fns.graph_launch, "cuGraphLaunch")
+    }
+
+    fn graph_exec_destroy(&self) -> StreamCall {
+        self.fns.graph_exec_destroy
+    }
+
+    unsafe fn transfer(&self, t: &Transfer, stream: *mut c_void) -> Result<(), Error> {
+        let f = &self.fns;
+        // SAFETY: per the caller's contract (`BackendStream::transfer`):
+        // every range is live for the copy's duration; `stream` is alive
+        // and its context current.
+        let (call, rc) = unsafe {
+            match *t {
+                Transfer::ToDevice { dst, src, bytes } => (
+                    "cuMemcpyHtoDAsync",
+                    (f.memcpy_htod_async)(dst, src as *const c_void, bytes, stream),
+                ),
+                Transfer::ToHost { dst, src, bytes } => (
+                    "cuMemcpyDtoHAsync",
+                    (f.memcpy_dtoh_async)(dst as *mut c_void, src, bytes, stream),
+                ),
+                Transfer::OnDevice { dst, src, bytes } => (
+                    "cuMemcpyDtoDAsync",
+                    (f.memcpy_dtod_async)(dst, src, bytes, stream),
+                ),
+                Transfer::Fill32 { dst, value, words } => (
+                    "cuMemsetD32Async",
+                    (f.memset_d32_async)(dst, value, words, stream),
+                ),
+            }
+        };
+        self.check(call, rc)
     }
 }
 

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use super::common::{Library, Status};
 use super::KernelParams;
 use crate::backend::{
-    next_stream_id, BackendStream, Fence, FenceRef, KernelHandle, LaunchSpec, WaitError,
+    next_stream_id, BackendStream, Fence, FenceRef, KernelHandle, LaunchSpec, Transfer, WaitError,
 };
 use crate::Error;
 
@@ -35,6 +35,8 @@ pub(crate) type EventCreate = unsafe extern "C" fn(*mut *mut c_void, c_uint) -> 
 pub(crate) type EventRecord = unsafe extern "C" fn(*mut c_void, *mut c_void) -> Status;
 /// `hipStreamWaitEvent` / `cuStreamWaitEvent`: (stream, event, flags).
 pub(crate) type StreamWaitEvent = unsafe extern "C" fn(*mut c_void, *mut c_void, c_uint) -> Status;
+/// `hipEventElapsedTime` / `cuEventElapsedTime`: (milliseconds, start, end).
+pub(crate) type EventElapsed = unsafe extern "C" fn(*mut f32, *mut c_void, *mut c_void) -> Status;
 
 /// `hipEventDisableTiming` / `CU_EVENT_DISABLE_TIMING`: events used only
 /// for ordering are cheaper without timestamps.
@@ -49,6 +51,7 @@ pub(crate) struct EventApi {
     pub(crate) synchronize: (StreamCall, &'static str),
     pub(crate) query: (StreamCall, &'static str),
     pub(crate) destroy: StreamCall,
+    pub(crate) elapsed: (EventElapsed, &'static str),
 }
 
 /// What a [`GpuStream`] needs from its driver.
@@ -66,6 +69,17 @@ pub(crate) trait StreamApi: Library + Send + Sync + 'static {
     /// Makes the stream's device current on this thread before a call,
     /// where the driver needs that; `ctx` is [`GpuStream::ctx`].
     fn enter(&self, ctx: usize) -> Result<(), Error>;
+    /// Queues a copy or fill on `stream` (its device current), with the
+    /// driver's asynchronous entry point for it.
+    ///
+    /// # Safety
+    /// As `BackendStream::transfer`; `stream` is a live stream of the
+    /// current device.
+    unsafe fn transfer(&self, t: &Transfer, stream: *mut c_void) -> Result<(), Error>;
+    /// The graph launch entry point and its name.
+    fn graph_launch(&self) -> (super::graph::GraphLaunch, &'static str);
+    /// The executable graph destroy entry point.
+    fn graph_exec_destroy(&self) -> StreamCall;
 }
 
 /// How failures name the last launch of a stream.
@@ -159,6 +173,27 @@ impl<D: StreamApi> Fence for GpuEvent<D> {
         Some((D::DRIVER, self.event))
     }
 
+    fn elapsed_since(&self, start: &dyn Fence) -> Result<std::time::Duration, Error> {
+        let Some(begin) = event_of::<D>(start) else {
+            return Err(Error::ForeignEvent {
+                reason: format!(
+                    "timing a {} event against one of another platform",
+                    D::DRIVER
+                ),
+            });
+        };
+        self.driver.enter(self.ctx)?;
+        let (elapsed, call) = self.driver.events().elapsed;
+        let mut ms: f32 = 0.0;
+        // SAFETY: both events are alive (their fences are borrowed) and
+        // done (the caller waited for them); `ms` is a valid out-pointer.
+        let rc = unsafe { elapsed(&mut ms, begin as *mut c_void, self.event as *mut c_void) };
+        self.driver.check(call, rc)?;
+        Ok(std::time::Duration::from_secs_f64(
+            f64::from(ms.max(0.0)) / 1e3,
+        ))
+    }
+
     fn is_done(&self) -> bool {
         if self.driver.enter(self.ctx).is_err() {
             return false;
@@ -208,23 +243,25 @@ impl<D: StreamApi> BackendStream for GpuStream<D> {
     }
 
     fn fence(&self) -> Result<FenceRef, Error> {
+        self.record_event(EVENT_DISABLE_TIMING)
+    }
+
+    fn timed_fence(&self) -> Result<FenceRef, Error> {
+        self.record_event(0)
+    }
+
+    unsafe fn launch_graph(&self, graph: &dyn crate::backend::Graph) -> Result<(), Error> {
         self.driver.enter(self.ctx)?;
-        let api = self.driver.events();
-        let mut event: *mut c_void = std::ptr::null_mut();
-        // SAFETY: valid out-pointer; the context is current.
-        let rc = unsafe { (api.create.0)(&mut event, EVENT_DISABLE_TIMING) };
-        self.driver.check(api.create.1, rc)?;
-        let fence = GpuEvent {
-            driver: self.driver.clone(),
-            ctx: self.ctx,
-            event: event as usize,
-            stream: self.id,
-            last: self.last(),
-        };
-        // SAFETY: a fresh event and this live stream of the same context.
-        let rc = unsafe { (api.record.0)(event, self.stream as *mut c_void) };
-        self.driver.check(api.record.1, rc)?;
-        Ok(Arc::new(fence))
+        // SAFETY: forwarded from the caller; this stream is alive and its
+        // device current.
+        unsafe { super::graph::launch(&*self.driver, graph, self.stream) }
+    }
+
+    unsafe fn transfer(&self, t: &Transfer) -> Result<(), Error> {
+        self.driver.enter(self.ctx)?;
+        // SAFETY: forwarded from the caller; this stream is alive and its
+        // device current.
+        unsafe { self.driver.transfer(t, self.stream as *mut c_void) }
     }
 
     fn wait_fence(&self, fence: &FenceRef) -> Result<(), Error> {
@@ -251,6 +288,30 @@ impl<D: StreamApi> BackendStream for GpuStream<D> {
         self.driver
             .check(call, unsafe { sync(self.stream as *mut c_void) })
             .map_err(|e| self.failed(e, last))
+    }
+}
+
+impl<D: StreamApi> GpuStream<D> {
+    /// A new event with `flags` recorded on this stream: a [`Fence`] for
+    /// everything queued so far.
+    fn record_event(&self, flags: c_uint) -> Result<FenceRef, Error> {
+        self.driver.enter(self.ctx)?;
+        let api = self.driver.events();
+        let mut event: *mut c_void = std::ptr::null_mut();
+        // SAFETY: valid out-pointer; the context is current.
+        let rc = unsafe { (api.create.0)(&mut event, flags) };
+        self.driver.check(api.create.1, rc)?;
+        let fence = GpuEvent {
+            driver: self.driver.clone(),
+            ctx: self.ctx,
+            event: event as usize,
+            stream: self.id,
+            last: self.last(),
+        };
+        // SAFETY: a fresh event and this live stream of the same context.
+        let rc = unsafe { (api.record.0)(event, self.stream as *mut c_void) };
+        self.driver.check(api.record.1, rc)?;
+        Ok(Arc::new(fence))
     }
 }
 

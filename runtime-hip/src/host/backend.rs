@@ -31,9 +31,15 @@ impl Drop for HostBackend {
     }
 }
 
-/// Opens the host device (starting the worker pool on first use).
-pub(crate) fn open() -> Result<Arc<dyn Backend>, Error> {
-    Ok(HostBackend::new())
+/// Opens host device `ordinal` (starting the worker pool on first use).
+pub(crate) fn open(ordinal: usize) -> Result<Arc<dyn Backend>, Error> {
+    let mut b = HostBackend::new();
+    let info = &mut Arc::get_mut(&mut b).expect("a fresh device").info;
+    info.ordinal = ordinal;
+    if ordinal > 0 {
+        info.name = format!("{} #{ordinal}", info.name);
+    }
+    Ok(b)
 }
 
 impl HostBackend {

@@ -132,6 +132,18 @@ pub(crate) use backend::open;
 pub use barrier::__iree_host_barrier;
 pub use stream::QUEUE_DEPTH;
 
+/// How many host devices the platform has: `IREE_HOST_DEVICES` (1 to 64;
+/// default 1). Each is a device of its own (memory, streams, buffer
+/// tracking) sharing the one worker pool, so that programs and tests
+/// using several devices at once run on machines without GPUs.
+pub fn device_count() -> usize {
+    std::env::var("IREE_HOST_DEVICES")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|n| (1..=64).contains(n))
+        .unwrap_or(1)
+}
+
 /// The warp size the host platform reports: its kernels' `warpSize`
 /// unless their file declares `subgroup_size = 64` (see the module docs).
 pub const WARP_SIZE: u32 = iree_abi::target::HOST_WARP_SIZE;

@@ -11,13 +11,14 @@
 use std::cell::Cell;
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Instant;
 
 use super::barrier::Switch;
 use super::check;
 use super::pool::{Grid, GridError, Pool};
 use super::registry::Registry;
 use crate::backend::{
-    next_stream_id, BackendStream, Fence, FenceRef, KernelHandle, LaunchSpec, WaitError,
+    next_stream_id, BackendStream, Fence, FenceRef, KernelHandle, LaunchSpec, Transfer, WaitError,
 };
 use crate::device::Limits;
 use crate::kernel_args::KernelParams;
@@ -109,8 +110,8 @@ impl Failure {
 /// The host's event: set once the work it stands for has run.
 pub(crate) struct Completion {
     stream: u64,
-    /// `None` while pending; then the work's outcome.
-    outcome: Mutex<Option<Result<(), Failure>>>,
+    /// `None` while pending; then the work's outcome and when it was set.
+    outcome: Mutex<Option<(Result<(), Failure>, Instant)>>,
     done: Condvar,
 }
 
@@ -124,15 +125,22 @@ impl Completion {
     }
 
     fn set(&self, outcome: Result<(), Failure>) {
-        *lock(&self.outcome) = Some(outcome);
+        *lock(&self.outcome) = Some((outcome, Instant::now()));
         self.done.notify_all();
+    }
+
+    /// A completion that is already set (work that is over).
+    fn done(stream: u64) -> Arc<Completion> {
+        let c = Completion::new(stream);
+        c.set(Ok(()));
+        c
     }
 
     /// Blocks until set; the outcome.
     fn outcome(&self) -> Result<(), Failure> {
         let mut o = lock(&self.outcome);
         loop {
-            if let Some(r) = &*o {
+            if let Some((r, _)) = &*o {
                 return r.clone();
             }
             o = self.done.wait(o).unwrap_or_else(|e| e.into_inner());
@@ -155,6 +163,10 @@ impl Fence for Completion {
 
     fn is_done(&self) -> bool {
         lock(&self.outcome).is_some()
+    }
+
+    fn host_time(&self) -> Option<Instant> {
+        lock(&self.outcome).as_ref().map(|(_, t)| *t)
     }
 }
 
@@ -221,6 +233,34 @@ enum Item {
     Grid(Arc<Grid>, Failure, Arc<Completion>),
     /// Wait for another stream's work.
     Wait(FenceRef, Arc<Completion>),
+    /// A copy or fill.
+    Transfer(Transfer, Arc<Completion>),
+}
+
+/// Runs a copy or fill on the stream's thread.
+///
+/// # Safety
+/// As [`BackendStream::transfer`]: every range is live memory that only
+/// this transfer uses (writes) or that nothing writes (reads) until its
+/// completion is set, and the ranges of a copy do not overlap.
+unsafe fn run_transfer(t: &Transfer) {
+    // SAFETY: per the function's contract.
+    unsafe {
+        match *t {
+            Transfer::ToDevice { dst, src, bytes } => {
+                std::ptr::copy_nonoverlapping(src as *const u8, dst as *mut u8, bytes)
+            }
+            Transfer::ToHost { dst, src, bytes } => {
+                std::ptr::copy_nonoverlapping(src as *const u8, dst as *mut u8, bytes)
+            }
+            Transfer::OnDevice { dst, src, bytes } => {
+                std::ptr::copy_nonoverlapping(src as *const u8, dst as *mut u8, bytes)
+            }
+            Transfer::Fill32 { dst, value, words } => {
+                std::slice::from_raw_parts_mut(dst as *mut u32, words).fill(value)
+            }
+        }
+    }
 }
 
 /// A host stream.
@@ -261,6 +301,12 @@ fn serve(rx: mpsc::Receiver<Item>, state: Arc<StreamState>) {
             // The other stream's failure is its own: this stream goes on.
             Item::Wait(fence, completion) => {
                 let _ = fence.wait();
+                (Ok(()), completion)
+            }
+            Item::Transfer(t, completion) => {
+                // SAFETY: queued by `transfer`, whose caller guarantees the
+                // ranges until this completion is set (below).
+                unsafe { run_transfer(&t) };
                 (Ok(()), completion)
             }
         };
@@ -441,12 +487,47 @@ impl BackendStream for HostStream {
         let p = self.state.lock();
         Ok(match &p.last {
             Some(c) => c.clone(),
-            None => {
-                let c = Completion::new(self.state.id);
-                c.set(Ok(()));
-                c
-            }
+            None => Completion::done(self.state.id),
         })
+    }
+
+    /// The last item's completion while it is pending (its time is when
+    /// the stream passes this point); when the stream is idle, a new one
+    /// set now (the stream passes this point now) with the last item's
+    /// outcome (an event after a failed launch reports that failure).
+    fn timed_fence(&self) -> Result<FenceRef, Error> {
+        let p = self.state.lock();
+        let outcome = match &p.last {
+            Some(c) => match &*lock(&c.outcome) {
+                None => return Ok(c.clone()),
+                Some((outcome, _)) => outcome.clone(),
+            },
+            None => Ok(()),
+        };
+        let c = Completion::new(self.state.id);
+        c.set(outcome);
+        Ok(c)
+    }
+
+    unsafe fn transfer(&self, t: &Transfer) -> Result<(), Error> {
+        let (dst, bytes) = match *t {
+            Transfer::ToDevice { dst, bytes, .. } | Transfer::OnDevice { dst, bytes, .. } => {
+                (Some(dst), bytes)
+            }
+            Transfer::ToHost { src, bytes, .. } => (Some(src), bytes),
+            Transfer::Fill32 { dst, words, .. } => (Some(dst), words * 4),
+        };
+        // Defence in depth, as for launches: the device side lies in a
+        // live allocation of this device.
+        if let Some(p) = dst {
+            self.registry.check(p, bytes)?;
+        }
+        if let Transfer::OnDevice { src, bytes, .. } = *t {
+            self.registry.check(src, bytes)?;
+        }
+        self.state.take_failure()?;
+        let t = *t;
+        self.enqueue(|c| Item::Transfer(t, c))
     }
 
     fn wait_fence(&self, fence: &FenceRef) -> Result<(), Error> {

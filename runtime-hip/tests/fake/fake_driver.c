@@ -22,6 +22,11 @@ static size_t log_len;
 static int event_error;
 static uintptr_t streams, events;
 
+/* A graph: the work captured on a stream (see "Graphs" below). */
+struct op { int kind; void *f; unsigned threads; void *p[3]; int dim; void *d; const void *s; size_t n; unsigned v; };
+struct graph { int n; struct op ops[64]; };
+static struct op *capture_op(void *s);
+
 static void note(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -38,8 +43,40 @@ const char *fake_log(void) { return call_log; }
 void fake_log_clear(void) { log_len = 0; call_log[0] = 0; }
 void fake_fail_events(int code) { event_error = code; }
 
-static int new_stream(void **s) { *s = (void *)++streams; note("streamCreate(s%lu)", (unsigned long)streams); return 0; }
-static int new_event(void **e) { *e = (void *)++events; note("eventCreate(e%lu)", (unsigned long)events); return 0; }
+/* Flags 1: a non-blocking stream (what graphs are captured on). */
+static int new_stream(void **s, unsigned flags) {
+  *s = (void *)++streams;
+  note(flags & 1 ? "streamCreateNonBlocking(s%lu)" : "streamCreate(s%lu)", (unsigned long)streams);
+  return 0;
+}
+/* Flags 2 (DISABLE_TIMING): the runtime's ordering events; 0: timed ones. */
+static int new_event(void **e, unsigned flags) {
+  *e = (void *)++events;
+  note(flags & 2 ? "eventCreate(e%lu)" : "timedEventCreate(e%lu)", (unsigned long)events);
+  return 0;
+}
+static int elapsed(float *ms, void *a, void *b) {
+  note("eventElapsedTime(e%lu, e%lu)", (unsigned long)a, (unsigned long)b);
+  *ms = 1.5f;
+  return 0;
+}
+/* Asynchronous copies run at once (the fake has no queue) and are logged
+ * with their stream. */
+static int copy_async(const char *what, void *d, const void *src, size_t n, void *s) {
+  struct op *o = capture_op(s);
+  note("%s(s%lu, %lu)", what, (unsigned long)s, (unsigned long)n);
+  if (o) { o->kind = 1; o->d = d; o->s = src; o->n = n; } else memcpy(d, src, n);
+  return 0;
+}
+static int fill32(void *d, unsigned v, size_t n, void *s) {
+  struct op *o = capture_op(s);
+  note("memsetD32Async(s%lu, %lu)", (unsigned long)s, (unsigned long)n);
+  if (o) { o->kind = 2; o->d = d; o->v = v; o->n = n; }
+  else for (size_t i = 0; i < n; i++) ((unsigned *)d)[i] = v;
+  return 0;
+}
+static int host_alloc(void **p, size_t n) { note("hostAlloc(%lu)", (unsigned long)n); *p = malloc(n); return 0; }
+static int host_free(void *p) { note("hostFree"); free(p); return 0; }
 static int record(void *e, void *s) { note("eventRecord(e%lu, s%lu)", (unsigned long)e, (unsigned long)s); return 0; }
 static int stream_wait(void *s, void *e) { note("streamWaitEvent(s%lu, e%lu)", (unsigned long)s, (unsigned long)e); return 0; }
 static int event_sync(void *e) { note("eventSynchronize(e%lu)", (unsigned long)e); return event_error; }
@@ -47,6 +84,67 @@ static int event_query(void *e) { (void)e; return event_error ? event_error : 60
 static int event_destroy(void *e) { note("eventDestroy(e%lu)", (unsigned long)e); return 0; }
 static int stream_sync(void *s) { note("streamSynchronize(s%lu)", (unsigned long)s); return 0; }
 static int launch_on(void *s) { note("launch(s%lu)", (unsigned long)s); return 0; }
+
+/* Graphs: work queued on the stream being captured is recorded (with the
+ * kernel parameters' values) instead of run; launching the instantiated
+ * graph runs it in order. */
+static void *capturing;
+static struct graph *captured;
+static uintptr_t graphs;
+static struct op *capture_op(void *s) {
+  if (!capturing || s != capturing || captured->n >= 64) return 0;
+  return &captured->ops[captured->n++];
+}
+static int begin_capture(void *s, int mode) {
+  note("streamBeginCapture(s%lu, mode %d)", (unsigned long)s, mode);
+  capturing = s; captured = calloc(1, sizeof *captured);
+  return 0;
+}
+static int end_capture(void *s, void **g) {
+  note("streamEndCapture(s%lu)", (unsigned long)s);
+  capturing = 0; *g = captured; captured = 0;
+  return 0;
+}
+static int instantiate(void **exec, void *g) {
+  struct graph *copy = malloc(sizeof *copy);
+  memcpy(copy, g, sizeof *copy);
+  *exec = copy; graphs++;
+  note("graphInstantiate(%d ops)", copy->n);
+  return 0;
+}
+static int graph_destroy(void *g) { note("graphDestroy"); free(g); return 0; }
+static int exec_destroy(void *g) { note("graphExecDestroy"); free(g); return 0; }
+static void run(void *f, unsigned threads, void **params);
+static int graph_launch(void *exec, void *s) {
+  struct graph *g = exec;
+  note("graphLaunch(s%lu)", (unsigned long)s);
+  for (int i = 0; i < g->n; i++) {
+    struct op *o = &g->ops[i];
+    if (o->kind == 0) {
+      void *params[4] = {&o->p[0], &o->p[1], &o->p[2], &o->dim};
+      if (o->f == (void *)2) params[2] = &o->dim;
+      run(o->f, o->threads, params);
+    } else if (o->kind == 1) {
+      memcpy(o->d, o->s, o->n);
+    } else {
+      for (size_t j = 0; j < o->n; j++) ((unsigned *)o->d)[j] = o->v;
+    }
+  }
+  return 0;
+}
+/* A launch: recorded while its stream is captured, else run now. */
+static int launch(void *f, unsigned threads, void **params, void *s) {
+  struct op *o = capture_op(s);
+  if (o) {
+    int nptr = f == (void *)1 ? 3 : 2;
+    o->kind = 0; o->f = f; o->threads = threads;
+    for (int i = 0; i < nptr; i++) o->p[i] = *(void **)params[i];
+    o->dim = *(int *)params[nptr];
+  } else {
+    run(f, threads, params);
+  }
+  return launch_on(s);
+}
 
 /* Function attributes: only SHARED_SIZE_BYTES (1), which is 1024 for
  * `simple_mul` (a kernel with 1 KiB of static `__shared__` memory) and 0 for
@@ -140,11 +238,18 @@ int cuMemFree_v2(uint64_t p) { note("free"); free((void *)(uintptr_t)p); return 
 int cuMemsetD8_v2(uint64_t p, unsigned char v, size_t n) { memset((void *)(uintptr_t)p, v, n); return 0; }
 int cuMemcpyHtoD_v2(uint64_t d, const void *s, size_t n) { memcpy((void *)(uintptr_t)d, s, n); return 0; }
 int cuMemcpyDtoH_v2(void *d, uint64_t s, size_t n) { note("memcpyDtoH"); memcpy(d, (void *)(uintptr_t)s, n); return 0; }
-int cuStreamCreate(void **s, unsigned f) { (void)f; return new_stream(s); }
-int cuStreamDestroy_v2(void *s) { (void)s; return 0; }
+int cuStreamCreate(void **s, unsigned f) { return new_stream(s, f); }
+int cuStreamDestroy_v2(void *s) { note("streamDestroy(s%lu)", (unsigned long)s); return 0; }
 int cuStreamSynchronize(void *s) { return stream_sync(s); }
 int cuStreamWaitEvent(void *s, void *e, unsigned f) { (void)f; return stream_wait(s, e); }
-int cuEventCreate(void **e, unsigned f) { (void)f; return new_event(e); }
+int cuEventCreate(void **e, unsigned f) { return new_event(e, f); }
+int cuEventElapsedTime(float *ms, void *a, void *b) { return elapsed(ms, a, b); }
+int cuMemHostAlloc(void **p, size_t n, unsigned f) { (void)f; return host_alloc(p, n); }
+int cuMemFreeHost(void *p) { return host_free(p); }
+int cuMemcpyHtoDAsync_v2(uint64_t d, const void *h, size_t n, void *s) { return copy_async("memcpyHtoDAsync", (void *)(uintptr_t)d, h, n, s); }
+int cuMemcpyDtoHAsync_v2(void *h, uint64_t d, size_t n, void *s) { return copy_async("memcpyDtoHAsync", h, (void *)(uintptr_t)d, n, s); }
+int cuMemcpyDtoDAsync_v2(uint64_t d, uint64_t a, size_t n, void *s) { return copy_async("memcpyDtoDAsync", (void *)(uintptr_t)d, (void *)(uintptr_t)a, n, s); }
+int cuMemsetD32Async(uint64_t d, unsigned v, size_t n, void *s) { return fill32((void *)(uintptr_t)d, v, n, s); }
 int cuEventRecord(void *e, void *s) { return record(e, s); }
 int cuEventSynchronize(void *e) { return event_sync(e); }
 int cuEventQuery(void *e) { return event_query(e); }
@@ -156,9 +261,14 @@ int cuFuncGetAttribute(int *v, int attr, void *f) { return func_attribute(v, att
 int cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
                    unsigned bz, unsigned shared, void *stream, void **params, void **extra) {
   (void)gy; (void)gz; (void)by; (void)bz; (void)shared; (void)extra;
-  run(f, gx * bx, params);
-  return launch_on(stream);
+  return launch(f, gx * bx, params, stream);
 }
+int cuStreamBeginCapture_v2(void *s, int mode) { return begin_capture(s, mode); }
+int cuStreamEndCapture(void *s, void **g) { return end_capture(s, g); }
+int cuGraphInstantiateWithFlags(void **e, void *g, unsigned long long f) { (void)f; return instantiate(e, g); }
+int cuGraphLaunch(void *e, void *s) { return graph_launch(e, s); }
+int cuGraphExecDestroy(void *e) { return exec_destroy(e); }
+int cuGraphDestroy(void *g) { return graph_destroy(g); }
 #else
 int hipInit(unsigned f) { (void)f; return 0; }
 const char *hipGetErrorName(int e) { return e ? "hipErrorInvalidValue" : "hipSuccess"; }
@@ -182,11 +292,18 @@ int hipMemset(void *p, int v, size_t n) { memset(p, v, n); return 0; }
 int hipMemcpyHtoD(void *d, void *s, size_t n) { memcpy(d, s, n); return 0; }
 int hipMemcpyDtoH(void *d, void *s, size_t n) { note("memcpyDtoH"); memcpy(d, s, n); return 0; }
 int hipDeviceSynchronize(void) { return 0; }
-int hipStreamCreate(void **s) { return new_stream(s); }
-int hipStreamDestroy(void *s) { (void)s; return 0; }
+int hipStreamCreate(void **s) { return new_stream(s, 0); }
+int hipStreamDestroy(void *s) { note("streamDestroy(s%lu)", (unsigned long)s); return 0; }
 int hipStreamSynchronize(void *s) { return stream_sync(s); }
 int hipStreamWaitEvent(void *s, void *e, unsigned f) { (void)f; return stream_wait(s, e); }
-int hipEventCreateWithFlags(void **e, unsigned f) { (void)f; return new_event(e); }
+int hipEventCreateWithFlags(void **e, unsigned f) { return new_event(e, f); }
+int hipEventElapsedTime(float *ms, void *a, void *b) { return elapsed(ms, a, b); }
+int hipHostMalloc(void **p, size_t n, unsigned f) { (void)f; return host_alloc(p, n); }
+int hipHostFree(void *p) { return host_free(p); }
+int hipMemcpyHtoDAsync(void *d, void *h, size_t n, void *s) { return copy_async("memcpyHtoDAsync", d, h, n, s); }
+int hipMemcpyDtoHAsync(void *h, void *d, size_t n, void *s) { return copy_async("memcpyDtoHAsync", h, d, n, s); }
+int hipMemcpyDtoDAsync(void *d, void *a, size_t n, void *s) { return copy_async("memcpyDtoDAsync", d, a, n, s); }
+int hipMemsetD32Async(void *d, int v, size_t n, void *s) { return fill32(d, (unsigned)v, n, s); }
 int hipEventRecord(void *e, void *s) { return record(e, s); }
 int hipEventSynchronize(void *e) { return event_sync(e); }
 int hipEventQuery(void *e) { return event_query(e); }
@@ -198,7 +315,13 @@ int hipFuncGetAttribute(int *v, int attr, void *f) { return func_attribute(v, at
 int hipModuleLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
                           unsigned bz, unsigned shared, void *stream, void **params, void **extra) {
   (void)gy; (void)gz; (void)by; (void)bz; (void)shared; (void)extra;
-  run(f, gx * bx, params);
-  return launch_on(stream);
+  return launch(f, gx * bx, params, stream);
 }
+int hipStreamCreateWithFlags(void **s, unsigned f) { return new_stream(s, f); }
+int hipStreamBeginCapture(void *s, int mode) { return begin_capture(s, mode); }
+int hipStreamEndCapture(void *s, void **g) { return end_capture(s, g); }
+int hipGraphInstantiate(void **e, void *g, void **node, char *log, size_t n) { (void)node; (void)log; (void)n; return instantiate(e, g); }
+int hipGraphLaunch(void *e, void *s) { return graph_launch(e, s); }
+int hipGraphExecDestroy(void *e) { return exec_destroy(e); }
+int hipGraphDestroy(void *g) { return graph_destroy(g); }
 #endif

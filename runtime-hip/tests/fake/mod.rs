@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use runtime_hip::{Device, Error, Format};
+use runtime_hip::{CommandBuffer, Device, Error, Format, HostBuffer};
 
 use crate::sample;
 
@@ -15,16 +15,23 @@ pub fn build(which: &str) -> Option<PathBuf> {
     let src = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fake/fake_driver.c");
     let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("libfake{which}.so"));
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let mut failed = None;
     for compiler in [cc.as_str(), "clang-19", "clang", "gcc"] {
-        let ok = Command::new(compiler)
+        let run = Command::new(compiler)
             .args(["-shared", "-fPIC", "-O1", &format!("-DFAKE_{which}"), "-o"])
             .arg(&out)
             .arg(src)
-            .status()
-            .is_ok_and(|s| s.success());
-        if ok {
-            return Some(out);
+            .output();
+        match run {
+            Ok(o) if o.status.success() => return Some(out),
+            Ok(o) => failed = Some((compiler, String::from_utf8_lossy(&o.stderr).into_owned())),
+            Err(_) => {}
         }
+    }
+    // A compiler that ran and refused the fake is a broken test, not a
+    // machine without a compiler.
+    if let Some((compiler, stderr)) = failed {
+        panic!("{compiler} cannot build tests/fake/fake_driver.c:\n{stderr}");
     }
     eprintln!("skipped: no C compiler to build the fake driver");
     None
@@ -149,9 +156,16 @@ pub fn calls(lib: &libloading::Library) -> Vec<String> {
         clear();
         text
     };
-    // Lines are `call` or `call(s1, e2)`: rename each argument.
+    // Lines are `call` or `call(s1, e2, 256)`: rename each stream and
+    // event argument (a letter and a number); others stay as they are.
     let mut seen: Vec<String> = Vec::new();
     let mut rename = |token: &str| {
+        let handle = token.len() > 1
+            && token.starts_with(['s', 'e'])
+            && token[1..].bytes().all(|b| b.is_ascii_digit());
+        if !handle {
+            return token.to_string();
+        }
         let kind = &token[..1];
         if !seen.iter().any(|t| t == token) {
             seen.push(token.to_string());
@@ -252,4 +266,149 @@ pub fn check_ordering(device: &Device, path: &std::path::Path, bundle: &'static 
         "{log:?}"
     );
     assert!(!log.iter().any(|c| c == "free"), "{log:?}");
+}
+
+/// Asynchronous copies, events and a command buffer against the driver
+/// calls they must make, in order: uploads from and downloads into
+/// page-locked host memory on a stream, ordered after the other streams'
+/// work on the same buffers by driver events; host access to a
+/// `HostBuffer` and its free wait for exactly the copies that use it; a
+/// timed event pair; a command buffer captured once as a driver graph and
+/// each replay one graph launch, tracked as one unit.
+pub fn check_async(device: &Device, path: &std::path::Path, bundle: &'static [u8]) {
+    // SAFETY: the library the runtime already loaded (the same handle).
+    let lib = unsafe { libloading::Library::new(path) }.unwrap();
+    let inplace = kernel(bundle, "simple_mul_inplace", 1);
+    let mut a = device.alloc_zeroed::<f32>(64).unwrap();
+    let mut b = device.alloc_zeroed::<f32>(64).unwrap();
+    let mut c = device.alloc_zeroed::<u32>(64).unwrap();
+    calls(&lib);
+    let s1 = device.stream().unwrap();
+    let s2 = device.stream().unwrap();
+    let host = HostBuffer::from_slice(device, &[3.0f32; 64]).unwrap();
+    s1.upload(&host, &mut a).unwrap();
+    s2.copy(&a, &mut b).unwrap();
+    let mut back = HostBuffer::<f32>::new(device, 64).unwrap();
+    s1.download_into(&b, &mut back).unwrap();
+    assert_eq!(back.as_slice().unwrap(), &[3.0f32; 64]);
+    let e0 = s1.record().unwrap();
+    let e1 = s1.record().unwrap();
+    s2.wait(&e1).unwrap();
+    let took = e1.elapsed_since(&e0).unwrap();
+    assert_eq!(took, std::time::Duration::from_micros(1500));
+    s2.fill(&mut c, 7).unwrap();
+    drop((e0, e1));
+    drop(back);
+    drop(host);
+    let want = [
+        "streamCreate(S0)",
+        "streamCreate(S1)",
+        "hostAlloc(256)",
+        // upload on s1: nothing to wait for
+        "memcpyHtoDAsync(S0, 256)",
+        "eventCreate(E0)",
+        "eventRecord(E0, S0)",
+        // s2 reads `a`: after the upload, on the device
+        "streamWaitEvent(S1, E0)",
+        "memcpyDtoDAsync(S1, 256)",
+        "eventCreate(E1)",
+        "eventRecord(E1, S1)",
+        "hostAlloc(256)",
+        // s1 reads `b` into `back`: after s2's copy
+        "streamWaitEvent(S0, E1)",
+        "memcpyDtoHAsync(S0, 256)",
+        "eventCreate(E2)",
+        "eventRecord(E2, S0)",
+        // back.as_slice(): the download only
+        "eventSynchronize(E2)",
+        "timedEventCreate(E3)",
+        "eventRecord(E3, S0)",
+        "timedEventCreate(E4)",
+        "eventRecord(E4, S0)",
+        "streamWaitEvent(S1, E4)",
+        "eventSynchronize(E3)",
+        "eventSynchronize(E4)",
+        "eventElapsedTime(E3, E4)",
+        "memsetD32Async(S1, 64)",
+        "eventCreate(E5)",
+        "eventRecord(E5, S1)",
+        "eventDestroy(E3)",
+        "eventDestroy(E4)",
+        // drop(back): its download
+        "eventSynchronize(E2)",
+        "hostFree",
+        // drop(host): its upload
+        "eventSynchronize(E0)",
+        "hostFree",
+    ];
+    assert_eq!(calls(&lib), want);
+    assert_eq!(c.download().unwrap(), vec![7u32; 64]);
+
+    // A command buffer: checked when recorded (no driver call), replayed
+    // as launches on the stream behind one wait per buffer user, and one
+    // event for the whole replay.
+    let lhs = device.upload(&[2.0f32; 64]).unwrap();
+    calls(&lib);
+    let cb = CommandBuffer::record(device, |s| {
+        for _ in 0..2 {
+            // SAFETY: simple_mul_inplace takes (const float*, float*, int)
+            // and stays below `dim`.
+            unsafe { inplace.launch(s, [1, 1, 1], &[lhs.binding(), b.binding_mut()], &[64]) }?;
+        }
+        s.fill(&mut a, 0.0)
+    })
+    .unwrap();
+    assert_eq!(cb.len(), 3);
+    assert!(cb.uses_graph(), "{:?}", cb.capture_error());
+    let want = [
+        // captured once, on a stream of its own, in thread-local mode
+        "streamCreateNonBlocking(S0)",
+        "streamBeginCapture(S0, mode 1)",
+        "launch(S0)",
+        "launch(S0)",
+        "memsetD32Async(S0, 64)",
+        "streamEndCapture(S0)",
+        "graphInstantiate(3 ops)",
+        "graphDestroy",
+        "streamDestroy(S0)",
+    ];
+    assert_eq!(calls(&lib), want);
+    cb.replay(&s2).unwrap();
+    cb.replay(&s2).unwrap();
+    assert_eq!(b.download().unwrap(), vec![48.0f32; 64]);
+    let want = [
+        // (names restart here: S0 is s2) the replay writes `b`, last
+        // read by s1's download, and `a`, last written by s1's upload
+        "streamWaitEvent(S0, E0)",
+        "streamWaitEvent(S0, E1)",
+        "graphLaunch(S0)",
+        "eventCreate(E2)",
+        "eventRecord(E2, S0)",
+        // the replay's event replaces the ones it waited for, and s2's
+        // earlier copy (the last users of `a` and `b` until now)
+        "eventDestroy(E3)",
+        "eventDestroy(E0)",
+        "eventDestroy(E1)",
+        // the second replay: everything on its own stream, nothing to wait
+        "graphLaunch(S0)",
+        "eventCreate(E4)",
+        "eventRecord(E4, S0)",
+        "eventDestroy(E2)",
+        // the download: the last replay only
+        "eventSynchronize(E4)",
+        "memcpyDtoH",
+    ];
+    assert_eq!(calls(&lib), want);
+    drop(b);
+    let cb_err = cb.replay(&s2).unwrap_err();
+    assert!(
+        matches!(cb_err, Error::StaleCommandBuffer { .. }),
+        "{cb_err}"
+    );
+    assert!(
+        !calls(&lib).iter().any(|c| c.starts_with("graphLaunch")),
+        "a stale replay queued work"
+    );
+    drop(cb);
+    assert_eq!(calls(&lib), ["graphExecDestroy"]);
 }

@@ -7,5 +7,6 @@ pub mod bench;
 pub mod cuda;
 pub mod figure;
 pub mod kernels;
+pub mod replay;
 pub mod simple_mul;
 pub mod variant;

@@ -1,4 +1,5 @@
-//! `gpu-bench probe | launch [LAUNCHES] | bandwidth [ELEMENTS]`, run by
+//! `gpu-bench probe | launch [LAUNCHES] | bandwidth [ELEMENTS] | replay
+//! [DISPATCHES] | overlap [ELEMENTS]`, run by
 //! run.sh with `IREE_DEVICE=nvidia`. Prints `device:`, `driver:`,
 //! `variant:` and `figure:` lines. Exit status: 0 done, 1 failed, 3 no
 //! device (with `IREE_DEVICE=nvidia`: no NVIDIA GPU could be opened).
@@ -11,9 +12,10 @@ use std::process::ExitCode;
 
 use gpu_check::bench::{self, Output};
 use gpu_check::cuda::Cuda;
+use gpu_check::replay;
 use runtime_hip::{Device, Platform};
 
-const USAGE: &str = "usage: gpu-bench probe | launch [LAUNCHES] | bandwidth [ELEMENTS]";
+const USAGE: &str = "usage: gpu-bench probe | launch [LAUNCHES] | bandwidth [ELEMENTS] | replay [DISPATCHES] | overlap [ELEMENTS]";
 
 /// Exit status when there is no GPU to measure.
 const NO_GPU: u8 = 3;
@@ -78,9 +80,20 @@ fn run(device: &Device, cuda: Option<&Cuda>, args: &[String]) -> Result<(), Stri
         Some("bandwidth") => {
             bench::bandwidth(device, cx.as_ref(), number(args, 1 << 26)? / scale, 7)?
         }
+        // The same 100 dispatches everywhere: the figure is per 100.
+        Some("replay") => Output {
+            variant: String::new(),
+            figures: replay::replay(device, number(args, 100)?, 7)?,
+        },
+        Some("overlap") => Output {
+            variant: String::new(),
+            figures: replay::overlap(device, number(args, 1 << 24)? / scale, 7)?,
+        },
         _ => return Err(USAGE.into()),
     };
-    println!("{}", out.variant);
+    if !out.variant.is_empty() {
+        println!("{}", out.variant);
+    }
     for f in &out.figures {
         println!("{f}");
     }

@@ -64,3 +64,31 @@ fn without_a_driver_the_raw_side_says_what_it_tried() {
     }
     assert!(e.contains("IREE_NVIDIA_LIBRARY"), "{e}");
 }
+
+#[test]
+fn replay_and_overlap_figures_on_the_host() {
+    let replay = gpu_check::replay::replay(&host(), 100, 3).unwrap();
+    let names: Vec<_> = replay.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "replay.one_by_one",
+            "replay.command_buffer",
+            "replay.speedup"
+        ]
+    );
+    let overlap = gpu_check::replay::overlap(&host(), 1 << 16, 3).unwrap();
+    let names: Vec<_> = overlap.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "overlap.kernel",
+            "overlap.upload",
+            "overlap.both",
+            "overlap.ratio"
+        ]
+    );
+    for f in replay.iter().chain(&overlap) {
+        assert!(f.value > 0.0 && f.value.is_finite(), "{f}");
+    }
+}

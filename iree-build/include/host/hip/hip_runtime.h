@@ -189,8 +189,27 @@ static __forceinline__ void __threadfence() { __atomic_thread_fence(__ATOMIC_SEQ
 static __forceinline__ void __threadfence_block() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 static __forceinline__ void __threadfence_system() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 
+// Cache hints (CUDA's load/store cache operators): plain accesses on the CPU.
 template <typename T>
 static __forceinline__ T __ldg(const T* p) { return *p; }
+template <typename T>
+static __forceinline__ T __ldca(const T* p) { return *p; }
+template <typename T>
+static __forceinline__ T __ldcg(const T* p) { return *p; }
+template <typename T>
+static __forceinline__ T __ldcs(const T* p) { return *p; }
+template <typename T>
+static __forceinline__ T __ldlu(const T* p) { return *p; }
+template <typename T>
+static __forceinline__ T __ldcv(const T* p) { return *(const volatile T*)p; }
+template <typename T>
+static __forceinline__ void __stwb(T* p, T v) { *p = v; }
+template <typename T>
+static __forceinline__ void __stcg(T* p, T v) { *p = v; }
+template <typename T>
+static __forceinline__ void __stcs(T* p, T v) { *p = v; }
+template <typename T>
+static __forceinline__ void __stwt(T* p, T v) { *p = v; }
 
 // ---- atomics (relaxed, like HIP's device-scope atomics) -----------------------
 #define IREE_HOST_INT_ATOMICS(T)                                                                \
@@ -208,6 +227,7 @@ static __forceinline__ T __ldg(const T* p) { return *p; }
   }
 IREE_HOST_INT_ATOMICS(int)
 IREE_HOST_INT_ATOMICS(unsigned int)
+IREE_HOST_INT_ATOMICS(long long)
 IREE_HOST_INT_ATOMICS(unsigned long long)
 #undef IREE_HOST_INT_ATOMICS
 
@@ -305,8 +325,8 @@ static __forceinline__ unsigned __umulhi(unsigned x, unsigned y) {
   return (unsigned)(((unsigned long long)x * y) >> 32);
 }
 static __forceinline__ unsigned __brev(unsigned x) { return __builtin_bitreverse32(x); }
-// HIP's min/max overload set, mixed signedness included (as in HIP/CUDA, a
-// mixed int/unsigned pair compares as unsigned).
+// HIP's min/max overload set, mixed integer types included (as in
+// HIP/CUDA, a mixed int/unsigned pair compares as unsigned: iree_minmax.h).
 #define IREE_HOST_MINMAX(T)                                              \
   static __forceinline__ T min(T a, T b) { return a < b ? a : b; }      \
   static __forceinline__ T max(T a, T b) { return a > b ? a : b; }
@@ -314,15 +334,78 @@ IREE_HOST_MINMAX(int)
 IREE_HOST_MINMAX(unsigned int)
 IREE_HOST_MINMAX(long long)
 IREE_HOST_MINMAX(unsigned long long)
+IREE_HOST_MINMAX(long)
+IREE_HOST_MINMAX(unsigned long)
 #undef IREE_HOST_MINMAX
-static __forceinline__ unsigned min(int a, unsigned b) { return min((unsigned)a, b); }
-static __forceinline__ unsigned min(unsigned a, int b) { return min(a, (unsigned)b); }
-static __forceinline__ unsigned max(int a, unsigned b) { return max((unsigned)a, b); }
-static __forceinline__ unsigned max(unsigned a, int b) { return max(a, (unsigned)b); }
+#include "iree_minmax.h"
 static __forceinline__ float min(float a, float b) { return fminf(a, b); }
 static __forceinline__ float max(float a, float b) { return fmaxf(a, b); }
 static __forceinline__ double min(double a, double b) { return fmin(a, b); }
 static __forceinline__ double max(double a, double b) { return fmax(a, b); }
+static __forceinline__ double min(float a, double b) { return fmin(a, b); }
+static __forceinline__ double min(double a, float b) { return fmin(a, b); }
+static __forceinline__ double max(float a, double b) { return fmax(a, b); }
+static __forceinline__ double max(double a, float b) { return fmax(a, b); }
+
+// CUDA's math functions that libm does not have, for float and double.
+namespace iree_host {
+/// erf⁻¹(y) in double: a first guess from the central/tail forms of
+/// Giles' approximation, then Newton steps on erf (quadratic convergence).
+static inline double erfinv(double y) {
+  if (!(y > -1.0 && y < 1.0)) return y == 1.0 ? HUGE_VAL : (y == -1.0 ? -HUGE_VAL : NAN);
+  double w = -log((1.0 - y) * (1.0 + y)), x;
+  if (w < 5.0) {
+    w -= 2.5;
+    x = 2.81022636e-08;
+    x = 3.43273939e-07 + x * w;
+    x = -3.5233877e-06 + x * w;
+    x = -4.39150654e-06 + x * w;
+    x = 0.00021858087 + x * w;
+    x = -0.00125372503 + x * w;
+    x = -0.00417768164 + x * w;
+    x = 0.246640727 + x * w;
+    x = 1.50140941 + x * w;
+  } else {
+    w = sqrt(w) - 3.0;
+    x = -0.000200214257;
+    x = 0.000100950558 + x * w;
+    x = 0.00134934322 + x * w;
+    x = -0.00367342844 + x * w;
+    x = 0.00573950773 + x * w;
+    x = -0.0076224613 + x * w;
+    x = 0.00943887047 + x * w;
+    x = 1.00167406 + x * w;
+    x = 2.83297682 + x * w;
+  }
+  x *= y;
+  for (int i = 0; i < 3; ++i) {
+    const double step = (erf(x) - y) / (1.1283791670955126 * exp(-x * x));
+    x -= step;
+  }
+  return x;
+}
+}  // namespace iree_host
+static __forceinline__ double erfinv(double y) { return ::iree_host::erfinv(y); }
+static __forceinline__ float erfinvf(float y) { return float(::iree_host::erfinv(y)); }
+static __forceinline__ double erfcinv(double y) { return ::iree_host::erfinv(1.0 - y); }
+static __forceinline__ float erfcinvf(float y) { return float(::iree_host::erfinv(1.0 - double(y))); }
+static __forceinline__ double normcdf(double x) { return 0.5 * erfc(-x * 0.70710678118654752); }
+static __forceinline__ float normcdff(float x) { return float(normcdf(x)); }
+static __forceinline__ double normcdfinv(double p) { return -1.4142135623730951 * erfcinv(2.0 * p); }
+static __forceinline__ float normcdfinvf(float p) { return float(normcdfinv(p)); }
+static __forceinline__ double rcbrt(double x) { return 1.0 / cbrt(x); }
+static __forceinline__ float rcbrtf(float x) { return 1.0f / cbrtf(x); }
+static __forceinline__ double sinpi(double x) { return sin(M_PI * x); }
+static __forceinline__ float sinpif(float x) { return float(sinpi(x)); }
+static __forceinline__ double cospi(double x) { return cos(M_PI * x); }
+static __forceinline__ float cospif(float x) { return float(cospi(x)); }
+static __forceinline__ void sincospif(float x, float* s, float* c) { *s = sinpif(x); *c = cospif(x); }
+static __forceinline__ void sincospi(double x, double* s, double* c) { *s = sinpi(x); *c = cospi(x); }
+static __forceinline__ double __dsqrt_rn(double x) { return sqrt(x); }
+static __forceinline__ double __drcp_rn(double x) { return 1.0 / x; }
+static __forceinline__ double __fma_rn(double x, double y, double z) { return fma(x, y, z); }
+static __forceinline__ double __dadd_rn(double x, double y) { return x + y; }
+static __forceinline__ double __dmul_rn(double x, double y) { return x * y; }
 
 // ---- entry points -------------------------------------------------------------
 namespace iree_host {

@@ -45,11 +45,16 @@ fn tls_flags() -> Vec<String> {
 /// names the compiler (default `clang++-19`).
 pub fn compile_host_library(sources: &[&Path], defines: &[String], so: &Path) {
     let include = Path::new(env!("CARGO_MANIFEST_DIR")).join("../iree-build/include/host");
+    // The headers the host shares with AMD (iree-build writes both sets
+    // into one directory; the source tree keeps the shared ones apart).
+    let common = Path::new(env!("CARGO_MANIFEST_DIR")).join("../iree-build/include/common");
     let clang = std::env::var("CLANG").unwrap_or_else(|_| "clang++-19".to_string());
     let out = Command::new(&clang)
         .args(HOST_FLAGS)
         .args(["-Wall", "-Werror", "-I"])
         .arg(include)
+        .arg("-I")
+        .arg(common)
         .args(defines)
         .args(tls_flags())
         .args(
