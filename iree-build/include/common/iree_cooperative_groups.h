@@ -222,9 +222,19 @@ struct bit_xor {
 };
 
 /// `op` over the tile's values, returned to every lane: a butterfly of
-/// `shfl_xor`s, as a GPU's tile reduction combines them.
+/// `shfl_xor`s, as a GPU's tile reduction combines them. Where the platform
+/// defines `IREE_CG_WHOLE_REDUCE` (the host: one rendezvous for the whole
+/// butterfly, the same results bit for bit, iree_host::warp_reduce), small
+/// values with stateless operators go through it first.
 template <unsigned N, typename Parent, typename T, typename Op>
 IREE_CG_FN T reduce(const thread_block_tile<N, Parent>& g, T v, Op op) {
+#ifdef IREE_CG_WHOLE_REDUCE
+  if constexpr (sizeof(T) <= 8 && std::is_trivially_copyable_v<T> && std::is_empty_v<Op> &&
+                std::is_default_constructible_v<Op>) {
+    T r;
+    if (::iree_cg::whole_reduce<N, T, Op>(v, &r)) return r;
+  }
+#endif
   for (unsigned o = N / 2; o > 0; o /= 2) v = op(v, g.shfl_xor(v, o));
   return v;
 }

@@ -82,6 +82,7 @@ enum WarpOp : unsigned {
   kOpAnd,
   kOpOr,
   kOpXor,
+  kOpReduce,  // a whole tile reduction at once (`cg::reduce`, see warp_reduce)
 };
 
 /// A lane's exchange slot: its operand, and its result once resolved.
@@ -92,7 +93,8 @@ struct Lane {
   unsigned op;
   unsigned arg;
   unsigned width;
-  unsigned pad;
+  unsigned fused;   // kOpReduce: 1 if resolved whole, 0 if the lane must shuffle
+  const void* tag;  // kOpReduce: which reduction (type and operator)
 };
 
 /// The running block's warp and barrier state, one per worker thread (which
@@ -181,15 +183,85 @@ static __forceinline__ unsigned long long lane_value(const Lane* lanes, unsigned
   return src < count ? lanes[src].value : lanes[l].value;
 }
 
-/// Resolves warp `w`: every lane at a warp point gets its result, by its
-/// own record, from the operands of the lanes at warp points now.
-__attribute__((noinline)) static inline void warp_resolve(BlockState& b, unsigned w) {
-  const unsigned base = w * kWarpSize, count = warp_lanes(b, w);
-  Lane* lanes = b.lanes + base;
-  unsigned char* state = b.state + base;
+static inline void warp_resolve_each(Lane* lanes, unsigned long long active, unsigned count);
+
+/// The lanes of warp `w` (of `count` lanes) at a warp point.
+static __forceinline__ unsigned long long warp_active(const BlockState& b, unsigned w,
+                                                      unsigned count) {
+  const unsigned char* state = b.state + w * kWarpSize;
   unsigned long long active = 0;
   for (unsigned l = 0; l < count; ++l)
     active |= static_cast<unsigned long long>(state[l] == kLaneAtWarp) << l;
+  return active;
+}
+
+/// The lanes of `active` have their results: they may resume.
+static __forceinline__ void warp_resolved(BlockState& b, unsigned w, unsigned long long active) {
+  unsigned char* state = b.state + w * kWarpSize;
+  for (unsigned long long pending = active; pending != 0; pending &= pending - 1)
+    state[__builtin_ctzll(pending)] = kLaneResolved;
+  b.parked[w] -= unsigned(__builtin_popcountll(active));
+}
+
+/// The one shuffle every lane of `active` is at, if they all are at the
+/// same kind with the same source or delta and width (a warp's lanes
+/// running the same `__shfl_*_sync`, the common case): each lane's result,
+/// by the same rules as warp_resolve_each, in one loop per kind. False
+/// (nothing written) otherwise.
+static __forceinline__ bool warp_resolve_shuffle(Lane* lanes, unsigned long long active,
+                                                 unsigned count) {
+  if (active == 0) return false;
+  const Lane& first = lanes[__builtin_ctzll(active)];
+  const unsigned op = first.op, arg = first.arg, w0 = first.width;
+  if (op < kOpShfl || op > kOpShflXor) return false;
+  for (unsigned long long p = active; p != 0; p &= p - 1) {
+    const Lane& o = lanes[__builtin_ctzll(p)];
+    if ((o.op ^ op) | (o.arg ^ arg) | (o.width ^ w0)) return false;
+  }
+  const unsigned width = w0 - 1 < kWarpSize ? w0 : kWarpSize;
+  auto each = [&](auto src_of) {
+    for (unsigned long long p = active; p != 0; p &= p - 1) {
+      const unsigned l = unsigned(__builtin_ctzll(p));
+      lanes[l].result = src_of(l);
+    }
+  };
+  switch (op) {
+    case kOpShfl:
+      each([&](unsigned l) { return lane_value(lanes, l, (l & ~(width - 1)) | (arg & (width - 1)), count); });
+      break;
+    case kOpShflUp:
+      each([&](unsigned l) {
+        return (l & (width - 1)) < arg ? lanes[l].value : lane_value(lanes, l, l - arg, count);
+      });
+      break;
+    case kOpShflDown:
+      each([&](unsigned l) {
+        return (l & (width - 1)) + arg >= width ? lanes[l].value : lane_value(lanes, l, l + arg, count);
+      });
+      break;
+    default:
+      each([&](unsigned l) {
+        const unsigned src = l ^ arg;
+        return src >= (l & ~(width - 1)) + width ? lanes[l].value : lane_value(lanes, l, src, count);
+      });
+      break;
+  }
+  return true;
+}
+
+/// Resolves warp `w`: every lane at a warp point gets its result, by its
+/// own record, from the operands of the lanes at warp points now.
+__attribute__((noinline)) static inline void warp_resolve(BlockState& b, unsigned w) {
+  const unsigned count = warp_lanes(b, w);
+  Lane* lanes = b.lanes + w * kWarpSize;
+  const unsigned long long active = warp_active(b, w, count);
+  if (!warp_resolve_shuffle(lanes, active, count)) warp_resolve_each(lanes, active, count);
+  warp_resolved(b, w, active);
+}
+
+/// The lanes of `active` (of a warp of `count` lanes), each resolved by its
+/// own record: any mix of operations, widths and masks.
+static inline void warp_resolve_each(Lane* lanes, unsigned long long active, unsigned count) {
   for (unsigned long long pending = active; pending != 0; pending &= pending - 1) {
     const unsigned l = unsigned(__builtin_ctzll(pending));
     Lane& me = lanes[l];
@@ -199,6 +271,11 @@ __attribute__((noinline)) static inline void warp_resolve(BlockState& b, unsigne
     unsigned long long r = 0;
     switch (me.op) {
       case kOpSync:
+        break;
+      case kOpReduce:
+        // Resolved with lanes elsewhere: the lane reduces shuffle by shuffle.
+        r = me.value;
+        me.fused = 0;
         break;
       case kOpShfl:
         r = lane_value(lanes, l, seg | (me.arg & (width - 1)), count);
@@ -269,9 +346,6 @@ __attribute__((noinline)) static inline void warp_resolve(BlockState& b, unsigne
     }
     me.result = r;
   }
-  for (unsigned long long pending = active; pending != 0; pending &= pending - 1)
-    state[__builtin_ctzll(pending)] = kLaneResolved;
-  b.parked[w] -= unsigned(__builtin_popcountll(active));
 }
 
 /// A warp operation or barrier reached outside a block's cooperative
@@ -282,6 +356,19 @@ static __forceinline__ unsigned long long misuse(unsigned long long value) {
   __iree_host_barrier();
   return value;
 }
+
+/// Whether the calling code runs as a segment of iree-build's lockstep pass,
+/// whose every resume restores `threadIdx` (the prologue), so that a wait
+/// need keep nothing of the thread's own across its yield. The pass folds
+/// the call to true in the segments it makes; everywhere else (a kernel the
+/// pass left alone runs on fibers or coroutines) the weak definition
+/// answers false.
+#ifdef IREE_HOST_LOCKSTEP
+extern "C" __attribute__((weak, noinline)) bool __iree_host_in_lockstep(void) { return false; }
+static __forceinline__ bool in_lockstep() { return __iree_host_in_lockstep(); }
+#else
+static __forceinline__ bool in_lockstep() { return false; }
+#endif
 
 /// Waits (yielding to the block's other threads) while `*state` is `s`.
 /// Other threads overwrite `threadIdx` meanwhile (the rest of the context
@@ -295,13 +382,15 @@ static __forceinline__ void warp_wait(Until done) {
   } while (!done());
 }
 
-/// One warp operation of the calling lane: its result once every live lane
-/// of its warp is parked.
-static __forceinline__ unsigned long long warp_op(unsigned op, unsigned long long value,
-                                                  unsigned arg, unsigned width,
-                                                  unsigned long long mask) {
+/// One warp operation of the calling lane: its record once every live lane
+/// of its warp is parked and `resolve(b, w)` (or another lane's resolver)
+/// has resolved it.
+template <typename Resolve>
+static __forceinline__ const Lane& warp_op_with(unsigned op, unsigned long long value,
+                                                unsigned arg, unsigned width,
+                                                unsigned long long mask, const void* tag,
+                                                Resolve resolve) {
   BlockState& b = block_state;
-  if (__builtin_expect(b.n == 0, 0)) return misuse(value);
   const unsigned t = warp_tid(), w = t / kWarpSize;
   Lane& me = b.lanes[t];
   me.value = value;
@@ -309,17 +398,117 @@ static __forceinline__ unsigned long long warp_op(unsigned op, unsigned long lon
   me.op = op;
   me.arg = arg;
   me.width = width;
+  me.tag = tag;
   b.state[t] = kLaneAtWarp;
   if (++b.parked[w] == warp_lanes(b, w)) {
-    warp_resolve(b, w);
+    resolve(b, w);
+  } else if (in_lockstep()) {
+    // A segment of the lockstep pass: the lane's index is recomputed after
+    // the yield (the prologue restored `threadIdx`), so the lane keeps
+    // nothing of its own across it.
+    unsigned u;
+    do {
+      __iree_host_barrier();
+      u = warp_tid();
+      const unsigned v = u / kWarpSize;
+      if (b.state[u] == kLaneAtWarp && b.parked[v] == warp_lanes(b, v)) resolve(b, v);
+    } while (b.state[u] != kLaneResolved);
+    b.state[u] = kLaneRunning;
+    return b.lanes[u];
   } else {
-    warp_wait([&b, t, w] {
-      if (b.state[t] == kLaneAtWarp && b.parked[w] == warp_lanes(b, w)) warp_resolve(b, w);
+    warp_wait([&b, t, w, resolve] {
+      if (b.state[t] == kLaneAtWarp && b.parked[w] == warp_lanes(b, w)) resolve(b, w);
       return b.state[t] == kLaneResolved;
     });
   }
   b.state[t] = kLaneRunning;
-  return b.lanes[t].result;
+  return b.lanes[t];
+}
+
+/// One warp operation of the calling lane: its result.
+static __forceinline__ unsigned long long warp_op(unsigned op, unsigned long long value,
+                                                  unsigned arg, unsigned width,
+                                                  unsigned long long mask) {
+  if (__builtin_expect(block_state.n == 0, 0)) return misuse(value);
+  return warp_op_with(op, value, arg, width, mask, nullptr,
+                      [](BlockState& b, unsigned w) { warp_resolve(b, w); })
+      .result;
+}
+
+static __forceinline__ unsigned long long segment_mask(unsigned width);
+
+/// Identifies the reduction `warp_reduce<N, T, Op>` (its address).
+template <unsigned N, typename T, typename Op>
+inline const char reduce_tag = 0;
+
+/// Resolves warp `w` where a lane at `warp_reduce<N, T, Op>` completed the
+/// rendezvous: if every lane at a warp point is at that very reduction and
+/// every tile of N lanes with one of them in it has all its lanes there,
+/// each tile's butterfly (`v = op(v, shfl_xor(v, o))` for o = N/2 .. 1, in
+/// that order, so floating-point results are the shuffles' bit for bit) is
+/// computed here at once; otherwise (diverged lanes) as warp_resolve would,
+/// and the reducing lanes then shuffle step by step.
+template <unsigned N, typename T, typename Op>
+__attribute__((noinline)) static void warp_resolve_reduce(BlockState& b, unsigned w) {
+  const unsigned count = warp_lanes(b, w);
+  Lane* lanes = b.lanes + w * kWarpSize;
+  const unsigned long long active = warp_active(b, w, count);
+  bool whole = active != 0;
+  for (unsigned long long p = active; p != 0; p &= p - 1) {
+    const Lane& o = lanes[__builtin_ctzll(p)];
+    whole &= o.op == kOpReduce && o.tag == &reduce_tag<N, T, Op> && o.width == N;
+  }
+  for (unsigned s = 0; whole && s < count; s += N) {
+    const unsigned k = count - s < N ? count - s : N;
+    const unsigned long long tile = (k >= 64 ? ~0ull : (1ull << k) - 1) << s;
+    whole = (active & tile) == 0 || (active & tile) == tile;
+  }
+  if (!whole) {
+    if (!warp_resolve_shuffle(lanes, active, count)) warp_resolve_each(lanes, active, count);
+    warp_resolved(b, w, active);
+    return;
+  }
+  const Op op{};
+  for (unsigned s = 0; s < count; s += N) {
+    if (!(active >> s & 1)) continue;
+    const unsigned k = count - s < N ? count - s : N;  // lanes of the tile that exist
+    T v[N], next[N];
+    for (unsigned i = 0; i < k; ++i) memcpy(&v[i], &lanes[s + i].value, sizeof(T));
+    for (unsigned o = N / 2; o > 0; o /= 2) {
+      // A lane past the warp's last reads its own value, as a shuffle does.
+      for (unsigned i = 0; i < k; ++i) next[i] = op(v[i], (i ^ o) < k ? v[i ^ o] : v[i]);
+      for (unsigned i = 0; i < k; ++i) v[i] = next[i];
+    }
+    for (unsigned i = 0; i < k; ++i) {
+      unsigned long long bits = 0;
+      memcpy(&bits, &v[i], sizeof(T));
+      lanes[s + i].result = bits;
+      lanes[s + i].fused = 1;
+    }
+  }
+  warp_resolved(b, w, active);
+}
+
+/// `op` over the values of the calling lane's tile of N lanes, as
+/// cooperative groups' `reduce` (a butterfly of `shfl_xor`s) gives it, in
+/// one rendezvous instead of log2(N) when the tile's lanes are all here;
+/// false (and `*out` untouched) when they were not, and the caller must
+/// shuffle. For values of up to 8 bytes and stateless operators.
+template <unsigned N, typename T, typename Op>
+static __forceinline__ bool warp_reduce(T v, T* out) {
+  static_assert(sizeof(T) <= 8 && std::is_trivially_copyable_v<T> && std::is_empty_v<Op>,
+                "whole-tile reductions take values of up to 8 bytes and stateless operators");
+  if (__builtin_expect(block_state.n == 0, 0)) {
+    misuse(0);
+    return false;
+  }
+  unsigned long long bits = 0;
+  memcpy(&bits, &v, sizeof(T));
+  const Lane& me = warp_op_with(kOpReduce, bits, 0, N, segment_mask(N), &reduce_tag<N, T, Op>,
+                                [](BlockState& b, unsigned w) { warp_resolve_reduce<N, T, Op>(b, w); });
+  if (!me.fused) return false;
+  memcpy(out, &me.result, sizeof(T));
+  return true;
 }
 
 /// A warp operation on a value of any trivially copyable type: moved as
@@ -364,6 +553,9 @@ static __forceinline__ void block_barrier() {
   ++b.parked[t / kWarpSize];
   if (++b.arrived == b.alive) {
     barrier_release(b);
+  } else if (in_lockstep()) {
+    do __iree_host_barrier();
+    while (b.state[warp_tid()] == kLaneAtBarrier);
   } else {
     warp_wait([&b, t] { return b.state[t] != kLaneAtBarrier; });
   }

@@ -13,9 +13,12 @@
 // iree-build/include/host/hip/hip_runtime.h, "lockstep blocks").
 //
 // How, on `__iree_host_tbody_<k>` (the kernel inlined after a marker call):
+//  0. fold the header's `__iree_host_in_lockstep()` to true (its waits then
+//     keep nothing across their yield);
 //  1. split blocks after each `__iree_host_barrier()` call and drop the call;
 //  2. choose the loops to cut: outermost loops without a barrier whose trip
-//     count is not a small constant;
+//     count is not a small constant and whose accesses do not all walk
+//     short constant strides;
 //  3. liveness: the SSA values live into each cut point get a slot in the
 //     thread's frame, as do the kernel's allocas (private arrays);
 //  4. at each cut, store the live values and return the resume state; a
@@ -41,6 +44,7 @@
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Analysis/AssumptionCache.h"
+#include "llvm/Analysis/ConstantFolding.h"
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/Analysis/ScalarEvolution.h"
 #include "llvm/Analysis/TargetLibraryInfo.h"
@@ -84,6 +88,10 @@ constexpr const char* kFramePrefix = "__iree_host_frame_";
 constexpr const char* kMarkerPrefix = "__iree_host_lockstep_";
 constexpr const char* kBegin = "__iree_host_lockstep_begin";
 constexpr const char* kBarrier = "__iree_host_barrier";
+// The header's "am I a segment?" query (iree_host_warp.h): true in the
+// segments this pass makes, folded before the cuts so that the header's
+// lockstep-only waits are all that is left of its waits.
+constexpr const char* kInLockstep = "__iree_host_in_lockstep";
 // In step with kLockstepBarrier in the header.
 constexpr uint32_t kBarrierBit = 0x80000000u;
 // Iterations of a cut loop a thread runs before it yields: enough to pay
@@ -95,6 +103,14 @@ constexpr uint32_t kItersPerSegment = 8;
 // Loops with at most this many iterations (a known constant) are not cut:
 // they gain nothing from interleaving and would pay the yields.
 constexpr unsigned kSmallTripCount = 64;
+// A loop whose every access advances by at most this many bytes per
+// iteration is not cut either: the thread walks its data a cache line or
+// two at a time (a warp's lane striding over one row, `c += 32`), so
+// interleaving the threads orders memory no better, and the yields only
+// cost (a row softmax or layer norm paid one every 8 elements, more than
+// its arithmetic). The grid-stride loops the cuts are for stride by the
+// whole grid, a value only known at run time.
+constexpr int64_t kShortStrideBytes = 256;
 
 bool verbose() {
   const char* v = std::getenv("IREE_HOST_LOCKSTEP_VERBOSE");
@@ -133,6 +149,38 @@ std::set<const Function*> functionsReachingBarrier(Module& M) {
   return reach;
 }
 
+// Whether every memory access of loop `L` is a load or store whose address
+// advances by a constant, non-zero number of bytes of at most
+// kShortStrideBytes per iteration of `L`, and there is at least one. Calls
+// (libm's expf) are ignored; an access of a sub-loop, a loop-invariant
+// address (a flag another thread may set), a volatile or atomic access, or
+// an address SCEV cannot follow all answer no, and the loop is cut as before.
+bool walksShortStrides(Loop* L, ScalarEvolution& SE) {
+  bool any = false;
+  for (BasicBlock* B : L->blocks())
+    for (Instruction& I : *B) {
+      Value* ptr = nullptr;
+      if (auto* Ld = dyn_cast<LoadInst>(&I)) {
+        if (!Ld->isSimple()) return false;
+        ptr = Ld->getPointerOperand();
+      } else if (auto* St = dyn_cast<StoreInst>(&I)) {
+        if (!St->isSimple()) return false;
+        ptr = St->getPointerOperand();
+      } else if (isa<AtomicRMWInst>(I) || isa<AtomicCmpXchgInst>(I) || isa<FenceInst>(I)) {
+        return false;
+      }
+      if (!ptr) continue;
+      const auto* AR = dyn_cast<SCEVAddRecExpr>(SE.getSCEV(ptr));
+      if (!AR || AR->getLoop() != L || !AR->isAffine()) return false;
+      const auto* step = dyn_cast<SCEVConstant>(AR->getStepRecurrence(SE));
+      if (!step) return false;
+      const int64_t bytes = step->getAPInt().getSExtValue();
+      if (bytes == 0 || bytes > kShortStrideBytes || bytes < -kShortStrideBytes) return false;
+      any = true;
+    }
+  return any;
+}
+
 struct Cut {
   BasicBlock* block;    // where the thread resumes
   bool barrier;         // a barrier (the thread waits) or a loop header
@@ -156,7 +204,9 @@ class Transform {
   }
 
   // Rewrites G into a segment function; false (with `why`) if it cannot.
-  bool run(std::string& why, uint32_t& frameBytes, unsigned& loopCuts, unsigned& barrierCuts) {
+  bool run(std::string& why, uint32_t& frameBytes, unsigned& loopCuts, unsigned& barrierCuts,
+           unsigned& shortLoops) {
+    foldInLockstep();
     removeUnreachableBlocks(G);
     Argument* frame = G.getArg(1);
     Argument* state = G.getArg(2);
@@ -260,6 +310,10 @@ class Transform {
       }
       unsigned trip = SE.getSmallConstantMaxTripCount(L);
       if (trip != 0 && trip <= kSmallTripCount) continue;
+      if (walksShortStrides(L, SE)) {
+        ++shortLoops;
+        continue;
+      }
       SmallVector<BasicBlock*, 4> latches;
       L->getLoopLatches(latches);
       for (BasicBlock* Lt : latches)
@@ -458,6 +512,34 @@ class Transform {
   }
 
  private:
+  // Replaces every call of kInLockstep with true and folds what follows
+  // from it (the branches to the header's fiber-only waits), so that the
+  // values those waits keep across their yield are not live at the cuts.
+  void foldInLockstep() {
+    SmallVector<Instruction*, 16> work;
+    for (Instruction& I : instructions(G))
+      if (isCallTo(I, kInLockstep)) work.push_back(&I);
+    if (work.empty()) return;
+    SmallVector<Instruction*, 16> calls(work.begin(), work.end());
+    work.clear();
+    for (Instruction* C : calls) {
+      for (User* U : C->users())
+        if (auto* UI = dyn_cast<Instruction>(U)) work.push_back(UI);
+      C->replaceAllUsesWith(ConstantInt::get(C->getType(), 1));
+      C->eraseFromParent();
+    }
+    while (!work.empty()) {
+      Instruction* I = work.pop_back_val();
+      if (I->getParent() == nullptr || I->isTerminator()) continue;
+      if (Constant* K = ConstantFoldInstruction(I, DL)) {
+        for (User* U : I->users())
+          if (auto* UI = dyn_cast<Instruction>(U)) work.push_back(UI);
+        I->replaceAllUsesWith(K);
+        I->eraseFromParent();
+      }
+    }
+    for (BasicBlock& B : G) ConstantFoldTerminator(&B, true);
+  }
   static bool fail(std::string& why, std::string reason) {
     why = std::move(reason);
     return false;
@@ -511,7 +593,7 @@ struct LockstepPass : PassInfoMixin<LockstepPass> {
     GlobalVariable* frameVar = M.getGlobalVariable(kFramePrefix + k);
     std::string why;
     uint32_t frameBytes = 0;
-    unsigned loopCuts = 0, barrierCuts = 0;
+    unsigned loopCuts = 0, barrierCuts = 0, shortLoops = 0;
     Function* G = nullptr;
     bool ok = false;
     if (!sched || !block || !frameVar || F.arg_size() != 6) {
@@ -520,7 +602,7 @@ struct LockstepPass : PassInfoMixin<LockstepPass> {
       ValueToValueMapTy vmap;
       G = CloneFunction(&F, vmap);
       inlineBarrierCalls(*G, reach);
-      ok = Transform(*G, reach, FAM).run(why, frameBytes, loopCuts, barrierCuts);
+      ok = Transform(*G, reach, FAM).run(why, frameBytes, loopCuts, barrierCuts, shortLoops);
       FAM.invalidate(*G, PreservedAnalyses::none());
     }
     if (!ok) {
@@ -574,7 +656,7 @@ struct LockstepPass : PassInfoMixin<LockstepPass> {
     appendToUsed(M, {marker});
     if (verbose())
       errs() << "iree lockstep: " << k << ": " << barrierCuts << " barrier(s), " << loopCuts
-             << " loop(s) cut, " << frameBytes << " frame bytes per thread\n";
+             << " loop(s) cut, " << shortLoops << " short-stride loop(s) left whole, " << frameBytes << " frame bytes per thread\n";
   }
 };
 

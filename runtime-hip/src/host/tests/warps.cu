@@ -114,6 +114,18 @@ extern "C" __global__ void tile_ops(const int* __restrict__ in, int* __restrict_
   if (tile.ballot(v == mx) == 0) ranks[t] = -1;  // the max is someone's
 }
 
+// Tiles of 8 of one warp at two different reductions at once: even tiles
+// sum, odd tiles take the max (each tile's lanes together, as tiles may).
+extern "C" __global__ void tile_reduce_mixed(const int* __restrict__ in, int* __restrict__ out) {
+  auto tile = cg::tiled_partition<8>(cg::this_thread_block());
+  const unsigned t = blockIdx.x * blockDim.x + threadIdx.x;
+  const int v = in[t];
+  if (tile.meta_group_rank() % 2 == 0)
+    out[t] = cg::reduce(tile, v, cg::plus<int>());
+  else
+    out[t] = cg::reduce(tile, v, [](int a, int b) { return a > b ? a : b; });
+}
+
 // Partial masks: the low half of each warp shuffles among itself (width
 // 16), the high half with another mask; lanes 20 and up then leave and the
 // rest read __activemask and vote among the low 16.
@@ -186,6 +198,7 @@ IREE_HOST_EXPORT(warp_allreduce)
 IREE_HOST_EXPORT(shfl_scan)
 IREE_HOST_EXPORT(ballot_compact)
 IREE_HOST_EXPORT(tile_ops)
+IREE_HOST_EXPORT(tile_reduce_mixed)
 IREE_HOST_EXPORT(partial_masks)
 IREE_HOST_EXPORT(widths)
 IREE_HOST_EXPORT(softmax_rows)

@@ -211,6 +211,39 @@ fn tile_reductions_scans_and_ranks() {
     }
 }
 
+/// Tiles of one warp at different reductions at the same time (the host
+/// reduces a whole tile in one rendezvous only when every waiting lane is
+/// at the same one; here they are not, so each lane shuffles step by step).
+#[test]
+fn tiles_of_one_warp_at_different_reductions() {
+    for (ws, lib) in libraries() {
+        for d in Dev::each_switch() {
+            let (grid, block) = (2usize, 96usize);
+            let n = grid * block;
+            let x = values(n, 3);
+            let (px, po) = (d.upload(&x), d.zeros::<i32>(n));
+            d.launch(
+                entry_in(lib, "tile_reduce_mixed", true),
+                [grid as u32, 1, 1],
+                [block as u32, 1, 1],
+                &[px, po],
+                &[],
+            );
+            let want: Vec<i32> = (0..n)
+                .map(|t| {
+                    let tile = &x[t / 8 * 8..][..8];
+                    if (t % block / 8) % 2 == 0 {
+                        tile.iter().sum()
+                    } else {
+                        *tile.iter().max().unwrap()
+                    }
+                })
+                .collect();
+            assert_eq!(d.download::<i32>(po, n), want, "warp size {ws}");
+        }
+    }
+}
+
 #[test]
 fn partial_masks_and_active_mask() {
     for d in Dev::each_switch() {
