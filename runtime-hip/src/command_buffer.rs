@@ -176,7 +176,7 @@ impl BackendStream for NotAStream {
 
 /// Launches, device copies and fills recorded once and replayed on any
 /// stream of their device, each replay queued with one pass of the buffer
-/// tracking (see the [module documentation](self) for why replays are
+/// tracking (see the module documentation of `src/command_buffer.rs` for why replays are
 /// sound).
 ///
 /// ```

@@ -37,7 +37,7 @@ use crate::memory::Pod;
 use crate::Error;
 
 /// Host memory that streams copy from and into asynchronously, with the
-/// copies that use it tracked (see the [module documentation](self)).
+/// copies that use it tracked (the argument is in the module documentation of `src/host_buffer.rs`).
 ///
 /// ```
 /// use runtime_hip::{Device, HostBuffer, Platform};

@@ -32,7 +32,7 @@ use crate::toolchain::{Located, Toolchain, ToolchainError};
 
 /// Our NVIDIA headers (`include/nvidia/**`): relative path and contents.
 /// They map HIP's spelling onto CUDA's device headers (which clang finds
-/// through `--cuda-path`, [`cuda_root`]): `hip/hip_runtime.h` is the one
+/// through `--cuda-path`, `compile::cuda_root`): `hip/hip_runtime.h` is the one
 /// kernels include, the others are HIP's fp16, bf16 and cooperative-groups
 /// headers, and `hip/iree_cuda_include.h` brackets their CUDA includes.
 pub const NVIDIA_HEADERS: &[(&str, &str)] = &[
