@@ -474,7 +474,9 @@ pub fn ci(ctx: &Ctx) -> Result<()> {
     for want in [
         "custom_dispatch: 8xf32=96",
         "figure: launch.wrapper",
-        "| replay | PENDING",
+        "| replay | PASS",
+        "| overlap | PASS",
+        "| warp | PENDING",
     ] {
         ensure!(
             text.contains(want),
