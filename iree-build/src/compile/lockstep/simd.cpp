@@ -1,0 +1,135 @@
+// The `iree-host-simd` pass of the host pass plugin: lets LLVM's loop
+// vectoriser run a barrier-free kernel's threads in SIMD lanes.
+//
+// Why it is needed: a host block entry is a loop over the block's threads
+// with the kernel inlined (hip_runtime.h, `Entry::block_with`), and every
+// built-in variable is a field of the thread-local context `ctx`: the loop
+// stores `threadIdx` there and the kernel loads it back. LLVM cannot tell
+// that the kernel's stores through its pointer parameters (`c[i] = ...`)
+// leave `ctx` alone, so it keeps the per-thread store to `ctx.thread_idx`
+// and every load of `blockIdx`/`blockDim` inside the loop, and the loop
+// vectoriser gives up on the store to a loop-invariant address.
+//
+// What it does, in each SIMD entry (a function starting with a call to
+// `__iree_host_simd_begin(&ctx)`, which it deletes; see "SIMD block entries"
+// in the header): every memory access whose pointer is based on `ctx` only
+// gets an alias scope, and every access whose pointer is not based on `ctx`
+// at all gets `!noalias` of that scope; then GVN and LICM (on that function
+// only) forward the context's values into the loop and keep `threadIdx` in
+// a register, so what reaches the vectoriser is a counted loop whose
+// induction variable is threadIdx.x.
+// Why that is allowed: CUDA and HIP forbid taking the address of a built-in
+// variable (clang deletes their `operator&`), so no pointer a kernel
+// computes can point into `ctx`; only the header's own accesses can, and
+// those are the ones based on `ctx`. Accesses whose pointer may be either
+// (a select of both) and calls that are not memory intrinsics (a function
+// that was not inlined may read `threadIdx`) get no metadata and so still
+// alias everything: the loop then stays scalar, as before.
+#include "llvm/Analysis/ValueTracking.h"
+#include "llvm/IR/MDBuilder.h"
+#include "llvm/Transforms/Scalar/GVN.h"
+#include "llvm/Transforms/Scalar/LICM.h"
+#include "llvm/Transforms/Scalar/LoopPassManager.h"
+
+namespace {
+
+constexpr const char* kSimdBegin = "__iree_host_simd_begin";
+
+// The thread-local global `v` addresses (directly or through
+// llvm.threadlocal.address), or null.
+const GlobalVariable* tlsGlobalOf(const Value* v) {
+  v = v->stripPointerCasts();
+  if (const auto* II = dyn_cast<IntrinsicInst>(v))
+    if (II->getIntrinsicID() == Intrinsic::threadlocal_address) v = II->getArgOperand(0);
+  return dyn_cast<GlobalVariable>(v);
+}
+
+enum class Base { Context, Other, Either };
+
+// Whether `ptr` is based on the context `ctx`, on something else, or may be
+// either.
+Base baseOf(const Value* ptr, const GlobalVariable* ctx) {
+  SmallVector<const Value*, 4> objects;
+  // No lookup limit: a limit would report an intermediate pointer as the
+  // object, and one based on `ctx` would then pass for "other".
+  getUnderlyingObjects(ptr, objects, nullptr, 0);
+  bool context = false, other = false;
+  for (const Value* o : objects) (tlsGlobalOf(o) == ctx ? context : other) = true;
+  if (context && other) return Base::Either;
+  return context ? Base::Context : Base::Other;
+}
+
+// The pointers `I` accesses, or false when it accesses memory in a way
+// this pass does not describe (any call but a memory intrinsic).
+bool accessedPointers(Instruction& I, SmallVectorImpl<const Value*>& ptrs) {
+  if (auto* L = dyn_cast<LoadInst>(&I)) ptrs.push_back(L->getPointerOperand());
+  else if (auto* S = dyn_cast<StoreInst>(&I)) ptrs.push_back(S->getPointerOperand());
+  else if (auto* R = dyn_cast<AtomicRMWInst>(&I)) ptrs.push_back(R->getPointerOperand());
+  else if (auto* X = dyn_cast<AtomicCmpXchgInst>(&I)) ptrs.push_back(X->getPointerOperand());
+  else if (auto* MT = dyn_cast<MemTransferInst>(&I)) {
+    ptrs.push_back(MT->getRawDest());
+    ptrs.push_back(MT->getRawSource());
+  } else if (auto* MS = dyn_cast<MemSetInst>(&I)) ptrs.push_back(MS->getRawDest());
+  else return false;
+  return true;
+}
+
+struct SimdPass : PassInfoMixin<SimdPass> {
+  PreservedAnalyses run(Function& F, FunctionAnalysisManager& FAM) {
+    CallInst* begin = nullptr;
+    for (Instruction& I : instructions(F))
+      if (isCallTo(I, kSimdBegin)) {
+        begin = cast<CallInst>(&I);
+        break;
+      }
+    if (begin == nullptr) return PreservedAnalyses::all();
+    const GlobalVariable* ctx = tlsGlobalOf(begin->getArgOperand(0));
+    begin->eraseFromParent();
+    if (ctx == nullptr) {
+      if (verbose()) errs() << "iree simd: " << F.getName() << ": no context at the marker\n";
+      return PreservedAnalyses::none();
+    }
+    LLVMContext& C = F.getContext();
+    MDBuilder MDB(C);
+    MDNode* domain = MDB.createAnonymousAliasScopeDomain("iree.host.ctx");
+    MDNode* scope = MDNode::get(C, {MDB.createAnonymousAliasScope(domain, "ctx")});
+    unsigned inCtx = 0, outside = 0, unknown = 0;
+    for (Instruction& I : instructions(F)) {
+      if (!I.mayReadOrWriteMemory()) continue;
+      SmallVector<const Value*, 2> ptrs;
+      if (!accessedPointers(I, ptrs)) {
+        ++unknown;
+        continue;
+      }
+      bool context = false, other = false;
+      for (const Value* p : ptrs) {
+        const Base b = baseOf(p, ctx);
+        context |= b != Base::Other;
+        other |= b != Base::Context;
+      }
+      if (context && other) {
+        ++unknown;
+      } else if (context) {
+        I.setMetadata(LLVMContext::MD_alias_scope,
+                      MDNode::concatenate(I.getMetadata(LLVMContext::MD_alias_scope), scope));
+        ++inCtx;
+      } else {
+        I.setMetadata(LLVMContext::MD_noalias,
+                      MDNode::concatenate(I.getMetadata(LLVMContext::MD_noalias), scope));
+        ++outside;
+      }
+    }
+    FAM.invalidate(F, PreservedAnalyses::none());
+    FunctionPassManager FPM;
+    FPM.addPass(GVNPass());
+    FPM.addPass(createFunctionToLoopPassAdaptor(LICMPass(LICMOptions()), /*UseMemorySSA=*/true));
+    FPM.run(F, FAM);
+    if (verbose())
+      errs() << "iree simd: " << F.getName() << ": " << inCtx << " context access(es), " << outside
+             << " other, " << unknown << " undescribed (calls or either)\n";
+    return PreservedAnalyses::none();
+  }
+  static bool isRequired() { return true; }
+};
+
+}  // namespace
