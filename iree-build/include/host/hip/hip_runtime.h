@@ -554,7 +554,7 @@ static __forceinline__ void lockstep(const HostLaunch* l, void** args, unsigned 
 // The contract with the pass (keep in step with simd.cpp): a SIMD entry starts
 // with `__iree_host_simd_begin(&ctx)`, which the pass deletes.
 // The level's meaning, in step with runtime-hip's `host::simd::Level`.
-#if defined(IREE_HOST_LOCKSTEP) && defined(__x86_64__)
+#if defined(IREE_HOST_LOCKSTEP) && defined(__x86_64__) && !defined(IREE_HOST_NO_SIMD)
 #define IREE_HOST_SIMD_ENTRIES 1
 extern "C" {
 /// Defined by runtime-hip: the SIMD entry the calling worker runs (0: the

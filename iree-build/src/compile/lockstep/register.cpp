@@ -27,6 +27,11 @@ extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo llvmGetPassPluginInfo() {
             // After the inliner and the function simplification pipeline
             // (the kernel is inlined into its thread body by then), before
             // the loop optimisations and vectorisers that clean up after us.
+            // Before the inliner: drop the SIMD entries no one will run.
+            PB.registerPipelineStartEPCallback(
+                [](ModulePassManager& MPM, OptimizationLevel level) {
+                  MPM.addPass(PruneBarrierSimdPass());
+                });
             PB.registerOptimizerEarlyEPCallback(
                 [](ModulePassManager& MPM, OptimizationLevel level) {
                   MPM.addPass(LockstepPass());

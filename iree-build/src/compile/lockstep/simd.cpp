@@ -34,6 +34,7 @@
 namespace {
 
 constexpr const char* kSimdBegin = "__iree_host_simd_begin";
+constexpr const char* kSimdLevel = "__iree_host_simd_level";
 
 // The thread-local global `v` addresses (directly or through
 // llvm.threadlocal.address), or null.
@@ -73,6 +74,58 @@ bool accessedPointers(Instruction& I, SmallVectorImpl<const Value*>& ptrs) {
   else return false;
   return true;
 }
+
+// Before anything is inlined: the SIMD entries of kernels that can reach a
+// barrier are never run (their block entry becomes the lockstep scheduler,
+// or the runtime runs them as coroutines through their thread entries), so
+// the dispatch that calls them is made to pick the scalar entry (level 0),
+// and the unused entries are deleted before the optimiser spends time on
+// them (they would double such a file's compile time).
+struct PruneBarrierSimdPass : PassInfoMixin<PruneBarrierSimdPass> {
+  PreservedAnalyses run(Module& M, ModuleAnalysisManager&) {
+    Function* marker = M.getFunction(kSimdBegin);
+    Function* level = M.getFunction(kSimdLevel);
+    if (marker == nullptr || level == nullptr || M.getFunction(kBarrier) == nullptr)
+      return PreservedAnalyses::all();
+    const std::set<const Function*> reach = functionsReachingBarrier(M);
+    std::set<Function*> entries, dispatchers;
+    for (User* U : marker->users())
+      if (auto* CB = dyn_cast<CallBase>(U))
+        if (reach.count(CB->getFunction())) entries.insert(CB->getFunction());
+    for (Function* E : entries)
+      for (User* U : E->users())
+        if (auto* CB = dyn_cast<CallBase>(U)) dispatchers.insert(CB->getFunction());
+    unsigned pruned = 0;
+    for (Function* D : dispatchers) {
+      SmallVector<CallBase*, 2> asks;
+      for (Instruction& I : instructions(*D))
+        if (auto* CB = dyn_cast<CallBase>(&I))
+          if (CB->getCalledFunction() == level) asks.push_back(CB);
+      for (CallBase* CB : asks) {
+        CB->replaceAllUsesWith(ConstantInt::get(CB->getType(), 0));
+        CB->eraseFromParent();
+        ++pruned;
+      }
+    }
+    for (Function* E : entries) {
+      // The dispatch's calls are dead code now; drop them so that the entry
+      // has no users and goes.
+      SmallVector<CallBase*, 2> calls;
+      for (User* U : E->users())
+        if (auto* CB = dyn_cast<CallBase>(U)) calls.push_back(CB);
+      for (CallBase* CB : calls) {
+        if (!CB->getType()->isVoidTy()) CB->replaceAllUsesWith(PoisonValue::get(CB->getType()));
+        changeToUnreachable(CB);
+      }
+      if (E->use_empty() && !E->hasExternalLinkage()) E->eraseFromParent();
+    }
+    if (verbose() && !entries.empty())
+      errs() << "iree simd: " << entries.size() << " SIMD entr(y/ies) of barrier kernels dropped, "
+             << pruned << " dispatch(es) made scalar\n";
+    return PreservedAnalyses::none();
+  }
+  static bool isRequired() { return true; }
+};
 
 struct SimdPass : PassInfoMixin<SimdPass> {
   PreservedAnalyses run(Function& F, FunctionAnalysisManager& FAM) {
