@@ -46,13 +46,7 @@ impl Level {
     pub fn detected() -> Level {
         static LEVEL: OnceLock<Level> = OnceLock::new();
         *LEVEL.get_or_init(|| {
-            let off = std::env::var(ENV_VAR).is_ok_and(|v| {
-                matches!(
-                    v.trim().to_ascii_lowercase().as_str(),
-                    "0" | "off" | "false" | "no"
-                )
-            });
-            if off {
+            if turned_off(std::env::var(ENV_VAR).ok().as_deref()) {
                 Level::Scalar
             } else {
                 cpu_level()
@@ -121,6 +115,16 @@ pub fn capped<R>(cap: Level, f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// Whether `IREE_HOST_SIMD` set to `value` turns the SIMD entries off.
+fn turned_off(value: Option<&str>) -> bool {
+    value.is_some_and(|v| {
+        matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "0" | "off" | "false" | "no"
+        )
+    })
+}
+
 #[cfg(target_arch = "x86_64")]
 fn cpu_level() -> Level {
     if is_x86_feature_detected!("avx512f")
@@ -187,6 +191,16 @@ mod tests {
             assert_eq!(other, cpu);
         });
         assert_eq!(Level::for_launch(), cpu);
+    }
+
+    #[test]
+    fn iree_host_simd_0_off_false_no_turn_it_off() {
+        for v in ["0", "off", " OFF ", "false", "no"] {
+            assert!(turned_off(Some(v)), "{v:?}");
+        }
+        for v in [None, Some("1"), Some(""), Some("avx2")] {
+            assert!(!turned_off(v), "{v:?}");
+        }
     }
 
     #[test]

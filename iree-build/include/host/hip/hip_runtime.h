@@ -597,17 +597,22 @@ struct Entry<void (*)(A...), K> {
   static IREE_HOST_SIMD_AVX2 void block_avx2(const HostLaunch* l, void** args,
                                              std::index_sequence<I...>) {
     __iree_host_simd_begin(&ctx);
-    block_with(l, *static_cast<Decay<A>*>(args[I])...);
+    block_with<true>(l, *static_cast<Decay<A>*>(args[I])...);
   }
   template <size_t... I>
   static IREE_HOST_SIMD_AVX512 void block_avx512(const HostLaunch* l, void** args,
                                                  std::index_sequence<I...>) {
     __iree_host_simd_begin(&ctx);
-    block_with(l, *static_cast<Decay<A>*>(args[I])...);
+    block_with<true>(l, *static_cast<Decay<A>*>(args[I])...);
   }
 #endif
   // The parameters are unpacked once, into locals that stay in registers
-  // across the loop over the block's threads.
+  // across the loop over the block's threads. In a SIMD entry (`Simd`) the
+  // loop over threadIdx.x carries `distribute(disable)` (a no-op: LLVM does
+  // not distribute loops unless asked) as the tag by which the plugin's SIMD
+  // pass finds it, at depth 4 of the function's loops (b, z, y, x): keep in
+  // step with kThreadLoopDepth in simd.cpp.
+  template <bool Simd = false>
   static __forceinline__ void block_with(const HostLaunch* l, Decay<A>... vals) {
     Context& c = ctx;
     set_block(c, l);
@@ -619,12 +624,19 @@ struct Entry<void (*)(A...), K> {
     for (unsigned b = 0; b < nb; ++b) {
       c.block_idx.x = bx + b;
       for (unsigned z = 0; z < nz; ++z)
-        for (unsigned y = 0; y < ny; ++y)
-          for (unsigned x = 0; x < nx; ++x) {
-            c.thread_idx = uint3{x, y, z};
-            [[clang::always_inline]] K(vals...);
+        for (unsigned y = 0; y < ny; ++y) {
+          if constexpr (Simd) {
+#pragma clang loop distribute(disable)
+            for (unsigned x = 0; x < nx; ++x) run_thread(c, uint3{x, y, z}, vals...);
+          } else {
+            for (unsigned x = 0; x < nx; ++x) run_thread(c, uint3{x, y, z}, vals...);
           }
+        }
     }
+  }
+  static __forceinline__ void run_thread(Context& c, uint3 t, Decay<A>... vals) {
+    c.thread_idx = t;
+    [[clang::always_inline]] K(vals...);
   }
 #ifdef IREE_HOST_LOCKSTEP
   static __forceinline__ unsigned tbody(void** args, unsigned x, unsigned y, unsigned z) {

@@ -25,7 +25,21 @@
 // (a select of both) and calls that are not memory intrinsics (a function
 // that was not inlined may read `threadIdx`) get no metadata and so still
 // alias everything: the loop then stays scalar, as before.
+//
+// Then the loop over threadIdx.x (the header tags it with
+// `distribute(disable)`; it is at depth kThreadLoopDepth) is marked
+// parallel (`llvm.loop.parallel_accesses`), so that accesses the vectoriser
+// cannot check at run time (a gather `in[i / 2]`, a scatter `out[idx[i]]`)
+// do not stop it. Why that is allowed: its iterations are different threads
+// of a block with no barrier between them, and a dependence between two
+// threads without a barrier is a data race, whose outcome a GPU leaves to
+// the interleaving; running the threads' statements lane by lane is one.
+// Only if every memory access left in that loop is based on neither the
+// context nor a private array (an alloca: one memory for all threads, used
+// by one after another), none is atomic or volatile (how threads talk
+// without a barrier), and it has no call and no inner loop, is it marked.
 #include "llvm/Analysis/ValueTracking.h"
+#include "llvm/Analysis/VectorUtils.h"
 #include "llvm/IR/MDBuilder.h"
 #include "llvm/Transforms/Scalar/GVN.h"
 #include "llvm/Transforms/Scalar/LICM.h"
@@ -35,6 +49,9 @@ namespace {
 
 constexpr const char* kSimdBegin = "__iree_host_simd_begin";
 constexpr const char* kSimdLevel = "__iree_host_simd_level";
+// Entry::block_with's loops: blocks, z, y, x; a kernel's own loops are
+// deeper. In step with the header.
+constexpr unsigned kThreadLoopDepth = 4;
 
 // The thread-local global `v` addresses (directly or through
 // llvm.threadlocal.address), or null.
@@ -127,6 +144,57 @@ struct PruneBarrierSimdPass : PassInfoMixin<PruneBarrierSimdPass> {
   static bool isRequired() { return true; }
 };
 
+// Whether `L` is a copy of the header's loop over threadIdx.x (LLVM may
+// have versioned it): tagged, at its depth, and with no loop inside.
+bool isThreadLoop(const Loop* L) {
+  if (L->getLoopDepth() != kThreadLoopDepth || !L->isInnermost()) return false;
+  const MDNode* id = L->getLoopID();
+  if (id == nullptr) return false;
+  for (unsigned i = 1; i < id->getNumOperands(); ++i)
+    if (const auto* op = dyn_cast<MDNode>(id->getOperand(i)))
+      if (op->getNumOperands() == 2)
+        if (const auto* name = dyn_cast<MDString>(op->getOperand(0)))
+          if (name->getString() == "llvm.loop.distribute.enable") return true;
+  return false;
+}
+
+// Marks thread loop `L` parallel if every memory access in it is one that
+// threads do not share by construction (see the top of the file); returns
+// whether it did.
+bool markParallel(Loop* L, const GlobalVariable* ctx) {
+  SmallVector<Instruction*, 16> accesses;
+  for (BasicBlock* B : L->blocks())
+    for (Instruction& I : *B) {
+      if (!I.mayReadOrWriteMemory()) continue;
+      accesses.push_back(&I);
+      if (auto* II = dyn_cast<IntrinsicInst>(&I); II && II->isAssumeLikeIntrinsic()) continue;
+      // Atomics and volatile accesses are how threads talk without a
+      // barrier: left in order.
+      if (I.isAtomic() || I.isVolatile()) return false;
+      SmallVector<const Value*, 2> ptrs;
+      if (!accessedPointers(I, ptrs)) return false;
+      for (const Value* p : ptrs) {
+        SmallVector<const Value*, 4> objects;
+        getUnderlyingObjects(p, objects, nullptr, 0);
+        for (const Value* o : objects)
+          if (isa<AllocaInst>(o) || tlsGlobalOf(o) == ctx) return false;
+      }
+    }
+  LLVMContext& C = L->getHeader()->getContext();
+  MDNode* group = MDNode::getDistinct(C, {});
+  for (Instruction* I : accesses)
+    I->setMetadata(LLVMContext::MD_access_group,
+                   uniteAccessGroups(I->getMetadata(LLVMContext::MD_access_group), group));
+  SmallVector<Metadata*, 4> ops{nullptr};
+  if (MDNode* old = L->getLoopID())
+    for (unsigned i = 1; i < old->getNumOperands(); ++i) ops.push_back(old->getOperand(i));
+  ops.push_back(MDNode::get(C, {MDString::get(C, "llvm.loop.parallel_accesses"), group}));
+  MDNode* id = MDNode::getDistinct(C, ops);
+  id->replaceOperandWith(0, id);
+  L->setLoopID(id);
+  return true;
+}
+
 struct SimdPass : PassInfoMixin<SimdPass> {
   PreservedAnalyses run(Function& F, FunctionAnalysisManager& FAM) {
     CallInst* begin = nullptr;
@@ -177,9 +245,13 @@ struct SimdPass : PassInfoMixin<SimdPass> {
     FPM.addPass(GVNPass());
     FPM.addPass(createFunctionToLoopPassAdaptor(LICMPass(LICMOptions()), /*UseMemorySSA=*/true));
     FPM.run(F, FAM);
+    unsigned parallel = 0;
+    for (Loop* L : FAM.getResult<LoopAnalysis>(F).getLoopsInPreorder())
+      parallel += isThreadLoop(L) && markParallel(L, ctx);
     if (verbose())
       errs() << "iree simd: " << F.getName() << ": " << inCtx << " context access(es), " << outside
-             << " other, " << unknown << " undescribed (calls or either)\n";
+             << " other, " << unknown << " undescribed (calls or either); " << parallel
+             << " thread loop(s) marked parallel\n";
     return PreservedAnalyses::none();
   }
   static bool isRequired() { return true; }

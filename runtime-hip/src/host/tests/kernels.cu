@@ -207,6 +207,20 @@ extern "C" __global__ void int_mix(const int* __restrict__ in, int* __restrict__
   out[i] = v;
   scattered[(i * 5) % n] = i;
 }
+// A private array indexed by a thread-dependent value: one memory for all
+// threads on the host, so the SIMD pass must not run its threads in lanes
+// as if they did not share it.
+extern "C" __global__ void private_pick(const int* __restrict__ in, int* __restrict__ out, int n) {
+  int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < n) {
+    volatile int m[4];
+    m[0] = in[i];
+    m[1] = i;
+    m[2] = -in[i];
+    m[3] = i * 3;
+    out[i] = m[in[i] & 3];
+  }
+}
 extern "C" __global__ void ids3d(unsigned* __restrict__ out) {
   unsigned t = (threadIdx.z * blockDim.y + threadIdx.y) * blockDim.x + threadIdx.x;
   unsigned nt = blockDim.x * blockDim.y * blockDim.z;
@@ -216,3 +230,4 @@ extern "C" __global__ void ids3d(unsigned* __restrict__ out) {
 }
 IREE_HOST_EXPORT(int_mix)
 IREE_HOST_EXPORT(ids3d)
+IREE_HOST_EXPORT(private_pick)

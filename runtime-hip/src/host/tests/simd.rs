@@ -62,6 +62,30 @@ fn integer_kernels_agree_bit_for_bit() {
 }
 
 #[test]
+fn private_arrays_stay_private_to_each_thread() {
+    let n = 1000usize;
+    let input: Vec<i32> = (0..n as i32)
+        .map(|i| i.wrapping_mul(40503) ^ 0x55)
+        .collect();
+    let (vector, scalar) = both(|d| {
+        let (pin, pout) = (d.upload(&input), d.zeros::<i32>(n));
+        d.launch(
+            entry("private_pick", false),
+            [(n as u32).div_ceil(128), 1, 1],
+            [128, 1, 1],
+            &[pin, pout],
+            &[n as u32],
+        );
+        d.download::<i32>(pout, n)
+    });
+    assert_eq!(vector, scalar);
+    for (i, &v) in input.iter().enumerate() {
+        let m = [v, i as i32, v.wrapping_neg(), i as i32 * 3];
+        assert_eq!(vector[i], m[(v & 3) as usize], "private_pick[{i}]");
+    }
+}
+
+#[test]
 fn three_dimensional_built_ins_agree() {
     let (grid, block) = ([3u32, 2, 2], [5u32, 3, 4]);
     let total = (grid.iter().product::<u32>() * block.iter().product::<u32>()) as usize;
