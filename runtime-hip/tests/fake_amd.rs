@@ -40,6 +40,7 @@ fn amd_driver_against_a_fake_libamdhip64() {
     fake::check_ordering(&device, &lib, ok);
     fake::check_async(&device, &lib, ok);
     fake::check_faults(&device, &lib, ok);
+    fake::check_set_scalar(&device, &lib, ok);
     let none = fake::bundle(
         &[("gfx942:xnack+", Format::Hsaco), ("sm_90", Format::Ptx)],
         false,

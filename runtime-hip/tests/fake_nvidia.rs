@@ -48,6 +48,7 @@ fn nvidia_driver_against_a_fake_libcuda() {
     fake::check_ordering(&device, &lib, ok);
     fake::check_async(&device, &lib, ok);
     fake::check_faults(&device, &lib, ok);
+    fake::check_set_scalar(&device, &lib, ok);
     // A variant naming its own symbols (a C++ kernel's mangled names).
     fake::run_sample(&device, fake::bundle_with_symbols("sm_90", Format::Ptx)).unwrap();
 

@@ -597,3 +597,43 @@ fn a_failed_kernel_is_named_and_later_work_is_not_blamed() {
     // Only what the kernel wrote carries its failure.
     names_the_kernel(failed.download().unwrap_err());
 }
+
+/// A recorded launch's scalar can change between replays, checked against
+/// the parameter's slot: a binding, a value of another size, a command
+/// that is not a launch or past the end are refused.
+#[test]
+fn replays_take_new_scalars_checked_against_their_slots() {
+    let _serial = serial();
+    let d = host();
+    let s = d.stream().unwrap();
+    let src = d.upload(&[3i32; 64]).unwrap();
+    let mut dst = d.alloc_zeroed::<i32>(64).unwrap();
+    let mut cb = CommandBuffer::record(&d, |r| {
+        r.fill(&mut dst, 0)?;
+        // SAFETY: copy_ints(const int*, int*, int n) stays below n.
+        unsafe {
+            kernel("copy_ints").launch(r, [1, 1, 1], &[src.binding(), dst.binding_mut()], &[16])
+        }
+    })
+    .unwrap();
+    let copied = |dst: &DeviceBuffer<i32>| dst.download().unwrap().iter().filter(|&&v| v == 3).count();
+    cb.replay(&s).unwrap();
+    assert_eq!(copied(&dst), 16);
+    // SAFETY: `n` is an int; 40 stays within both 64-element buffers.
+    unsafe { cb.set_scalar(1, 2, 40i32) }.unwrap();
+    cb.replay(&s).unwrap();
+    assert_eq!(copied(&dst), 40);
+    // SAFETY (each): refused before anything is written.
+    unsafe {
+        for (command, param) in [(1, 0), (1, 1), (1, 3), (0, 0), (2, 0)] {
+            let e = cb.set_scalar(command, param, 64i32).unwrap_err();
+            assert!(matches!(e, Error::Launch { .. }), "{e}");
+        }
+        let e = cb.set_scalar(1, 2, 64u64).unwrap_err();
+        assert!(e.to_string().contains("4 bytes aligned to 4"), "{e}");
+        let e = cb.set_scalar(1, 2, 64u16).unwrap_err();
+        assert!(matches!(e, Error::Launch { .. }), "{e}");
+    }
+    cb.replay(&s).unwrap();
+    assert_eq!(copied(&dst), 40);
+}

@@ -682,4 +682,58 @@ pub fn check_replay_list(device: &Device, path: &std::path::Path, bundle: &'stat
     assert_eq!(calls(&lib), want);
     assert_eq!(b.download().unwrap(), vec![16.0f32; 64]);
     assert_eq!(a.download().unwrap(), vec![0.5f32; 64]);
+    // A new scalar: no capture to redo, the next replay's launches take it.
+    let mut cb = cb;
+    calls(&lib);
+    // SAFETY: `dim` is an int; 8 stays below both buffers' 64 elements.
+    unsafe { cb.set_scalar(1, 2, 8i32) }.unwrap();
+    assert_eq!(calls(&lib), Vec::<String>::new());
+    cb.replay(&s).unwrap();
+    let got = b.download().unwrap();
+    assert_eq!((got[0], got[8]), (64.0, 32.0));
+}
+
+/// A scalar changed between replays of a command buffer captured as a
+/// driver graph: the graph is captured again with the new value (the old
+/// one destroyed first), and the next replay is one graph launch computing
+/// with it.
+pub fn check_set_scalar(device: &Device, path: &std::path::Path, bundle: &'static [u8]) {
+    // SAFETY: the library the runtime already loaded (the same handle).
+    let lib = unsafe { libloading::Library::new(path) }.unwrap();
+    let inplace = kernel(bundle, "simple_mul_inplace", 1);
+    let lhs = device.upload(&[2.0f32; 64]).unwrap();
+    let mut b = device.upload(&[1.0f32; 64]).unwrap();
+    let s = device.stream().unwrap();
+    let mut cb = CommandBuffer::record(device, |r| {
+        // SAFETY: simple_mul_inplace takes (const float*, float*, int) and
+        // stays below `dim`.
+        unsafe { inplace.launch(r, [1, 1, 1], &[lhs.binding(), b.binding_mut()], &[64]) }
+    })
+    .unwrap();
+    assert!(cb.uses_graph(), "{:?}", cb.capture_error());
+    cb.replay(&s).unwrap();
+    calls(&lib);
+    // SAFETY: `dim` is an int; 32 stays below both buffers' 64 elements.
+    unsafe { cb.set_scalar(0, 2, 32i32) }.unwrap();
+    let want = [
+        "graphExecDestroy",
+        "streamCreateNonBlocking(S0)",
+        "streamBeginCapture(S0, mode 1)",
+        "launch(S0)",
+        "streamEndCapture(S0)",
+        "graphInstantiate(1 ops)",
+        "graphDestroy",
+        "streamDestroy(S0)",
+    ];
+    assert_eq!(calls(&lib), want);
+    assert!(cb.uses_graph());
+    cb.replay(&s).unwrap();
+    let got = b.download().unwrap();
+    assert_eq!(&got[..32], &[4.0f32; 32]);
+    assert_eq!(&got[32..], &[2.0f32; 32]);
+    let log = calls(&lib);
+    assert_eq!(log.iter().filter(|c| c.starts_with("graphLaunch")).count(), 1);
+    // SAFETY: refused before anything changes.
+    assert!(unsafe { cb.set_scalar(0, 1, 1i32) }.is_err());
+    assert_eq!(calls(&lib), Vec::<String>::new());
 }
