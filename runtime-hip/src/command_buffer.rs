@@ -32,9 +32,9 @@ use crate::backend::{
 };
 use crate::device::Device;
 use crate::dispatch::ParamSlot;
+use crate::hazards::Access;
 use crate::kernel_args::default_slot;
 use crate::param::{put_value, words_of, KernelParam};
-use crate::hazards::Access;
 use crate::stream::Stream;
 use crate::Error;
 

@@ -495,14 +495,20 @@ fn peer_copies_wait_for_the_users_of_both_devices() {
     let mut y = d1.alloc_zeroed::<i32>(FILL).unwrap();
     late_fill(&busy, &mut y, 7);
     s1.copy_from_device(&d0, &x, &mut y).unwrap();
-    assert!(all(&y, 5), "the peer copy ran before the destination's writer");
+    assert!(
+        all(&y, 5),
+        "the peer copy ran before the destination's writer"
+    );
 
     // The source still written on its own device: the copy sees the
     // writer's result.
     let mut x = x;
     late_fill(&s0, &mut x, 3);
     s1.copy_from_device(&d0, &x, &mut y).unwrap();
-    assert!(all(&y, 3), "the peer copy read the source before its writer");
+    assert!(
+        all(&y, 3),
+        "the peer copy read the source before its writer"
+    );
 
     // A copy still queued (behind a slow kernel on its stream): a writer
     // of the source on its own device waits for it, and so does the
@@ -511,7 +517,10 @@ fn peer_copies_wait_for_the_users_of_both_devices() {
     late_fill(&s1, &mut slow, 1);
     s1.copy_from_device(&d0, &x, &mut y).unwrap();
     s0.fill(&mut x, 9).unwrap();
-    assert!(all(&y, 3), "the source was overwritten under a pending peer copy");
+    assert!(
+        all(&y, 3),
+        "the source was overwritten under a pending peer copy"
+    );
     late_fill(&s1, &mut slow, 1);
     s1.copy_from_device(&d0, &x, &mut y).unwrap();
     let t = Instant::now();
@@ -616,14 +625,15 @@ fn replays_take_new_scalars_checked_against_their_slots() {
         }
     })
     .unwrap();
-    let copied = |dst: &DeviceBuffer<i32>| dst.download().unwrap().iter().filter(|&&v| v == 3).count();
+    let copied =
+        |dst: &DeviceBuffer<i32>| dst.download().unwrap().iter().filter(|&&v| v == 3).count();
     cb.replay(&s).unwrap();
     assert_eq!(copied(&dst), 16);
     // SAFETY: `n` is an int; 40 stays within both 64-element buffers.
     unsafe { cb.set_scalar(1, 2, 40i32) }.unwrap();
     cb.replay(&s).unwrap();
     assert_eq!(copied(&dst), 40);
-    // SAFETY (each): refused before anything is written.
+    // SAFETY: each call is refused before anything is written.
     unsafe {
         for (command, param) in [(1, 0), (1, 1), (1, 3), (0, 0), (2, 0)] {
             let e = cb.set_scalar(command, param, 64i32).unwrap_err();

@@ -475,7 +475,10 @@ impl GpuApi for Hip {
     }
 
     unsafe fn instantiate(&self, graph: *mut c_void) -> Result<usize, Error> {
-        let g = self.graphs.as_ref().map_err(|r| unsupported(Self::DRIVER, r))?;
+        let g = self
+            .graphs
+            .as_ref()
+            .map_err(|r| unsupported(Self::DRIVER, r))?;
         let mut exec: *mut c_void = std::ptr::null_mut();
         // SAFETY: valid out-pointer, a live graph; no error node or log.
         self.check("hipGraphInstantiate", unsafe {
@@ -551,7 +554,10 @@ impl StreamApi for Hip {
     }
 
     fn graphs(&self) -> Result<GraphApi, Error> {
-        let g = self.graphs.as_ref().map_err(|r| unsupported(Self::DRIVER, r))?;
+        let g = self
+            .graphs
+            .as_ref()
+            .map_err(|r| unsupported(Self::DRIVER, r))?;
         Ok(GraphApi {
             begin: (g.stream_begin_capture, "hipStreamBeginCapture"),
             end: (g.stream_end_capture, "hipStreamEndCapture"),

@@ -415,7 +415,10 @@ impl GpuApi for Cuda {
     }
 
     unsafe fn instantiate(&self, graph: *mut c_void) -> Result<usize, Error> {
-        let g = self.graphs.as_ref().map_err(|r| unsupported(Self::DRIVER, r))?;
+        let g = self
+            .graphs
+            .as_ref()
+            .map_err(|r| unsupported(Self::DRIVER, r))?;
         let mut exec: *mut c_void = std::ptr::null_mut();
         // SAFETY: valid out-pointer, a live graph; no flags.
         self.check("cuGraphInstantiateWithFlags", unsafe {
@@ -486,7 +489,10 @@ impl StreamApi for Cuda {
     }
 
     fn graphs(&self) -> Result<GraphApi, Error> {
-        let g = self.graphs.as_ref().map_err(|r| unsupported(Self::DRIVER, r))?;
+        let g = self
+            .graphs
+            .as_ref()
+            .map_err(|r| unsupported(Self::DRIVER, r))?;
         Ok(GraphApi {
             begin: (g.stream_begin_capture, "cuStreamBeginCapture"),
             end: (g.stream_end_capture, "cuStreamEndCapture"),

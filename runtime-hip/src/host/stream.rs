@@ -253,9 +253,10 @@ unsafe fn run_transfer(t: &Transfer) {
             Transfer::ToHost { dst, src, bytes } => {
                 std::ptr::copy_nonoverlapping(src as *const u8, dst as *mut u8, bytes)
             }
-            Transfer::OnDevice { dst, src, bytes } | Transfer::Peer { dst, src, bytes, .. } => {
-                std::ptr::copy_nonoverlapping(src as *const u8, dst as *mut u8, bytes)
-            }
+            Transfer::OnDevice { dst, src, bytes }
+            | Transfer::Peer {
+                dst, src, bytes, ..
+            } => std::ptr::copy_nonoverlapping(src as *const u8, dst as *mut u8, bytes),
             Transfer::Fill32 { dst, value, words } => {
                 std::slice::from_raw_parts_mut(dst as *mut u32, words).fill(value)
             }

@@ -732,7 +732,10 @@ pub fn check_set_scalar(device: &Device, path: &std::path::Path, bundle: &'stati
     assert_eq!(&got[..32], &[4.0f32; 32]);
     assert_eq!(&got[32..], &[2.0f32; 32]);
     let log = calls(&lib);
-    assert_eq!(log.iter().filter(|c| c.starts_with("graphLaunch")).count(), 1);
+    assert_eq!(
+        log.iter().filter(|c| c.starts_with("graphLaunch")).count(),
+        1
+    );
     // SAFETY: refused before anything changes.
     assert!(unsafe { cb.set_scalar(0, 1, 1i32) }.is_err());
     assert_eq!(calls(&lib), Vec::<String>::new());
