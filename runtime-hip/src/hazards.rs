@@ -302,7 +302,14 @@ impl Hazards {
         host: Option<(&HostUses, bool)>,
         submit: impl FnOnce() -> Result<(), (Error, bool)>,
     ) -> Result<(), Error> {
-        let peer = peer.filter(|(p, _)| !std::ptr::eq(*p, self));
+        if let Some((p, theirs)) = peer {
+            if std::ptr::eq(p, self) {
+                // One tracker after all: every access goes on it.
+                let all: Vec<Access> = accesses.iter().chain(theirs).copied().collect();
+                // SAFETY: forwarded from the caller.
+                return unsafe { self.enqueue_with_peer(stream, &all, None, host, submit) };
+            }
+        }
         let (mut mine, mut theirs) = match peer {
             None => (self.map(), None),
             Some((p, _)) if std::ptr::from_ref(self) < std::ptr::from_ref(p) => {
