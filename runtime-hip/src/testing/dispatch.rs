@@ -2,7 +2,6 @@
 //! the checks before a launch, variant selection.
 
 use std::sync::atomic::Ordering;
-
 use std::sync::Arc;
 
 use super::mock::{mock_device, Mock};
