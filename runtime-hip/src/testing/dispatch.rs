@@ -2,36 +2,40 @@
 //! the checks before a launch, variant selection.
 
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
-use super::mock::mock_device;
+use super::mock::{mock_device, Mock};
 use super::{kernel, sample_bundle, variant};
+use crate::backend::DevicePtr;
 use crate::bundle::{BundleSpec, ExecutableSpec};
 use crate::dispatch::{select_variant, Binding, ExportRef, Kernel};
 use crate::target::{Format, Platform, TargetId};
 use crate::Error;
 
-#[test]
-fn launch_packs_bindings_then_constants() {
-    let bundle = sample_bundle();
-    let k = kernel(bundle, "simple_mul", 0);
+/// The IREE sample's `simple_mul(lhs, rhs, ret, 8)` launched once through
+/// `k` on a new mock gfx1100 device: the mock, the buffers' addresses
+/// (lhs, rhs, ret) and what the launch returned.
+fn launch_sample(k: &Kernel) -> (Arc<Mock>, [DevicePtr; 3], Result<(), Error>) {
     let (d, m) = mock_device("gfx1100");
     let s = d.stream().unwrap();
     let lhs = d.upload(&[2.0f32; 8]).unwrap();
     let rhs = d.upload(&[4.0f32; 8]).unwrap();
     let mut ret = d.alloc_zeroed::<f32>(8).unwrap();
+    let bindings = [lhs.binding(), rhs.binding(), ret.binding_mut()];
     // SAFETY: the mock runs nothing.
-    unsafe {
-        k.launch(
-            &s,
-            [1, 1, 1],
-            &[lhs.binding(), rhs.binding(), ret.binding_mut()],
-            &[8],
-        )
-        .unwrap();
-    }
+    let result = unsafe { k.launch(&s, [1, 1, 1], &bindings, &[8]) };
+    (m, [lhs.addr(), rhs.addr(), ret.addr()], result)
+}
+
+#[test]
+fn launch_packs_bindings_then_constants() {
+    let bundle = sample_bundle();
+    let k = kernel(bundle, "simple_mul", 0);
+    let (m, [lhs, rhs, ret], result) = launch_sample(&k);
+    result.unwrap();
     let l = m.launches.lock().unwrap()[0].clone();
     let mut want = Vec::new();
-    for a in [lhs.addr(), rhs.addr(), ret.addr()] {
+    for a in [lhs, rhs, ret] {
         want.extend_from_slice(&a.to_le_bytes());
     }
     want.extend_from_slice(&8u32.to_le_bytes());
@@ -63,26 +67,13 @@ fn launch_packs_in_the_kernel_order_the_wrapper_describes() {
         params: &PARAMS,
         ..*kernel(sample_bundle(), "simple_mul", 0).export()
     });
-    let (d, m) = mock_device("gfx1100");
-    let s = d.stream().unwrap();
-    let lhs = d.upload(&[2.0f32; 8]).unwrap();
-    let rhs = d.upload(&[4.0f32; 8]).unwrap();
-    let mut ret = d.alloc_zeroed::<f32>(8).unwrap();
-    // SAFETY: the mock runs nothing.
-    unsafe {
-        k.launch(
-            &s,
-            [1, 1, 1],
-            &[lhs.binding(), rhs.binding(), ret.binding_mut()],
-            &[8],
-        )
-        .unwrap();
-    }
+    let (m, [lhs, rhs, ret], result) = launch_sample(&k);
+    result.unwrap();
     let l = m.launches.lock().unwrap()[0].clone();
     // `n` at 0, then 4 bytes of padding before each 8-aligned pointer.
     let mut want = 8u32.to_le_bytes().to_vec();
     want.extend_from_slice(&[0; 4]);
-    for a in [ret.addr(), lhs.addr(), rhs.addr()] {
+    for a in [ret, lhs, rhs] {
         want.extend_from_slice(&a.to_le_bytes());
     }
     assert_eq!(l.args, want);
@@ -94,16 +85,9 @@ fn launch_packs_in_the_kernel_order_the_wrapper_describes() {
         params: &WRONG,
         ..*kernel(sample_bundle(), "simple_mul", 0).export()
     });
-    // SAFETY: refused before it reaches the mock.
-    let e = unsafe {
-        k.launch(
-            &s,
-            [1, 1, 1],
-            &[lhs.binding(), rhs.binding(), ret.binding_mut()],
-            &[8],
-        )
-    }
-    .unwrap_err();
+    let (m, _, result) = launch_sample(&k);
+    let e = result.unwrap_err();
+    assert!(m.launches.lock().unwrap().is_empty(), "{:?}", m.events());
     assert!(
         matches!(&e, Error::KernelUnfit { reason, .. } if reason.contains("binding 2 is no kernel parameter")),
         "{e}"
