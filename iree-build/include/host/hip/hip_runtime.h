@@ -531,7 +531,11 @@ static __forceinline__ void lockstep(const HostLaunch* l, void** args, unsigned 
 // has told LLVM that the kernel's memory accesses never touch the built-in
 // variables' context (CUDA forbids taking a built-in's address), so the loop
 // vectoriser runs consecutive threads in the vector lanes: threadIdx.x becomes
-// a vector, unit-stride accesses vector loads and stores, `if (i < n)` a mask.
+// a vector, unit-stride accesses vector loads and stores, `if (i < n)` a mask,
+// and (the pass marks the thread loop parallel where that is safe) other
+// accesses gathers and scatters where the cost model finds them worth it
+// (AVX-512). What it cannot vectorise (calls such as expf, atomics, private
+// arrays) runs as the scalar loop does, in the SIMD entry.
 // The contract with the pass (keep in step with simd.cpp): a SIMD entry starts
 // with `__iree_host_simd_begin(&ctx)`, which the pass deletes.
 // The level's meaning, in step with runtime-hip's `host::simd::Level`.
