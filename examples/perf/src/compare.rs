@@ -228,8 +228,8 @@ struct Shapes {
 
 const SOFTMAX_COLS: usize = 1024;
 
-/// Runs the comparison sections `report`'s `wants` selects: `simple_mul`,
-/// `block_sum`, `matmul`, `softmax`.
+/// Runs the comparison sections that `wants` selects (`simple_mul`,
+/// `block_sum`, `matmul`, `softmax`) into `report`.
 pub fn run(
     report: &mut Report,
     wants: impl Fn(&str) -> bool,
