@@ -121,6 +121,21 @@ pub(crate) trait Backend: Send + Sync + 'static {
         // SAFETY: forwarded from the caller.
         unsafe { plain_host_free(ptr, bytes) }
     }
+    /// This device as one side of a peer copy: its driver, device and
+    /// context as that driver names them. `None` where it cannot be one.
+    fn as_peer(&self) -> Option<Peer> {
+        None
+    }
+    /// Whether this device's streams can copy directly from the memory of
+    /// device `src` ([`Transfer::Peer`]), enabling peer access the first
+    /// time it is asked for a device (`hipDeviceEnablePeerAccess` /
+    /// `cuCtxEnablePeerAccess`). `Ok(false)`: copies between the two are
+    /// staged through the host (other drivers, no peer path, a driver
+    /// without the entry points).
+    fn peer_access(&self, src: Peer) -> Result<bool, Error> {
+        let _ = src;
+        Ok(false)
+    }
     /// Checks every binding of one launch; `Err` carries the index of the
     /// first bad one. Zero-byte ranges always pass (their address is not
     /// used). Backends override this to take their allocation lock once per
@@ -167,6 +182,18 @@ pub(crate) unsafe fn plain_host_free(ptr: usize, bytes: usize) {
     unsafe { std::alloc::dealloc(ptr as *mut u8, layout) }
 }
 
+/// A device as its driver names it for peer copies ([`Backend::as_peer`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Peer {
+    /// The driver (`StreamApi::DRIVER`, or "host").
+    pub(crate) driver: &'static str,
+    /// The driver's device number (`hipDevice_t` / `CUdevice`; the
+    /// ordinal on the host).
+    pub(crate) device: i32,
+    /// The device's context (NVIDIA's primary context; 0 elsewhere).
+    pub(crate) ctx: usize,
+}
+
 /// One stream-ordered copy or fill, as a stream receives it. Host
 /// addresses are plain addresses (`usize`) of `HostBuffer` memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -195,6 +222,29 @@ pub(crate) enum Transfer {
         value: u32,
         words: usize,
     },
+    /// `bytes` from memory of another device of the same driver, `src`
+    /// on `src_device`, to this device's `dst` (`dst_device`, the
+    /// stream's), queued only after [`Backend::peer_access`] said yes.
+    Peer {
+        dst: DevicePtr,
+        src: DevicePtr,
+        bytes: usize,
+        dst_device: Peer,
+        src_device: Peer,
+    },
+}
+
+impl Transfer {
+    /// What it is called in errors, and how many bytes it moves.
+    pub(crate) fn what(&self) -> (&'static str, usize) {
+        match *self {
+            Transfer::ToDevice { bytes, .. } => ("an upload", bytes),
+            Transfer::ToHost { bytes, .. } => ("a download", bytes),
+            Transfer::OnDevice { bytes, .. } => ("a device copy", bytes),
+            Transfer::Fill32 { words, .. } => ("a fill", words * 4),
+            Transfer::Peer { bytes, .. } => ("a peer copy", bytes),
+        }
+    }
 }
 
 /// One recorded command, as [`Backend::capture`] receives it.
@@ -208,6 +258,8 @@ pub(crate) enum Command<'a> {
 pub(crate) trait Graph: Send + Sync {
     /// The driver's name and its executable graph handle.
     fn gpu_graph(&self) -> (&'static str, usize);
+    /// How many commands it replays (errors name a graph launch by it).
+    fn commands(&self) -> usize;
 }
 
 /// One launch as a stream receives it.

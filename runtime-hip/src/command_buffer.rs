@@ -33,6 +33,8 @@ use crate::backend::{
 use crate::device::Device;
 use crate::dispatch::ParamSlot;
 use crate::hazards::Access;
+use crate::kernel_args::default_slot;
+use crate::param::{put_value, words_of, KernelParam};
 use crate::stream::Stream;
 use crate::Error;
 
@@ -227,26 +229,7 @@ impl CommandBuffer {
         let commands = std::mem::take(&mut r.commands);
         let accesses = std::mem::take(&mut r.accesses);
         drop(r);
-        let specs: Vec<backend::Command<'_>> = commands
-            .iter()
-            .map(|c| match c {
-                Command::Dispatch(d) => backend::Command::Launch(d.spec()),
-                Command::Transfer(t) => backend::Command::Transfer(*t),
-            })
-            .collect();
-        let captured = if specs.is_empty() {
-            Ok(None)
-        } else {
-            // SAFETY: every command was checked when recorded, and each
-            // graph launch happens in `replay`, after the same checks as a
-            // list.
-            unsafe { device.backend().capture(&specs) }
-        };
-        drop(specs);
-        let (graph, capture_error) = match captured {
-            Ok(g) => (g, None),
-            Err(e) => (None, Some(e)),
-        };
+        let (graph, capture_error) = capture(device, &commands);
         Ok(CommandBuffer {
             device: device.clone(),
             commands,
@@ -320,6 +303,102 @@ impl CommandBuffer {
         }
     }
 
+    /// Changes parameter `param` (in the kernel's order, as its
+    /// declaration lists them) of recorded launch `command` (in recording
+    /// order) to `value`, for the replays queued from now on; replays
+    /// already queued keep the value they were queued with (the host
+    /// packs a launch's arguments when it is queued, and a driver copies
+    /// them or its graph). Checked: `command` is a launch, and `param` one
+    /// of its values (not a binding) of `size_of::<T>()` bytes and
+    /// `align_of::<T>()` alignment; `Err(Launch)` naming the kernel
+    /// otherwise.
+    ///
+    /// Where replays launch a driver graph, it is captured again with the
+    /// new value (the drivers' per-node update,
+    /// `hipGraphExecKernelNodeSetParams` / `cuGraphExecKernelNodeSetParams`,
+    /// is not used yet); if that capture fails, replays queue the list and
+    /// [`CommandBuffer::capture_error`] says why.
+    ///
+    /// # Safety
+    /// `value` is a valid value of the kernel's parameter type, as the
+    /// value given to the launch that recorded it had to be (the launch's
+    /// contract, `Kernel::launch`): the size and alignment are checked,
+    /// the type is not (a `bool` parameter must get 0 or 1).
+    pub unsafe fn set_scalar<T: KernelParam>(
+        &mut self,
+        command: usize,
+        param: usize,
+        value: T,
+    ) -> Result<(), Error> {
+        let count = self.commands.len();
+        let refuse = |kernel: &str, reason: String| Error::Launch {
+            kernel: kernel.to_string(),
+            reason: format!("set_scalar({command}, {param}): {reason}"),
+        };
+        let d = match self.commands.get_mut(command) {
+            Some(Command::Dispatch(d)) => d,
+            Some(Command::Transfer(t)) => {
+                let (what, _) = t.what();
+                return Err(refuse(
+                    "(none)",
+                    format!("command {command} is {what}, not a launch"),
+                ));
+            }
+            None => {
+                return Err(refuse(
+                    "(none)",
+                    format!("the command buffer has {count} commands"),
+                ))
+            }
+        };
+        let slot = if d.params.is_empty() {
+            let params = d.bindings.len() + d.constants.len();
+            (param < params).then(|| default_slot(param, d.bindings.len()))
+        } else {
+            d.params.get(param).copied()
+        };
+        let (size, align) = (size_of::<T>(), align_of::<T>());
+        let word = match slot {
+            None => return Err(refuse(d.name, "the kernel has fewer parameters".into())),
+            Some(ParamSlot::Binding(_)) => {
+                return Err(refuse(
+                    d.name,
+                    "the parameter is a buffer; replays bind what was recorded".into(),
+                ))
+            }
+            Some(ParamSlot::Value {
+                word,
+                size: s,
+                align: a,
+            }) => {
+                if (usize::from(s), usize::from(a)) != (size, align) {
+                    return Err(refuse(
+                        d.name,
+                        format!(
+                            "the parameter is {s} bytes aligned to {a}, the value {size} bytes \
+                             aligned to {align}"
+                        ),
+                    ));
+                }
+                usize::from(word)
+            }
+        };
+        if word + words_of::<T>() > d.constants.len() {
+            return Err(refuse(
+                d.name,
+                "the parameter's words lie outside the recorded constants".into(),
+            ));
+        }
+        put_value(&mut d.constants, word, &value);
+        if self.graph.is_some() {
+            // The old graph's queued launches finish first (the driver
+            // defers its destruction).
+            self.graph = None;
+            (self.graph, self.capture_error) = capture(&self.device, &self.commands);
+        }
+        Ok(())
+    }
+
     /// How many commands were recorded.
     pub fn len(&self) -> usize {
         self.commands.len()
@@ -333,6 +412,27 @@ impl CommandBuffer {
     /// The device it replays on.
     pub fn device(&self) -> &Device {
         &self.device
+    }
+}
+
+/// Captures `commands` as a driver graph where the device has them: the
+/// graph, or why not (`None` for both on the host and for no commands).
+fn capture(device: &Device, commands: &[Command]) -> (Option<Box<dyn Graph>>, Option<Error>) {
+    if commands.is_empty() {
+        return (None, None);
+    }
+    let specs: Vec<backend::Command<'_>> = commands
+        .iter()
+        .map(|c| match c {
+            Command::Dispatch(d) => backend::Command::Launch(d.spec()),
+            Command::Transfer(t) => backend::Command::Transfer(*t),
+        })
+        .collect();
+    // SAFETY: every command was checked when recorded, and each graph
+    // launch happens in `replay`, after the same checks as a list.
+    match unsafe { device.backend().capture(&specs) } {
+        Ok(g) => (g, None),
+        Err(e) => (None, Some(e)),
     }
 }
 

@@ -255,6 +255,32 @@ pub enum Error {
         /// Which command and buffer.
         reason: String,
     },
+    /// The driver library lacks an optional feature's entry points (CUDA or
+    /// HIP graphs, peer copies). What uses it falls back where it can (a
+    /// command buffer then replays as a list: its
+    /// [`capture_error`](crate::CommandBuffer::capture_error) is this); a
+    /// newer driver brings it.
+    #[error("{feature} not available: {reason}")]
+    NotSupported {
+        /// The feature ("CUDA graphs", "peer copies", …).
+        feature: &'static str,
+        /// Why: the missing entry point and the library.
+        reason: String,
+    },
+    /// Queued work other than a kernel (a copy, a fill, a command buffer's
+    /// graph launch) failed while it ran, or the driver reported a failure
+    /// after it was the stream's last work. Reported like
+    /// [`Error::KernelFailed`] is for kernels.
+    #[error("{work} on stream #{stream} failed: {reason}")]
+    WorkFailed {
+        /// What the work was (`hipMemcpyDtoDAsync of 256 bytes`, `replay
+        /// of a command buffer (3 commands) as one graph launch`).
+        work: String,
+        /// The stream it ran on ([`Stream::id`](crate::Stream::id)).
+        stream: u64,
+        /// What went wrong.
+        reason: String,
+    },
     /// A stream could not be created or no longer runs work.
     #[error("stream unavailable: {reason}")]
     StreamUnavailable {

@@ -278,24 +278,75 @@ impl Hazards {
         host: Option<(&HostUses, bool)>,
         submit: impl FnOnce() -> Result<(), (Error, bool)>,
     ) -> Result<(), Error> {
-        let mut map = self.map();
+        // SAFETY: forwarded from the caller.
+        unsafe { self.enqueue_with_peer(stream, accesses, None, host, submit) }
+    }
+
+    /// [`Hazards::enqueue`] for work that also touches memory of another
+    /// device, tracked by that device's `Hazards` (`peer`, with its
+    /// accesses): a peer copy. Both maps are locked throughout, the one at
+    /// the lower address first (so two copies in opposite directions
+    /// cannot deadlock); the work waits for the users of both devices'
+    /// allocations as their accesses say, and is recorded on both, so the
+    /// source device's writers and frees wait for it as they wait for its
+    /// own streams' work.
+    ///
+    /// # Safety
+    /// As [`Hazards::enqueue`], with `peer`'s ranges checked live on the
+    /// other device.
+    pub(crate) unsafe fn enqueue_with_peer(
+        &self,
+        stream: &dyn BackendStream,
+        accesses: &[Access],
+        peer: Option<(&Hazards, &[Access])>,
+        host: Option<(&HostUses, bool)>,
+        submit: impl FnOnce() -> Result<(), (Error, bool)>,
+    ) -> Result<(), Error> {
+        if let Some((p, theirs)) = peer {
+            if std::ptr::eq(p, self) {
+                // One tracker after all: every access goes on it.
+                let all: Vec<Access> = accesses.iter().chain(theirs).copied().collect();
+                // SAFETY: forwarded from the caller.
+                return unsafe { self.enqueue_with_peer(stream, &all, None, host, submit) };
+            }
+        }
+        let (mut mine, mut theirs) = match peer {
+            None => (self.map(), None),
+            Some((p, _)) if std::ptr::from_ref(self) < std::ptr::from_ref(p) => {
+                let mine = self.map();
+                (mine, Some(p.map()))
+            }
+            Some((p, _)) => {
+                let theirs = p.map();
+                (self.map(), Some(theirs))
+            }
+        };
+        let mut sides: Vec<(&mut BTreeMap<DevicePtr, Uses>, &[Access])> =
+            vec![(&mut *mine, accesses)];
+        if let (Some(t), Some((_, a))) = (theirs.as_mut(), peer) {
+            sides.push((&mut **t, a));
+        }
         let mut host_uses = host.map(|(h, writes)| (h.lock(), writes));
         let me = stream.id();
-        for a in accesses.iter().filter(|a| a.id != 0) {
-            if find(&mut map, a.ptr).is_none_or(|u| u.id != a.id) {
-                return Err(Error::StaleCommandBuffer {
-                    reason: format!(
-                        "the buffer at {:#x} ({} bytes) it binds was freed after recording; \
-                         record the command buffer again with live buffers",
-                        a.ptr, a.bytes
-                    ),
-                });
+        for (map, accesses) in sides.iter_mut() {
+            for a in accesses.iter().filter(|a| a.id != 0) {
+                if find(map, a.ptr).is_none_or(|u| u.id != a.id) {
+                    return Err(Error::StaleCommandBuffer {
+                        reason: format!(
+                            "the buffer at {:#x} ({} bytes) it binds was freed after recording; \
+                             record the command buffer again with live buffers",
+                            a.ptr, a.bytes
+                        ),
+                    });
+                }
             }
         }
         let mut waits: Vec<FenceRef> = Vec::new();
-        for a in accesses.iter().filter(|a| a.bytes > 0) {
-            if let Some(u) = find(&mut map, a.ptr) {
-                u.pending_for(a.writes, me, &mut waits);
+        for (map, accesses) in sides.iter_mut() {
+            for a in accesses.iter().filter(|a| a.bytes > 0) {
+                if let Some(u) = find(map, a.ptr) {
+                    u.pending_for(a.writes, me, &mut waits);
+                }
             }
         }
         if let Some((u, writes)) = &host_uses {
@@ -317,9 +368,11 @@ impl Hazards {
             Err((e, true)) => Err(e),
         };
         let fence = stream.fence();
-        for a in accesses.iter().filter(|a| a.bytes > 0) {
-            if let Some(u) = find(&mut map, a.ptr) {
-                u.record(a.writes, me, &fence);
+        for (map, accesses) in sides.iter_mut() {
+            for a in accesses.iter().filter(|a| a.bytes > 0) {
+                if let Some(u) = find(map, a.ptr) {
+                    u.record(a.writes, me, &fence);
+                }
             }
         }
         if let Some((u, writes)) = &mut host_uses {

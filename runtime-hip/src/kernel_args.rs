@@ -76,7 +76,7 @@ pub(crate) struct KernelParams {
 
 /// IREE's own order when a wrapper gives no [`ParamSlot`]s: every binding,
 /// then every constant as a 4-byte value.
-fn default_slot(k: usize, bindings: usize) -> ParamSlot {
+pub(crate) fn default_slot(k: usize, bindings: usize) -> ParamSlot {
     if k < bindings {
         ParamSlot::Binding(k as u16)
     } else {

@@ -1,6 +1,7 @@
 //! Stream-ordered copies and fills: [`Stream::upload`],
 //! [`Stream::download_into`], [`Stream::copy`], [`Stream::fill`] and
-//! [`Stream::copy_from_device`].
+//! [`Stream::copy_from_device`] (between devices: a peer copy where the
+//! driver has one, else staged through the host).
 //!
 //! Each returns once the work is queued and runs in its stream's order.
 //! They take part in the same tracking as launches (`hazards`): a copy
@@ -142,11 +143,39 @@ impl Stream {
     }
 
     /// Copies `src`, memory of `src_device`, into `dst`, memory of this
-    /// stream's device. On one device this is [`Stream::copy`]; between two
-    /// devices the copy is staged through the host and done when this
-    /// returns (it waits for the writer of `src` and every use of `dst`,
-    /// like a download and an upload). Peer-to-peer copies are not used
-    /// yet.
+    /// stream's device. On one device this is [`Stream::copy`]. Between
+    /// two devices of one driver that can reach each other's memory
+    /// (`hipDeviceCanAccessPeer` / `cuDeviceCanAccessPeer`, then peer
+    /// access enabled once per pair; any two host devices) it is a peer
+    /// copy (`hipMemcpyPeerAsync` / `cuMemcpyPeerAsync`) queued on this
+    /// stream, returning at once; otherwise (other platforms, no peer path,
+    /// a driver without the peer entry points) it is staged through the
+    /// host and done when this returns.
+    ///
+    /// # Why both are sound
+    ///
+    /// Both paths keep the rules of the [`memory`](crate::memory) module,
+    /// with `src` read and `dst` written, each on its own device's
+    /// tracking. `src` is checked live on `src_device` and `dst` on this
+    /// stream's device, under the borrows that keep them so for the call
+    /// (`&` for `src`: no writer can be queued meanwhile; `&mut` for
+    /// `dst`: nothing else uses it from safe code).
+    ///
+    /// * Staged: the download waits for the writer of `src` (as a host
+    ///   read does), the upload for every user of `dst` (as a host write
+    ///   does), and both are over when this returns, so nothing outlives
+    ///   the borrows.
+    /// * Peer: the copy outlives the borrows, so it is tracked as work on
+    ///   both devices at once (`Hazards::enqueue_with_peer`, both maps
+    ///   locked): it waits on the device for the writer of `src` on
+    ///   `src_device`'s streams and for every user of `dst` on this
+    ///   device's, and its fence is recorded as a reader of `src` and the
+    ///   writer of `dst`. A later writer or free of `src`, on its own
+    ///   device, waits for that fence as for any reader; a later reader,
+    ///   writer or free of `dst` as for any writer. Events of one driver
+    ///   can be waited for by the streams of its other devices, and host
+    ///   fences by every host stream, so the waits are the same calls as
+    ///   within one device.
     pub fn copy_from_device<T: Pod>(
         &self,
         src_device: &Device,
@@ -158,8 +187,41 @@ impl Stream {
         }
         self.not_recording("a copy between devices")?;
         same_len("a copy between devices", src.len(), dst.len())?;
-        let staged = read_slice(src_device, src)?;
-        write_slice(self.device(), dst, &staged)
+        let bytes = dst.byte_len();
+        if bytes == 0 {
+            return Ok(());
+        }
+        let here = self.device().backend();
+        src_device.backend().check_binding(src.addr(), bytes)?;
+        here.check_binding(dst.addr(), bytes)?;
+        let peers = match (src_device.backend().as_peer(), here.as_peer()) {
+            (Some(s), Some(d)) if here.peer_access(s)? => Some((s, d)),
+            _ => None,
+        };
+        let Some((src_peer, dst_peer)) = peers else {
+            let staged = read_slice(src_device, src)?;
+            return write_slice(self.device(), dst, &staged);
+        };
+        let t = Transfer::Peer {
+            dst: dst.addr(),
+            src: src.addr(),
+            bytes,
+            dst_device: dst_peer,
+            src_device: src_peer,
+        };
+        let reads = [Access::new(src.addr(), bytes, false)];
+        // SAFETY: both ranges were checked live on their devices just now
+        // and are borrowed by the caller; the copy is recorded on both
+        // devices' tracking (see above), so both outlive it.
+        unsafe {
+            self.device().hazards().enqueue_with_peer(
+                &*self.inner,
+                &[Access::new(dst.addr(), bytes, true)],
+                Some((src_device.hazards(), &reads)),
+                None,
+                || self.inner.transfer(&t).map_err(|e| (e, false)),
+            )
+        }
     }
 
     /// Queues `t` after checking its device ranges, tracked as `accesses`

@@ -2,6 +2,7 @@
 //! finding `gcnArchName` in a ROCm 6 sized `hipDeviceProp_t`. One test:
 //! environment.
 
+#[allow(dead_code)] // each test binary uses part of it
 mod fake;
 mod sample;
 
@@ -38,6 +39,8 @@ fn amd_driver_against_a_fake_libamdhip64() {
     fake::check_shared_memory(&device, ok, 65536);
     fake::check_ordering(&device, &lib, ok);
     fake::check_async(&device, &lib, ok);
+    fake::check_faults(&device, &lib, ok);
+    fake::check_set_scalar(&device, &lib, ok);
     let none = fake::bundle(
         &[("gfx942:xnack+", Format::Hsaco), ("sm_90", Format::Ptx)],
         false,

@@ -2,6 +2,7 @@
 //! properties, memory, PTX loading with the JIT error log, and launches
 //! whose parameters the fake driver reads back. One test: environment.
 
+#[allow(dead_code)] // each test binary uses part of it
 mod fake;
 mod sample;
 
@@ -46,6 +47,8 @@ fn nvidia_driver_against_a_fake_libcuda() {
     fake::check_shared_memory(&device, ok, 49152);
     fake::check_ordering(&device, &lib, ok);
     fake::check_async(&device, &lib, ok);
+    fake::check_faults(&device, &lib, ok);
+    fake::check_set_scalar(&device, &lib, ok);
     // A variant naming its own symbols (a C++ kernel's mangled names).
     fake::run_sample(&device, fake::bundle_with_symbols("sm_90", Format::Ptx)).unwrap();
 

@@ -112,7 +112,7 @@ fn run_async(device: &Device, bundle: &'static [u8]) -> Result<(), Error> {
     s1.upload(&host, &mut a)?;
     s2.fill(&mut b, 3.0f32)?;
     let groups = (n as u32).div_ceil(64);
-    let cb = CommandBuffer::record(device, |s| {
+    let mut cb = CommandBuffer::record(device, |s| {
         for _ in 0..4 {
             // SAFETY: simple_mul_inplace takes (const float*, float*, int)
             // and stays below `dim`.
@@ -142,6 +142,31 @@ fn run_async(device: &Device, bundle: &'static [u8]) -> Result<(), Error> {
         "{device}: upload + fill + 4 replayed launches + download in {:?}",
         end.elapsed_since(&start)
     );
+    // A new `dim` for the last launch (the graph captured again): only
+    // the first half of `b` is multiplied once more.
+    // SAFETY: `dim` is an int; n / 2 stays below both buffers' length.
+    unsafe { cb.set_scalar(3, 2, (n / 2) as i32) }?;
+    cb.replay(&s1)?;
+    let got = b.download()?;
+    assert!(got[..n / 2].iter().all(|&v| v == 768.0), "{}", got[0]);
+    assert!(got[n / 2..].iter().all(|&v| v == 384.0), "{}", got[n - 1]);
+
+    // Copies between two GPUs of the driver, when there are two: a peer
+    // copy where the driver allows it, else staged through the host.
+    let platform = device.platform();
+    if let Ok(other) = Device::open(platform, 1) {
+        let s = other.stream()?;
+        let mut there = other.alloc_zeroed::<f32>(n)?;
+        let t = std::time::Instant::now();
+        s.copy_from_device(device, &b, &mut there)?;
+        assert_eq!(there.download()?, got);
+        eprintln!(
+            "{device} -> {other}: copy of {n} floats in {:?}",
+            t.elapsed()
+        );
+    } else {
+        eprintln!("{device}: one {platform} device, no copy between devices");
+    }
     Ok(())
 }
 

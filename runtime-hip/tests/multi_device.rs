@@ -1,8 +1,10 @@
 //! Several devices at once on the host platform (`IREE_HOST_DEVICES=2`):
 //! each device has its own memory, streams and buffer tracking; events and
 //! host buffers work across devices where that is sound, copies between
-//! devices are staged through the host, and what cannot work across
-//! devices is an error. One test: environment.
+//! devices are peer copies queued on the destination's stream (host
+//! devices share this process's memory; the waits they need are attacked
+//! in tests/soundness.rs), and what cannot work across devices is an
+//! error. One test: environment.
 
 use std::time::Instant;
 
@@ -29,8 +31,8 @@ fn two_host_devices_at_once() {
     let (s0, s1) = (d0.stream().unwrap(), d1.stream().unwrap());
     let a = d0.upload(&[1u32, 2, 3, 4]).unwrap();
     let mut b = d1.alloc_zeroed::<u32>(4).unwrap();
-    // A slice of another device: refused by the device copy, staged
-    // through the host by the copy between devices.
+    // A slice of another device: refused by the device copy, copied by
+    // the copy between devices (queued on s1, ordered before the read).
     assert!(matches!(
         s1.copy(&a, &mut b),
         Err(Error::ForeignBuffer { .. })

@@ -474,3 +474,176 @@ fn replays_never_reach_freed_buffers() {
     assert!(CommandBuffer::record(&d, |r| r.synchronize()).is_err());
     assert!(CommandBuffer::record(&d, |r| r.read(&z).map(drop)).is_err());
 }
+
+/// Copies between two host devices are peer copies queued on the
+/// destination's stream, tracked on both devices: the copy waits for the
+/// source's writer on the other device and for the destination's users on
+/// other streams, and the source's writers and free wait for the copy.
+#[test]
+fn peer_copies_wait_for_the_users_of_both_devices() {
+    let _serial = serial();
+    std::env::set_var("IREE_HOST_DEVICES", "2");
+    let d0 = host();
+    let d1 = Device::open(Platform::Host, 1).unwrap();
+    let s0 = d0.stream().unwrap();
+    let (s1, busy) = (d1.stream().unwrap(), d1.stream().unwrap());
+    let all = |b: &DeviceBuffer<i32>, v: i32| b.download().unwrap().iter().all(|&x| x == v);
+
+    // The destination still written on another stream of its device: the
+    // copy lands after that writer, not under it.
+    let x = d0.upload(&[5i32; FILL]).unwrap();
+    let mut y = d1.alloc_zeroed::<i32>(FILL).unwrap();
+    late_fill(&busy, &mut y, 7);
+    s1.copy_from_device(&d0, &x, &mut y).unwrap();
+    assert!(
+        all(&y, 5),
+        "the peer copy ran before the destination's writer"
+    );
+
+    // The source still written on its own device: the copy sees the
+    // writer's result.
+    let mut x = x;
+    late_fill(&s0, &mut x, 3);
+    s1.copy_from_device(&d0, &x, &mut y).unwrap();
+    assert!(
+        all(&y, 3),
+        "the peer copy read the source before its writer"
+    );
+
+    // A copy still queued (behind a slow kernel on its stream): a writer
+    // of the source on its own device waits for it, and so does the
+    // source's free.
+    let mut slow = d1.alloc_zeroed::<i32>(FILL).unwrap();
+    late_fill(&s1, &mut slow, 1);
+    s1.copy_from_device(&d0, &x, &mut y).unwrap();
+    s0.fill(&mut x, 9).unwrap();
+    assert!(
+        all(&y, 3),
+        "the source was overwritten under a pending peer copy"
+    );
+    late_fill(&s1, &mut slow, 1);
+    s1.copy_from_device(&d0, &x, &mut y).unwrap();
+    let t = Instant::now();
+    drop(x);
+    assert!(
+        t.elapsed() >= SLEEP / 2,
+        "the source was freed under a pending peer copy ({:?})",
+        t.elapsed()
+    );
+    let fresh = d0.alloc_zeroed::<i32>(FILL).unwrap();
+    assert!(all(&y, 9));
+    assert!(all(&fresh, 0));
+    // Copies in both directions at once from two threads cannot deadlock
+    // (the two devices' tracking is locked in one order).
+    let mut a = d0.alloc_zeroed::<i32>(64).unwrap();
+    let b = d1.upload(&[2i32; 64]).unwrap();
+    let mut c = d1.alloc_zeroed::<i32>(64).unwrap();
+    let e = d0.upload(&[4i32; 64]).unwrap();
+    let (d0c, d1c, s0c) = (d0.clone(), d1.clone(), s0.clone());
+    let both = within_deadline(move || {
+        let t = std::thread::spawn(move || {
+            for _ in 0..200 {
+                s0c.copy_from_device(&d1c, &b, &mut a).unwrap();
+            }
+            a
+        });
+        for _ in 0..200 {
+            s1.copy_from_device(&d0c, &e, &mut c).unwrap();
+        }
+        (t.join().unwrap(), c)
+    });
+    let (a, c) = both.expect("copies in opposite directions deadlocked");
+    assert_eq!(a.download().unwrap(), vec![2; 64]);
+    assert_eq!(c.download().unwrap(), vec![4; 64]);
+}
+
+/// A failing kernel's error names it (kernel, grid, stream) wherever it
+/// surfaces, even with copies, fills and a replay queued after it on the
+/// same stream; once reported, that later work and later calls on the
+/// stream succeed: nothing after the kernel is blamed for it.
+#[test]
+fn a_failed_kernel_is_named_and_later_work_is_not_blamed() {
+    let _serial = serial();
+    let d = host();
+    let s = d.stream().unwrap();
+    let mut failed = d.alloc_zeroed::<i32>(64).unwrap();
+    let src = d.upload(&[3i32; 64]).unwrap();
+    let mut dst = d.alloc_zeroed::<i32>(64).unwrap();
+    let cb = CommandBuffer::record(&d, |r| r.fill(&mut dst, 8)).unwrap();
+    let names_the_kernel = |e: Error| match e {
+        Error::KernelFailed {
+            kernel,
+            grid,
+            stream,
+            ..
+        } => assert_eq!(
+            (kernel.as_str(), grid, stream),
+            ("opaque_barrier", [1, 1, 1], s.id())
+        ),
+        e => panic!("blamed on something else: {e}"),
+    };
+    failing_launch(&s, &mut failed);
+    // Each call after it either queues, or (the failure already known)
+    // reports the kernel's failure instead, once.
+    let mut reported = 0;
+    for r in [
+        s.copy(&src, &mut dst),
+        s.fill(&mut dst, 1),
+        cb.replay(&s),
+        s.synchronize(),
+    ] {
+        if let Err(e) = r {
+            names_the_kernel(e);
+            reported += 1;
+        }
+    }
+    assert_eq!(reported, 1, "the failure was reported {reported} times");
+    s.copy(&src, &mut dst).unwrap();
+    cb.replay(&s).unwrap();
+    s.record().unwrap().synchronize().unwrap();
+    s.synchronize().unwrap();
+    assert_eq!(dst.download().unwrap(), vec![8; 64]);
+    // Only what the kernel wrote carries its failure.
+    names_the_kernel(failed.download().unwrap_err());
+}
+
+/// A recorded launch's scalar can change between replays, checked against
+/// the parameter's slot: a binding, a value of another size, a command
+/// that is not a launch or past the end are refused.
+#[test]
+fn replays_take_new_scalars_checked_against_their_slots() {
+    let _serial = serial();
+    let d = host();
+    let s = d.stream().unwrap();
+    let src = d.upload(&[3i32; 64]).unwrap();
+    let mut dst = d.alloc_zeroed::<i32>(64).unwrap();
+    let mut cb = CommandBuffer::record(&d, |r| {
+        r.fill(&mut dst, 0)?;
+        // SAFETY: copy_ints(const int*, int*, int n) stays below n.
+        unsafe {
+            kernel("copy_ints").launch(r, [1, 1, 1], &[src.binding(), dst.binding_mut()], &[16])
+        }
+    })
+    .unwrap();
+    let copied =
+        |dst: &DeviceBuffer<i32>| dst.download().unwrap().iter().filter(|&&v| v == 3).count();
+    cb.replay(&s).unwrap();
+    assert_eq!(copied(&dst), 16);
+    // SAFETY: `n` is an int; 40 stays within both 64-element buffers.
+    unsafe { cb.set_scalar(1, 2, 40i32) }.unwrap();
+    cb.replay(&s).unwrap();
+    assert_eq!(copied(&dst), 40);
+    // SAFETY: each call is refused before anything is written.
+    unsafe {
+        for (command, param) in [(1, 0), (1, 1), (1, 3), (0, 0), (2, 0)] {
+            let e = cb.set_scalar(command, param, 64i32).unwrap_err();
+            assert!(matches!(e, Error::Launch { .. }), "{e}");
+        }
+        let e = cb.set_scalar(1, 2, 64u64).unwrap_err();
+        assert!(e.to_string().contains("4 bytes aligned to 4"), "{e}");
+        let e = cb.set_scalar(1, 2, 64u16).unwrap_err();
+        assert!(matches!(e, Error::Launch { .. }), "{e}");
+    }
+    cb.replay(&s).unwrap();
+    assert_eq!(copied(&dst), 40);
+}

@@ -1,9 +1,9 @@
 //! The device API coverage suite (docs/DEVICE_API.md): one kernel per API
 //! family, in CUDA spelling (`kernels/cuda/`) and HIP spelling
 //! (`kernels/hip/`), written from the CUDA and HIP programming guides. The
-//! build compiles every kernel for every target; `tests/host.rs` runs them
-//! on the host against Rust references and `tests/objects.rs` checks each
-//! GPU object exports them.
+//! build compiles every kernel for every target; `tests/suite.rs` runs them
+//! on the best device present (the host in CI) against Rust references, and
+//! `tests/objects.rs` checks each GPU object exports them.
 
 use runtime_hip::{half, DeviceSlice};
 

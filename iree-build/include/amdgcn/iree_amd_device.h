@@ -143,41 +143,9 @@ __device__ __forceinline__ long long atomicXor(long long* p, long long v) {
 }
 
 // ---- cache hints ----------------------------------------------------------------
-// CUDA's load/store cache operators. `__ldg` comes with HIP for its vector
-// and scalar types; these take any type. Streaming (`cs`) and last-use (`lu`)
-// accesses are non-temporal for scalars; the others are plain accesses.
-namespace iree_amd {
-template <typename T>
-__device__ __forceinline__ T load_nt(const T* p) {
-  if constexpr (__is_arithmetic(T)) return __builtin_nontemporal_load(p);
-  else return *p;
-}
-template <typename T>
-__device__ __forceinline__ void store_nt(T* p, T v) {
-  if constexpr (__is_arithmetic(T)) __builtin_nontemporal_store(v, p);
-  else *p = v;
-}
-}  // namespace iree_amd
-template <typename T>
-__device__ __forceinline__ T __ldg(const T* p) { return *p; }
-template <typename T>
-__device__ __forceinline__ T __ldca(const T* p) { return *p; }
-template <typename T>
-__device__ __forceinline__ T __ldcg(const T* p) { return *p; }
-template <typename T>
-__device__ __forceinline__ T __ldcv(const T* p) { return *(const volatile T*)p; }
-template <typename T>
-__device__ __forceinline__ T __ldcs(const T* p) { return ::iree_amd::load_nt(p); }
-template <typename T>
-__device__ __forceinline__ T __ldlu(const T* p) { return ::iree_amd::load_nt(p); }
-template <typename T>
-__device__ __forceinline__ void __stwb(T* p, T v) { *p = v; }
-template <typename T>
-__device__ __forceinline__ void __stcg(T* p, T v) { *p = v; }
-template <typename T>
-__device__ __forceinline__ void __stwt(T* p, T v) { *p = v; }
-template <typename T>
-__device__ __forceinline__ void __stcs(T* p, T v) { ::iree_amd::store_nt(p, v); }
+// CUDA's load/store cache operators for any type (HIP's own `__ldg` covers
+// only its vector and scalar types).
+#include "iree_cache_hints.h"
 
 // ---- mixed-type integer min/max -------------------------------------------------
 // clang-19's HIP headers resolve `min(int, unsigned)` through a template that

@@ -128,7 +128,7 @@ pub const AMD_HEADERS: &[(&str, &str)] = &[
 /// Headers the host and AMD share (`include/common/**`), written into both
 /// include dirs: CUDA's header names mapped onto the platform's HIP headers
 /// (bring a CUDA kernel unchanged), the cooperative groups implementation,
-/// mixed-type integer `min`/`max`.
+/// mixed-type integer `min`/`max`, CUDA's cache-hint loads and stores.
 pub const SHARED_HEADERS: &[(&str, &str)] = &[
     (
         "cuda_runtime.h",
@@ -158,6 +158,10 @@ pub const SHARED_HEADERS: &[(&str, &str)] = &[
     (
         "iree_minmax.h",
         include_str!("../../include/common/iree_minmax.h"),
+    ),
+    (
+        "iree_cache_hints.h",
+        include_str!("../../include/common/iree_cache_hints.h"),
     ),
     (
         "iree_cooperative_groups.h",

@@ -189,13 +189,18 @@ fn parse_args(input: ParseStream) -> syn::Result<Vec<(syn::Ident, Value)>> {
         input.parse::<Token![=]>()?;
         let value = match name.as_str() {
             "source" | "export" | "layout" => Value::Str(input.parse()?),
-            "subgroup_size" => Value::Int(input.parse()?),
-            "workgroup_local_memory" if input.peek(syn::LitInt) => Value::Int(input.parse()?),
+            "subgroup_size" => Value::Int(const_int(&input.parse()?, &name)?),
+            "workgroup_local_memory" => match input.parse()? {
+                syn::Expr::Closure(c) => Value::Closure(Box::new(syn::Expr::Closure(c))),
+                e if folds(&e) => Value::Int(const_int(&e, &name)?),
+                e => Value::Closure(Box::new(e)),
+            },
             "workgroup_size" => {
                 let content;
                 let br = syn::bracketed!(content in input);
-                let list = Punctuated::<syn::LitInt, Token![,]>::parse_terminated(&content)?;
-                Value::IntArray(br.span.join(), list.into_iter().collect())
+                let list = Punctuated::<syn::Expr, Token![,]>::parse_terminated(&content)?;
+                let lits = list.iter().map(|e| const_int(e, &name));
+                Value::IntArray(br.span.join(), lits.collect::<syn::Result<_>>()?)
             }
             "bindings" => {
                 let content;
@@ -226,6 +231,58 @@ fn parse_args(input: ParseStream) -> syn::Result<Vec<(syn::Ident, Value)>> {
         input.parse::<Token![,]>()?;
     }
     Ok(out)
+}
+
+/// An integer constant written in the declaration (`1024`, `16 * 16`,
+/// `8 * 4 + 2`, `1 << 10`): literals, parentheses and `+ - * / % <<`.
+/// Folded here, as a literal, because the build reads declarations from
+/// the source text and cannot see the value of a Rust `const`.
+fn const_int(e: &syn::Expr, key: &str) -> syn::Result<syn::LitInt> {
+    let value = fold(e).ok_or_else(|| {
+        syn::Error::new(
+            e.span(),
+            format!(
+                "`{key}` takes integer constants written out (`256`, `16 * 16`): the build reads \
+                 declarations from the source text, so a Rust `const` or other expression cannot \
+                 be used here"
+            ),
+        )
+    })?;
+    let value = value
+        .ok_or_else(|| syn::Error::new(e.span(), format!("`{key}`: this constant overflows")))?;
+    Ok(syn::LitInt::new(&value.to_string(), e.span()))
+}
+
+/// True when `e` is an integer constant [`const_int`] can fold.
+fn folds(e: &syn::Expr) -> bool {
+    fold(e).is_some()
+}
+
+/// `None`: not a constant expression; `Some(None)`: one that overflows (or
+/// divides by zero).
+fn fold(e: &syn::Expr) -> Option<Option<u64>> {
+    match e {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Int(i),
+            ..
+        }) => Some(i.base10_parse::<u64>().ok()),
+        syn::Expr::Paren(p) => fold(&p.expr),
+        syn::Expr::Group(g) => fold(&g.expr),
+        syn::Expr::Binary(b) => {
+            let (l, r) = (fold(&b.left)?, fold(&b.right)?);
+            let op = match b.op {
+                syn::BinOp::Add(_) => u64::checked_add,
+                syn::BinOp::Sub(_) => u64::checked_sub,
+                syn::BinOp::Mul(_) => u64::checked_mul,
+                syn::BinOp::Div(_) => u64::checked_div,
+                syn::BinOp::Rem(_) => u64::checked_rem,
+                syn::BinOp::Shl(_) => |a: u64, b: u64| a.checked_shl(u32::try_from(b).ok()?),
+                _ => return None,
+            };
+            Some(l.zip(r).and_then(|(l, r)| op(l, r)))
+        }
+        _ => None,
+    }
 }
 
 /// The candidate closest to `name` by edit distance, if reasonably close:

@@ -450,3 +450,37 @@ fn export_takes_c_and_cxx_names() {
         );
     }
 }
+
+#[test]
+fn sizes_are_integer_constants_written_out() {
+    let d = decl(
+        r#"#[extern_dispatch(source = "k.cu", workgroup_size = [16 * 16, (2), 1], subgroup_size = 1 << 5, workgroup_local_memory = 8 * 4 + 2)]
+        fn k(x: &mut DeviceSlice<f32>, n: u32);"#,
+    )
+    .unwrap();
+    assert_eq!(d.workgroup_size.value, [256, 2, 1]);
+    assert_eq!(d.subgroup_size.map(|s| s.value), Some(32));
+    assert!(
+        matches!(d.workgroup_local_memory, Some(LocalMemory::Bytes(ref b)) if b.value == 34),
+        "{:?}",
+        d.workgroup_local_memory
+    );
+    let src = |ws: &str, lm: &str| {
+        format!(
+            r#"#[extern_dispatch(source = "k.cu", workgroup_size = {ws}, workgroup_local_memory = {lm})]
+            fn k(x: &mut DeviceSlice<f32>, n: u32);"#
+        )
+    };
+    let e = err(&src("[BLOCK, 1, 1]", "4"));
+    assert!(
+        e.contains("`workgroup_size` takes integer constants written out (`256`, `16 * 16`)"),
+        "{e}"
+    );
+    let e = err(&src("[64, 1, 1]", "(1 << 40) * (1 << 40)"));
+    assert!(
+        e.contains("`workgroup_local_memory`: this constant overflows"),
+        "{e}"
+    );
+    let e = err(&src("[64, 1, 1]", "1 << 40"));
+    assert!(e.contains("fits in u32"), "{e}");
+}

@@ -31,16 +31,31 @@ use super::common::{
     self, FuncGetAttribute, Library, LimitAttr, ModuleGetFunction, ModuleLoadDataEx, Status,
 };
 use super::gpu::{GpuApi, GpuDevice, HandleCall, NoArgs};
-use super::graph::{CaptureApi, GraphLaunch};
+use super::graph::unsupported;
+use super::graph::GraphApi;
 use super::stream::{EventApi, LaunchKernel, StreamApi, StreamCall};
+use super::symbols::optional;
 use super::{buf_text, cstr, open_first};
-use crate::backend::{Backend, DevicePtr, Transfer};
+use crate::backend::{Backend, DevicePtr, Peer, Transfer};
 use crate::bundle::VariantView;
 use crate::device::DeviceInfo;
 use crate::target::{Format, Platform, TargetId};
 use crate::Error;
 
 type HipError = Status;
+
+/// `hipErrorPeerAccessAlreadyEnabled`: another user of the library enabled
+/// it first, which is what was asked.
+const PEER_ACCESS_ALREADY_ENABLED: HipError = 704;
+
+/// The error of a peer copy reaching a library without peer entry points
+/// (`peer_access` never says yes for one).
+fn no_peers(reason: &str) -> Error {
+    Error::NotSupported {
+        feature: "peer copies",
+        reason: reason.to_string(),
+    }
+}
 
 /// `hipHostMallocPortable`: page-locked memory every device may copy with.
 const HOST_ALLOC_PORTABLE: c_uint = 1;
@@ -90,13 +105,6 @@ super::symbols::driver_symbols! {
         stream_create: "hipStreamCreate" fn(*mut *mut c_void) -> HipError,
         stream_create_with_flags: "hipStreamCreateWithFlags"
             fn(*mut *mut c_void, c_uint) -> HipError,
-        stream_begin_capture: "hipStreamBeginCapture" fn(*mut c_void, c_int) -> HipError,
-        stream_end_capture: "hipStreamEndCapture" fn(*mut c_void, *mut *mut c_void) -> HipError,
-        graph_instantiate: "hipGraphInstantiate"
-            fn(*mut *mut c_void, *mut c_void, *mut *mut c_void, *mut c_char, usize) -> HipError,
-        graph_launch: "hipGraphLaunch" fn(*mut c_void, *mut c_void) -> HipError,
-        graph_exec_destroy: "hipGraphExecDestroy" fn(*mut c_void) -> HipError,
-        graph_destroy: "hipGraphDestroy" fn(*mut c_void) -> HipError,
         stream_destroy: "hipStreamDestroy" fn(*mut c_void) -> HipError,
         stream_synchronize: "hipStreamSynchronize" fn(*mut c_void) -> HipError,
         stream_wait_event: "hipStreamWaitEvent" fn(*mut c_void, *mut c_void, c_uint) -> HipError,
@@ -121,11 +129,40 @@ super::symbols::driver_symbols! {
     }
 }
 
-/// libamdhip64, kept loaded with its entry points.
+// SAFETY (of `HipGraphFns::load`): as for `HipFns`.
+super::symbols::driver_symbols! {
+    /// HIP graphs (optional: without them command buffers replay as lists).
+    struct HipGraphFns for Platform::Amd {
+        stream_begin_capture: "hipStreamBeginCapture" fn(*mut c_void, c_int) -> HipError,
+        stream_end_capture: "hipStreamEndCapture" fn(*mut c_void, *mut *mut c_void) -> HipError,
+        graph_instantiate: "hipGraphInstantiate"
+            fn(*mut *mut c_void, *mut c_void, *mut *mut c_void, *mut c_char, usize) -> HipError,
+        graph_launch: "hipGraphLaunch" fn(*mut c_void, *mut c_void) -> HipError,
+        graph_exec_destroy: "hipGraphExecDestroy" fn(*mut c_void) -> HipError,
+        graph_destroy: "hipGraphDestroy" fn(*mut c_void) -> HipError,
+    }
+}
+
+// SAFETY (of `HipPeerFns::load`): as for `HipFns`.
+super::symbols::driver_symbols! {
+    /// Peer access between devices (optional: without it copies between
+    /// devices are staged through the host).
+    struct HipPeerFns for Platform::Amd {
+        can_access_peer: "hipDeviceCanAccessPeer" fn(*mut c_int, c_int, c_int) -> HipError,
+        enable_peer_access: "hipDeviceEnablePeerAccess" fn(c_int, c_uint) -> HipError,
+        memcpy_peer_async: "hipMemcpyPeerAsync"
+            fn(*mut c_void, c_int, *const c_void, c_int, usize, *mut c_void) -> HipError,
+    }
+}
+
+/// libamdhip64, kept loaded with its entry points; the optional tables
+/// are `Err` with the reason when the library lacks them.
 struct Hip {
     _lib: libloading::Library,
     path: String,
     fns: HipFns,
+    graphs: Result<HipGraphFns, String>,
+    peers: Result<HipPeerFns, String>,
 }
 
 /// The candidate library names, in the order they are tried.
@@ -158,11 +195,17 @@ fn hip() -> Result<Arc<Hip>, Error> {
         // moves into the struct that owns the pointers and lives for the
         // rest of the process.
         let fns = unsafe { HipFns::load(&lib, &path) }?;
+        // SAFETY: as above.
+        let graphs = optional(unsafe { HipGraphFns::load(&lib, &path) });
+        // SAFETY: as above.
+        let peers = optional(unsafe { HipPeerFns::load(&lib, &path) });
         let init = fns.init;
         let h = Hip {
             _lib: lib,
             path,
             fns,
+            graphs,
+            peers,
         };
         // SAFETY: hipInit takes a plain flags word, which must be 0.
         common::initialised(h, "hipInit(0)", unsafe { init(0) })
@@ -328,6 +371,33 @@ impl GpuApi for Hip {
         0
     }
 
+    fn peer_ids(ordinal: &c_int) -> (c_int, usize) {
+        (*ordinal, 0)
+    }
+
+    /// `hipDeviceCanAccessPeer`, then `hipDeviceEnablePeerAccess` on this
+    /// (current) device for the source's memory.
+    fn enable_peer(&self, ordinal: &c_int, src: Peer) -> Result<bool, Error> {
+        let Ok(peers) = &self.peers else {
+            return Ok(false);
+        };
+        let mut can: c_int = 0;
+        // SAFETY: valid out-pointer; both ordinals were in range when
+        // their devices were opened.
+        self.check("hipDeviceCanAccessPeer", unsafe {
+            (peers.can_access_peer)(&mut can, *ordinal, src.device)
+        })?;
+        if can == 0 {
+            return Ok(false);
+        }
+        // SAFETY: a device ordinal in range; flags must be 0.
+        let rc = unsafe { (peers.enable_peer_access)(src.device, 0) };
+        if rc != PEER_ACCESS_ALREADY_ENABLED {
+            self.check("hipDeviceEnablePeerAccess", rc)?;
+        }
+        Ok(true)
+    }
+
     unsafe fn release(&self, _: &c_int) {}
 
     fn malloc(&self, bytes: usize) -> Result<DevicePtr, Error> {
@@ -404,19 +474,15 @@ impl GpuApi for Hip {
         Ok(s as usize)
     }
 
-    fn capture_entries(&self) -> CaptureApi {
-        CaptureApi {
-            begin: (self.fns.stream_begin_capture, "hipStreamBeginCapture"),
-            end: (self.fns.stream_end_capture, "hipStreamEndCapture"),
-            graph_destroy: self.fns.graph_destroy,
-        }
-    }
-
     unsafe fn instantiate(&self, graph: *mut c_void) -> Result<usize, Error> {
+        let g = self
+            .graphs
+            .as_ref()
+            .map_err(|r| unsupported(Self::DRIVER, r))?;
         let mut exec: *mut c_void = std::ptr::null_mut();
         // SAFETY: valid out-pointer, a live graph; no error node or log.
         self.check("hipGraphInstantiate", unsafe {
-            (self.fns.graph_instantiate)(
+            (g.graph_instantiate)(
                 &mut exec,
                 graph,
                 std::ptr::null_mut(),
@@ -487,12 +553,18 @@ impl StreamApi for Hip {
         Ok(())
     }
 
-    fn graph_launch(&self) -> (GraphLaunch, &'static str) {
-        (self.fns.graph_launch, "hipGraphLaunch")
-    }
-
-    fn graph_exec_destroy(&self) -> StreamCall {
-        self.fns.graph_exec_destroy
+    fn graphs(&self) -> Result<GraphApi, Error> {
+        let g = self
+            .graphs
+            .as_ref()
+            .map_err(|r| unsupported(Self::DRIVER, r))?;
+        Ok(GraphApi {
+            begin: (g.stream_begin_capture, "hipStreamBeginCapture"),
+            end: (g.stream_end_capture, "hipStreamEndCapture"),
+            graph_destroy: g.graph_destroy,
+            launch: (g.graph_launch, "hipGraphLaunch"),
+            exec_destroy: g.graph_exec_destroy,
+        })
     }
 
     unsafe fn transfer(&self, t: &Transfer, stream: *mut c_void) -> Result<(), Error> {
@@ -518,6 +590,28 @@ impl StreamApi for Hip {
                     "hipMemsetD32Async",
                     (f.memset_d32_async)(p(dst), value as c_int, words, stream),
                 ),
+                Transfer::Peer {
+                    dst,
+                    src,
+                    bytes,
+                    dst_device,
+                    src_device,
+                } => {
+                    // Only queued after `peer_access` said yes, which
+                    // needs the table.
+                    let peers = self.peers.as_ref().map_err(|r| no_peers(r))?;
+                    (
+                        "hipMemcpyPeerAsync",
+                        (peers.memcpy_peer_async)(
+                            p(dst),
+                            dst_device.device,
+                            src as *const c_void,
+                            src_device.device,
+                            bytes,
+                            stream,
+                        ),
+                    )
+                }
             }
         };
         self.check(call, rc)

@@ -15,7 +15,7 @@ use super::common::{
 };
 use super::stream::{GpuStream, StreamApi};
 use super::Allocations;
-use crate::backend::{Backend, BackendStream, DevicePtr, KernelHandle};
+use crate::backend::{Backend, BackendStream, DevicePtr, KernelHandle, Peer};
 use crate::bundle::VariantView;
 use crate::device::DeviceInfo;
 use crate::host::HostEntry;
@@ -46,6 +46,13 @@ pub(crate) trait GpuApi: StreamApi {
     fn current_for_close(&self, ctx: &Self::Context) -> bool;
     /// What the device's streams pass to [`StreamApi::enter`].
     fn stream_context(ctx: &Self::Context) -> usize;
+    /// The device number and context a peer copy names the device by
+    /// ([`Peer::device`], [`Peer::ctx`]).
+    fn peer_ids(ctx: &Self::Context) -> (std::ffi::c_int, usize);
+    /// Whether this device (current) can access `src`'s memory, enabling
+    /// the access if so; `Ok(false)` also when the library has no peer
+    /// entry points.
+    fn enable_peer(&self, ctx: &Self::Context, src: Peer) -> Result<bool, Error>;
     /// Releases what `open` acquired for the device, after its modules are
     /// unloaded.
     ///
@@ -93,8 +100,6 @@ pub(crate) trait GpuApi: StreamApi {
     /// graph on (not ordered with the legacy stream the synchronous copies
     /// use, which would invalidate the capture).
     fn create_capture_stream(&self) -> Result<usize, Error>;
-    /// The stream capture entry points.
-    fn capture_entries(&self) -> super::graph::CaptureApi;
     /// Instantiates a captured graph; the executable graph's handle.
     ///
     /// # Safety
@@ -120,6 +125,9 @@ pub(crate) struct GpuDevice<A: GpuApi> {
     info: DeviceInfo,
     allocs: Allocations,
     modules: Modules,
+    /// [`Backend::peer_access`]'s answers so far, per source device: the
+    /// driver is asked (and access enabled) once per pair.
+    peers: std::sync::Mutex<Vec<(Peer, bool)>>,
 }
 
 impl<A: GpuApi> GpuDevice<A> {
@@ -131,6 +139,7 @@ impl<A: GpuApi> GpuDevice<A> {
             info,
             allocs: Allocations::default(),
             modules: Modules::default(),
+            peers: Default::default(),
         }
     }
 
@@ -276,6 +285,30 @@ impl<A: GpuApi> Backend for GpuDevice<A> {
 
     fn check_bindings(&self, bindings: &[(DevicePtr, usize)]) -> Result<(), (usize, Error)> {
         self.allocs.check_all(bindings, || self.label())
+    }
+
+    fn as_peer(&self) -> Option<Peer> {
+        let (device, ctx) = A::peer_ids(&self.ctx);
+        Some(Peer {
+            driver: A::DRIVER,
+            device,
+            ctx,
+        })
+    }
+
+    fn peer_access(&self, src: Peer) -> Result<bool, Error> {
+        if src.driver != A::DRIVER || Some(src) == self.as_peer() {
+            return Ok(false);
+        }
+        // Held while asking, so that two threads enable a pair once.
+        let mut peers = self.peers.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(&(_, ok)) = peers.iter().find(|(p, _)| *p == src) {
+            return Ok(ok);
+        }
+        self.current()?;
+        let ok = self.api.enable_peer(&self.ctx, src)?;
+        peers.push((src, ok));
+        Ok(ok)
     }
 
     fn check_binding(&self, ptr: DevicePtr, bytes: usize) -> Result<(), Error> {

@@ -9,6 +9,11 @@
 //! command buffer, which waits for nothing itself: the driver lets
 //! launched graphs finish first, and the buffers they use are kept alive
 //! by the replay's fence like any other work's.
+//!
+//! The graph entry points are optional (`symbols`): with a driver that
+//! lacks them, [`StreamApi::graphs`] is `Err(NotSupported)`, `capture`
+//! returns it before making any driver call, and the command buffer keeps
+//! it as its `capture_error` and replays as a list.
 
 use std::ffi::c_void;
 use std::os::raw::c_int;
@@ -30,11 +35,29 @@ pub(crate) type GraphLaunch = unsafe extern "C" fn(*mut c_void, *mut c_void) -> 
 /// `CU_STREAM_CAPTURE_MODE_THREAD_LOCAL` = `hipStreamCaptureModeThreadLocal`.
 const CAPTURE_THREAD_LOCAL: c_int = 1;
 
-/// The capture entry points of a driver, with their names for errors.
-pub(crate) struct CaptureApi {
+/// The graph entry points of a driver (all present or none), with their
+/// names for errors; instantiation, whose prototype differs, is
+/// [`GpuApi::instantiate`].
+#[derive(Clone, Copy)]
+pub(crate) struct GraphApi {
     pub(crate) begin: (BeginCapture, &'static str),
     pub(crate) end: (EndCapture, &'static str),
     pub(crate) graph_destroy: HandleCall,
+    pub(crate) launch: (GraphLaunch, &'static str),
+    pub(crate) exec_destroy: HandleCall,
+}
+
+/// What [`StreamApi::graphs`] returns for a library that lacks them:
+/// `reason` is the optional table's load error.
+pub(crate) fn unsupported(driver: &'static str, reason: &str) -> Error {
+    Error::NotSupported {
+        feature: if driver == "NVIDIA" {
+            "CUDA graphs"
+        } else {
+            "HIP graphs"
+        },
+        reason: format!("{reason}; command buffers replay their commands one by one"),
+    }
 }
 
 /// An executable graph of driver `D`, destroyed on drop.
@@ -42,6 +65,8 @@ pub(crate) struct GpuGraph<D: StreamApi> {
     driver: Arc<D>,
     ctx: usize,
     exec: usize,
+    exec_destroy: HandleCall,
+    commands: usize,
 }
 
 // SAFETY: an executable graph is an opaque driver handle that any thread
@@ -55,6 +80,10 @@ impl<D: StreamApi> Graph for GpuGraph<D> {
     fn gpu_graph(&self) -> (&'static str, usize) {
         (D::DRIVER, self.exec)
     }
+
+    fn commands(&self) -> usize {
+        self.commands
+    }
 }
 
 impl<D: StreamApi> Drop for GpuGraph<D> {
@@ -62,7 +91,7 @@ impl<D: StreamApi> Drop for GpuGraph<D> {
         let _ = self.driver.enter(self.ctx);
         // SAFETY: instantiated by `capture`, destroyed once; the driver
         // lets launches of it that are queued finish first.
-        unsafe { (self.driver.graph_exec_destroy())(self.exec as *mut c_void) };
+        unsafe { (self.exec_destroy)(self.exec as *mut c_void) };
     }
 }
 
@@ -76,10 +105,11 @@ pub(crate) unsafe fn capture<A: GpuApi>(
     ctx: usize,
     commands: &[Command<'_>],
 ) -> Result<GpuGraph<A>, Error> {
+    // Before any driver call: a library without graphs makes none.
+    let c = api.graphs()?;
     let raw = api.create_capture_stream()?;
     // Destroys the capture stream on every path.
     let stream = GpuStream::new(api.clone(), ctx, raw);
-    let c = api.capture_entries();
     // SAFETY: a live stream of the current device.
     api.check(c.begin.1, unsafe {
         (c.begin.0)(raw as *mut c_void, CAPTURE_THREAD_LOCAL)
@@ -113,6 +143,8 @@ pub(crate) unsafe fn capture<A: GpuApi>(
         driver: api.clone(),
         ctx,
         exec: exec?,
+        exec_destroy: c.exec_destroy,
+        commands: commands.len(),
     })
 }
 
@@ -132,7 +164,8 @@ pub(crate) unsafe fn launch<D: StreamApi>(
             reason: format!("a {name} graph reached a {} stream", D::DRIVER),
         });
     }
-    let (launch, call) = driver.graph_launch();
+    // A graph exists, so the driver has the entry points.
+    let (launch, call) = driver.graphs()?.launch;
     // SAFETY: a live executable graph of this driver and a live stream.
     driver.check(call, unsafe {
         launch(exec as *mut c_void, stream as *mut c_void)

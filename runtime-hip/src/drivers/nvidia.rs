@@ -19,10 +19,11 @@ use super::common::{
     self, FuncGetAttribute, Library, LimitAttr, ModuleGetFunction, ModuleLoadDataEx, Status,
 };
 use super::gpu::{GpuApi, GpuDevice, HandleCall, NoArgs};
-use super::graph::{CaptureApi, GraphLaunch};
+use super::graph::{unsupported, GraphApi};
 use super::open_first;
 use super::stream::{EventApi, LaunchKernel, StreamApi, StreamCall};
-use crate::backend::{Backend, DevicePtr, Transfer};
+use super::symbols::optional;
+use crate::backend::{Backend, DevicePtr, Peer, Transfer};
 use crate::bundle::VariantView;
 use crate::device::DeviceInfo;
 use crate::target::{Format, Platform, TargetId};
@@ -78,13 +79,6 @@ super::symbols::driver_symbols! {
         memcpy_dtod_async: "cuMemcpyDtoDAsync_v2" fn(u64, u64, usize, *mut c_void) -> CuResult,
         memset_d32_async: "cuMemsetD32Async" fn(u64, c_uint, usize, *mut c_void) -> CuResult,
         stream_create: "cuStreamCreate" fn(*mut *mut c_void, c_uint) -> CuResult,
-        stream_begin_capture: "cuStreamBeginCapture_v2" fn(*mut c_void, c_int) -> CuResult,
-        stream_end_capture: "cuStreamEndCapture" fn(*mut c_void, *mut *mut c_void) -> CuResult,
-        graph_instantiate: "cuGraphInstantiateWithFlags"
-            fn(*mut *mut c_void, *mut c_void, u64) -> CuResult,
-        graph_launch: "cuGraphLaunch" fn(*mut c_void, *mut c_void) -> CuResult,
-        graph_exec_destroy: "cuGraphExecDestroy" fn(*mut c_void) -> CuResult,
-        graph_destroy: "cuGraphDestroy" fn(*mut c_void) -> CuResult,
         stream_destroy: "cuStreamDestroy_v2" fn(*mut c_void) -> CuResult,
         stream_synchronize: "cuStreamSynchronize" fn(*mut c_void) -> CuResult,
         stream_wait_event: "cuStreamWaitEvent" fn(*mut c_void, *mut c_void, c_uint) -> CuResult,
@@ -108,12 +102,45 @@ super::symbols::driver_symbols! {
     }
 }
 
-/// libcuda, kept loaded with its entry points.
+// SAFETY (of `CudaGraphFns::load`): as for `CudaFns`.
+super::symbols::driver_symbols! {
+    /// CUDA graphs (optional: without them command buffers replay as lists).
+    struct CudaGraphFns for Platform::Nvidia {
+        stream_begin_capture: "cuStreamBeginCapture_v2" fn(*mut c_void, c_int) -> CuResult,
+        stream_end_capture: "cuStreamEndCapture" fn(*mut c_void, *mut *mut c_void) -> CuResult,
+        graph_instantiate: "cuGraphInstantiateWithFlags"
+            fn(*mut *mut c_void, *mut c_void, u64) -> CuResult,
+        graph_launch: "cuGraphLaunch" fn(*mut c_void, *mut c_void) -> CuResult,
+        graph_exec_destroy: "cuGraphExecDestroy" fn(*mut c_void) -> CuResult,
+        graph_destroy: "cuGraphDestroy" fn(*mut c_void) -> CuResult,
+    }
+}
+
+// SAFETY (of `CudaPeerFns::load`): as for `CudaFns`.
+super::symbols::driver_symbols! {
+    /// Peer access between devices (optional: without it copies between
+    /// devices are staged through the host).
+    struct CudaPeerFns for Platform::Nvidia {
+        can_access_peer: "cuDeviceCanAccessPeer" fn(*mut c_int, c_int, c_int) -> CuResult,
+        enable_peer_access: "cuCtxEnablePeerAccess" fn(*mut c_void, c_uint) -> CuResult,
+        memcpy_peer_async: "cuMemcpyPeerAsync"
+            fn(u64, *mut c_void, u64, *mut c_void, usize, *mut c_void) -> CuResult,
+    }
+}
+
+/// libcuda, kept loaded with its entry points; the optional tables are
+/// `Err` with the reason when the library lacks them.
 struct Cuda {
     _lib: libloading::Library,
     path: String,
     fns: CudaFns,
+    graphs: Result<CudaGraphFns, String>,
+    peers: Result<CudaPeerFns, String>,
 }
+
+/// `CUDA_ERROR_PEER_ACCESS_ALREADY_ENABLED`: another user of the context
+/// enabled it first, which is what was asked.
+const PEER_ACCESS_ALREADY_ENABLED: CuResult = 704;
 
 /// The candidate library names, in the order they are tried.
 pub(crate) fn candidates() -> Vec<String> {
@@ -135,11 +162,17 @@ fn cuda() -> Result<Arc<Cuda>, Error> {
         // moves into the struct that owns the pointers for the process
         // lifetime.
         let fns = unsafe { CudaFns::load(&lib, &path) }?;
+        // SAFETY: as above.
+        let graphs = optional(unsafe { CudaGraphFns::load(&lib, &path) });
+        // SAFETY: as above.
+        let peers = optional(unsafe { CudaPeerFns::load(&lib, &path) });
         let init = fns.init;
         let c = Cuda {
             _lib: lib,
             path,
             fns,
+            graphs,
+            peers,
         };
         // SAFETY: cuInit takes a plain flags word, which must be 0.
         common::initialised(c, "cuInit(0)", unsafe { init(0) })
@@ -276,6 +309,33 @@ impl GpuApi for Cuda {
         c.ctx
     }
 
+    fn peer_ids(c: &PrimaryContext) -> (c_int, usize) {
+        (c.dev, c.ctx)
+    }
+
+    /// `cuDeviceCanAccessPeer`, then `cuCtxEnablePeerAccess` in this
+    /// (current) context for the source's context.
+    fn enable_peer(&self, c: &PrimaryContext, src: Peer) -> Result<bool, Error> {
+        let Ok(peers) = &self.peers else {
+            return Ok(false);
+        };
+        let mut can: c_int = 0;
+        // SAFETY: valid out-pointer; both devices came from cuDeviceGet.
+        self.check("cuDeviceCanAccessPeer", unsafe {
+            (peers.can_access_peer)(&mut can, c.dev, src.device)
+        })?;
+        if can == 0 {
+            return Ok(false);
+        }
+        // SAFETY: a retained primary context (the source device's, alive
+        // while its device is); flags must be 0.
+        let rc = unsafe { (peers.enable_peer_access)(src.ctx as *mut c_void, 0) };
+        if rc != PEER_ACCESS_ALREADY_ENABLED {
+            self.check("cuCtxEnablePeerAccess", rc)?;
+        }
+        Ok(true)
+    }
+
     unsafe fn release(&self, c: &PrimaryContext) {
         // SAFETY: releases the primary context retained in `open`, once
         // (per the caller's contract).
@@ -354,19 +414,15 @@ impl GpuApi for Cuda {
         Ok(s as usize)
     }
 
-    fn capture_entries(&self) -> CaptureApi {
-        CaptureApi {
-            begin: (self.fns.stream_begin_capture, "cuStreamBeginCapture"),
-            end: (self.fns.stream_end_capture, "cuStreamEndCapture"),
-            graph_destroy: self.fns.graph_destroy,
-        }
-    }
-
     unsafe fn instantiate(&self, graph: *mut c_void) -> Result<usize, Error> {
+        let g = self
+            .graphs
+            .as_ref()
+            .map_err(|r| unsupported(Self::DRIVER, r))?;
         let mut exec: *mut c_void = std::ptr::null_mut();
         // SAFETY: valid out-pointer, a live graph; no flags.
         self.check("cuGraphInstantiateWithFlags", unsafe {
-            (self.fns.graph_instantiate)(&mut exec, graph, 0)
+            (g.graph_instantiate)(&mut exec, graph, 0)
         })?;
         Ok(exec as usize)
     }
@@ -432,12 +488,18 @@ impl StreamApi for Cuda {
         set_current(self, ctx)
     }
 
-    fn graph_launch(&self) -> (GraphLaunch, &'static str) {
-        (self.fns.graph_launch, "cuGraphLaunch")
-    }
-
-    fn graph_exec_destroy(&self) -> StreamCall {
-        self.fns.graph_exec_destroy
+    fn graphs(&self) -> Result<GraphApi, Error> {
+        let g = self
+            .graphs
+            .as_ref()
+            .map_err(|r| unsupported(Self::DRIVER, r))?;
+        Ok(GraphApi {
+            begin: (g.stream_begin_capture, "cuStreamBeginCapture"),
+            end: (g.stream_end_capture, "cuStreamEndCapture"),
+            graph_destroy: g.graph_destroy,
+            launch: (g.graph_launch, "cuGraphLaunch"),
+            exec_destroy: g.graph_exec_destroy,
+        })
     }
 
     unsafe fn transfer(&self, t: &Transfer, stream: *mut c_void) -> Result<(), Error> {
@@ -463,6 +525,31 @@ impl StreamApi for Cuda {
                     "cuMemsetD32Async",
                     (f.memset_d32_async)(dst, value, words, stream),
                 ),
+                Transfer::Peer {
+                    dst,
+                    src,
+                    bytes,
+                    dst_device,
+                    src_device,
+                } => {
+                    // Only queued after `peer_access` said yes, which
+                    // needs the table.
+                    let peers = self.peers.as_ref().map_err(|r| Error::NotSupported {
+                        feature: "peer copies",
+                        reason: r.clone(),
+                    })?;
+                    (
+                        "cuMemcpyPeerAsync",
+                        (peers.memcpy_peer_async)(
+                            dst,
+                            dst_device.ctx as *mut c_void,
+                            src,
+                            src_device.ctx as *mut c_void,
+                            bytes,
+                            stream,
+                        ),
+                    )
+                }
             }
         };
         self.check(call, rc)

@@ -76,17 +76,51 @@ pub(crate) trait StreamApi: Library + Send + Sync + 'static {
     /// As `BackendStream::transfer`; `stream` is a live stream of the
     /// current device.
     unsafe fn transfer(&self, t: &Transfer, stream: *mut c_void) -> Result<(), Error>;
-    /// The graph launch entry point and its name.
-    fn graph_launch(&self) -> (super::graph::GraphLaunch, &'static str);
-    /// The executable graph destroy entry point.
-    fn graph_exec_destroy(&self) -> StreamCall;
+    /// The graph entry points, or `Err(NotSupported)` when the library
+    /// lacks them (they are optional, see `symbols`).
+    fn graphs(&self) -> Result<super::graph::GraphApi, Error>;
 }
 
-/// How failures name the last launch of a stream.
-#[derive(Clone, Copy)]
-struct LastLaunch {
-    name: &'static str,
-    grid: [u32; 3],
+/// The last work queued on a stream, which a failure the driver reports
+/// later (a sticky error from a synchronize or an event) is blamed on: the
+/// drivers do not say which work failed. Every piece of queued work
+/// replaces it (a launch, a copy or fill, a graph launch), so a fault
+/// after a copy names the copy, never an older kernel.
+#[derive(Clone, Copy, Debug)]
+enum LastWork {
+    Launch { name: &'static str, grid: [u32; 3] },
+    Transfer(Transfer),
+    Graph { commands: usize },
+}
+
+impl LastWork {
+    /// The error for a failure `reason` reported after this work, on
+    /// stream `stream`: [`Error::KernelFailed`] for a launch,
+    /// [`Error::WorkFailed`] for the rest.
+    fn error(self, stream: u64, reason: String) -> Error {
+        let work = match self {
+            LastWork::Launch { name, grid } => {
+                return Error::KernelFailed {
+                    kernel: name.to_string(),
+                    grid,
+                    stream,
+                    reason,
+                }
+            }
+            LastWork::Transfer(t) => {
+                let (what, bytes) = t.what();
+                format!("{what} of {bytes} bytes")
+            }
+            LastWork::Graph { commands } => {
+                format!("the graph launch replaying a command buffer of {commands} commands")
+            }
+        };
+        Error::WorkFailed {
+            work,
+            stream,
+            reason,
+        }
+    }
 }
 
 /// A driver stream, destroyed on drop.
@@ -96,7 +130,7 @@ pub(crate) struct GpuStream<D: StreamApi> {
     ctx: usize,
     stream: usize,
     id: u64,
-    last: Mutex<Option<LastLaunch>>,
+    last: Mutex<Option<LastWork>>,
 }
 
 impl<D: StreamApi> GpuStream<D> {
@@ -111,20 +145,23 @@ impl<D: StreamApi> GpuStream<D> {
         }
     }
 
-    fn last(&self) -> Option<LastLaunch> {
+    fn last(&self) -> Option<LastWork> {
         *self.last.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A driver error of queued work, as [`Error::KernelFailed`] naming the
-    /// last launch queued before it (the driver does not say which one).
-    fn failed(&self, e: Error, last: Option<LastLaunch>) -> Error {
+    /// Records `work` as the last queued on this stream.
+    fn queued(&self, work: LastWork) {
+        *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(work);
+    }
+
+    /// A driver error of queued work, naming the last work queued before
+    /// it ([`LastWork`]; the driver does not say which one).
+    fn failed(&self, e: Error, last: Option<LastWork>) -> Error {
         let Some(l) = last else { return e };
-        Error::KernelFailed {
-            kernel: l.name.to_string(),
-            grid: l.grid,
-            stream: self.id,
-            reason: format!("{e} (reported for the work queued up to this launch)"),
-        }
+        l.error(
+            self.id,
+            format!("{e} (reported for the work queued up to this one)"),
+        )
     }
 }
 
@@ -134,7 +171,7 @@ struct GpuEvent<D: StreamApi> {
     ctx: usize,
     event: usize,
     stream: u64,
-    last: Option<LastLaunch>,
+    last: Option<LastWork>,
 }
 
 // SAFETY: an event handle is an opaque driver object that the driver lets
@@ -158,12 +195,7 @@ impl<D: StreamApi> Fence for GpuEvent<D> {
         let rc = unsafe { sync(self.event as *mut c_void) };
         self.driver.check(call, rc).map_err(|e| {
             WaitError::Unknown(match self.last {
-                Some(l) => Error::KernelFailed {
-                    kernel: l.name.to_string(),
-                    grid: l.grid,
-                    stream: self.stream,
-                    reason: e.to_string(),
-                },
+                Some(l) => l.error(self.stream, e.to_string()),
                 None => e,
             })
         })
@@ -235,7 +267,7 @@ impl<D: StreamApi> BackendStream for GpuStream<D> {
         // An error here may be this launch's or earlier work's (the
         // drivers return sticky errors from any call): reported as is.
         self.driver.check(call, rc)?;
-        *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(LastLaunch {
+        self.queued(LastWork::Launch {
             name: l.name,
             grid: l.grid,
         });
@@ -254,14 +286,20 @@ impl<D: StreamApi> BackendStream for GpuStream<D> {
         self.driver.enter(self.ctx)?;
         // SAFETY: forwarded from the caller; this stream is alive and its
         // device current.
-        unsafe { super::graph::launch(&*self.driver, graph, self.stream) }
+        unsafe { super::graph::launch(&*self.driver, graph, self.stream) }?;
+        self.queued(LastWork::Graph {
+            commands: graph.commands(),
+        });
+        Ok(())
     }
 
     unsafe fn transfer(&self, t: &Transfer) -> Result<(), Error> {
         self.driver.enter(self.ctx)?;
         // SAFETY: forwarded from the caller; this stream is alive and its
         // device current.
-        unsafe { self.driver.transfer(t, self.stream as *mut c_void) }
+        unsafe { self.driver.transfer(t, self.stream as *mut c_void) }?;
+        self.queued(LastWork::Transfer(*t));
+        Ok(())
     }
 
     fn wait_fence(&self, fence: &FenceRef) -> Result<(), Error> {

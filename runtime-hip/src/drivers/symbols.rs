@@ -4,6 +4,17 @@
 //! each entry point is named and typed in one place, [`driver_symbols!`],
 //! which generates both the struct of function pointers and the loader
 //! that resolves them; nothing else spells a symbol's name or prototype.
+//!
+//! # Optional entry points
+//!
+//! What a driver may lack without being unusable (graphs, peer copies:
+//! older drivers, other vendors' implementations of the API) is declared as
+//! a table of its own, one per feature, loaded after the required table
+//! with [`optional`]: a library missing one of them still opens, keeps the
+//! reason (the first missing symbol) and the feature falls back (command
+//! buffers replay as lists, copies between devices are staged through the
+//! host). A feature's entry points come and go together, so its code never
+//! checks them one by one.
 
 use crate::target::Platform;
 use crate::Error;
@@ -89,6 +100,15 @@ macro_rules! driver_symbols {
 }
 
 pub(crate) use crate::driver_symbols;
+
+/// An optional table's load result: the table, or why the library lacks it
+/// (the text of the missing-symbol error, naming the symbol and library).
+pub(crate) fn optional<T>(loaded: Result<T, Error>) -> Result<T, String> {
+    loaded.map_err(|e| match e {
+        Error::NoDevice { reason, .. } => reason,
+        e => e.to_string(),
+    })
+}
 
 /// The first of `names` that `lib` has; when none, the error for the last.
 ///

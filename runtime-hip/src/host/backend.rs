@@ -7,7 +7,7 @@ use super::barrier::Switch;
 use super::pool::Pool;
 use super::registry::Registry;
 use super::stream::{HostStream, StreamState};
-use crate::backend::{Backend, BackendStream, DevicePtr, KernelHandle};
+use crate::backend::{Backend, BackendStream, DevicePtr, KernelHandle, Peer};
 use crate::bundle::VariantView;
 use crate::device::{DeviceInfo, Limits};
 use crate::target::{Platform, TargetId};
@@ -187,6 +187,20 @@ impl Backend for HostBackend {
         host: &[Option<HostEntry>],
     ) -> Result<Vec<KernelHandle>, Error> {
         resolve(functions, host)
+    }
+
+    fn as_peer(&self) -> Option<Peer> {
+        Some(Peer {
+            driver: "host",
+            device: self.info.ordinal as i32,
+            ctx: 0,
+        })
+    }
+
+    /// Every host device's memory is this process's: a stream of one
+    /// copies another's with a plain copy, ordered like any transfer.
+    fn peer_access(&self, src: Peer) -> Result<bool, Error> {
+        Ok(src.driver == "host" && Some(src) != self.as_peer())
     }
 
     fn check_binding(&self, ptr: DevicePtr, bytes: usize) -> Result<(), Error> {

@@ -253,9 +253,10 @@ unsafe fn run_transfer(t: &Transfer) {
             Transfer::ToHost { dst, src, bytes } => {
                 std::ptr::copy_nonoverlapping(src as *const u8, dst as *mut u8, bytes)
             }
-            Transfer::OnDevice { dst, src, bytes } => {
-                std::ptr::copy_nonoverlapping(src as *const u8, dst as *mut u8, bytes)
-            }
+            Transfer::OnDevice { dst, src, bytes }
+            | Transfer::Peer {
+                dst, src, bytes, ..
+            } => std::ptr::copy_nonoverlapping(src as *const u8, dst as *mut u8, bytes),
             Transfer::Fill32 { dst, value, words } => {
                 std::slice::from_raw_parts_mut(dst as *mut u32, words).fill(value)
             }
@@ -511,9 +512,11 @@ impl BackendStream for HostStream {
 
     unsafe fn transfer(&self, t: &Transfer) -> Result<(), Error> {
         let (dst, bytes) = match *t {
-            Transfer::ToDevice { dst, bytes, .. } | Transfer::OnDevice { dst, bytes, .. } => {
-                (Some(dst), bytes)
-            }
+            // A peer copy's source is another device's (checked live on
+            // it by the caller, under its borrow).
+            Transfer::ToDevice { dst, bytes, .. }
+            | Transfer::OnDevice { dst, bytes, .. }
+            | Transfer::Peer { dst, bytes, .. } => (Some(dst), bytes),
             Transfer::ToHost { src, bytes, .. } => (Some(src), bytes),
             Transfer::Fill32 { dst, words, .. } => (Some(dst), words * 4),
         };

@@ -10,7 +10,14 @@
  * Streams and events are small numbers (s1, e1, ...), and every memory,
  * stream and event call is appended to a log (`fake_log`) so tests can
  * assert which driver calls the runtime made, in order.
- * `fake_fail_events(code)` makes event synchronisation fail with `code`. */
+ * `fake_fail_events(code)` makes event synchronisation fail with `code`,
+ * `fake_fail_sync(code)` stream synchronisation (a sticky fault of queued
+ * work, as a GPU reports it).
+ *
+ * `FAKE_DEVICES=N` in the environment gives it N devices (default 1), whose
+ * peer copies it answers with `fake_peer_access(ok)` (default yes).
+ * Built with -DFAKE_NO_GRAPHS it lacks the graph entry points, with
+ * -DFAKE_NO_PEER the peer ones, as older or other drivers do. */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,8 +26,14 @@
 
 static char call_log[1 << 16];
 static size_t log_len;
-static int event_error;
+static int event_error, sync_error, peer_ok = 1;
 static uintptr_t streams, events;
+
+/* How many devices: FAKE_DEVICES, else 1. */
+static int device_count(void) {
+  const char *n = getenv("FAKE_DEVICES");
+  return n && atoi(n) > 0 ? atoi(n) : 1;
+}
 
 /* A graph: the work captured on a stream (see "Graphs" below). */
 struct op { int kind; void *f; unsigned threads; void *p[3]; int dim; void *d; const void *s; size_t n; unsigned v; };
@@ -42,6 +55,8 @@ static void note(const char *fmt, ...) {
 const char *fake_log(void) { return call_log; }
 void fake_log_clear(void) { log_len = 0; call_log[0] = 0; }
 void fake_fail_events(int code) { event_error = code; }
+void fake_fail_sync(int code) { sync_error = code; }
+void fake_peer_access(int ok) { peer_ok = ok; }
 
 /* Flags 1: a non-blocking stream (what graphs are captured on). */
 static int new_stream(void **s, unsigned flags) {
@@ -82,7 +97,19 @@ static int stream_wait(void *s, void *e) { note("streamWaitEvent(s%lu, e%lu)", (
 static int event_sync(void *e) { note("eventSynchronize(e%lu)", (unsigned long)e); return event_error; }
 static int event_query(void *e) { (void)e; return event_error ? event_error : 600; /* not ready: makes the runtime wait */ }
 static int event_destroy(void *e) { note("eventDestroy(e%lu)", (unsigned long)e); return 0; }
-static int stream_sync(void *s) { note("streamSynchronize(s%lu)", (unsigned long)s); return 0; }
+static int stream_sync(void *s) { note("streamSynchronize(s%lu)", (unsigned long)s); return sync_error; }
+/* Peer access: `dev` asks for `peer`'s memory; copies run at once. */
+static int can_access(int *ok, int dev, int peer) {
+  note("deviceCanAccessPeer(%d, %d)", dev, peer);
+  *ok = peer_ok && dev != peer;
+  return 0;
+}
+static int enable_peer(int peer) { note("enablePeerAccess(%d)", peer); return 0; }
+static int copy_peer(void *d, int dd, const void *src, int sd, size_t n, void *s) {
+  note("memcpyPeerAsync(s%lu, dst %d, src %d, %lu)", (unsigned long)s, dd, sd, (unsigned long)n);
+  memcpy(d, src, n);
+  return 0;
+}
 static int launch_on(void *s) { note("launch(s%lu)", (unsigned long)s); return 0; }
 
 /* Graphs: work queued on the stream being captured is recorded (with the
@@ -220,23 +247,25 @@ static int attribute(int a, int *v) {
 }
 
 #ifdef FAKE_CUDA
-#define CTX ((void *)0x1234)
+/* Device d's primary context. */
+#define CTX(d) ((void *)(uintptr_t)(0x1234 + (d)))
+#define CTX_DEVICE(c) ((int)((uintptr_t)(c) - 0x1234))
 static const char *names[] = {"CUDA_SUCCESS", "CUDA_ERROR_INVALID_VALUE"};
 int cuInit(unsigned f) { (void)f; return 0; }
 int cuGetErrorName(int e, const char **s) { if (e < 0 || e > 1) { *s = 0; return 1; } *s = names[e]; return 0; }
 int cuGetErrorString(int e, const char **s) { *s = e == 1 ? "fake: invalid value" : "fake: no error"; return 0; }
-int cuDeviceGetCount(int *n) { *n = 1; return 0; }
-int cuDeviceGet(int *d, int o) { if (o != 0) return 1; *d = 0; return 0; }
+int cuDeviceGetCount(int *n) { *n = device_count(); return 0; }
+int cuDeviceGet(int *d, int o) { if (o < 0 || o >= device_count()) return 1; *d = o; return 0; }
 int cuDeviceGetName(char *b, int len, int d) { (void)d; snprintf(b, len, "Fake CUDA GPU"); return 0; }
 int cuDeviceGetAttribute(int *v, int a, int d) { (void)d; return attribute(a, v); }
-int cuDevicePrimaryCtxRetain(void **c, int d) { (void)d; *c = CTX; return 0; }
+int cuDevicePrimaryCtxRetain(void **c, int d) { *c = CTX(d); return 0; }
 int cuDevicePrimaryCtxRelease_v2(int d) { (void)d; return 0; }
-int cuCtxSetCurrent(void *c) { return c == CTX ? 0 : 1; }
+int cuCtxSetCurrent(void *c) { return CTX_DEVICE(c) >= 0 && CTX_DEVICE(c) < device_count() ? 0 : 1; }
 int cuCtxSynchronize(void) { return 0; }
 int cuMemAlloc_v2(uint64_t *p, size_t n) { *p = (uint64_t)(uintptr_t)malloc(n); return 0; }
 int cuMemFree_v2(uint64_t p) { note("free"); free((void *)(uintptr_t)p); return 0; }
 int cuMemsetD8_v2(uint64_t p, unsigned char v, size_t n) { memset((void *)(uintptr_t)p, v, n); return 0; }
-int cuMemcpyHtoD_v2(uint64_t d, const void *s, size_t n) { memcpy((void *)(uintptr_t)d, s, n); return 0; }
+int cuMemcpyHtoD_v2(uint64_t d, const void *s, size_t n) { note("memcpyHtoD"); memcpy((void *)(uintptr_t)d, s, n); return 0; }
 int cuMemcpyDtoH_v2(void *d, uint64_t s, size_t n) { note("memcpyDtoH"); memcpy(d, (void *)(uintptr_t)s, n); return 0; }
 int cuStreamCreate(void **s, unsigned f) { return new_stream(s, f); }
 int cuStreamDestroy_v2(void *s) { note("streamDestroy(s%lu)", (unsigned long)s); return 0; }
@@ -263,19 +292,28 @@ int cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, 
   (void)gy; (void)gz; (void)by; (void)bz; (void)shared; (void)extra;
   return launch(f, gx * bx, params, stream);
 }
+#ifndef FAKE_NO_PEER
+int cuDeviceCanAccessPeer(int *ok, int d, int p) { return can_access(ok, d, p); }
+int cuCtxEnablePeerAccess(void *peer, unsigned f) { (void)f; return enable_peer(CTX_DEVICE(peer)); }
+int cuMemcpyPeerAsync(uint64_t d, void *dc, uint64_t src, void *sc, size_t n, void *s) {
+  return copy_peer((void *)(uintptr_t)d, CTX_DEVICE(dc), (void *)(uintptr_t)src, CTX_DEVICE(sc), n, s);
+}
+#endif
+#ifndef FAKE_NO_GRAPHS
 int cuStreamBeginCapture_v2(void *s, int mode) { return begin_capture(s, mode); }
 int cuStreamEndCapture(void *s, void **g) { return end_capture(s, g); }
 int cuGraphInstantiateWithFlags(void **e, void *g, unsigned long long f) { (void)f; return instantiate(e, g); }
 int cuGraphLaunch(void *e, void *s) { return graph_launch(e, s); }
 int cuGraphExecDestroy(void *e) { return exec_destroy(e); }
 int cuGraphDestroy(void *g) { return graph_destroy(g); }
+#endif
 #else
 int hipInit(unsigned f) { (void)f; return 0; }
 const char *hipGetErrorName(int e) { return e ? "hipErrorInvalidValue" : "hipSuccess"; }
 const char *hipGetErrorString(int e) { return e ? "fake: invalid value" : "fake: no error"; }
-int hipGetDeviceCount(int *n) { *n = 1; return 0; }
-int hipSetDevice(int d) { return d == 0 ? 0 : 1; }
-int hipDeviceGet(int *d, int o) { if (o != 0) return 1; *d = 0; return 0; }
+int hipGetDeviceCount(int *n) { *n = device_count(); return 0; }
+int hipSetDevice(int d) { return d >= 0 && d < device_count() ? 0 : 1; }
+int hipDeviceGet(int *d, int o) { if (o < 0 || o >= device_count()) return 1; *d = o; return 0; }
 int hipDeviceGetName(char *b, int len, int d) { (void)d; snprintf(b, len, "Fake gfx942 GPU"); return 0; }
 int hipDeviceGetAttribute(int *v, int a, int d) { (void)d; return attribute(a, v); }
 /* ROCm 6 layout stand-in: name at 0, gcnArchName somewhere after it. */
@@ -289,7 +327,7 @@ int hipGetDevicePropertiesR0600(void *p, int d) {
 int hipMalloc(void **p, size_t n) { *p = malloc(n); return 0; }
 int hipFree(void *p) { note("free"); free(p); return 0; }
 int hipMemset(void *p, int v, size_t n) { memset(p, v, n); return 0; }
-int hipMemcpyHtoD(void *d, void *s, size_t n) { memcpy(d, s, n); return 0; }
+int hipMemcpyHtoD(void *d, void *s, size_t n) { note("memcpyHtoD"); memcpy(d, s, n); return 0; }
 int hipMemcpyDtoH(void *d, void *s, size_t n) { note("memcpyDtoH"); memcpy(d, s, n); return 0; }
 int hipDeviceSynchronize(void) { return 0; }
 int hipStreamCreate(void **s) { return new_stream(s, 0); }
@@ -318,10 +356,17 @@ int hipModuleLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsign
   return launch(f, gx * bx, params, stream);
 }
 int hipStreamCreateWithFlags(void **s, unsigned f) { return new_stream(s, f); }
+#ifndef FAKE_NO_PEER
+int hipDeviceCanAccessPeer(int *ok, int d, int p) { return can_access(ok, d, p); }
+int hipDeviceEnablePeerAccess(int p, unsigned f) { (void)f; return enable_peer(p); }
+int hipMemcpyPeerAsync(void *d, int dd, const void *s, int sd, size_t n, void *st) { return copy_peer(d, dd, s, sd, n, st); }
+#endif
+#ifndef FAKE_NO_GRAPHS
 int hipStreamBeginCapture(void *s, int mode) { return begin_capture(s, mode); }
 int hipStreamEndCapture(void *s, void **g) { return end_capture(s, g); }
 int hipGraphInstantiate(void **e, void *g, void **node, char *log, size_t n) { (void)node; (void)log; (void)n; return instantiate(e, g); }
 int hipGraphLaunch(void *e, void *s) { return graph_launch(e, s); }
 int hipGraphExecDestroy(void *e) { return exec_destroy(e); }
 int hipGraphDestroy(void *g) { return graph_destroy(g); }
+#endif
 #endif

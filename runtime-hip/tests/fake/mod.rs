@@ -5,20 +5,31 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use runtime_hip::{CommandBuffer, Device, Error, Format, HostBuffer};
+use runtime_hip::{CommandBuffer, Device, DeviceSlice, Error, Format, HostBuffer, Stream};
 
 use crate::sample;
 
 /// Compiles the fake driver (`which` = "CUDA" or "HIP"); `None` (the test
 /// then skips) when no C compiler is found.
 pub fn build(which: &str) -> Option<PathBuf> {
+    build_with(which, &[])
+}
+
+/// [`build`] with the fake's options (`NO_GRAPHS`, `NO_PEER`: without
+/// those entry points), each its own library.
+pub fn build_with(which: &str, options: &[&str]) -> Option<PathBuf> {
     let src = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fake/fake_driver.c");
-    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("libfake{which}.so"));
+    let name = format!("libfake{which}{}.so", options.join("_").to_lowercase());
+    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
     let mut failed = None;
+    let mut args = vec!["-shared".to_string(), "-fPIC".into(), "-O1".into()];
+    args.push(format!("-DFAKE_{which}"));
+    args.extend(options.iter().map(|o| format!("-DFAKE_{o}")));
+    args.push("-o".into());
     for compiler in [cc.as_str(), "clang-19", "clang", "gcc"] {
         let run = Command::new(compiler)
-            .args(["-shared", "-fPIC", "-O1", &format!("-DFAKE_{which}"), "-o"])
+            .args(&args)
             .arg(&out)
             .arg(src)
             .output();
@@ -192,15 +203,32 @@ pub fn calls(lib: &libloading::Library) -> Vec<String> {
         .collect()
 }
 
+/// Calls the fake driver's setter `name` (`fake_fail_events`, …) with
+/// `value`.
+fn set(lib: &libloading::Library, name: &[u8], value: i32) {
+    // SAFETY: the fake driver defines each setter as `void name(int)`.
+    unsafe {
+        let f: libloading::Symbol<unsafe extern "C" fn(i32)> = lib.get(name).unwrap();
+        f(value);
+    }
+}
+
 /// Makes the fake driver's event synchronisation fail with `code` (0:
 /// succeed again).
 pub fn fail_events(lib: &libloading::Library, code: i32) {
-    // SAFETY: the fake driver defines it with this C prototype.
-    unsafe {
-        let f: libloading::Symbol<unsafe extern "C" fn(i32)> =
-            lib.get(b"fake_fail_events").unwrap();
-        f(code);
-    }
+    set(lib, b"fake_fail_events", code);
+}
+
+/// Makes the fake driver's stream synchronisation fail with `code` (0:
+/// succeed again): a sticky fault of the queued work.
+pub fn fail_sync(lib: &libloading::Library, code: i32) {
+    set(lib, b"fake_fail_sync", code);
+}
+
+/// Whether the fake driver's devices can access each other's memory
+/// (`*CanAccessPeer`), from the next question on.
+pub fn peer_access(lib: &libloading::Library, ok: bool) {
+    set(lib, b"fake_peer_access", i32::from(ok));
 }
 
 /// Two streams writing one buffer, a download and the frees, checked
@@ -411,4 +439,304 @@ pub fn check_async(device: &Device, path: &std::path::Path, bundle: &'static [u8
     );
     drop(cb);
     assert_eq!(calls(&lib), ["graphExecDestroy"]);
+}
+
+/// A fault the driver reports later (a sticky error at a synchronize or an
+/// event) is blamed on the stream's last queued work, whatever it is: a
+/// copy, a fill or a command buffer's graph launch after a kernel is named
+/// as itself ([`Error::WorkFailed`]), never as the older kernel; a kernel
+/// last is named with its grid ([`Error::KernelFailed`]).
+pub fn check_faults(device: &Device, path: &std::path::Path, bundle: &'static [u8]) {
+    // SAFETY: the library the runtime already loaded (the same handle).
+    let lib = unsafe { libloading::Library::new(path) }.unwrap();
+    let inplace = kernel(bundle, "simple_mul_inplace", 1);
+    let a = device.upload(&[2.0f32; 64]).unwrap();
+    let mut b = device.alloc_zeroed::<f32>(64).unwrap();
+    let s = device.stream().unwrap();
+    let launch = |s: &Stream, b: &mut DeviceSlice<f32>| {
+        // SAFETY: simple_mul_inplace takes (const float*, float*, int)
+        // and stays below `dim`.
+        unsafe { inplace.launch(s, [1, 1, 1], &[a.binding(), b.binding_mut()], &[64]) }
+    };
+    let fault = |s: &Stream| {
+        fail_sync(&lib, 1);
+        let e = s.synchronize().unwrap_err();
+        fail_sync(&lib, 0);
+        e
+    };
+    let work_failed = |e: Error| match e {
+        Error::WorkFailed { work, stream, .. } => {
+            assert_eq!(stream, s.id());
+            work
+        }
+        e => panic!("not blamed on the work after the kernel: {e}"),
+    };
+    launch(&s, &mut b).unwrap();
+    s.copy(&a, &mut b).unwrap();
+    let e = fault(&s);
+    assert!(!e.to_string().contains("simple_mul_inplace"), "{e}");
+    assert_eq!(work_failed(e), "a device copy of 256 bytes");
+    launch(&s, &mut b).unwrap();
+    s.fill(&mut b, 1.0).unwrap();
+    assert_eq!(work_failed(fault(&s)), "a fill of 256 bytes");
+
+    let cb = CommandBuffer::record(device, |r| {
+        r.fill(&mut b, 1.0)?;
+        launch(r, &mut b)
+    })
+    .unwrap();
+    assert!(cb.uses_graph(), "{:?}", cb.capture_error());
+    launch(&s, &mut b).unwrap();
+    cb.replay(&s).unwrap();
+    let graph = "the graph launch replaying a command buffer of 2 commands";
+    let e = fault(&s);
+    assert!(
+        e.to_string()
+            .starts_with(&format!("{graph} on stream #{} failed", s.id())),
+        "{e}"
+    );
+    assert_eq!(work_failed(e), graph);
+    // An event recorded after the replay blames it too.
+    cb.replay(&s).unwrap();
+    let event = s.record().unwrap();
+    fail_events(&lib, 1);
+    let e = event.synchronize().unwrap_err();
+    fail_events(&lib, 0);
+    assert_eq!(work_failed(e), graph);
+    // A kernel last: the kernel, its grid and its stream.
+    cb.replay(&s).unwrap();
+    launch(&s, &mut b).unwrap();
+    match fault(&s) {
+        Error::KernelFailed {
+            kernel,
+            grid,
+            stream,
+            ..
+        } => assert_eq!(
+            (kernel.as_str(), grid, stream),
+            ("simple_mul_inplace", [1, 1, 1], s.id())
+        ),
+        e => panic!("{e}"),
+    }
+    s.synchronize().unwrap();
+}
+
+/// Copies between the fake's two devices (`FAKE_DEVICES=2`) against the
+/// driver calls they must make. `peers`: whether the library has the peer
+/// entry points. With them, device 1 asking for device 0's memory is
+/// allowed, and the copy is queued on the stream as one peer copy, after
+/// the source's writer on the other device, and its fence tracked on both
+/// devices: the source's free (on device 0) waits for it. The other
+/// direction is refused by the driver, and like every copy with a library
+/// without the entry points it is staged through the host. Each pair is
+/// asked once.
+pub fn check_between_devices(
+    platform: runtime_hip::Platform,
+    path: &std::path::Path,
+    bundle: &'static [u8],
+    peers: bool,
+) {
+    // SAFETY: the library the runtime already loaded (the same handle).
+    let lib = unsafe { libloading::Library::new(path) }.unwrap();
+    let inplace = kernel(bundle, "simple_mul_inplace", 1);
+    let d0 = Device::open(platform, 0).unwrap();
+    let d1 = Device::open(platform, 1).unwrap();
+    let (s0, s1) = (d0.stream().unwrap(), d1.stream().unwrap());
+    let two = d0.upload(&[2.0f32; 64]).unwrap();
+    let mut x = d0.upload(&[1.0f32; 64]).unwrap();
+    let mut y = d1.alloc_zeroed::<f32>(64).unwrap();
+    // SAFETY: simple_mul_inplace takes (const float*, float*, int) and
+    // stays below `dim`.
+    unsafe { inplace.launch(&s0, [1, 1, 1], &[two.binding(), x.binding_mut()], &[64]) }.unwrap();
+    calls(&lib);
+    peer_access(&lib, true);
+    s1.copy_from_device(&d0, &x, &mut y).unwrap();
+    s1.copy_from_device(&d0, &x, &mut y).unwrap();
+    let want: &[&str] = if peers {
+        &[
+            // asked once for the pair (device 1 reads device 0)
+            "deviceCanAccessPeer(1, 0)",
+            "enablePeerAccess(0)",
+            // (S0 is s1, E0 the launch writing `x` on device 0's stream)
+            "streamWaitEvent(S0, E0)",
+            "memcpyPeerAsync(S0, dst 1, src 0, 256)",
+            "eventCreate(E1)",
+            "eventRecord(E1, S0)",
+            // the launch is still pending (the fake's events never end)
+            "streamWaitEvent(S0, E0)",
+            "memcpyPeerAsync(S0, dst 1, src 0, 256)",
+            "eventCreate(E2)",
+            "eventRecord(E2, S0)",
+            // the second copy replaces the first as the reader of `x` and
+            // the writer of `y`
+            "eventDestroy(E1)",
+        ]
+    } else {
+        &[
+            // staged: the download waits for the writer of `x`, the
+            // upload for the users of `y` (none)
+            "eventSynchronize(E0)",
+            "memcpyDtoH",
+            "memcpyHtoD",
+            "eventSynchronize(E0)",
+            "memcpyDtoH",
+            "memcpyHtoD",
+        ]
+    };
+    assert_eq!(calls(&lib), want);
+    assert_eq!(y.download().unwrap(), vec![2.0f32; 64]);
+    drop(two);
+    calls(&lib);
+    drop(x);
+    let want: &[&str] = if peers {
+        // the free on device 0 waits for its launch and for the peer
+        // copy reading it on device 1's stream
+        &[
+            "eventSynchronize(E0)",
+            "eventSynchronize(E1)",
+            "eventDestroy(E0)",
+            "free",
+        ]
+    } else {
+        &["eventSynchronize(E0)", "eventDestroy(E0)", "free"]
+    };
+    assert_eq!(calls(&lib), want);
+
+    // The other direction: device 0 may not read device 1's memory.
+    peer_access(&lib, false);
+    let mut z = d0.alloc_zeroed::<f32>(64).unwrap();
+    calls(&lib);
+    s0.copy_from_device(&d1, &y, &mut z).unwrap();
+    s0.copy_from_device(&d1, &y, &mut z).unwrap();
+    let mut want = vec!["deviceCanAccessPeer(0, 1)"];
+    if !peers {
+        want.clear();
+    }
+    // `y`'s writer: the last peer copy (no writer when staged)
+    let staged: &[&str] = if peers {
+        &["eventSynchronize(E0)", "memcpyDtoH", "memcpyHtoD"]
+    } else {
+        &["memcpyDtoH", "memcpyHtoD"]
+    };
+    want.extend(staged);
+    want.extend(staged);
+    assert_eq!(calls(&lib), want);
+    assert_eq!(z.download().unwrap(), vec![2.0f32; 64]);
+    assert!(matches!(
+        s0.copy_from_device(&d0, &y, &mut z),
+        Err(Error::ForeignBuffer { .. })
+    ));
+    peer_access(&lib, true);
+}
+
+/// A command buffer on a library without graph entry points: recorded
+/// with no driver call at all (no capture is tried), its `capture_error`
+/// names the missing entry point, and each replay queues the recorded
+/// launches and fills on the stream, tracked as one unit with one event.
+pub fn check_replay_list(device: &Device, path: &std::path::Path, bundle: &'static [u8]) {
+    // SAFETY: the library the runtime already loaded (the same handle).
+    let lib = unsafe { libloading::Library::new(path) }.unwrap();
+    let inplace = kernel(bundle, "simple_mul_inplace", 1);
+    let lhs = device.upload(&[2.0f32; 64]).unwrap();
+    let mut a = device.alloc_zeroed::<f32>(64).unwrap();
+    let mut b = device.upload(&[1.0f32; 64]).unwrap();
+    let s = device.stream().unwrap();
+    calls(&lib);
+    let cb = CommandBuffer::record(device, |r| {
+        for _ in 0..2 {
+            // SAFETY: simple_mul_inplace takes (const float*, float*, int)
+            // and stays below `dim`.
+            unsafe { inplace.launch(r, [1, 1, 1], &[lhs.binding(), b.binding_mut()], &[64]) }?;
+        }
+        r.fill(&mut a, 0.5)
+    })
+    .unwrap();
+    assert_eq!(calls(&lib), Vec::<String>::new());
+    assert!(!cb.uses_graph());
+    let missing = match device.platform() {
+        runtime_hip::Platform::Amd => "`hipStreamBeginCapture`",
+        _ => "`cuStreamBeginCapture_v2`",
+    };
+    match cb.capture_error() {
+        Some(e @ Error::NotSupported { reason, .. }) => {
+            assert!(reason.contains(missing), "{e}");
+            assert!(e.to_string().contains("graphs not available"), "{e}");
+        }
+        e => panic!("{e:?}"),
+    }
+    cb.replay(&s).unwrap();
+    cb.replay(&s).unwrap();
+    let want = [
+        "launch(S0)",
+        "launch(S0)",
+        "memsetD32Async(S0, 64)",
+        "eventCreate(E0)",
+        "eventRecord(E0, S0)",
+        "launch(S0)",
+        "launch(S0)",
+        "memsetD32Async(S0, 64)",
+        "eventCreate(E1)",
+        "eventRecord(E1, S0)",
+        "eventDestroy(E0)",
+    ];
+    assert_eq!(calls(&lib), want);
+    assert_eq!(b.download().unwrap(), vec![16.0f32; 64]);
+    assert_eq!(a.download().unwrap(), vec![0.5f32; 64]);
+    // A new scalar: no capture to redo, the next replay's launches take it.
+    let mut cb = cb;
+    calls(&lib);
+    // SAFETY: `dim` is an int; 8 stays below both buffers' 64 elements.
+    unsafe { cb.set_scalar(1, 2, 8i32) }.unwrap();
+    assert_eq!(calls(&lib), Vec::<String>::new());
+    cb.replay(&s).unwrap();
+    let got = b.download().unwrap();
+    assert_eq!((got[0], got[8]), (64.0, 32.0));
+}
+
+/// A scalar changed between replays of a command buffer captured as a
+/// driver graph: the graph is captured again with the new value (the old
+/// one destroyed first), and the next replay is one graph launch computing
+/// with it.
+pub fn check_set_scalar(device: &Device, path: &std::path::Path, bundle: &'static [u8]) {
+    // SAFETY: the library the runtime already loaded (the same handle).
+    let lib = unsafe { libloading::Library::new(path) }.unwrap();
+    let inplace = kernel(bundle, "simple_mul_inplace", 1);
+    let lhs = device.upload(&[2.0f32; 64]).unwrap();
+    let mut b = device.upload(&[1.0f32; 64]).unwrap();
+    let s = device.stream().unwrap();
+    let mut cb = CommandBuffer::record(device, |r| {
+        // SAFETY: simple_mul_inplace takes (const float*, float*, int) and
+        // stays below `dim`.
+        unsafe { inplace.launch(r, [1, 1, 1], &[lhs.binding(), b.binding_mut()], &[64]) }
+    })
+    .unwrap();
+    assert!(cb.uses_graph(), "{:?}", cb.capture_error());
+    cb.replay(&s).unwrap();
+    calls(&lib);
+    // SAFETY: `dim` is an int; 32 stays below both buffers' 64 elements.
+    unsafe { cb.set_scalar(0, 2, 32i32) }.unwrap();
+    let want = [
+        "graphExecDestroy",
+        "streamCreateNonBlocking(S0)",
+        "streamBeginCapture(S0, mode 1)",
+        "launch(S0)",
+        "streamEndCapture(S0)",
+        "graphInstantiate(1 ops)",
+        "graphDestroy",
+        "streamDestroy(S0)",
+    ];
+    assert_eq!(calls(&lib), want);
+    assert!(cb.uses_graph());
+    cb.replay(&s).unwrap();
+    let got = b.download().unwrap();
+    assert_eq!(&got[..32], &[4.0f32; 32]);
+    assert_eq!(&got[32..], &[2.0f32; 32]);
+    let log = calls(&lib);
+    assert_eq!(
+        log.iter().filter(|c| c.starts_with("graphLaunch")).count(),
+        1
+    );
+    // SAFETY: refused before anything changes.
+    assert!(unsafe { cb.set_scalar(0, 1, 1i32) }.is_err());
+    assert_eq!(calls(&lib), Vec::<String>::new());
 }

@@ -190,26 +190,7 @@ static __forceinline__ void __threadfence_block() { __atomic_thread_fence(__ATOM
 static __forceinline__ void __threadfence_system() { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 
 // Cache hints (CUDA's load/store cache operators): plain accesses on the CPU.
-template <typename T>
-static __forceinline__ T __ldg(const T* p) { return *p; }
-template <typename T>
-static __forceinline__ T __ldca(const T* p) { return *p; }
-template <typename T>
-static __forceinline__ T __ldcg(const T* p) { return *p; }
-template <typename T>
-static __forceinline__ T __ldcs(const T* p) { return *p; }
-template <typename T>
-static __forceinline__ T __ldlu(const T* p) { return *p; }
-template <typename T>
-static __forceinline__ T __ldcv(const T* p) { return *(const volatile T*)p; }
-template <typename T>
-static __forceinline__ void __stwb(T* p, T v) { *p = v; }
-template <typename T>
-static __forceinline__ void __stcg(T* p, T v) { *p = v; }
-template <typename T>
-static __forceinline__ void __stcs(T* p, T v) { *p = v; }
-template <typename T>
-static __forceinline__ void __stwt(T* p, T v) { *p = v; }
+#include "iree_cache_hints.h"
 
 // ---- atomics (relaxed, like HIP's device-scope atomics) -----------------------
 #define IREE_HOST_INT_ATOMICS(T)                                                                \
