@@ -411,6 +411,10 @@ fn resolve(export: &ExportRef, device: &Device) -> Result<Resolved, Error> {
         executable: exe.name().to_string(),
         device: device.to_string(),
         variant: format!("{} ({})", variant.target_str(), variant.format()),
+        host_path: (info.platform == Platform::Host)
+            .then_some(export.host)
+            .flatten()
+            .map(|h| h.path()),
     });
     let name_error = |mut e: Error| {
         if let Error::ModuleLoad { executable, .. } = &mut e {
@@ -555,6 +559,8 @@ pub struct LoadedVariant {
     pub device: String,
     /// The variant chosen, `target (format)`.
     pub variant: String,
+    /// On a host device, how the executor runs the kernel's blocks.
+    pub host_path: Option<crate::host::HostPath>,
 }
 
 static LOADED: Mutex<Vec<LoadedVariant>> = Mutex::new(Vec::new());

@@ -2,8 +2,10 @@
 //! workspace and prints its figures, one line each: `name: value unit`.
 //!
 //! A benchmark is a `[[bench]]` target with `harness = false` whose stdout
-//! lines of the form `name: value unit` are its figures (anything else on
-//! stdout, and all of stderr, goes to `target/xtask/logs/bench-<name>.log`).
+//! lines of the form `name: value unit` are its figures, and its lines
+//! starting `# ` are notes (what ran where, which column was skipped and
+//! why); both are printed, anything else on stdout, and all of stderr, goes
+//! to `target/xtask/logs/bench-<name>.log`.
 //! `--quick` is passed to it as an argument and as `IREE_BENCH_QUICK=1`;
 //! quick runs must finish in under 3 minutes in all. A full run passes
 //! `--write-docs <repo>/docs` instead: the bench (examples/perf) rewrites the
@@ -47,6 +49,13 @@ pub fn parse_figure(line: &str) -> Option<Figure> {
         value,
         unit: unit.join(" "),
     })
+}
+
+/// The text of a note line (`# text`); `None` for any other line.
+pub fn parse_note(line: &str) -> Option<&str> {
+    line.strip_prefix("# ")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
 }
 
 /// The workspace's bench targets as (package, bench name).
@@ -128,7 +137,10 @@ fn run_bench(ctx: &Ctx, pkg: &str, name: &str, quick: bool) -> Result<Vec<Figure
                 println!("{}: {} {}", f.name, f.value, f.unit);
                 figures.push(f);
             }
-            None => writeln!(logf, "{line}")?,
+            None => match parse_note(&line) {
+                Some(note) => println!("# {note}"),
+                None => writeln!(logf, "{line}")?,
+            },
         }
     }
     let status = child.wait()?;
@@ -163,5 +175,31 @@ mod tests {
         assert_eq!(parse_figure("a b: 1 s"), None);
         assert_eq!(parse_figure("x: fast s"), None);
         assert_eq!(parse_figure("x: 3"), None);
+    }
+
+    /// The comparison's ratio lines carry their target, verdict and path
+    /// in the unit, and must come through whole.
+    #[test]
+    fn ratio_figures_keep_their_verdict() {
+        let f = parse_figure(
+            "host.block_sum_2^22.vs_rust: 0.246 x (ours/Rust throughput, chunked sum, \
+             16 accumulators; target >= 0.8: NOT met; ran as lockstep)",
+        )
+        .expect("a figure");
+        assert_eq!(f.name, "host.block_sum_2^22.vs_rust");
+        assert_eq!(f.value, 0.246);
+        assert!(f.unit.ends_with("target >= 0.8: NOT met; ran as lockstep)"));
+    }
+
+    #[test]
+    fn notes() {
+        assert_eq!(
+            parse_note("# pocl column skipped: no libOpenCL.so.1"),
+            Some("pocl column skipped: no libOpenCL.so.1")
+        );
+        assert_eq!(parse_note("#"), None);
+        assert_eq!(parse_note("# "), None);
+        assert_eq!(parse_note("host.x: 1 s"), None);
+        assert_eq!(parse_note("#nospace"), None);
     }
 }

@@ -1,6 +1,6 @@
-//! Host-platform figures: kernel throughput against the plain Rust loop a
-//! user would otherwise write, on the same number of threads, and the cost
-//! of a launch through the generated wrapper and through the raw runtime.
+//! Host-platform figures besides the kernel comparison (`compare.rs`): the
+//! cost of a barrier, of a launch through the generated wrapper and through
+//! the raw runtime, and the throughput sweep of `simple_mul` for the plot.
 
 use std::cell::RefCell;
 
@@ -8,7 +8,8 @@ use runtime_hip::dispatch::{ExportRef, Kernel};
 use runtime_hip::host::HostEntry;
 use runtime_hip::{Device, Error};
 
-use crate::kernels::{barriers, block_sum, noop, simple_mul};
+use crate::kernels::{barriers, noop, simple_mul};
+use crate::references;
 use crate::stats::{time_pair, time_pair_ratio, Sample};
 use crate::Report;
 
@@ -31,19 +32,6 @@ impl Sizes {
     pub fn wants(&self, section: &str) -> bool {
         self.only.as_deref().is_none_or(|o| section.contains(o))
     }
-}
-
-/// Splits `0..n` into `threads` contiguous chunks and runs `f` on each, the
-/// way a hand-written Rust loop on the same cores would.
-pub(crate) fn par_chunks(threads: usize, n: usize, f: impl Fn(std::ops::Range<usize>) + Sync) {
-    let chunk = n.div_ceil(threads.max(1));
-    std::thread::scope(|s| {
-        for t in 0..threads {
-            let range = (t * chunk).min(n)..((t + 1) * chunk).min(n);
-            let f = &f;
-            s.spawn(move || f(range));
-        }
-    });
 }
 
 /// `simple_mul` over 2^n floats against `ret[i] = lhs[i] * rhs[i]` in Rust.
@@ -72,24 +60,7 @@ pub fn simple_mul_vs_rust(
                 failure.get_or_insert(e);
             }
         },
-        || {
-            // The idiomatic loop (zipped slices, no index checks: LLVM
-            // vectorises it), one contiguous chunk per thread.
-            let chunk = n.div_ceil(threads.max(1));
-            std::thread::scope(|s| {
-                for ((o, a), b) in ret_h
-                    .chunks_mut(chunk)
-                    .zip(lhs_h.chunks(chunk))
-                    .zip(rhs_h.chunks(chunk))
-                {
-                    s.spawn(move || {
-                        for ((o, a), b) in o.iter_mut().zip(a).zip(b) {
-                            *o = a * b;
-                        }
-                    });
-                }
-            });
-        },
+        || references::mul(threads, &lhs_h, &rhs_h, &mut ret_h),
     );
     if let Some(e) = failure {
         return Err(e);
@@ -103,72 +74,6 @@ pub fn simple_mul_vs_rust(
 /// a reduction on a GPU (a few blocks per multiprocessor, each thread
 /// striding over the input), and what the reduction benchmark launches.
 pub const BLOCKS_PER_MP: usize = 8;
-
-/// `block_sum` (barriers, shared memory) against a chunked Rust sum, with
-/// `BLOCKS_PER_MP × multiprocessor_count` blocks of 256 threads. Returns
-/// (kernel, chunked Rust sum, Rust in the kernel's order): the last one is
-/// the same algorithm written in Rust — each GPU thread's grid-stride loop
-/// run to completion, one thread after another, as the host platform must
-/// run them — which separates the executor's cost from the access pattern.
-pub fn reduction_vs_rust(
-    device: &Device,
-    log2_n: u32,
-    reps: usize,
-) -> Result<(Sample, Sample, Sample), Error> {
-    let n = 1usize << log2_n;
-    let threads = device.limits().multiprocessor_count as usize;
-    let blocks = BLOCKS_PER_MP * threads;
-    let stream = device.stream()?;
-    let x_h: Vec<f32> = (0..n).map(|i| (i % 7) as f32).collect();
-    let x = device.upload(&x_h)?;
-    let mut partial = device.alloc_zeroed::<f32>(blocks)?;
-    let sums = std::sync::Mutex::new(Vec::new());
-
-    let failure = RefCell::new(None);
-    let (kernel, rust) = time_pair(
-        reps,
-        || {
-            if let Err(e) =
-                block_sum(&stream, &x, &mut partial, n as i32).and_then(|_| stream.synchronize())
-            {
-                failure.borrow_mut().get_or_insert(e);
-            }
-        },
-        || {
-            sums.lock().unwrap().clear();
-            par_chunks(threads, n, |r| {
-                let s: f32 = x_h[r].iter().sum();
-                sums.lock().unwrap().push(s);
-            });
-        },
-    );
-    if let Some(e) = failure.into_inner() {
-        return Err(e);
-    }
-    // The kernel's order: blocks split over the threads; in each block,
-    // thread t sums x[b*256 + t], x[b*256 + t + stride], ... to the end.
-    let stride = blocks * 256;
-    let same_order = crate::stats::time(reps, || {
-        sums.lock().unwrap().clear();
-        par_chunks(threads, blocks, |bs| {
-            let mut block_sums = 0.0f32;
-            for b in bs {
-                for t in 0..256 {
-                    let acc: f32 = x_h[(b * 256 + t).min(n)..].iter().step_by(stride).sum();
-                    block_sums += acc;
-                }
-            }
-            sums.lock().unwrap().push(block_sums);
-        });
-    });
-    let total: f64 = partial.download()?.iter().map(|&v| f64::from(v)).sum();
-    let want: f64 = x_h.iter().map(|&v| f64::from(v)).sum();
-    assert!(
-        (total - want).abs() / want < 1e-6,
-        "block_sum {total} vs {want}"
-    );
-    Ok((kernel, rust, same_order))
-}
 
 /// Nanoseconds of one core per thread per barrier: a grid of
 /// `BLOCKS_PER_MP × multiprocessor_count` blocks of 256 threads doing
@@ -264,70 +169,8 @@ pub fn launch_overhead(
 /// Runs every host figure into `report`.
 pub fn run(report: &mut Report, sizes: &Sizes) -> Result<(), Error> {
     let device = Device::open(runtime_hip::Platform::Host, 0)?;
-    let threads = device.limits().multiprocessor_count;
     report.note(format!("host device: {}", device.info().name));
 
-    let n = sizes.log2_n;
-    let bytes = 12.0 * (1u64 << n) as f64;
-    if sizes.wants("simple_mul") {
-        let (k, r) = simple_mul_vs_rust(&device, n, sizes.reps)?;
-        report.figure(
-            &format!("host.simple_mul_2^{n}.kernel"),
-            bytes / k.median / 1e9,
-            "GB/s",
-            Some(k),
-        );
-        report.figure(
-            &format!("host.simple_mul_2^{n}.rust_loop"),
-            bytes / r.median / 1e9,
-            "GB/s",
-            Some(r),
-        );
-        report.figure(
-            &format!("host.simple_mul_2^{n}.ratio"),
-            r.median / k.median,
-            "x (kernel/rust throughput, target >= 0.8)",
-            None,
-        );
-    }
-    if sizes.wants("block_sum") {
-        let (k, r, same) = reduction_vs_rust(&device, n, sizes.reps)?;
-        report.figure(
-            &format!("host.block_sum_2^{n}.kernel"),
-            k.median * 1e3,
-            "ms",
-            Some(k),
-        );
-        report.figure(
-            &format!("host.block_sum_2^{n}.rust"),
-            r.median * 1e3,
-            "ms",
-            Some(r),
-        );
-        report.figure(
-            &format!("host.block_sum_2^{n}.ratio"),
-            k.median / r.median,
-            "x (kernel/rust time, target <= 3)",
-            None,
-        );
-        report.figure(
-            &format!("host.block_sum_2^{n}.rust_kernel_order"),
-            same.median * 1e3,
-            "ms",
-            Some(same),
-        );
-        report.figure(
-            &format!("host.block_sum_2^{n}.ratio_kernel_order"),
-            k.median / same.median,
-            "x (kernel/rust in the kernel's access order)",
-            None,
-        );
-
-        report.note(format!(
-            "block_sum: {} blocks of 256 threads ({BLOCKS_PER_MP} per multiprocessor), grid-stride",
-            BLOCKS_PER_MP * threads as usize
-        ));
-    }
     if sizes.wants("barrier") {
         let b = barrier_cost(&device, 64, sizes.reps)?;
         report.figure(

@@ -3,15 +3,18 @@
 //! shrinks sizes and repetitions to finish in well under three minutes;
 //! `--write-docs DIR` also writes `DIR/BENCHMARKS.md` (the table) and
 //! `DIR/host_throughput.png`; `--only SECTION` runs one section (simple_mul,
-//! block_sum, barrier, launch, realistic, warps, async, build), e.g. under
-//! callgrind.
+//! block_sum, matmul, softmax, barrier, launch, warps, async, build), e.g.
+//! under callgrind.
 
 pub mod async_figures;
 pub mod build_bench;
+pub mod compare;
 pub mod host;
 pub mod kernels;
+pub mod opencl;
 pub mod plot;
-pub mod realistic;
+pub mod pocl;
+pub mod references;
 pub mod stats;
 pub mod warps;
 
@@ -26,6 +29,8 @@ use stats::Sample;
 pub struct Report {
     rows: Vec<(String, f64, String, Option<Sample>)>,
     notes: Vec<String>,
+    /// The kernels against best Rust and pocl (`compare.rs`), for their table.
+    pub comparisons: Vec<compare::Comparison>,
 }
 
 impl Report {
@@ -105,15 +110,24 @@ pub fn main_with_args(args: &[String]) -> ExitCode {
         std::thread::available_parallelism().map_or(1, |n| n.get()),
         std::env::consts::ARCH
     ));
+    if ["simple_mul", "block_sum", "matmul", "softmax"]
+        .iter()
+        .any(|s| sizes.wants(s))
+    {
+        if let Err(e) = compare::run(
+            &mut report,
+            |s| sizes.wants(s),
+            quick,
+            sizes.log2_n,
+            sizes.reps,
+        ) {
+            eprintln!("error: kernels against Rust and pocl: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     if let Err(e) = host::run(&mut report, &sizes) {
         eprintln!("error: host benchmarks: {e}");
         return ExitCode::FAILURE;
-    }
-    if sizes.wants("realistic") {
-        if let Err(e) = realistic::run(&mut report, quick, sizes.reps) {
-            eprintln!("error: matmul/softmax benchmarks: {e}");
-            return ExitCode::FAILURE;
-        }
     }
     if sizes.wants("async") {
         if let Err(e) = async_figures::run(&mut report, quick, sizes.reps) {
@@ -170,6 +184,8 @@ fn write_docs(report: &Report, dir: &std::path::Path, reps: usize) -> Result<(),
     for note in &report.notes {
         let _ = writeln!(table, "- {note}");
     }
+    table.push('\n');
+    table.push_str(&compare::Comparison::markdown(&report.comparisons));
     table.push('\n');
     table.push_str(&report.markdown());
     table.push_str("\n| log2(n) | kernel GB/s | Rust loop GB/s |\n| ---: | ---: | ---: |\n");

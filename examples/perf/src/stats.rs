@@ -61,6 +61,21 @@ pub fn time_pair_ratio(
     (summarise(ra), summarise(rb), ratio)
 }
 
+/// Times each of `fs` `reps` times, round-robin (one run of each in turn,
+/// after one untimed warm-up run of each), so drift hits all alike.
+pub fn time_round(reps: usize, fs: &mut [&mut dyn FnMut()]) -> Vec<Sample> {
+    for f in fs.iter_mut() {
+        f();
+    }
+    let mut runs = vec![Vec::new(); fs.len()];
+    for _ in 0..reps.max(1) {
+        for (f, r) in fs.iter_mut().zip(&mut runs) {
+            r.push(once(f));
+        }
+    }
+    runs.into_iter().map(summarise).collect()
+}
+
 fn summarise(mut runs: Vec<f64>) -> Sample {
     runs.sort_by(f64::total_cmp);
     Sample {

@@ -3,14 +3,17 @@
 //! on the same number of threads: a block sum through `__shfl_down_sync`
 //! (launched like `block_sum`, grid-stride), a row softmax and a layer norm
 //! with one warp per row. Each kernel is checked against its reference
-//! before its figure is reported; the target is within 3× of Rust.
+//! before its figure is reported; the references are `references.rs`'s (the
+//! block sum's is the vectorised chunked sum); the target is within 3× of
+//! Rust.
 
 use std::cell::RefCell;
 
 use runtime_hip::{Device, Error};
 
-use crate::host::{par_chunks, BLOCKS_PER_MP};
+use crate::host::BLOCKS_PER_MP;
 use crate::kernels::{layernorm_warp, shfl_block_sum, softmax_warp};
+use crate::references::{self, by_rows, softmax_row};
 use crate::stats::time_pair;
 use crate::Report;
 
@@ -24,16 +27,6 @@ fn rows(quick: bool) -> usize {
 }
 const COLS: usize = 1024;
 
-/// The Rust softmax of one row.
-fn softmax_row(row: &[f32], out: &mut [f32]) {
-    let m = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let s: f32 = row.iter().map(|v| (v - m).exp()).sum();
-    let inv = 1.0 / s;
-    for (o, v) in out.iter_mut().zip(row) {
-        *o = (v - m).exp() * inv;
-    }
-}
-
 /// The Rust layer norm of one row.
 fn layernorm_row(row: &[f32], out: &mut [f32]) {
     let n = row.len() as f32;
@@ -43,21 +36,6 @@ fn layernorm_row(row: &[f32], out: &mut [f32]) {
     for (o, v) in out.iter_mut().zip(row) {
         *o = (v - mean) * rstd;
     }
-}
-
-/// Rows of `x` through `f` on `threads` threads, into `out`.
-fn rows_in_rust(threads: usize, x: &[f32], out: &mut [f32], f: fn(&[f32], &mut [f32])) {
-    let rows = x.len() / COLS;
-    let chunk = rows.div_ceil(threads.max(1)) * COLS;
-    std::thread::scope(|s| {
-        for (xs, os) in x.chunks(chunk).zip(out.chunks_mut(chunk)) {
-            s.spawn(move || {
-                for (r, o) in xs.chunks(COLS).zip(os.chunks_mut(COLS)) {
-                    f(r, o);
-                }
-            });
-        }
-    });
 }
 
 /// Records kernel, Rust and their ratio as `host.<name>.*`.
@@ -100,7 +78,7 @@ pub fn run(report: &mut Report, log2_n: u32, quick: bool, reps: usize) -> Result
     let x_h: Vec<f32> = (0..n).map(|i| (i % 7) as f32).collect();
     let x = device.upload(&x_h)?;
     let mut partial = device.alloc_zeroed::<f32>(blocks)?;
-    let sums = std::sync::Mutex::new(Vec::new());
+    let mut rust_sum = 0.0f32;
     let (kernel, rust) = time_pair(
         reps,
         || {
@@ -110,13 +88,7 @@ pub fn run(report: &mut Report, log2_n: u32, quick: bool, reps: usize) -> Result
                 failure.borrow_mut().get_or_insert(e);
             }
         },
-        || {
-            sums.lock().unwrap().clear();
-            par_chunks(threads, n, |r| {
-                let s: f32 = x_h[r].iter().sum();
-                sums.lock().unwrap().push(s);
-            });
-        },
+        || rust_sum = references::sum(threads, &x_h),
     );
     if let Some(e) = failure.borrow_mut().take() {
         return Err(e);
@@ -126,6 +98,10 @@ pub fn run(report: &mut Report, log2_n: u32, quick: bool, reps: usize) -> Result
     assert!(
         (total - want).abs() / want < 1e-6,
         "shfl_block_sum {total} vs {want}"
+    );
+    assert!(
+        (f64::from(rust_sum) - want).abs() / want < 1e-6,
+        "Rust sum {rust_sum} vs {want}"
     );
     report_pair(report, &format!("shfl_block_sum_2^{log2_n}"), kernel, rust);
 
@@ -161,8 +137,9 @@ pub fn run(report: &mut Report, log2_n: u32, quick: bool, reps: usize) -> Result
                 }
             },
             || {
-                rows_in_rust(
+                by_rows(
                     threads,
+                    COLS,
                     &x_h,
                     want_cell.borrow_mut().as_mut_slice(),
                     reference,

@@ -104,3 +104,89 @@ pub struct HostEntry {
     /// cheap loop iterations, so even small grids go to the worker pool.
     pub lockstep: bool,
 }
+
+/// How the host executor runs a kernel's blocks, read from its
+/// [`HostEntry`]: what a program (or the benchmark) prints to say which
+/// path a kernel took. The executor's grid loop branches on the same
+/// fields (`uses_barrier` selects the per-thread stacks; a lockstep
+/// kernel's `block` entry is a plain call to it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HostPath {
+    /// The `block` entry: a loop over the block's threads with the kernel
+    /// inlined (the kernel never reaches `__syncthreads()`).
+    ThreadLoop,
+    /// The `block` entry as the lockstep pass rewrote it: the block's
+    /// threads resumed round-robin, segment by segment, on the worker's stack.
+    Lockstep,
+    /// The `thread` entry, each thread on its own stack, switched straight
+    /// to the next thread at each barrier (x86-64 Linux).
+    Fibers,
+    /// The `thread` entry, each thread a stackful coroutine resumed by the
+    /// worker (where fibers do not exist).
+    Coroutines,
+}
+
+impl HostEntry {
+    /// The path the executor takes for this kernel on a host device.
+    pub fn path(&self) -> HostPath {
+        if self.uses_barrier {
+            match super::barrier::Switch::DEFAULT {
+                #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+                super::barrier::Switch::Fibers => HostPath::Fibers,
+                super::barrier::Switch::Coroutines => HostPath::Coroutines,
+            }
+        } else if self.lockstep {
+            HostPath::Lockstep
+        } else {
+            HostPath::ThreadLoop
+        }
+    }
+}
+
+impl std::fmt::Display for HostPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            HostPath::ThreadLoop => "thread loop",
+            HostPath::Lockstep => "lockstep",
+            HostPath::Fibers => "fibers",
+            HostPath::Coroutines => "coroutines",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    unsafe extern "C" fn nothing(_: *const HostLaunch, _: *const *mut c_void) {}
+
+    fn entry(uses_barrier: bool, lockstep: bool) -> HostEntry {
+        HostEntry {
+            block: nothing,
+            thread: nothing,
+            uses_barrier,
+            lockstep,
+        }
+    }
+
+    /// The path follows the fields the grid loop branches on: a barrier
+    /// kernel gets per-thread stacks whatever the lockstep flag says.
+    #[test]
+    fn path_follows_the_entry() {
+        assert_eq!(entry(false, false).path(), HostPath::ThreadLoop);
+        assert_eq!(entry(false, true).path(), HostPath::Lockstep);
+        let stacks = entry(true, false).path();
+        assert_eq!(entry(true, true).path(), stacks);
+        let fibers = cfg!(all(target_arch = "x86_64", target_os = "linux"));
+        assert_eq!(
+            stacks,
+            if fibers {
+                HostPath::Fibers
+            } else {
+                HostPath::Coroutines
+            }
+        );
+        assert_eq!(HostPath::ThreadLoop.to_string(), "thread loop");
+    }
+}

@@ -132,7 +132,7 @@ mod stream;
 #[cfg(test)]
 mod tests;
 
-pub use abi::{HostEntry, HostKernelFn, HostLaunch, HOST_LAUNCH_LAYOUT};
+pub use abi::{HostEntry, HostKernelFn, HostLaunch, HostPath, HOST_LAUNCH_LAYOUT};
 pub(crate) use backend::open;
 pub use barrier::__iree_host_barrier;
 pub use stream::QUEUE_DEPTH;
