@@ -26,6 +26,7 @@ mod barriers;
 mod bench;
 mod compile;
 mod kernels;
+mod warp_refs;
 mod warps;
 
 fn library() -> &'static Library {

@@ -1,10 +1,14 @@
 // Warp-level kernels of the host backend's unit tests (src/host/tests/warps.rs),
 // in the shapes public CUDA and HIP code writes them. Compiled into the test
 // library with kernels.cu (warps of 32), and alone with
-// -DIREE_HOST_WARP_SIZE=64 (wave64).
+// -DIREE_HOST_WARP_SIZE=64 (wave64); built for every GPU target too by
+// examples/warps (docs/GPU.md's warp check), with -DIREE_WARPS_NO_EXPORT
+// (the build writes the host exports itself).
 
-#include <cooperative_groups.h>
 #include <hip/hip_runtime.h>
+// HIP's header: with `cg::reduce` and the scans on every target (CUDA keeps
+// those in cooperative_groups/reduce.h and scan.h).
+#include <hip/hip_cooperative_groups.h>
 
 namespace cg = cooperative_groups;
 
