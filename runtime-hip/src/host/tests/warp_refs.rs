@@ -155,7 +155,7 @@ pub fn tile_reduce_mixed(x: &[i32], block: usize) -> Vec<i32> {
     (0..x.len())
         .map(|t| {
             let tile = &x[t / 8 * 8..][..8];
-            if (t % block / 8) % 2 == 0 {
+            if (t % block / 8).is_multiple_of(2) {
                 tile.iter().sum()
             } else {
                 *tile.iter().max().unwrap()
