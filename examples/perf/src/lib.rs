@@ -69,7 +69,7 @@ pub fn main_with_args(args: &[String]) -> ExitCode {
         .and_then(|i| args.get(i + 1))
         .cloned();
     let mut report = Report::default();
-    let sizes = if quick {
+    let mut sizes = if quick {
         host::Sizes {
             log2_n: 22,
             reps: 5,
@@ -84,6 +84,20 @@ pub fn main_with_args(args: &[String]) -> ExitCode {
             only: only.clone(),
         }
     };
+    // `IREE_BENCH_LOG2_N=20` (say): the memory-bound and reduction figures
+    // at another size, for comparing cache-resident and DRAM-bound runs.
+    if let Some(n) = std::env::var("IREE_BENCH_LOG2_N")
+        .ok()
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .filter(|n| (10..=28).contains(n))
+    {
+        sizes.log2_n = n;
+    }
+    report.note(format!(
+        "host SIMD block entries: {} (IREE_HOST_SIMD=0: scalar); barrier and lockstep \
+         kernels run their scalar entries",
+        runtime_hip::host::simd::Level::detected().name()
+    ));
     report.note(format!(
         "{} run on {} (UTC), {} cores, {}",
         if quick { "quick" } else { "full" },

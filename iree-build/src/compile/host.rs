@@ -15,7 +15,10 @@
 //! With the lockstep plugin ([`super::plugin`]) clang also runs the lockstep
 //! pass, so that a barrier kernel's block entry can run the whole block
 //! itself instead of one coroutine per thread; `IREE_HOST_LOCKSTEP=1` is
-//! defined then, for sources and the header that want to know.
+//! defined then, for sources and the header that want to know. On x86-64 the
+//! header then also compiles each barrier-free kernel's thread loop for AVX2
+//! and AVX-512, which the plugin's SIMD pass prepares for the loop
+//! vectoriser (the runtime picks one per CPU: `runtime_hip::host::simd`).
 
 use std::ffi::OsString;
 use std::path::Path;

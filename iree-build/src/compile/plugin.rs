@@ -37,8 +37,14 @@ use crate::cache;
 use crate::config::BuildEnv;
 use crate::toolchain::{cargo_target_dir_above, Located, Tool, Toolchain};
 
-/// The plugin's C++ source.
-pub const SOURCE: &str = include_str!("lockstep/lockstep.cpp");
+/// The plugin's C++ source: one translation unit of the lockstep pass, the
+/// SIMD pass (which uses the lockstep file's helpers) and the registration
+/// of both, in that order.
+pub const SOURCE: &str = concat!(
+    include_str!("lockstep/lockstep.cpp"),
+    include_str!("lockstep/simd.cpp"),
+    include_str!("lockstep/register.cpp"),
+);
 
 /// `0`, `false`, `off` or `no` compile host kernels without the plugin.
 pub const ENV_VAR: &str = "IREE_HOST_LOCKSTEP";

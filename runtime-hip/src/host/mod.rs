@@ -107,6 +107,10 @@
 //! block has called it or returned; the header keeps the block's barrier and
 //! warp state, so the fibers and coroutines here only take turns.
 //!
+//! A barrier-free kernel compiled with iree-build's pass plugin runs its
+//! threads in SIMD lanes where the CPU has AVX2 or AVX-512 ([`simd`]:
+//! `IREE_HOST_SIMD=0` runs the scalar entries instead).
+//!
 //! Each thread of a barrier kernel has a 256 KiB stack (reserved; only the
 //! touched pages cost memory; `IREE_HOST_STACK_SIZE=<bytes>`, at least
 //! 16 KiB, changes it) with a guard page: a kernel thread that overflows it
@@ -123,6 +127,7 @@ mod barrier;
 mod check;
 mod pool;
 mod registry;
+pub mod simd;
 mod stream;
 #[cfg(test)]
 mod tests;

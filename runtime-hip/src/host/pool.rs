@@ -8,6 +8,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use super::abi::{HostEntry, HostLaunch};
 use super::barrier;
 use super::check;
+use super::simd;
 use crate::kernel_args::KernelParams;
 
 /// How many chunks per worker a grid is cut into: enough to balance uneven
@@ -51,6 +52,9 @@ pub(crate) struct Grid {
     check: Option<check::Launch>,
     /// How a barrier kernel's threads take turns.
     switch: barrier::Switch,
+    /// Which SIMD block entry a plain kernel runs (chosen when the launch
+    /// is made, on the launching thread: [`simd::capped`]).
+    simd: simd::Level,
     /// The stream that queued it (0: none), marked on every thread that
     /// runs its blocks so that waits from inside its kernel are refused.
     stream: u64,
@@ -98,6 +102,7 @@ impl Grid {
             done: Condvar::new(),
             check: None,
             switch: barrier::Switch::DEFAULT,
+            simd: simd::Level::for_launch(),
             stream: 0,
         }
     }
@@ -190,6 +195,7 @@ impl Grid {
             ..HostLaunch::default()
         };
         let args = self.args.ptrs();
+        let _simd = self.simd.enter();
         let mut b = start;
         while b < end {
             let (x, y, z) = (b % gx, (b / gx) % gy, b / (gx * gy));

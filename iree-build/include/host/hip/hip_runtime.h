@@ -29,6 +29,10 @@
 //     entry of the block's thread 0 (started first) resets the block's warp
 //     state; every thread entry marks its thread returned.
 //   * `__global__` functions live in section `.text.iree_kernel`.
+//   * With iree-build's pass plugin on x86-64, a block entry asks
+//     `extern "C" unsigned __iree_host_simd_level(void)` (runtime-hip,
+//     referenced weakly) which of its SIMD variants to run: see "SIMD block
+//     entries" below.
 //
 // Execution model on the host:
 //   * Blocks of a grid run in parallel on worker threads; one worker runs one
@@ -518,6 +522,38 @@ static __forceinline__ void lockstep(const HostLaunch* l, void** args, unsigned 
 #define IREE_HOST_LOCKSTEP_EXPORT(k, p)
 #endif
 
+// ---- SIMD block entries (iree-build's pass plugin, x86-64) ----------------------
+// With the plugin loaded, a barrier-free kernel's block entry also exists
+// compiled for AVX2+FMA and for AVX-512, and `__iree_host_block_k` calls the
+// one the runtime chose (`__iree_host_simd_level`, runtime-hip's host/simd.rs:
+// what the CPU has, or 0 under IREE_HOST_SIMD=0). Why it pays: the thread loop
+// is a plain counted loop once the plugin's `iree-host-simd` pass (simd.cpp)
+// has told LLVM that the kernel's memory accesses never touch the built-in
+// variables' context (CUDA forbids taking a built-in's address), so the loop
+// vectoriser runs consecutive threads in the vector lanes: threadIdx.x becomes
+// a vector, unit-stride accesses vector loads and stores, `if (i < n)` a mask,
+// and (the pass marks the thread loop parallel where that is safe) other
+// accesses gathers and scatters where the cost model finds them worth it
+// (AVX-512). What it cannot vectorise (calls such as expf, atomics, private
+// arrays) runs as the scalar loop does, in the SIMD entry.
+// The contract with the pass (keep in step with simd.cpp): a SIMD entry starts
+// with `__iree_host_simd_begin(&ctx)`, which the pass deletes.
+// The level's meaning, in step with runtime-hip's `host::simd::Level`.
+#if defined(IREE_HOST_LOCKSTEP) && defined(__x86_64__) && !defined(IREE_HOST_NO_SIMD)
+#define IREE_HOST_SIMD_ENTRIES 1
+extern "C" {
+/// Defined by runtime-hip: the SIMD entry the calling worker runs (0: the
+/// scalar one, 1: AVX2, 2: AVX-512). Weak: an object linked without the
+/// runtime (iree-build's own tests) runs the scalar entry.
+__attribute__((weak)) unsigned __iree_host_simd_level(void);
+/// The marker of a SIMD entry (see above); never defined.
+void __iree_host_simd_begin(const void* context);
+}
+#define IREE_HOST_SIMD_AVX2 __attribute__((target("avx2,fma"), noinline))
+#define IREE_HOST_SIMD_AVX512 \
+  __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"), noinline))
+#endif
+
 /// The entry points of kernel `K`. `K` is a template argument so that every
 /// call below is a direct call the optimiser inlines into the thread loop.
 template <typename F, F K>
@@ -525,6 +561,11 @@ struct Entry;
 template <typename... A, void (*K)(A...)>
 struct Entry<void (*)(A...), K> {
   static __forceinline__ void block(const HostLaunch* l, void** args) {
+#ifdef IREE_HOST_SIMD_ENTRIES
+    const unsigned level = __iree_host_simd_level ? __iree_host_simd_level() : 0u;
+    if (level >= 2) return block_avx512(l, args, std::index_sequence_for<A...>{});
+    if (level == 1) return block_avx2(l, args, std::index_sequence_for<A...>{});
+#endif
     block(l, args, std::index_sequence_for<A...>{});
   }
   static __forceinline__ void thread(const HostLaunch* l, void** args) {
@@ -534,8 +575,29 @@ struct Entry<void (*)(A...), K> {
   static __forceinline__ void block(const HostLaunch* l, void** args, std::index_sequence<I...>) {
     block_with(l, *static_cast<Decay<A>*>(args[I])...);
   }
+#ifdef IREE_HOST_SIMD_ENTRIES
+  // The same loop compiled for wider vectors: the kernel (no target
+  // features of its own) inlines into either.
+  template <size_t... I>
+  static IREE_HOST_SIMD_AVX2 void block_avx2(const HostLaunch* l, void** args,
+                                             std::index_sequence<I...>) {
+    __iree_host_simd_begin(&ctx);
+    block_with<true>(l, *static_cast<Decay<A>*>(args[I])...);
+  }
+  template <size_t... I>
+  static IREE_HOST_SIMD_AVX512 void block_avx512(const HostLaunch* l, void** args,
+                                                 std::index_sequence<I...>) {
+    __iree_host_simd_begin(&ctx);
+    block_with<true>(l, *static_cast<Decay<A>*>(args[I])...);
+  }
+#endif
   // The parameters are unpacked once, into locals that stay in registers
-  // across the loop over the block's threads.
+  // across the loop over the block's threads. In a SIMD entry (`Simd`) the
+  // loop over threadIdx.x carries `distribute(disable)` (a no-op: LLVM does
+  // not distribute loops unless asked) as the tag by which the plugin's SIMD
+  // pass finds it, at depth 4 of the function's loops (b, z, y, x): keep in
+  // step with kThreadLoopDepth in simd.cpp.
+  template <bool Simd = false>
   static __forceinline__ void block_with(const HostLaunch* l, Decay<A>... vals) {
     Context& c = ctx;
     set_block(c, l);
@@ -547,12 +609,19 @@ struct Entry<void (*)(A...), K> {
     for (unsigned b = 0; b < nb; ++b) {
       c.block_idx.x = bx + b;
       for (unsigned z = 0; z < nz; ++z)
-        for (unsigned y = 0; y < ny; ++y)
-          for (unsigned x = 0; x < nx; ++x) {
-            c.thread_idx = uint3{x, y, z};
-            [[clang::always_inline]] K(vals...);
+        for (unsigned y = 0; y < ny; ++y) {
+          if constexpr (Simd) {
+#pragma clang loop distribute(disable)
+            for (unsigned x = 0; x < nx; ++x) run_thread(c, uint3{x, y, z}, vals...);
+          } else {
+            for (unsigned x = 0; x < nx; ++x) run_thread(c, uint3{x, y, z}, vals...);
           }
+        }
     }
+  }
+  static __forceinline__ void run_thread(Context& c, uint3 t, Decay<A>... vals) {
+    c.thread_idx = t;
+    [[clang::always_inline]] K(vals...);
   }
 #ifdef IREE_HOST_LOCKSTEP
   static __forceinline__ unsigned tbody(void** args, unsigned x, unsigned y, unsigned z) {

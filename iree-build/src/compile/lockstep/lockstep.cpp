@@ -661,15 +661,3 @@ struct LockstepPass : PassInfoMixin<LockstepPass> {
 };
 
 }  // namespace
-
-extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo llvmGetPassPluginInfo() {
-  return {LLVM_PLUGIN_API_VERSION, "iree-host-lockstep", "1", [](PassBuilder& PB) {
-            // After the inliner and the function simplification pipeline
-            // (the kernel is inlined into its thread body by then), before
-            // the loop optimisations and vectorisers that clean up after us.
-            PB.registerOptimizerEarlyEPCallback(
-                [](ModulePassManager& MPM, OptimizationLevel level) {
-                  MPM.addPass(LockstepPass());
-                });
-          }};
-}

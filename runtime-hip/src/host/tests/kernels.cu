@@ -193,3 +193,41 @@ IREE_HOST_EXPORT(reverse_blocks)
 IREE_HOST_EXPORT(private_rotate)
 IREE_HOST_EXPORT(row_sums)
 IREE_HOST_EXPORT(opaque_barrier_sum)
+// Integer kernels for the SIMD tests (tests/simd.rs): a divergent branch,
+// a gather through a computed index and a scatter, then every built-in of a
+// 3-D block in a 3-D grid, so the vector and scalar entries must agree bit
+// for bit.
+extern "C" __global__ void int_mix(const int* __restrict__ in, int* __restrict__ out,
+                                   int* __restrict__ scattered, int n) {
+  int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= n) return;
+  int v = in[i];
+  if (v & 1) v = v * 7 + in[(i * 3) % n];
+  else v ^= i;
+  out[i] = v;
+  scattered[(i * 5) % n] = i;
+}
+// A private array indexed by a thread-dependent value: one memory for all
+// threads on the host, so the SIMD pass must not run its threads in lanes
+// as if they did not share it.
+extern "C" __global__ void private_pick(const int* __restrict__ in, int* __restrict__ out, int n) {
+  int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < n) {
+    volatile int m[4];
+    m[0] = in[i];
+    m[1] = i;
+    m[2] = -in[i];
+    m[3] = i * 3;
+    out[i] = m[in[i] & 3];
+  }
+}
+extern "C" __global__ void ids3d(unsigned* __restrict__ out) {
+  unsigned t = (threadIdx.z * blockDim.y + threadIdx.y) * blockDim.x + threadIdx.x;
+  unsigned nt = blockDim.x * blockDim.y * blockDim.z;
+  unsigned b = (blockIdx.z * gridDim.y + blockIdx.y) * gridDim.x + blockIdx.x;
+  out[b * nt + t] = ((blockIdx.z * 7 + blockIdx.y) * 5 + blockIdx.x) * 1000000 +
+                    threadIdx.z * 10000 + threadIdx.y * 100 + threadIdx.x;
+}
+IREE_HOST_EXPORT(int_mix)
+IREE_HOST_EXPORT(ids3d)
+IREE_HOST_EXPORT(private_pick)

@@ -9,7 +9,7 @@
 //! dynamically, so the library carries a shim (`shim.cc`) defining it that
 //! forwards to a function pointer the test sets to
 //! [`super::__iree_host_barrier`]: the same function the static link
-//! resolves to directly.
+//! resolves to directly (and likewise `__iree_host_simd_level`).
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -26,6 +26,7 @@ mod barriers;
 mod bench;
 mod compile;
 mod kernels;
+mod simd;
 mod warp_refs;
 mod warps;
 
@@ -81,6 +82,9 @@ fn load_library(name: &str, sources: &[&str], defines: &[String]) -> Library {
             let set: libloading::Symbol<unsafe extern "C" fn(extern "C" fn())> =
                 lib.get(b"iree_test_set_barrier").unwrap();
             set(super::__iree_host_barrier);
+            let set: libloading::Symbol<unsafe extern "C" fn(extern "C" fn() -> u32)> =
+                lib.get(b"iree_test_set_simd_level").unwrap();
+            set(super::simd::__iree_host_simd_level);
         }
         if std::env::var_os("IREE_HOST_TEST_KEEP").is_none() {
             let _ = std::fs::remove_dir_all(&dir);

@@ -1,0 +1,91 @@
+//! The SIMD block entries of a real host compile (hip_runtime.h's "SIMD
+//! block entries", the plugin's simd.cpp): `simple_mul`'s AVX2 entry runs
+//! eight threads per `ymm` instruction, its AVX-512 entry sixteen per `zmm`,
+//! and its scalar entry neither. Read from the object clang-19 wrote, with
+//! LLVM's disassembler beside it.
+
+use std::path::Path;
+use std::process::Command;
+
+use iree_build::compile::{self, plugin, CompileJob};
+use iree_build::target::TargetId;
+use iree_build::toolchain::Toolchain;
+
+/// The disassembly of every function of `object` whose (mangled) name
+/// contains all of `parts`, by `llvm-objdump-19` (or the `llvm-objdump`
+/// beside clang).
+fn disassembly(tc: &Toolchain, object: &Path, parts: &[&str]) -> String {
+    let beside = tc
+        .clang()
+        .and_then(|c| c.path.parent().map(|d| d.join("llvm-objdump")));
+    let tools = ["llvm-objdump-19".into()].into_iter().chain(beside);
+    let out = tools
+        .filter_map(|t: std::path::PathBuf| {
+            Command::new(t)
+                .args(["-d", "--no-show-raw-insn"])
+                .arg(object)
+                .output()
+                .ok()
+        })
+        .find(|o| o.status.success())
+        .expect("this test needs llvm-objdump-19 (LLVM's binutils, installed with clang-19)");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut picked = String::new();
+    let mut on = false;
+    for line in text.lines() {
+        if line.ends_with(">:") {
+            on = parts.iter().all(|p| line.contains(p));
+        }
+        if on {
+            picked.push_str(line);
+            picked.push('\n');
+        }
+    }
+    assert!(
+        !picked.is_empty(),
+        "no function named like {parts:?} in\n{text}"
+    );
+    picked
+}
+
+#[test]
+#[cfg(target_arch = "x86_64")]
+fn simple_mul_avx_entries_run_threads_in_vector_lanes() {
+    std::env::remove_var(plugin::ENV_VAR);
+    let tc = Toolchain::discover();
+    assert!(
+        tc.llvm_include().is_some(),
+        "this test needs LLVM 19 headers (`cargo xtask provision` installs llvm-19-dev)\n{tc}"
+    );
+    let out = tempfile::tempdir().unwrap();
+    let kernels = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/custom_dispatch/kernels/kernels.cu");
+    let mut job = CompileJob::new(kernels, TargetId::Host, out.path());
+    job.host_exports = vec!["simple_mul".into()];
+    let obj = compile::compile(&job, &tc).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        obj.commands[0]
+            .iter()
+            .any(|a| a.starts_with("-fpass-plugin=")),
+        "{:?}",
+        obj.commands
+    );
+    let object = &obj.outputs[0].1;
+
+    let avx2 = disassembly(&tc, object, &["block_avx2", "simple_mul"]);
+    assert!(avx2.contains("ymm"), "no ymm instruction:\n{avx2}");
+    assert!(
+        avx2.contains("vmulps") && avx2.contains("vmaskmovps"),
+        "the product and the `tid < dim` mask:\n{avx2}"
+    );
+    assert!(!avx2.contains("zmm"), "AVX-512 in the AVX2 entry:\n{avx2}");
+
+    let avx512 = disassembly(&tc, object, &["block_avx512", "simple_mul"]);
+    assert!(avx512.contains("zmm"), "no zmm instruction:\n{avx512}");
+
+    let scalar = disassembly(&tc, object, &["__iree_host_block_simple_mul"]);
+    assert!(
+        !scalar.contains("ymm") && !scalar.contains("zmm"),
+        "the scalar entry (run without AVX2) uses AVX:\n{scalar}"
+    );
+}
