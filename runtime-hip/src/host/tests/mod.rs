@@ -27,6 +27,7 @@ mod bench;
 mod compile;
 mod kernels;
 mod simd;
+mod warp_refs;
 mod warps;
 
 fn library() -> &'static Library {

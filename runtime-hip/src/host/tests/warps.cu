@@ -1,12 +1,25 @@
 // Warp-level kernels of the host backend's unit tests (src/host/tests/warps.rs),
 // in the shapes public CUDA and HIP code writes them. Compiled into the test
 // library with kernels.cu (warps of 32), and alone with
-// -DIREE_HOST_WARP_SIZE=64 (wave64).
+// -DIREE_HOST_WARP_SIZE=64 (wave64); built for every GPU target too by
+// examples/warps (docs/GPU.md's warp check), with -DIREE_WARPS_NO_EXPORT
+// (the build writes the host exports itself).
 
-#include <cooperative_groups.h>
 #include <hip/hip_runtime.h>
+// HIP's header: with `cg::reduce` and the scans on every target (CUDA keeps
+// those in cooperative_groups/reduce.h and scan.h).
+#include <hip/hip_cooperative_groups.h>
 
 namespace cg = cooperative_groups;
+
+// Every lane of a warp as a sync mask: 64 bits where warps may have 64
+// lanes (the host, AMD), CUDA's 32-bit mask on NVIDIA (where ~0ull would
+// be narrowed, with a warning per call).
+#ifdef __CUDA_ARCH__
+#define ALL_LANES 0xffffffffu
+#else
+#define ALL_LANES (~0ull)
+#endif
 
 // A block sum the way training code writes it: offsets written out for
 // 32-lane warps, one partial per warp in shared memory, warp 0 adds them.
@@ -47,7 +60,7 @@ extern "C" __global__ void warp_allreduce(const int* __restrict__ in, int* __res
                                           int* __restrict__ ids) {
   const unsigned t = blockIdx.x * blockDim.x + threadIdx.x;
   int v = in[t];
-  for (int o = warpSize / 2; o > 0; o /= 2) v += __shfl_xor_sync(~0ull, v, o);
+  for (int o = warpSize / 2; o > 0; o /= 2) v += __shfl_xor_sync(ALL_LANES, v, o);
   out[t] = v;
   ids[t] = (threadIdx.x / warpSize) * 1000 + __lane_id() + (warpSize << 16);
 }
@@ -60,7 +73,7 @@ extern "C" __global__ void shfl_scan(const int* __restrict__ in, int* __restrict
   const unsigned lane = threadIdx.x % warpSize, warp = threadIdx.x / warpSize;
   int v = in[t];
   for (int o = 1; o < warpSize; o *= 2) {
-    const int u = __shfl_up_sync(~0ull, v, o);
+    const int u = __shfl_up_sync(ALL_LANES, v, o);
     if (lane >= (unsigned)o) v += u;
   }
   if (lane == warpSize - 1) sums[warp] = v;
@@ -69,7 +82,7 @@ extern "C" __global__ void shfl_scan(const int* __restrict__ in, int* __restrict
     const unsigned warps = blockDim.x / warpSize;
     int s = lane < warps ? sums[lane] : 0;
     for (int o = 1; o < warpSize; o *= 2) {
-      const int u = __shfl_up_sync(~0ull, s, o);
+      const int u = __shfl_up_sync(ALL_LANES, s, o);
       if (lane >= (unsigned)o) s += u;
     }
     if (lane < warps) sums[lane] = s;
@@ -86,12 +99,12 @@ extern "C" __global__ void ballot_compact(const int* __restrict__ in, int* __res
   const unsigned t = blockIdx.x * blockDim.x + threadIdx.x;
   const unsigned lane = threadIdx.x % warpSize, gwarp = t / warpSize;
   const int v = in[t];
-  const unsigned long long keep = __ballot_sync(~0ull, v > 0);
+  const unsigned long long keep = __ballot_sync(ALL_LANES, v > 0);
   const unsigned long long below = lane == 0 ? 0ull : (~0ull >> (64 - lane));
   if (v > 0) out[gwarp * warpSize + __popcll(keep & below)] = v;
   if (lane == 0) counts[gwarp] = __popcll(keep);
   // votes on the same predicate
-  const int any = __any_sync(~0ull, v > 0), all = __all_sync(~0ull, v > 0);
+  const int any = __any_sync(ALL_LANES, v > 0), all = __all_sync(ALL_LANES, v > 0);
   if (lane == 1) counts[gwarp] |= (any << 16) | (all << 17);
 }
 
@@ -151,10 +164,10 @@ extern "C" __global__ void widths(const int* __restrict__ in, int* __restrict__ 
   const int v = in[t];
   int k = 0;
   for (int w = 4; w <= 16; w *= 2) {
-    out[t * 12 + k++] = __shfl_sync(~0ull, v, 5, w);
-    out[t * 12 + k++] = __shfl_up_sync(~0ull, v, 3, w);
-    out[t * 12 + k++] = __shfl_down_sync(~0ull, v, 3, w);
-    out[t * 12 + k++] = __shfl_xor_sync(~0ull, v, 6, w);
+    out[t * 12 + k++] = __shfl_sync(ALL_LANES, v, 5, w);
+    out[t * 12 + k++] = __shfl_up_sync(ALL_LANES, v, 3, w);
+    out[t * 12 + k++] = __shfl_down_sync(ALL_LANES, v, 3, w);
+    out[t * 12 + k++] = __shfl_xor_sync(ALL_LANES, v, 6, w);
   }
 }
 
@@ -168,10 +181,10 @@ extern "C" __global__ void softmax_rows(const float* __restrict__ in, float* __r
   const float* x = in + (size_t)row * cols;
   float m = -INFINITY;
   for (int c = lane; c < cols; c += warpSize) m = fmaxf(m, x[c]);
-  for (int o = warpSize / 2; o > 0; o /= 2) m = fmaxf(m, __shfl_xor_sync(~0ull, m, o));
+  for (int o = warpSize / 2; o > 0; o /= 2) m = fmaxf(m, __shfl_xor_sync(ALL_LANES, m, o));
   float s = 0.0f;
   for (int c = lane; c < cols; c += warpSize) s += expf(x[c] - m);
-  for (int o = warpSize / 2; o > 0; o /= 2) s += __shfl_xor_sync(~0ull, s, o);
+  for (int o = warpSize / 2; o > 0; o /= 2) s += __shfl_xor_sync(ALL_LANES, s, o);
   const float inv = 1.0f / s;
   for (int c = lane; c < cols; c += warpSize) out[(size_t)row * cols + c] = expf(x[c] - m) * inv;
 }

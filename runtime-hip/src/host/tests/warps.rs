@@ -3,12 +3,14 @@
 //! 32 and of 64 lanes, each run by every `barrier::Switch` (and in lockstep
 //! when the tests' kernels are compiled with the pass). The expected values
 //! are what a GPU computes: the CUDA/HIP definitions of each operation,
-//! written out below lane by lane.
+//! written out lane by lane in `warp_refs.rs`, which examples/warps checks
+//! the same kernels on a GPU against.
 
 use libloading::Library;
 
 use crate::backend::Backend;
 
+use super::warp_refs as refs;
 use super::{entry_in, library, library64, Dev};
 
 /// The two warp sizes and the library compiled for each.
@@ -16,46 +18,11 @@ fn libraries() -> [(u32, &'static Library); 2] {
     [(32, library()), (64, library64())]
 }
 
-/// A deterministic mix of positive and negative small integers.
-fn values(n: usize, seed: u32) -> Vec<i32> {
-    (0..n as u32)
-        .map(|i| ((i.wrapping_add(seed).wrapping_mul(2_654_435_761) >> 20) % 201) as i32 - 100)
-        .collect()
-}
-
-/// `__shfl_sync(v, src, w)` as lane `lane` (of a warp whose values are `v`)
-/// receives it.
-fn shfl(v: &[i32], lane: usize, src: usize, w: usize) -> i32 {
-    v[(lane & !(w - 1)) | (src & (w - 1))]
-}
-fn shfl_up(v: &[i32], lane: usize, d: usize, w: usize) -> i32 {
-    if (lane & (w - 1)) < d {
-        v[lane]
-    } else {
-        v[lane - d]
-    }
-}
-fn shfl_down(v: &[i32], lane: usize, d: usize, w: usize) -> i32 {
-    if (lane & (w - 1)) + d >= w {
-        v[lane]
-    } else {
-        v[lane + d]
-    }
-}
-fn shfl_xor(v: &[i32], lane: usize, m: usize, w: usize) -> i32 {
-    let j = lane ^ m;
-    if j >= (lane & !(w - 1)) + w {
-        v[lane]
-    } else {
-        v[j]
-    }
-}
-
 #[test]
 fn block_sum_with_hard_coded_offsets() {
     for d in Dev::each_switch() {
         let (grid, block, n) = (7usize, 256usize, 100_003usize);
-        let x: Vec<f32> = (0..n).map(|i| (i % 13) as f32).collect();
+        let x = refs::block_sum_input(n);
         let (px, po) = (d.upload(&x), d.zeros::<f32>(grid));
         d.launch(
             entry_in(library(), "warp_block_sum", true),
@@ -64,11 +31,10 @@ fn block_sum_with_hard_coded_offsets() {
             &[px, po],
             &[n as u32],
         );
-        let mut want = vec![0f32; grid];
-        for (i, v) in x.iter().enumerate() {
-            want[(i / block) % grid] += v;
-        }
-        assert_eq!(d.download::<f32>(po, grid), want);
+        assert_eq!(
+            d.download::<f32>(po, grid),
+            refs::block_sum(&x, grid, block)
+        );
     }
 }
 
@@ -78,7 +44,7 @@ fn xor_allreduce_over_warp_size() {
         for d in Dev::each_switch() {
             let (grid, block) = (3usize, 192usize);
             let n = grid * block;
-            let x = values(n, ws);
+            let x = refs::values(n, ws);
             let (px, po, pi) = (d.upload(&x), d.zeros::<i32>(n), d.zeros::<i32>(n));
             d.launch(
                 entry_in(lib, "warp_allreduce", true),
@@ -88,13 +54,12 @@ fn xor_allreduce_over_warp_size() {
                 &[],
             );
             let ws = ws as usize;
-            let want: Vec<i32> = (0..n)
-                .map(|t| x[t / ws * ws..][..ws].iter().sum())
-                .collect();
-            assert_eq!(d.download::<i32>(po, n), want, "warp size {ws}");
-            let ids: Vec<i32> = (0..n)
-                .map(|t| (((t % block) / ws) * 1000 + t % ws + (ws << 16)) as i32)
-                .collect();
+            assert_eq!(
+                d.download::<i32>(po, n),
+                refs::allreduce(&x, ws),
+                "warp size {ws}"
+            );
+            let ids = refs::allreduce_ids(n, block, ws);
             assert_eq!(d.download::<i32>(pi, n), ids, "warp size {ws}");
         }
     }
@@ -107,7 +72,7 @@ fn shuffle_scan_of_each_block() {
             for block in [64usize, 256, 1024] {
                 let grid = 3usize;
                 let n = grid * block;
-                let x = values(n, 7);
+                let x = refs::values(n, 7);
                 let (px, po) = (d.upload(&x), d.zeros::<i32>(n));
                 d.launch(
                     entry_in(lib, "shfl_scan", true),
@@ -116,15 +81,7 @@ fn shuffle_scan_of_each_block() {
                     &[px, po],
                     &[],
                 );
-                let want: Vec<i32> = x
-                    .chunks(block)
-                    .flat_map(|c| {
-                        c.iter().scan(0, |s, v| {
-                            *s += v;
-                            Some(*s)
-                        })
-                    })
-                    .collect();
+                let want = refs::block_scan(&x, block);
                 assert_eq!(d.download::<i32>(po, n), want, "warp {ws}, block {block}");
             }
         }
@@ -137,11 +94,8 @@ fn ballot_compaction_and_votes() {
         for d in Dev::each_switch() {
             let (grid, block) = (4usize, 128usize);
             let n = grid * block;
-            let mut x = values(n, 3);
             let ws = ws as usize;
-            // One warp all positive, one all negative: the votes' corners.
-            x[..ws].iter_mut().for_each(|v| *v = v.abs() + 1);
-            x[ws..2 * ws].iter_mut().for_each(|v| *v = -v.abs() - 1);
+            let x = refs::compact_input(n, ws);
             let warps = n / ws;
             let (px, po, pc) = (d.upload(&x), d.zeros::<i32>(n), d.zeros::<i32>(warps));
             d.launch(
@@ -152,16 +106,8 @@ fn ballot_compaction_and_votes() {
                 &[],
             );
             let (out, counts) = (d.download::<i32>(po, n), d.download::<i32>(pc, warps));
-            for w in 0..warps {
-                let lanes = &x[w * ws..][..ws];
-                let kept: Vec<i32> = lanes.iter().copied().filter(|&v| v > 0).collect();
-                let any = !kept.is_empty() as i32;
-                let all = (kept.len() == ws) as i32;
-                assert_eq!(
-                    counts[w],
-                    kept.len() as i32 | any << 16 | all << 17,
-                    "warp {w} of {ws}"
-                );
+            for (w, (count, kept)) in refs::compact(&x, ws).into_iter().enumerate() {
+                assert_eq!(counts[w], count, "warp {w} of {ws}");
                 assert_eq!(&out[w * ws..][..kept.len()], &kept[..], "warp {w} of {ws}");
             }
         }
@@ -174,7 +120,7 @@ fn tile_reductions_scans_and_ranks() {
         for d in Dev::each_switch() {
             let (grid, block) = (3usize, 128usize);
             let n = grid * block;
-            let x = values(n, 11);
+            let x = refs::values(n, 11);
             let tiles = n / 16;
             let (px, ps, pq, pr) = (
                 d.upload(&x),
@@ -189,23 +135,17 @@ fn tile_reductions_scans_and_ranks() {
                 &[px, ps, pq, pr],
                 &[],
             );
-            let sums: Vec<i32> = x.chunks(16).map(|c| c.iter().sum()).collect();
-            assert_eq!(d.download::<i32>(ps, tiles), sums, "warp size {ws}");
-            let scans: Vec<i32> = x
-                .chunks(4)
-                .flat_map(|c| {
-                    (0..4).map(move |i| {
-                        c[..=i].iter().sum::<i32>() * 100 + c[..i].iter().sum::<i32>()
-                    })
-                })
-                .collect();
-            assert_eq!(d.download::<i32>(pq, n), scans, "warp size {ws}");
-            let ranks: Vec<i32> = (0..n)
-                .map(|t| {
-                    let r = t % block;
-                    (r * 10000 + (r / 16) * 100 + ((r % 16) / 4) * 10 + r % 4) as i32
-                })
-                .collect();
+            assert_eq!(
+                d.download::<i32>(ps, tiles),
+                refs::tile_sums(&x),
+                "warp size {ws}"
+            );
+            assert_eq!(
+                d.download::<i32>(pq, n),
+                refs::quad_scans(&x),
+                "warp size {ws}"
+            );
+            let ranks = refs::tile_ranks(n, block);
             assert_eq!(d.download::<i32>(pr, n), ranks, "warp size {ws}");
         }
     }
@@ -220,7 +160,7 @@ fn tiles_of_one_warp_at_different_reductions() {
         for d in Dev::each_switch() {
             let (grid, block) = (2usize, 96usize);
             let n = grid * block;
-            let x = values(n, 3);
+            let x = refs::values(n, 3);
             let (px, po) = (d.upload(&x), d.zeros::<i32>(n));
             d.launch(
                 entry_in(lib, "tile_reduce_mixed", true),
@@ -229,16 +169,7 @@ fn tiles_of_one_warp_at_different_reductions() {
                 &[px, po],
                 &[],
             );
-            let want: Vec<i32> = (0..n)
-                .map(|t| {
-                    let tile = &x[t / 8 * 8..][..8];
-                    if (t % block / 8) % 2 == 0 {
-                        tile.iter().sum()
-                    } else {
-                        *tile.iter().max().unwrap()
-                    }
-                })
-                .collect();
+            let want = refs::tile_reduce_mixed(&x, block);
             assert_eq!(d.download::<i32>(po, n), want, "warp size {ws}");
         }
     }
@@ -249,7 +180,7 @@ fn partial_masks_and_active_mask() {
     for d in Dev::each_switch() {
         let (grid, block) = (2usize, 96usize);
         let n = grid * block;
-        let x = values(n, 5);
+        let x = refs::values(n, 5);
         let (px, po, pm) = (d.upload(&x), d.zeros::<i32>(n), d.zeros::<u64>(2 * n));
         d.launch(
             entry_in(library(), "partial_masks", true),
@@ -258,34 +189,9 @@ fn partial_masks_and_active_mask() {
             &[px, po, pm],
             &[],
         );
-        let (out, masks) = (d.download::<i32>(po, n), d.download::<u64>(pm, 2 * n));
-        for w in 0..n / 32 {
-            let v = &x[w * 32..][..32];
-            let got = &out[w * 32..][..32];
-            let want: Vec<i32> = (0..32)
-                .map(|l| {
-                    if l < 16 {
-                        shfl_down(v, l, 4, 16)
-                    } else {
-                        shfl_xor(v, l, 1, 32)
-                    }
-                })
-                .collect();
-            assert_eq!(got, &want[..], "warp {w}");
-            let even: u64 = (0..16)
-                .filter(|&l| want[l] % 2 == 0)
-                .map(|l| 1u64 << l)
-                .sum();
-            for l in 0..32 {
-                let t = w * 32 + l;
-                let (active, ballot) = (masks[2 * t], masks[2 * t + 1]);
-                match l {
-                    0..16 => assert_eq!((active, ballot), (0xfffff, even), "lane {l}"),
-                    16..20 => assert_eq!((active, ballot), (0xfffff, 0), "lane {l}"),
-                    _ => assert_eq!((active, ballot), (0, 0), "lane {l}"),
-                }
-            }
-        }
+        let (out, masks) = refs::partial_masks(&x);
+        assert_eq!(d.download::<i32>(po, n), out);
+        assert_eq!(d.download::<u64>(pm, 2 * n), masks);
     }
 }
 
@@ -295,7 +201,7 @@ fn shuffles_at_widths_4_8_and_16() {
         for d in Dev::each_switch() {
             let (grid, block) = (2usize, 128usize);
             let n = grid * block;
-            let x = values(n, 9);
+            let x = refs::values(n, 9);
             let (px, po) = (d.upload(&x), d.zeros::<i32>(12 * n));
             d.launch(
                 entry_in(lib, "widths", true),
@@ -305,18 +211,7 @@ fn shuffles_at_widths_4_8_and_16() {
                 &[],
             );
             let ws = ws as usize;
-            let mut want = Vec::with_capacity(12 * n);
-            for t in 0..n {
-                let (v, l) = (&x[t / ws * ws..][..ws], t % ws);
-                for w in [4, 8, 16] {
-                    want.extend([
-                        shfl(v, l, 5, w),
-                        shfl_up(v, l, 3, w),
-                        shfl_down(v, l, 3, w),
-                        shfl_xor(v, l, 6, w),
-                    ]);
-                }
-            }
+            let want = refs::widths(&x, ws);
             assert_eq!(d.download::<i32>(po, 12 * n), want, "warp size {ws}");
         }
     }
@@ -325,23 +220,10 @@ fn shuffles_at_widths_4_8_and_16() {
 /// A row softmax and a layer norm against straightforward Rust.
 #[test]
 fn softmax_and_layernorm_rows() {
-    let (rows, cols) = (37usize, 300usize);
-    let x: Vec<f32> = (0..rows * cols)
-        .map(|i| ((i * 7919) % 1000) as f32 / 100.0 - 5.0)
-        .collect();
-    let mut soft = vec![0f32; rows * cols];
-    let mut norm = vec![0f32; rows * cols];
-    for r in 0..rows {
-        let row = &x[r * cols..][..cols];
-        let m = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let s: f32 = row.iter().map(|v| (v - m).exp()).sum();
-        let mean = row.iter().sum::<f32>() / cols as f32;
-        let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / cols as f32;
-        for c in 0..cols {
-            soft[r * cols + c] = (row[c] - m).exp() / s;
-            norm[r * cols + c] = (row[c] - mean) / (var + 1e-5).sqrt();
-        }
-    }
+    let (rows, cols) = refs::ROWS_COLS;
+    let x = refs::rows_input(rows, cols);
+    let soft = refs::softmax_rows(&x, cols);
+    let norm = refs::layernorm_rows(&x, cols);
     for (ws, lib) in libraries() {
         for d in Dev::each_switch() {
             let block = 128usize;
@@ -356,7 +238,10 @@ fn softmax_and_layernorm_rows() {
                 &[rows as u32, cols as u32],
             );
             for (g, w) in d.download::<f32>(po, rows * cols).iter().zip(&soft) {
-                assert!((g - w).abs() <= 1e-6, "softmax, warp {ws}: {g} vs {w}");
+                assert!(
+                    (g - w).abs() <= refs::SOFTMAX_TOLERANCE,
+                    "softmax, warp {ws}: {g} vs {w}"
+                );
             }
             if ws == 32 {
                 d.launch(
@@ -367,7 +252,10 @@ fn softmax_and_layernorm_rows() {
                     &[rows as u32, cols as u32],
                 );
                 for (g, w) in d.download::<f32>(po, rows * cols).iter().zip(&norm) {
-                    assert!((g - w).abs() <= 1e-4, "layernorm: {g} vs {w}");
+                    assert!(
+                        (g - w).abs() <= refs::LAYERNORM_TOLERANCE,
+                        "layernorm: {g} vs {w}"
+                    );
                 }
             }
         }
