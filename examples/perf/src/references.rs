@@ -46,7 +46,7 @@ pub fn mul(threads: usize, lhs: &[f32], rhs: &[f32], ret: &mut [f32]) {
 /// plain `iter().sum()` is one dependent scalar chain, about 4× slower).
 const LANES: usize = 16;
 
-/// The sum of `x` with [`LANES`] independent accumulators (vectorised adds).
+/// The sum of `x` with `LANES` independent accumulators (vectorised adds).
 pub fn sum_vectorised(x: &[f32]) -> f32 {
     let mut acc = [0f32; LANES];
     let chunks = x.chunks_exact(LANES);
