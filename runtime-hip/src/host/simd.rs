@@ -7,7 +7,7 @@
 //! consecutive threads run in the vector lanes. The object cannot know the
 //! CPU it will run on, so the entry asks [`__iree_host_simd_level`] each
 //! call; the answer is the launch's [`Level`], which the worker running the
-//! launch's blocks sets for itself ([`Level::enter`]).
+//! launch's blocks sets for itself (`Level::enter`).
 //!
 //! `IREE_HOST_SIMD=0` (or `off`, `false`, `no`) forces the scalar entry for
 //! the whole process; [`capped`] does it for the launches one thread makes,
