@@ -1,8 +1,5 @@
-/// Every target the coverage suite is built for: AMD's CDNA and RDNA
-/// generations, NVIDIA's Ampere and Hopper, and the host CPU.
-const TARGETS: [&str; 7] = [
-    "gfx90a", "gfx942", "gfx1100", "gfx1201", "sm_80", "sm_90", "host",
-];
+// The suites' shared target list (AMD, NVIDIA, host).
+include!("targets.rs");
 
 fn main() {
     iree_build::Build::new()

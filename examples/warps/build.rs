@@ -1,9 +1,5 @@
-/// The targets of the device-API suite (examples/device_api/build.rs): AMD's
-/// CDNA (wave64) and RDNA (wave32) generations, NVIDIA's Ampere and Hopper,
-/// and the host CPU.
-const TARGETS: [&str; 7] = [
-    "gfx90a", "gfx942", "gfx1100", "gfx1201", "sm_80", "sm_90", "host",
-];
+// The suites' shared target list (AMD, NVIDIA, host).
+include!("../device_api/targets.rs");
 
 fn main() {
     iree_build::Build::new()

@@ -3,13 +3,9 @@
 //! every kernel the declarations export, as a kernel (`<name>.kd`, AMD's
 //! kernel descriptor) beside its entry symbol.
 
-use object::{Object, ObjectSymbol};
 use runtime_hip::bundle::Bundle;
 
-/// The AMD targets of `build.rs`.
-const AMD: [&str; 4] = ["gfx90a", "gfx942", "gfx1100", "gfx1201"];
-/// The NVIDIA targets of `build.rs`: PTX, or a cubin when ptxas was found.
-const NVIDIA: [&str; 2] = ["sm_80", "sm_90"];
+mod defines;
 
 /// Every executable (one per kernel file) and the kernels it exports.
 const FILES: [&[&str]; 10] = [
@@ -47,55 +43,6 @@ fn every_gpu_object_exists_and_defines_its_kernels() {
             .unwrap_or_else(|| panic!("no executable exports {}", kernels[0]));
         let exports: Vec<&str> = exe.exports().map(|x| x.name()).collect();
         assert_eq!(exports, *kernels, "exports of {}", exe.name());
-        for target in NVIDIA {
-            let variant = exe
-                .variants()
-                .find(|v| v.target_str() == target)
-                .unwrap_or_else(|| panic!("{} has no {target} object", kernels[0]));
-            nvidia_defines(variant.data(), target, kernels);
-        }
-        for target in AMD.iter().chain(&["host"]) {
-            let variant = exe
-                .variants()
-                .find(|v| v.target_str() == *target)
-                .unwrap_or_else(|| panic!("{} has no {target} object", kernels[0]));
-            let elf = object::File::parse(variant.data())
-                .unwrap_or_else(|e| panic!("{target} object of {}: {e}", kernels[0]));
-            let symbols: Vec<&str> = elf.symbols().filter_map(|s| s.name().ok()).collect();
-            for k in *kernels {
-                let wanted = if *target == "host" {
-                    format!("__iree_host_block_{k}")
-                } else {
-                    format!("{k}.kd")
-                };
-                assert!(
-                    symbols
-                        .iter()
-                        .any(|s| *s == wanted || s.ends_with(&format!("_{wanted}"))),
-                    "{target} object of {k} lacks {wanted}: {symbols:?}"
-                );
-            }
-        }
-    }
-}
-
-/// A cubin's symbols or the PTX's `.entry` lines name every kernel.
-fn nvidia_defines(data: &[u8], target: &str, kernels: &[&str]) {
-    if data.starts_with(b"\x7fELF") {
-        let elf = object::File::parse(data)
-            .unwrap_or_else(|e| panic!("{target} cubin of {}: {e}", kernels[0]));
-        let symbols: Vec<&str> = elf.symbols().filter_map(|s| s.name().ok()).collect();
-        for k in kernels {
-            assert!(symbols.contains(k), "{target} cubin lacks {k}: {symbols:?}");
-        }
-    } else {
-        let ptx = String::from_utf8_lossy(data);
-        for k in kernels {
-            assert!(
-                ptx.lines()
-                    .any(|l| l.contains(".entry") && l.contains(&format!("{k}("))),
-                "{target} PTX lacks the entry {k}"
-            );
-        }
+        defines::check_objects(&exe, kernels);
     }
 }
