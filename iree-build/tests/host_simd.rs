@@ -15,6 +15,13 @@ use iree_build::toolchain::Toolchain;
 /// contains all of `parts`, by `llvm-objdump-19` (or the `llvm-objdump`
 /// beside clang).
 fn disassembly(tc: &Toolchain, object: &Path, parts: &[&str]) -> String {
+    let picked = functions(tc, object, parts);
+    assert!(!picked.is_empty(), "no function named like {parts:?}");
+    picked
+}
+
+/// [`disassembly`], empty when no function matches.
+fn functions(tc: &Toolchain, object: &Path, parts: &[&str]) -> String {
     let beside = tc
         .clang()
         .and_then(|c| c.path.parent().map(|d| d.join("llvm-objdump")));
@@ -41,10 +48,6 @@ fn disassembly(tc: &Toolchain, object: &Path, parts: &[&str]) -> String {
             picked.push('\n');
         }
     }
-    assert!(
-        !picked.is_empty(),
-        "no function named like {parts:?} in\n{text}"
-    );
     picked
 }
 
@@ -88,4 +91,71 @@ fn simple_mul_avx_entries_run_threads_in_vector_lanes() {
         !scalar.contains("ymm") && !scalar.contains("zmm"),
         "the scalar entry (run without AVX2) uses AVX:\n{scalar}"
     );
+}
+
+/// The matmul example's tiled kernel (two `__syncthreads()` per tile,
+/// `__shared__` tiles): the lockstep pass gives its vector body one round
+/// per resume state (hip_runtime.h, "vector lockstep"), and the round of
+/// the tile product runs sixteen threads per `zmm` fused multiply-add
+/// (threadIdx.x in the lanes, `a_tile[ty][i]` broadcast, `b_tile[i][tx]` a
+/// vector load), its AVX2 copy eight per `ymm` one.
+#[test]
+#[cfg(target_arch = "x86_64")]
+fn matmul_barrier_rounds_run_threads_in_vector_lanes() {
+    std::env::remove_var(plugin::ENV_VAR);
+    let tc = Toolchain::discover();
+    assert!(
+        tc.llvm_include().is_some(),
+        "this test needs LLVM 19 headers (`cargo xtask provision` installs llvm-19-dev)\n{tc}"
+    );
+    let out = tempfile::tempdir().unwrap();
+    let kernels =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/matmul/kernels/matmul.cu");
+    let mut job = CompileJob::new(kernels, TargetId::Host, out.path());
+    job.host_exports = vec!["matmul_tiled".into()];
+    let obj = compile::compile(&job, &tc).unwrap_or_else(|e| panic!("{e}"));
+    let object = &obj.outputs[0].1;
+
+    let zmm_fma = |parts: &[&str]| {
+        let text = disassembly(&tc, object, parts);
+        text.lines()
+            .filter(|l| l.contains("vfmadd") && l.contains("zmm"))
+            .count()
+    };
+    let ymm_fma = |parts: &[&str]| {
+        let text = disassembly(&tc, object, parts);
+        text.lines()
+            .filter(|l| l.contains("vfmadd") && l.contains("ymm"))
+            .count()
+    };
+    // The tile product is the only round with sixteen multiply-adds per
+    // thread; which state number it has is the pass's business.
+    let rounds: Vec<usize> = (0..4)
+        .filter(|s| {
+            let name = format!("__iree_host_vround_avx512_matmul_tiled.s{s}>");
+            disassembly_has(&tc, object, &name)
+        })
+        .map(|s| zmm_fma(&[&format!("__iree_host_vround_avx512_matmul_tiled.s{s}>")]))
+        .collect();
+    assert!(rounds.len() >= 2, "one round per state: {rounds:?}");
+    assert!(
+        rounds.iter().any(|&n| n >= 16),
+        "no round with 16 zmm multiply-adds per vector of threads: {rounds:?}"
+    );
+    let avx2: usize = (0..4)
+        .filter(|s| {
+            disassembly_has(
+                &tc,
+                object,
+                &format!("__iree_host_vround_avx2_matmul_tiled.s{s}>"),
+            )
+        })
+        .map(|s| ymm_fma(&[&format!("__iree_host_vround_avx2_matmul_tiled.s{s}>")]))
+        .sum();
+    assert!(avx2 >= 16, "the AVX2 rounds' ymm multiply-adds: {avx2}");
+}
+
+/// Whether `object` has a function whose name contains `name`.
+fn disassembly_has(tc: &Toolchain, object: &Path, name: &str) -> bool {
+    !functions(tc, object, &[name]).is_empty()
 }

@@ -363,11 +363,29 @@ static __forceinline__ unsigned long long misuse(unsigned long long value) {
 /// the call to true in the segments it makes; everywhere else (a kernel the
 /// pass left alone runs on fibers or coroutines) the weak definition
 /// answers false.
+///
+/// Whether, in such a segment, a block barrier is the bare yield: the
+/// lockstep scheduler alone keeps it (a thread waiting at one resumes once
+/// every thread that has not returned waits at one), with none of the
+/// warp bookkeeping below, which every thread updates and the last one to
+/// arrive acts on, so that threads would not all leave a barrier in the
+/// same round and a round over them could not run in SIMD lanes. The pass
+/// folds it to true in the vector body of a kernel that has no warp
+/// operation (each calls `warp_point()`, which the pass looks for and
+/// deletes): lanes at a barrier are what a warp operation must know of.
 #ifdef IREE_HOST_LOCKSTEP
 extern "C" __attribute__((weak, noinline)) bool __iree_host_in_lockstep(void) { return false; }
+extern "C" __attribute__((weak, noinline)) bool __iree_host_plain_barriers(void) { return false; }
+extern "C" __attribute__((weak, noinline)) void __iree_host_warp_point(void) {}
 static __forceinline__ bool in_lockstep() { return __iree_host_in_lockstep(); }
+static __forceinline__ bool plain_barriers() { return in_lockstep() && __iree_host_plain_barriers(); }
+static __forceinline__ void warp_point() {
+  if (in_lockstep()) __iree_host_warp_point();
+}
 #else
 static __forceinline__ bool in_lockstep() { return false; }
+static __forceinline__ bool plain_barriers() { return false; }
+static __forceinline__ void warp_point() {}
 #endif
 
 /// Waits (yielding to the block's other threads) while `*state` is `s`.
@@ -390,6 +408,7 @@ static __forceinline__ const Lane& warp_op_with(unsigned op, unsigned long long 
                                                 unsigned arg, unsigned width,
                                                 unsigned long long mask, const void* tag,
                                                 Resolve resolve) {
+  warp_point();
   BlockState& b = block_state;
   const unsigned t = warp_tid(), w = t / kWarpSize;
   Lane& me = b.lanes[t];
@@ -543,6 +562,10 @@ static __forceinline__ T warp_move(unsigned op, T v, unsigned arg, unsigned widt
 /// Block barrier: waits until every thread of the block that has not
 /// returned is here too.
 static __forceinline__ void block_barrier() {
+  if (plain_barriers()) {
+    __iree_host_barrier();
+    return;
+  }
   BlockState& b = block_state;
   if (__builtin_expect(b.n == 0, 0)) {
     misuse(0);

@@ -507,20 +507,7 @@ static __forceinline__ void lockstep(const HostLaunch* l, void** args, unsigned 
     }
   }
 }
-#define IREE_HOST_LOCKSTEP_EXPORT(k, p)                                                    \
-  extern "C" __attribute__((weak, noinline)) unsigned __iree_host_tbody_##k(               \
-      void** args, void* frame, unsigned state, unsigned x, unsigned y, unsigned z) {       \
-    (void)frame;                                                                           \
-    (void)state;                                                                           \
-    return ::iree_host::Entry<decltype(p), p>::tbody(args, x, y, z);                       \
-  }                                                                                        \
-  extern "C" const unsigned __iree_host_frame_##k;                                         \
-  extern "C" void __iree_host_lsched_##k(const HostLaunch* launch, void** args) {          \
-    ::iree_host::lockstep<&__iree_host_tbody_##k>(launch, args, __iree_host_frame_##k);     \
-  }
-#else
-#define IREE_HOST_LOCKSTEP_EXPORT(k, p)
-#endif
+#endif  // IREE_HOST_LOCKSTEP
 
 // ---- SIMD block entries (iree-build's pass plugin, x86-64) ----------------------
 // With the plugin loaded, a barrier-free kernel's block entry also exists
@@ -553,6 +540,184 @@ void __iree_host_simd_begin(const void* context);
 #define IREE_HOST_SIMD_AVX512 \
   __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"), noinline))
 #endif
+
+#ifdef IREE_HOST_LOCKSTEP
+#ifdef IREE_HOST_SIMD_ENTRIES
+// ---- vector lockstep (barrier kernels in SIMD lanes) ------------------------------
+// A barrier kernel's block also runs in SIMD lanes: every export gets a
+// second thread body `__iree_host_vbody_k`, which the lockstep pass cuts as
+// it cuts the scalar one, with two differences: its frames are planes (the
+// slot of saved value v for thread t is at `frames + plane(v) + t *
+// size(v)`, so that consecutive threads' slots are consecutive), and a cut
+// loop yields after every iteration (so a segment has no loop of its own).
+// The rounds `__iree_host_vround_avx2_k` and `..._avx512_k` run one segment
+// for every thread of the block, all at the same state, in a loop over
+// threadIdx.x like the SIMD block entries'; the pass gives each round a copy
+// per state with the state a constant, so what reaches the loop vectoriser
+// is straight-line code per thread. The scheduler below runs such rounds
+// while every thread is at the same state (the usual case: the block's
+// threads meet at each barrier, and a cut loop has the same trip count for
+// all) and the scalar rounds of `lockstep` (with the same body and frames)
+// while they are not, until they are again.
+// The contract with the pass (keep in step with lockstep.cpp):
+//   unsigned __iree_host_vbody_k(void** args, void* frames, unsigned state,
+//                                unsigned x, unsigned y, unsigned z, size_t t);
+//   as the scalar body, `t` the thread's linear index in its block; planes
+//   are kVecMaxThreads threads long and `__iree_host_vframe_k` is their
+//   size in bytes (0: the pass did not make the vector body; never run it).
+//   unsigned __iree_host_vround_<level>_k(void** args, unsigned char* frames,
+//                                         unsigned state, const HostLaunch* l,
+//                                         unsigned* states);
+//   the pass replaces its body with a dispatch on `state` to its copies; for
+//   a state it has no copy of it returns kLockstepMixed.
+constexpr unsigned kVecMaxThreads = 1024;
+/// A round's result when its threads did not all reach the same state.
+constexpr unsigned kLockstepMixed = 0xffffffffu;
+
+/// One segment of every thread of the block, all at `state`; the threads'
+/// new states go to `st`. Returns that state if they all have the same,
+/// else kLockstepMixed. The loop over x is tagged (`distribute(disable)`)
+/// for the SIMD pass, at depth 3 (z, y, x): keep in step with
+/// kRoundLoopDepth in simd.cpp.
+template <unsigned (*VBody)(void**, void*, unsigned, unsigned, unsigned, unsigned, size_t)>
+static __forceinline__ unsigned vround(void** __restrict__ args, unsigned char* __restrict__ frames,
+                                       unsigned state, const HostLaunch* __restrict__ l,
+                                       unsigned* __restrict__ st) {
+  const unsigned nx = l->block_dim[0], ny = l->block_dim[1], nz = l->block_dim[2];
+  unsigned any = 0, all = ~0u;
+  for (unsigned z = 0; z < nz; ++z)
+    for (unsigned y = 0; y < ny; ++y) {
+      const size_t row = nx * (y + size_t(ny) * z);
+#pragma clang loop distribute(disable)
+      for (unsigned x = 0; x < nx; ++x) {
+        const unsigned r = VBody(args, frames, state, x, y, z, row + x);
+        st[row + x] = r;
+        any |= r;
+        all &= r;
+      }
+    }
+  return any == all ? any : kLockstepMixed;
+}
+
+/// Scalar rounds, as `lockstep`'s, from the states in `st` until every
+/// thread is at the same one again; returns it (kLockstepDone when all
+/// returned).
+template <unsigned (*VBody)(void**, void*, unsigned, unsigned, unsigned, unsigned, size_t)>
+static __attribute__((noinline)) unsigned vmixed(void** args, unsigned char* frames, const HostLaunch* l,
+                                                 unsigned* st) {
+  const unsigned nx = l->block_dim[0], ny = l->block_dim[1], nz = l->block_dim[2];
+  const unsigned n = nx * ny * nz;
+  for (;;) {
+    size_t alive = 0, waiting = 0;
+    unsigned any = 0, all = ~0u;
+    for (unsigned t = 0; t < n; ++t) {
+      alive += st[t] != kLockstepDone;
+      waiting += st[t] != kLockstepDone && (st[t] & kLockstepBarrier);
+      any |= st[t];
+      all &= st[t];
+    }
+    if (any == all) return any;
+    const bool release = waiting == alive;
+    unsigned x = 0, y = 0, z = 0;
+    for (size_t t = 0; t < n; ++t) {
+      const unsigned s = st[t];
+      if (s != kLockstepDone && (!(s & kLockstepBarrier) || release))
+        st[t] = VBody(args, frames, s & ~kLockstepBarrier, x, y, z, t);
+      if (++x == nx) {
+        x = 0;
+        if (++y == ny) {
+          y = 0;
+          ++z;
+        }
+      }
+    }
+  }
+}
+
+/// `lockstep` with vector rounds: `Round` is the round of the launch's
+/// SIMD level.
+template <unsigned (*VBody)(void**, void*, unsigned, unsigned, unsigned, unsigned, size_t),
+          unsigned (*Round)(void**, unsigned char*, unsigned, const HostLaunch*, unsigned*)>
+static __forceinline__ void vlockstep(const HostLaunch* l, void** args, unsigned vframe_bytes) {
+  const size_t n = size_t(l->block_dim[0]) * l->block_dim[1] * l->block_dim[2];
+  const size_t states_bytes = (n * sizeof(unsigned) + 63) & ~size_t(63);
+  unsigned char* mem = lockstep_memory(states_bytes + vframe_bytes);
+  unsigned* st = reinterpret_cast<unsigned*>(mem);
+  unsigned char* frames = mem + states_bytes;
+  Context& c = ctx;
+  set_block(c, l);
+  const unsigned bx = l->block_idx[0], nb = l->block_count > 1 ? l->block_count : 1;
+  for (unsigned b = 0; b < nb; ++b) {
+    c.block_idx.x = bx + b;
+    warp_begin_block(unsigned(n));
+    unsigned s = 0;
+    for (;;) {
+      unsigned r = Round(args, frames, s, l, st);
+      if (r == kLockstepMixed) r = vmixed<VBody>(args, frames, l, st);
+      if (r == kLockstepDone) break;
+      s = r & ~kLockstepBarrier;
+    }
+  }
+}
+
+/// Whether launch `l` runs vector rounds: the pass made the vector body,
+/// the block fits the planes, and the CPU has a SIMD level (1 or 2).
+static __forceinline__ unsigned vlockstep_level(const HostLaunch* l, unsigned vframe_bytes) {
+  if (vframe_bytes == 0) return 0;
+  if (size_t(l->block_dim[0]) * l->block_dim[1] * l->block_dim[2] > kVecMaxThreads) return 0;
+  return __iree_host_simd_level ? __iree_host_simd_level() : 0u;
+}
+#define IREE_HOST_VLOCKSTEP_EXPORT(k, p)                                                      \
+  extern "C" __attribute__((weak, noinline)) unsigned __iree_host_vbody_##k(                  \
+      void** args, void* frames, unsigned state, unsigned x, unsigned y, unsigned z,           \
+      size_t t) {                                                                             \
+    (void)frames;                                                                             \
+    (void)state;                                                                              \
+    (void)t;                                                                                  \
+    return ::iree_host::Entry<decltype(p), p>::tbody(args, x, y, z);                          \
+  }                                                                                           \
+  extern "C" const unsigned __iree_host_vframe_##k;                                           \
+  extern "C" IREE_HOST_SIMD_AVX2 unsigned __iree_host_vround_avx2_##k(                        \
+      void** args, unsigned char* frames, unsigned state, const HostLaunch* l, unsigned* st) {  \
+    __iree_host_simd_begin(&::iree_host::ctx);                                                \
+    return ::iree_host::vround<&__iree_host_vbody_##k>(args, frames, state, l, st);           \
+  }                                                                                           \
+  extern "C" IREE_HOST_SIMD_AVX512 unsigned __iree_host_vround_avx512_##k(                    \
+      void** args, unsigned char* frames, unsigned state, const HostLaunch* l, unsigned* st) {  \
+    __iree_host_simd_begin(&::iree_host::ctx);                                                \
+    return ::iree_host::vround<&__iree_host_vbody_##k>(args, frames, state, l, st);           \
+  }
+#define IREE_HOST_VLOCKSTEP_RUN(k)                                                            \
+  switch (::iree_host::vlockstep_level(launch, __iree_host_vframe_##k)) {                     \
+    case 0:                                                                                   \
+      break;                                                                                  \
+    case 1:                                                                                   \
+      return ::iree_host::vlockstep<&__iree_host_vbody_##k, &__iree_host_vround_avx2_##k>(    \
+          launch, args, __iree_host_vframe_##k);                                              \
+    default:                                                                                  \
+      return ::iree_host::vlockstep<&__iree_host_vbody_##k, &__iree_host_vround_avx512_##k>(  \
+          launch, args, __iree_host_vframe_##k);                                              \
+  }
+#else
+#define IREE_HOST_VLOCKSTEP_EXPORT(k, p)
+#define IREE_HOST_VLOCKSTEP_RUN(k)
+#endif  // IREE_HOST_SIMD_ENTRIES
+#define IREE_HOST_LOCKSTEP_EXPORT(k, p)                                                    \
+  extern "C" __attribute__((weak, noinline)) unsigned __iree_host_tbody_##k(               \
+      void** args, void* frame, unsigned state, unsigned x, unsigned y, unsigned z) {       \
+    (void)frame;                                                                           \
+    (void)state;                                                                           \
+    return ::iree_host::Entry<decltype(p), p>::tbody(args, x, y, z);                       \
+  }                                                                                        \
+  extern "C" const unsigned __iree_host_frame_##k;                                         \
+  IREE_HOST_VLOCKSTEP_EXPORT(k, p)                                                         \
+  extern "C" void __iree_host_lsched_##k(const HostLaunch* launch, void** args) {          \
+    IREE_HOST_VLOCKSTEP_RUN(k)                                                             \
+    ::iree_host::lockstep<&__iree_host_tbody_##k>(launch, args, __iree_host_frame_##k);     \
+  }
+#else
+#define IREE_HOST_LOCKSTEP_EXPORT(k, p)
+#endif  // IREE_HOST_LOCKSTEP
 
 /// The entry points of kernel `K`. `K` is a template argument so that every
 /// call below is a direct call the optimiser inlines into the thread loop.
@@ -640,7 +805,9 @@ struct Entry<void (*)(A...), K> {
     ctx.thread_idx = uint3{x, y, z};
     __iree_host_lockstep_begin();
     [[clang::always_inline]] K(vals...);
-    warp_thread_exit(warp_tid());
+    // With plain barriers (iree_host_warp.h) nothing reads the exit's
+    // bookkeeping: the scheduler counts returned threads itself.
+    if (!plain_barriers()) warp_thread_exit(warp_tid());
     return kLockstepDone;
   }
 #endif

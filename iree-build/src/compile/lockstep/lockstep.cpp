@@ -48,6 +48,7 @@
 #include "llvm/Analysis/LoopInfo.h"
 #include "llvm/Analysis/ScalarEvolution.h"
 #include "llvm/Analysis/TargetLibraryInfo.h"
+#include "llvm/Analysis/ValueTracking.h"
 #include "llvm/IR/CFG.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/DataLayout.h"
@@ -82,6 +83,15 @@ using namespace llvm;
 namespace {
 
 constexpr const char* kBodyPrefix = "__iree_host_tbody_";
+// The vector lockstep functions (hip_runtime.h, "vector lockstep"): the
+// thread body with frames in planes, their size, and the rounds per level.
+constexpr const char* kVBodyPrefix = "__iree_host_vbody_";
+constexpr const char* kVFramePrefix = "__iree_host_vframe_";
+constexpr const char* kVRoundPrefixes[] = {"__iree_host_vround_avx2_", "__iree_host_vround_avx512_"};
+// Threads per plane of a vector body's frames; in step with the header.
+constexpr uint64_t kVecMaxThreads = 1024;
+// In step with kLockstepMixed in the header.
+constexpr uint32_t kMixed = 0xffffffffu;
 constexpr const char* kSchedPrefix = "__iree_host_lsched_";
 constexpr const char* kBlockPrefix = "__iree_host_block_";
 constexpr const char* kFramePrefix = "__iree_host_frame_";
@@ -92,6 +102,13 @@ constexpr const char* kBarrier = "__iree_host_barrier";
 // segments this pass makes, folded before the cuts so that the header's
 // lockstep-only waits are all that is left of its waits.
 constexpr const char* kInLockstep = "__iree_host_in_lockstep";
+// The header's context of built-in variables (`iree_host::ctx`).
+constexpr const char* kContext = "_ZN9iree_host3ctxE";
+// The header's "are barriers the bare yield?" query and the call every
+// warp operation makes (iree_host_warp.h): the query is true in a vector
+// body without warp operations, false elsewhere; the calls are deleted.
+constexpr const char* kPlainBarriers = "__iree_host_plain_barriers";
+constexpr const char* kWarpPoint = "__iree_host_warp_point";
 // In step with kLockstepBarrier in the header.
 constexpr uint32_t kBarrierBit = 0x80000000u;
 // Iterations of a cut loop a thread runs before it yields: enough to pay
@@ -187,13 +204,29 @@ struct Cut {
   Loop* loop = nullptr; // the loop, for a loop cut
   uint32_t id = 0;      // resume state (1-based)
   SetVector<Instruction*> live;  // values to save and reload
+  // Values recomputed at the resume instead (operands first): pure
+  // arithmetic on the prologue's values, such as the addresses of the
+  // kernel's `__shared__` arrays, which every thread would otherwise save.
+  SetVector<Instruction*> remat;
   BasicBlock* resume = nullptr;
 };
 
+// How a thread body keeps its frame: one block of bytes per thread (the
+// scalar body) or planes, one per saved value, kVecMaxThreads threads long
+// (the vector body: its argument 6 is the thread's index `t`). A vector body
+// also yields after every iteration of a cut loop, so that no segment has a
+// loop of its own and a round over the threads is a loop the vectoriser
+// takes.
+enum class Layout { PerThread, Planes };
+
 class Transform {
  public:
-  Transform(Function& G, const std::set<const Function*>& reach, FunctionAnalysisManager& FAM)
-      : G(G), M(*G.getParent()), DL(M.getDataLayout()), reach(reach), FAM(FAM) {}
+  Transform(Function& G, const std::set<const Function*>& reach, FunctionAnalysisManager& FAM,
+            Layout layout)
+      : G(G), M(*G.getParent()), DL(M.getDataLayout()), reach(reach), FAM(FAM), layout(layout) {}
+
+  // The resume states of the cuts made (1-based), for the vector rounds.
+  std::vector<uint32_t> states;
 
   // Whether `F` is a C library function (TargetLibraryInfo knows it): one
   // that cannot reach the host barrier except through a callback we pass.
@@ -206,7 +239,14 @@ class Transform {
   // Rewrites G into a segment function; false (with `why`) if it cannot.
   bool run(std::string& why, uint32_t& frameBytes, unsigned& loopCuts, unsigned& barrierCuts,
            unsigned& shortLoops) {
-    foldInLockstep();
+    foldCalls(kInLockstep, true);
+    bool warps = false;
+    for (Instruction& I : make_early_inc_range(instructions(G)))
+      if (isCallTo(I, kWarpPoint)) {
+        warps = true;
+        I.eraseFromParent();
+      }
+    foldCalls(kPlainBarriers, layout == Layout::Planes && !warps);
     removeUnreachableBlocks(G);
     Argument* frame = G.getArg(1);
     Argument* state = G.getArg(2);
@@ -272,6 +312,8 @@ class Transform {
         if (I.getType()->isTokenTy()) return fail(why, "token-typed call");
       }
 
+    if (layout == Layout::Planes) markParameterLoadsInvariant(kernel);
+
     // 1. Barriers become cut points.
     std::vector<Cut> cuts;
     {
@@ -327,7 +369,10 @@ class Transform {
     }
     loopCuts = cuts.size() - barrierCuts;
     if (cuts.empty()) return fail(why, "nothing to interleave (no barrier, no long loop)");
-    for (size_t i = 0; i < cuts.size(); ++i) cuts[i].id = static_cast<uint32_t>(i + 1);
+    for (size_t i = 0; i < cuts.size(); ++i) {
+      cuts[i].id = static_cast<uint32_t>(i + 1);
+      states.push_back(cuts[i].id);
+    }
 
     // Collect the latches now: the edits below invalidate LoopInfo.
     std::map<BasicBlock*, SmallVector<BasicBlock*, 4>> latchesOf;
@@ -383,17 +428,45 @@ class Transform {
                 [&](Instruction* a, Instruction* b) { return position[a] < position[b]; });
       for (Instruction* V : live) {
         if (V->getType()->isTokenTy()) return fail(why, "a token value live across a cut");
-        c.live.insert(V);
+        if (rematerializable(V, tracked))
+          addRemat(c, V, tracked);
+        else
+          c.live.insert(V);
       }
     }
 
-    // 4. The frame: allocas first, then one slot per saved value.
+    // 4. The frame: allocas first, then one slot per saved value. With
+    // planes, a slot's offset is its plane's and each thread's element is
+    // `stride` bytes after the previous thread's; a cache line between the
+    // planes keeps them from all mapping to the same cache sets.
+    const bool planes = layout == Layout::Planes;
+    Value* tIndex = nullptr;
+    if (planes) {
+      IRBuilder<> tb(&*G.getEntryBlock().getFirstInsertionPt());
+      tIndex = tb.CreateZExtOrBitCast(G.getArg(6), Type::getInt64Ty(G.getContext()), "ls.t");
+    }
     uint64_t offset = 0;
+    std::map<uint64_t, uint64_t> strideAt;  // plane offset -> element stride
     auto place = [&](uint64_t size, Align align) {
+      if (planes) {
+        const uint64_t stride = alignTo(std::max<uint64_t>(size, 1), align);
+        offset = alignTo(offset, Align(64));
+        uint64_t at = offset;
+        offset += stride * kVecMaxThreads + 64;
+        strideAt[at] = stride;
+        return at;
+      }
       offset = alignTo(offset, align);
       uint64_t at = offset;
       offset += size;
       return at;
+    };
+    // The address of this thread's bytes at frame offset `at`.
+    auto frameAt = [&](IRBuilder<>& B, uint64_t at, const Twine& name = "") -> Value* {
+      if (!planes) return B.CreateConstInBoundsGEP1_64(B.getInt8Ty(), frame, at, name);
+      Value* off = B.CreateAdd(B.CreateMul(tIndex, B.getInt64(strideAt[at]), "", true, true),
+                               B.getInt64(at), "", true, true);
+      return B.CreateInBoundsGEP(B.getInt8Ty(), frame, off, name);
     };
     std::vector<AllocaInst*> allocas;
     for (Instruction& I : instructions(G))
@@ -404,7 +477,7 @@ class Transform {
       if (!size || size->isScalable()) return fail(why, "an alloca of unknown size");
       uint64_t at = place(size->getFixedValue(), std::max(A->getAlign(), Align(1)));
       IRBuilder<> ab(A);
-      Value* addr = ab.CreateConstInBoundsGEP1_64(ab.getInt8Ty(), frame, at, A->getName());
+      Value* addr = frameAt(ab, at, A->getName());
       // Lifetime markers would make the frame slot dead between segments.
       for (User* U : make_early_inc_range(A->users()))
         if (auto* II = dyn_cast<IntrinsicInst>(U))
@@ -420,11 +493,10 @@ class Transform {
           slot[V] = place(DL.getTypeStoreSize(T), DL.getABITypeAlign(T));
         }
     frameBytes = static_cast<uint32_t>(alignTo(std::max<uint64_t>(offset, 1), 16));
-    if (offset > (1u << 20)) return fail(why, "frame larger than 1 MiB per thread");
+    if (offset > (planes ? kVecMaxThreads : 1u) << 20)
+      return fail(why, "frame larger than 1 MiB per thread");
 
-    auto addr = [&](IRBuilder<>& B, Instruction* V) {
-      return B.CreateConstInBoundsGEP1_64(B.getInt8Ty(), frame, slot[V]);
-    };
+    auto addr = [&](IRBuilder<>& B, Instruction* V) { return frameAt(B, slot[V]); };
     auto save = [&](IRBuilder<>& B, Instruction* V, Value* value) {
       B.CreateAlignedStore(value, addr(B, V), DL.getABITypeAlign(V->getType()));
     };
@@ -438,6 +510,15 @@ class Transform {
     for (Cut& c : cuts) {
       c.resume = BasicBlock::Create(G.getContext(), "ls.resume", &G, c.block);
       IRBuilder<> rb(c.resume);
+      ValueToValueMapTy copies;
+      for (Instruction* R : c.remat) {
+        Instruction* copy = R->clone();
+        copy->setName(R->getName() + ".remat");
+        rb.Insert(copy);
+        RemapInstruction(copy, copies, RF_IgnoreMissingLocals | RF_NoModuleLevelChanges);
+        copies[R] = copy;
+        reloads[R].push_back({c.resume, copy});
+      }
       for (Instruction* V : c.live) {
         Value* ld = rb.CreateAlignedLoad(V->getType(), addr(rb, V), DL.getABITypeAlign(V->getType()),
                                          V->getName() + ".reload");
@@ -466,6 +547,10 @@ class Transform {
         continue;
       }
       BasicBlock* H = c.block;
+      if (planes) {
+        yieldEveryIteration(c, latchesOf[H], save);
+        continue;
+      }
       PHINode* count = PHINode::Create(i32, 0, "ls.iters", H->getFirstNonPHIIt());
       const auto& latches = latchesOf[H];
       for (BasicBlock* P : predecessors(H)) {
@@ -512,20 +597,99 @@ class Transform {
   }
 
  private:
-  // Replaces every call of kInLockstep with true and folds what follows
-  // from it (the branches to the header's fiber-only waits), so that the
-  // values those waits keep across their yield are not live at the cuts.
-  void foldInLockstep() {
+  // The prologue's loads of the launch's parameters (`args[i]`, then the
+  // value it points to) read memory that nothing writes while the block
+  // runs (a kernel's parameters are its own copies): saying so lets LLVM
+  // load them once per round rather than once per thread, as the block
+  // entries do.
+  void markParameterLoadsInvariant(const std::set<BasicBlock*>& kernel) {
+    std::set<const Value*> bases{G.getArg(0)};
+    MDNode* empty = MDNode::get(G.getContext(), {});
+    for (BasicBlock& B : G) {
+      if (kernel.count(&B)) continue;
+      for (Instruction& I : B)
+        if (auto* L = dyn_cast<LoadInst>(&I); L && L->isSimple())
+          if (bases.count(getUnderlyingObject(L->getPointerOperand(), 0))) {
+            L->setMetadata(LLVMContext::MD_invariant_load, empty);
+            if (L->getType()->isPointerTy()) bases.insert(L);
+          }
+    }
+  }
+
+  // Whether `V` is a load of a built-in variable (a field of the header's
+  // context `ctx`): at a resume it reads what it read before the cut, since
+  // the prologue has restored `threadIdx` and nothing else in the context
+  // changes while a block runs (a kernel cannot take a built-in's address).
+  static bool readsContext(const Instruction* V) {
+    const auto* L = dyn_cast<LoadInst>(V);
+    if (!L || !L->isSimple()) return false;
+    const Value* base = getUnderlyingObject(L->getPointerOperand(), 0);
+    if (const auto* II = dyn_cast<IntrinsicInst>(base))
+      if (II->getIntrinsicID() == Intrinsic::threadlocal_address) base = II->getArgOperand(0);
+    return base->getName() == kContext;
+  }
+
+  // Whether `V` (a kernel value, `tracked`) can be recomputed from the
+  // prologue's values, arguments and constants by a few instructions that
+  // neither write memory nor can trap (loads of built-in variables).
+  template <typename Tracked>
+  static bool rematerializable(Instruction* V, Tracked& tracked, unsigned depth = 0) {
+    if (depth > 4 || isa<PHINode>(V)) return false;
+    const auto* II = dyn_cast<IntrinsicInst>(V);
+    const bool tls = II && II->getIntrinsicID() == Intrinsic::threadlocal_address;
+    if (!tls && !readsContext(V) &&
+        (isa<CallBase>(V) || V->mayReadOrWriteMemory() || !isSafeToSpeculativelyExecute(V)))
+      return false;
+    for (Value* op : V->operands())
+      if (Instruction* I = tracked(op); I && !rematerializable(I, tracked, depth + 1)) return false;
+    return true;
+  }
+  template <typename Tracked>
+  static void addRemat(Cut& c, Instruction* V, Tracked& tracked) {
+    for (Value* op : V->operands())
+      if (Instruction* I = tracked(op)) addRemat(c, I, tracked);
+    c.remat.insert(V);
+  }
+
+  // A vector body's loop cut: each latch of the loop returns the cut's
+  // state instead of branching back, saving the values of the next
+  // iteration (a header phi's value from that latch), so the loop is gone.
+  template <typename Save>
+  void yieldEveryIteration(Cut& c, const SmallVector<BasicBlock*, 4>& latches, Save& save) {
+    BasicBlock* H = c.block;
+    Type* i32 = Type::getInt32Ty(G.getContext());
+    for (BasicBlock* Lt : latches) {
+      BasicBlock* stub = BasicBlock::Create(G.getContext(), "ls.yield", &G, H);
+      std::map<PHINode*, Value*> next;
+      for (PHINode& P : H->phis()) {
+        next[&P] = P.getIncomingValueForBlock(Lt);
+        while (P.getBasicBlockIndex(Lt) >= 0) P.removeIncomingValue(Lt, false);
+      }
+      Lt->getTerminator()->replaceSuccessorWith(H, stub);
+      IRBuilder<> yb(stub);
+      for (Instruction* V : c.live) {
+        auto* P = dyn_cast<PHINode>(V);
+        save(yb, V, P && P->getParent() == H ? next[P] : V);
+      }
+      yb.CreateRet(ConstantInt::get(i32, c.id));
+    }
+  }
+
+  // Replaces every call of the header's query `name` with `value` and
+  // folds what follows from it (for kInLockstep: the branches to the
+  // header's fiber-only waits, so that the values those waits keep across
+  // their yield are not live at the cuts).
+  void foldCalls(const char* name, bool value) {
     SmallVector<Instruction*, 16> work;
     for (Instruction& I : instructions(G))
-      if (isCallTo(I, kInLockstep)) work.push_back(&I);
+      if (isCallTo(I, name)) work.push_back(&I);
     if (work.empty()) return;
     SmallVector<Instruction*, 16> calls(work.begin(), work.end());
     work.clear();
     for (Instruction* C : calls) {
       for (User* U : C->users())
         if (auto* UI = dyn_cast<Instruction>(U)) work.push_back(UI);
-      C->replaceAllUsesWith(ConstantInt::get(C->getType(), 1));
+      C->replaceAllUsesWith(ConstantInt::get(C->getType(), value));
       C->eraseFromParent();
     }
     while (!work.empty()) {
@@ -549,6 +713,7 @@ class Transform {
   const DataLayout& DL;
   const std::set<const Function*>& reach;
   FunctionAnalysisManager& FAM;
+  Layout layout;
 };
 
 // Inlines into `G` the calls of functions this module defines that reach a
@@ -573,6 +738,125 @@ void inlineBarrierCalls(Function& G, const std::set<const Function*>& reach) {
   }
 }
 
+// What Transform::run reports of a body it cut.
+struct Cuts {
+  uint32_t frameBytes = 0;
+  unsigned loopCuts = 0, barrierCuts = 0, shortLoops = 0;
+  std::vector<uint32_t> states;  // resume states, 1-based
+};
+
+void eraseFunction(Function* F, FunctionAnalysisManager& FAM) {
+  FAM.clear(*F, F->getName());
+  F->eraseFromParent();
+}
+
+// A transformed copy of thread body `F` (of `args` arguments), or null with
+// `why`.
+Function* cutCopy(Function& F, unsigned args, Layout layout, const std::set<const Function*>& reach,
+                  FunctionAnalysisManager& FAM, std::string& why, Cuts& cuts) {
+  if (F.arg_size() != args) {
+    why = "the header's thread body has an unexpected signature";
+    return nullptr;
+  }
+  ValueToValueMapTy vmap;
+  Function* G = CloneFunction(&F, vmap);
+  inlineBarrierCalls(*G, reach);
+  Transform T(*G, reach, FAM, layout);
+  const bool ok = T.run(why, cuts.frameBytes, cuts.loopCuts, cuts.barrierCuts, cuts.shortLoops);
+  FAM.invalidate(*G, PreservedAnalyses::none());
+  if (!ok) {
+    eraseFunction(G, FAM);
+    return nullptr;
+  }
+  cuts.states = T.states;
+  return G;
+}
+
+// Puts segment `G` in the place of thread body `F`.
+void replaceBody(Function& F, Function* G, FunctionAnalysisManager& FAM) {
+  F.replaceAllUsesWith(G);
+  G->takeName(&F);
+  eraseFunction(&F, FAM);
+  G->setLinkage(GlobalValue::InternalLinkage);
+  G->removeFnAttr(Attribute::NoInline);
+  G->removeFnAttr(Attribute::OptimizeNone);
+  G->setMemoryEffects(MemoryEffects::unknown());
+}
+
+// Inlines every call of `G` and deletes it if nothing else uses it.
+void inlineEverywhere(Function* G, FunctionAnalysisManager& FAM) {
+  std::vector<CallBase*> calls;
+  for (User* U : G->users())
+    if (auto* CB = dyn_cast<CallBase>(U)) calls.push_back(CB);
+  for (CallBase* CB : calls) {
+    Function* caller = CB->getFunction();
+    InlineFunctionInfo IFI;
+    InlineFunction(*CB, IFI);
+    FAM.invalidate(*caller, PreservedAnalyses::none());
+  }
+  if (G->use_empty()) eraseFunction(G, FAM);
+}
+
+void defineConstant(GlobalVariable* var, uint32_t value) {
+  var->setInitializer(ConstantInt::get(Type::getInt32Ty(var->getContext()), value));
+  var->setConstant(true);
+  var->setLinkage(GlobalValue::InternalLinkage);
+}
+
+// A vector round `R` as one copy per resume state, the state a constant
+// and the segment `G` inlined (folded to that state's code), behind a
+// dispatch on the state that returns kMixed for any other.
+void specialiseRound(Function* R, Function* G, const std::vector<uint32_t>& states,
+                     FunctionAnalysisManager& FAM) {
+  Module& M = *R->getParent();
+  LLVMContext& C = M.getContext();
+  Type* i32 = Type::getInt32Ty(C);
+  std::vector<std::pair<uint32_t, Function*>> copies;
+  for (uint32_t s : states) {
+    ValueToValueMapTy vm;
+    vm[R->getArg(2)] = ConstantInt::get(i32, s);
+    Function* Rs = CloneFunction(R, vm);
+    Rs->setName(R->getName() + ".s" + Twine(s));
+    Rs->setLinkage(GlobalValue::InternalLinkage);
+    std::vector<CallBase*> calls;
+    for (Instruction& I : instructions(*Rs))
+      if (auto* CB = dyn_cast<CallBase>(&I); CB && CB->getCalledFunction() == G) calls.push_back(CB);
+    for (CallBase* CB : calls) {
+      InlineFunctionInfo IFI;
+      InlineFunction(*CB, IFI);
+    }
+    for (BasicBlock& B : *Rs) ConstantFoldTerminator(&B, true);
+    removeUnreachableBlocks(*Rs);
+    copies.push_back({s, Rs});
+  }
+  Function* D = Function::Create(R->getFunctionType(), GlobalValue::InternalLinkage, "", &M);
+  D->copyAttributesFrom(R);
+  D->setLinkage(GlobalValue::InternalLinkage);
+  BasicBlock* entry = BasicBlock::Create(C, "dispatch", D);
+  BasicBlock* other = BasicBlock::Create(C, "other", D);
+  ReturnInst::Create(C, ConstantInt::get(i32, kMixed), other);
+  IRBuilder<> b(entry);
+  SwitchInst* sw = b.CreateSwitch(D->getArg(2), other, copies.size());
+  for (auto& [s, Rs] : copies) {
+    BasicBlock* bb = BasicBlock::Create(C, "s" + Twine(s), D);
+    IRBuilder<> cb(bb);
+    cb.CreateRet(cb.CreateCall(Rs, {D->getArg(0), D->getArg(1), D->getArg(3), D->getArg(4)}));
+    sw->addCase(cast<ConstantInt>(ConstantInt::get(i32, s)), bb);
+  }
+  R->replaceAllUsesWith(D);
+  D->takeName(R);
+  eraseFunction(R, FAM);
+}
+
+// A round that never runs: it returns kMixed at once (only reached if the
+// vector frame size were not 0, which the pass makes it).
+void emptyRound(Function* R) {
+  R->deleteBody();
+  R->setLinkage(GlobalValue::InternalLinkage);
+  BasicBlock* bb = BasicBlock::Create(R->getContext(), "never", R);
+  ReturnInst::Create(R->getContext(), ConstantInt::get(Type::getInt32Ty(R->getContext()), kMixed), bb);
+}
+
 struct LockstepPass : PassInfoMixin<LockstepPass> {
   PreservedAnalyses run(Module& M, ModuleAnalysisManager& MAM) {
     auto& FAM = MAM.getResult<FunctionAnalysisManagerModuleProxy>(M).getManager();
@@ -581,69 +865,36 @@ struct LockstepPass : PassInfoMixin<LockstepPass> {
       if (F.getName().starts_with(kBodyPrefix) && !F.isDeclaration()) bodies.push_back(&F);
     if (bodies.empty()) return PreservedAnalyses::all();
     const std::set<const Function*> reach = functionsReachingBarrier(M);
-    for (Function* F : bodies) handle(M, *F, reach, FAM);
+    for (Function* F : bodies) {
+      const std::string k = F->getName().drop_front(std::strlen(kBodyPrefix)).str();
+      const bool scalar = handle(M, *F, k, reach, FAM);
+      handleVector(M, k, scalar, reach, FAM);
+    }
     return PreservedAnalyses::none();
   }
 
-  static void handle(Module& M, Function& F, const std::set<const Function*>& reach,
-                     FunctionAnalysisManager& FAM) {
-    const std::string k = F.getName().drop_front(std::strlen(kBodyPrefix)).str();
+  // The scalar body of kernel `k`: whether it was cut (else the kernel's
+  // lockstep functions are gone and it runs as without the plugin).
+  static bool handle(Module& M, Function& F, const std::string& k,
+                     const std::set<const Function*>& reach, FunctionAnalysisManager& FAM) {
     Function* sched = M.getFunction(kSchedPrefix + k);
     Function* block = M.getFunction(kBlockPrefix + k);
     GlobalVariable* frameVar = M.getGlobalVariable(kFramePrefix + k);
-    std::string why;
-    uint32_t frameBytes = 0;
-    unsigned loopCuts = 0, barrierCuts = 0, shortLoops = 0;
+    std::string why = "the header's lockstep functions are incomplete";
+    Cuts cuts;
     Function* G = nullptr;
-    bool ok = false;
-    if (!sched || !block || !frameVar || F.arg_size() != 6) {
-      why = "the header's lockstep functions are incomplete";
-    } else {
-      ValueToValueMapTy vmap;
-      G = CloneFunction(&F, vmap);
-      inlineBarrierCalls(*G, reach);
-      ok = Transform(*G, reach, FAM).run(why, frameBytes, loopCuts, barrierCuts, shortLoops);
-      FAM.invalidate(*G, PreservedAnalyses::none());
-    }
-    if (!ok) {
+    if (sched && block && frameVar) G = cutCopy(F, 6, Layout::PerThread, reach, FAM, why, cuts);
+    if (!G) {
       if (verbose()) errs() << "iree lockstep: " << k << ": not transformed: " << why << "\n";
-      if (G) {
-        FAM.clear(*G, G->getName());
-        G->eraseFromParent();
-      }
-      if (sched) {
-        FAM.clear(*sched, sched->getName());
-        sched->eraseFromParent();
-      }
-      FAM.clear(F, F.getName());
-      F.eraseFromParent();
+      if (sched) eraseFunction(sched, FAM);
+      eraseFunction(&F, FAM);
       if (frameVar && frameVar->use_empty()) frameVar->eraseFromParent();
-      return;
+      return false;
     }
     // The segment replaces the body, and is inlined into the scheduler.
-    F.replaceAllUsesWith(G);
-    G->takeName(&F);
-    FAM.clear(F, F.getName());
-    F.eraseFromParent();
-    G->setLinkage(GlobalValue::InternalLinkage);
-    G->removeFnAttr(Attribute::NoInline);
-    G->removeFnAttr(Attribute::OptimizeNone);
-    G->setMemoryEffects(MemoryEffects::unknown());
-    frameVar->setInitializer(ConstantInt::get(Type::getInt32Ty(M.getContext()), frameBytes));
-    frameVar->setConstant(true);
-    frameVar->setLinkage(GlobalValue::InternalLinkage);
-    std::vector<CallBase*> calls;
-    for (User* U : G->users())
-      if (auto* CB = dyn_cast<CallBase>(U)) calls.push_back(CB);
-    for (CallBase* CB : calls) {
-      InlineFunctionInfo IFI;
-      InlineFunction(*CB, IFI);
-    }
-    FAM.invalidate(*sched, PreservedAnalyses::none());
-    if (G->use_empty()) {
-      FAM.clear(*G, G->getName());
-      G->eraseFromParent();
-    }
+    replaceBody(F, G, FAM);
+    defineConstant(frameVar, cuts.frameBytes);
+    inlineEverywhere(G, FAM);
     // The scheduler becomes the block entry.
     const std::string blockName = block->getName().str();
     block->replaceAllUsesWith(sched);
@@ -655,8 +906,49 @@ struct LockstepPass : PassInfoMixin<LockstepPass> {
                                       kMarkerPrefix + k);
     appendToUsed(M, {marker});
     if (verbose())
-      errs() << "iree lockstep: " << k << ": " << barrierCuts << " barrier(s), " << loopCuts
-             << " loop(s) cut, " << shortLoops << " short-stride loop(s) left whole, " << frameBytes << " frame bytes per thread\n";
+      errs() << "iree lockstep: " << k << ": " << cuts.barrierCuts << " barrier(s), " << cuts.loopCuts
+             << " loop(s) cut, " << cuts.shortLoops << " short-stride loop(s) left whole, "
+             << cuts.frameBytes << " frame bytes per thread\n";
+    return true;
+  }
+
+  // The vector body and rounds of kernel `k` (absent where the header has
+  // no SIMD entries). Cut like the scalar body, in planes; if that fails,
+  // or the scalar body was not cut, they are never run.
+  static void handleVector(Module& M, const std::string& k, bool scalar,
+                           const std::set<const Function*>& reach, FunctionAnalysisManager& FAM) {
+    Function* V = M.getFunction(kVBodyPrefix + k);
+    GlobalVariable* vframe = M.getGlobalVariable(kVFramePrefix + k);
+    std::vector<Function*> rounds;
+    for (const char* prefix : kVRoundPrefixes)
+      if (Function* R = M.getFunction(prefix + k); R && !R->isDeclaration()) rounds.push_back(R);
+    if (!V || V->isDeclaration()) return;
+    std::string why = "the scalar body was not cut";
+    Cuts cuts;
+    Function* G = nullptr;
+    if (scalar && vframe) G = cutCopy(*V, 7, Layout::Planes, reach, FAM, why, cuts);
+    if (!G) {
+      if (verbose() && scalar) errs() << "iree lockstep: " << k << ": no vector rounds: " << why << "\n";
+      for (Function* R : rounds) {
+        FAM.clear(*R, R->getName());
+        emptyRound(R);
+      }
+      V->setLinkage(GlobalValue::InternalLinkage);
+      if (vframe) {
+        if (vframe->use_empty()) vframe->eraseFromParent();
+        else defineConstant(vframe, 0);
+      }
+      return;
+    }
+    replaceBody(*V, G, FAM);
+    defineConstant(vframe, cuts.frameBytes);
+    std::vector<uint32_t> states{0};
+    states.insert(states.end(), cuts.states.begin(), cuts.states.end());
+    for (Function* R : rounds) specialiseRound(R, G, states, FAM);
+    inlineEverywhere(G, FAM);
+    if (verbose())
+      errs() << "iree lockstep: " << k << ": vector rounds for " << states.size() << " state(s), "
+             << cuts.frameBytes << " frame bytes per block\n";
   }
 };
 

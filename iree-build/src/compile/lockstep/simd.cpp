@@ -41,7 +41,11 @@
 #include "llvm/Analysis/ValueTracking.h"
 #include "llvm/Analysis/VectorUtils.h"
 #include "llvm/IR/MDBuilder.h"
+#include "llvm/Transforms/InstCombine/InstCombine.h"
+#include "llvm/Transforms/Scalar/EarlyCSE.h"
 #include "llvm/Transforms/Scalar/GVN.h"
+#include "llvm/Transforms/Scalar/SCCP.h"
+#include "llvm/Transforms/Scalar/SimplifyCFG.h"
 #include "llvm/Transforms/Scalar/LICM.h"
 #include "llvm/Transforms/Scalar/LoopPassManager.h"
 
@@ -52,6 +56,14 @@ constexpr const char* kSimdLevel = "__iree_host_simd_level";
 // Entry::block_with's loops: blocks, z, y, x; a kernel's own loops are
 // deeper. In step with the header.
 constexpr unsigned kThreadLoopDepth = 4;
+// A vector lockstep round's loops (hip_runtime.h's `vround`): z, y, x.
+constexpr unsigned kRoundLoopDepth = 3;
+// The prefix of the vector rounds (lockstep.cpp's kVRoundPrefixes), whose
+// copies per state the lockstep pass made.
+constexpr const char* kRoundPrefix = "__iree_host_vround_";
+
+bool isRound(const Function& F) { return F.getName().starts_with(kRoundPrefix); }
+
 
 // The thread-local global `v` addresses (directly or through
 // llvm.threadlocal.address), or null.
@@ -60,6 +72,20 @@ const GlobalVariable* tlsGlobalOf(const Value* v) {
   if (const auto* II = dyn_cast<IntrinsicInst>(v))
     if (II->getIntrinsicID() == Intrinsic::threadlocal_address) v = II->getArgOperand(0);
   return dyn_cast<GlobalVariable>(v);
+}
+
+// Whether `obj` is the header's own per-thread state (a thread-local of
+// namespace iree_host: the block's warp and barrier bookkeeping, which
+// every thread of a block updates) or memory reached through a pointer
+// loaded from it. The kernel's `__shared__` arrays are thread-locals of
+// their own.
+bool isHeaderState(const Value* obj, unsigned depth = 0) {
+  if (const GlobalVariable* g = tlsGlobalOf(obj))
+    return g->isThreadLocal() && g->getName().starts_with("_ZN9iree_host") &&
+           g->getName() != kContext;
+  if (const auto* L = dyn_cast<LoadInst>(obj); L && depth < 4)
+    return isHeaderState(getUnderlyingObject(L->getPointerOperand(), 0), depth + 1);
+  return false;
 }
 
 enum class Base { Context, Other, Either };
@@ -108,7 +134,10 @@ struct PruneBarrierSimdPass : PassInfoMixin<PruneBarrierSimdPass> {
     std::set<Function*> entries, dispatchers;
     for (User* U : marker->users())
       if (auto* CB = dyn_cast<CallBase>(U))
-        if (reach.count(CB->getFunction())) entries.insert(CB->getFunction());
+        // The vector lockstep rounds are barrier kernels' SIMD code that
+        // does run (the lockstep pass makes them).
+        if (reach.count(CB->getFunction()) && !isRound(*CB->getFunction()))
+          entries.insert(CB->getFunction());
     for (Function* E : entries)
       for (User* U : E->users())
         if (auto* CB = dyn_cast<CallBase>(U)) dispatchers.insert(CB->getFunction());
@@ -146,8 +175,8 @@ struct PruneBarrierSimdPass : PassInfoMixin<PruneBarrierSimdPass> {
 
 // Whether `L` is a copy of the header's loop over threadIdx.x (LLVM may
 // have versioned it): tagged, at its depth, and with no loop inside.
-bool isThreadLoop(const Loop* L) {
-  if (L->getLoopDepth() != kThreadLoopDepth || !L->isInnermost()) return false;
+bool isThreadLoop(const Loop* L, unsigned depth) {
+  if (L->getLoopDepth() != depth || !L->isInnermost()) return false;
   const MDNode* id = L->getLoopID();
   if (id == nullptr) return false;
   for (unsigned i = 1; i < id->getNumOperands(); ++i)
@@ -163,6 +192,22 @@ bool isThreadLoop(const Loop* L) {
 // whether it did.
 bool markParallel(Loop* L, const GlobalVariable* ctx) {
   SmallVector<Instruction*, 16> accesses;
+  auto refuse = [](const Instruction& I, const char* why) {
+    if (verbose()) errs() << "iree simd: " << I.getFunction()->getName() << ": thread loop not parallel ("
+                          << why << "): " << I << "\n";
+    return false;
+  };
+  // Loads of the context are a block's built-ins, the same for every
+  // thread, unless the loop also writes it (`threadIdx` per thread).
+  bool writesContext = false;
+  for (BasicBlock* B : L->blocks())
+    for (Instruction& I : *B)
+      if (I.mayWriteToMemory()) {
+        SmallVector<const Value*, 2> ptrs;
+        if (!accessedPointers(I, ptrs)) continue;  // a call: refused below
+        for (const Value* p : ptrs)
+          writesContext |= baseOf(p, ctx) != Base::Other;
+      }
   for (BasicBlock* B : L->blocks())
     for (Instruction& I : *B) {
       if (!I.mayReadOrWriteMemory()) continue;
@@ -170,14 +215,16 @@ bool markParallel(Loop* L, const GlobalVariable* ctx) {
       if (auto* II = dyn_cast<IntrinsicInst>(&I); II && II->isAssumeLikeIntrinsic()) continue;
       // Atomics and volatile accesses are how threads talk without a
       // barrier: left in order.
-      if (I.isAtomic() || I.isVolatile()) return false;
+      if (I.isAtomic() || I.isVolatile()) return refuse(I, "atomic or volatile");
       SmallVector<const Value*, 2> ptrs;
-      if (!accessedPointers(I, ptrs)) return false;
+      if (!accessedPointers(I, ptrs)) return refuse(I, "a call");
       for (const Value* p : ptrs) {
         SmallVector<const Value*, 4> objects;
         getUnderlyingObjects(p, objects, nullptr, 0);
         for (const Value* o : objects)
-          if (isa<AllocaInst>(o) || tlsGlobalOf(o) == ctx) return false;
+          if (isa<AllocaInst>(o) || isHeaderState(o) ||
+              (tlsGlobalOf(o) == ctx && (writesContext || !isa<LoadInst>(I))))
+            return refuse(I, "a private array, the header's state, or a built-in the loop writes");
       }
     }
   LLVMContext& C = L->getHeader()->getContext();
@@ -242,12 +289,22 @@ struct SimdPass : PassInfoMixin<SimdPass> {
     }
     FAM.invalidate(F, PreservedAnalyses::none());
     FunctionPassManager FPM;
+    if (isRound(F)) {
+      // A round's copy is the segment inlined with its state a constant:
+      // fold what that decides (the other states' code, their phis) before
+      // the loop passes look at it.
+      FPM.addPass(SCCPPass());
+      FPM.addPass(SimplifyCFGPass());
+      FPM.addPass(InstCombinePass());
+      FPM.addPass(EarlyCSEPass(true));
+    }
     FPM.addPass(GVNPass());
     FPM.addPass(createFunctionToLoopPassAdaptor(LICMPass(LICMOptions()), /*UseMemorySSA=*/true));
     FPM.run(F, FAM);
     unsigned parallel = 0;
     for (Loop* L : FAM.getResult<LoopAnalysis>(F).getLoopsInPreorder())
-      parallel += isThreadLoop(L) && markParallel(L, ctx);
+      parallel += isThreadLoop(L, isRound(F) ? kRoundLoopDepth : kThreadLoopDepth) &&
+                  markParallel(L, ctx);
     if (verbose())
       errs() << "iree simd: " << F.getName() << ": " << inCtx << " context access(es), " << outside
              << " other, " << unknown << " undescribed (calls or either); " << parallel

@@ -19,6 +19,7 @@ use libloading::Library;
 use super::abi::{HostEntry, HostKernelFn};
 use super::backend::HostBackend;
 use super::barrier::Switch;
+use super::simd::{capped, Level};
 use crate::backend::{Backend, BackendStream, DevicePtr, KernelHandle, LaunchSpec};
 
 mod backend;
@@ -151,6 +152,9 @@ fn sig(name: &str) -> Vec<u32> {
 pub(super) struct Dev {
     pub(super) backend: Arc<HostBackend>,
     pub(super) stream: Arc<dyn BackendStream>,
+    /// The widest SIMD entries this device's launches run
+    /// ([`crate::host::simd::capped`]).
+    cap: Level,
 }
 
 impl Dev {
@@ -159,18 +163,32 @@ impl Dev {
     }
 
     /// One device per way barrier kernels can switch threads
-    /// ([`Switch::ALL`]), for the barrier tests to run on each; a failing
-    /// test's output names the one it failed on.
+    /// ([`Switch::ALL`]), each with the CPU's SIMD entries and with the
+    /// scalar ones (a lockstep kernel runs vector rounds or scalar ones),
+    /// for the barrier tests to run on each; a failing test's output names
+    /// the one it failed on.
     fn each_switch() -> impl Iterator<Item = Dev> {
-        Switch::ALL.iter().map(|&switch| {
-            println!("barrier kernel threads switched by {switch:?}");
-            Dev::on(HostBackend::with_switch(switch))
+        Switch::ALL.iter().flat_map(|&switch| {
+            [Level::Avx512, Level::Scalar].map(move |cap| {
+                println!(
+                    "barrier kernel threads switched by {switch:?}, SIMD level {:?}",
+                    Level::detected().at_most(cap)
+                );
+                Dev {
+                    cap,
+                    ..Dev::on(HostBackend::with_switch(switch))
+                }
+            })
         })
     }
 
     fn on(backend: Arc<HostBackend>) -> Dev {
         let stream = backend.create_stream().unwrap();
-        Dev { backend, stream }
+        Dev {
+            backend,
+            stream,
+            cap: Level::Avx512,
+        }
     }
 
     /// A device whose kernels run bounds-checked when `checked` (check.rs).
@@ -214,18 +232,20 @@ impl Dev {
         for &b in bindings {
             self.backend.check_binding(b, 4).unwrap();
         }
-        // SAFETY: each test passes exactly the kernel's parameters, with
-        // buffers large enough for the indices the kernel touches.
-        unsafe {
-            self.stream
-                .submit(&LaunchSpec {
-                    grid,
-                    block,
-                    bindings,
-                    constants,
-                    ..LaunchSpec::test(KernelHandle::Host(e))
-                })
-                .unwrap()
-        }
+        capped(self.cap, || {
+            // SAFETY: each test passes exactly the kernel's parameters, with
+            // buffers large enough for the indices the kernel touches.
+            unsafe {
+                self.stream
+                    .submit(&LaunchSpec {
+                        grid,
+                        block,
+                        bindings,
+                        constants,
+                        ..LaunchSpec::test(KernelHandle::Host(e))
+                    })
+                    .unwrap()
+            }
+        })
     }
 }
