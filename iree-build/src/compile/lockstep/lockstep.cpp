@@ -58,6 +58,7 @@
 #include "llvm/IR/InstIterator.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/IntrinsicInst.h"
+#include "llvm/IR/MDBuilder.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/PassManager.h"
 #include "llvm/IR/Verifier.h"
@@ -92,6 +93,13 @@ constexpr const char* kVRoundPrefixes[] = {"__iree_host_vround_avx2_", "__iree_h
 constexpr uint64_t kVecMaxThreads = 1024;
 // In step with kLockstepMixed in the header.
 constexpr uint32_t kMixed = 0xffffffffu;
+// A vector body's state with this bit resumes a cut loop whose iteration
+// counters (below) every thread of the block has the same value of: it
+// reads thread 0's, which the loop vectoriser then sees as one value for
+// all lanes. Only the pass's rounds pass it, after checking.
+constexpr uint32_t kUniformBit = 0x40000000u;
+// `HostLaunch::block_dim`'s offset: in step with the header's static_assert.
+constexpr uint64_t kLaunchBlockDim = 12;
 constexpr const char* kSchedPrefix = "__iree_host_lsched_";
 constexpr const char* kBlockPrefix = "__iree_host_block_";
 constexpr const char* kFramePrefix = "__iree_host_frame_";
@@ -208,6 +216,20 @@ struct Cut {
   // arithmetic on the prologue's values, such as the addresses of the
   // kernel's `__shared__` arrays, which every thread would otherwise save.
   SetVector<Instruction*> remat;
+  // A vector body's induction variables of the cut loop that are not
+  // saved: each is `start + k * step` with `start` and `step` recomputed
+  // at the resume and `k` the loop's iteration counter (a phi the pass
+  // adds, saved instead), so that a grid-stride index stays an affine
+  // function of threadIdx.x (a vector load) rather than a value loaded per
+  // thread (a gather).
+  struct Induction {
+    PHINode* iv;
+    Value* start;
+    Value* step;
+    Type* gepType;  // the element type of a pointer induction, or null
+  };
+  std::vector<Induction> inductions;
+  PHINode* counter = nullptr;
   BasicBlock* resume = nullptr;
 };
 
@@ -227,6 +249,12 @@ class Transform {
 
   // The resume states of the cuts made (1-based), for the vector rounds.
   std::vector<uint32_t> states;
+  // Per loop cut with an iteration counter (vector bodies): the frame
+  // offset of the counter's plane and of the one 32-bit word a round
+  // reading one counter for all threads reads it from (written by the
+  // round's dispatch: no thread writes it, so the value stays one value
+  // for the whole round while the threads update their own).
+  std::map<uint32_t, std::pair<uint64_t, uint64_t>> counterSlots;
 
   // Whether `F` is a C library function (TargetLibraryInfo knows it): one
   // that cannot reach the host barrier except through a callback we pass.
@@ -435,6 +463,10 @@ class Transform {
       }
     }
 
+    if (layout == Layout::Planes)
+      for (Cut& c : cuts)
+        if (c.loop) countInductions(c, latchesOf[c.block], tracked);
+
     // 4. The frame: allocas first, then one slot per saved value. With
     // planes, a slot's offset is its plane's and each thread's element is
     // `stride` bytes after the previous thread's; a cache line between the
@@ -492,11 +524,21 @@ class Transform {
           Type* T = V->getType();
           slot[V] = place(DL.getTypeStoreSize(T), DL.getABITypeAlign(T));
         }
+    std::map<uint32_t, uint64_t> uniformAt;
+    for (Cut& c : cuts)
+      if (c.counter) {
+        uniformAt[c.id] = alignTo(offset, Align(4));
+        offset = uniformAt[c.id] + 4;
+      }
     frameBytes = static_cast<uint32_t>(alignTo(std::max<uint64_t>(offset, 1), 16));
     if (offset > (planes ? kVecMaxThreads : 1u) << 20)
       return fail(why, "frame larger than 1 MiB per thread");
 
     auto addr = [&](IRBuilder<>& B, Instruction* V) { return frameAt(B, slot[V]); };
+    // Thread 0's bytes at `at` (planes only).
+    auto frameAtFirst = [&](IRBuilder<>& B, uint64_t at) {
+      return B.CreateConstInBoundsGEP1_64(B.getInt8Ty(), frame, at);
+    };
     auto save = [&](IRBuilder<>& B, Instruction* V, Value* value) {
       B.CreateAlignedStore(value, addr(B, V), DL.getABITypeAlign(V->getType()));
     };
@@ -504,9 +546,16 @@ class Transform {
 
     // 5. Resume blocks and the dispatch after the prologue.
     std::map<Instruction*, SmallVector<std::pair<BasicBlock*, Value*>, 4>> reloads;
+    std::set<LoadInst*> counterLoads;
     pro->getTerminator()->eraseFromParent();
     IRBuilder<> db(pro);
-    SwitchInst* sw = db.CreateSwitch(state, body, cuts.size());
+    Value* uniform = nullptr;
+    Value* key = state;
+    if (planes) {
+      uniform = db.CreateICmpNE(db.CreateAnd(state, kUniformBit), db.getInt32(0), "ls.uniform");
+      key = db.CreateAnd(state, ~kUniformBit);
+    }
+    SwitchInst* sw = db.CreateSwitch(key, body, cuts.size());
     for (Cut& c : cuts) {
       c.resume = BasicBlock::Create(G.getContext(), "ls.resume", &G, c.block);
       IRBuilder<> rb(c.resume);
@@ -520,13 +569,36 @@ class Transform {
         reloads[R].push_back({c.resume, copy});
       }
       for (Instruction* V : c.live) {
-        Value* ld = rb.CreateAlignedLoad(V->getType(), addr(rb, V), DL.getABITypeAlign(V->getType()),
-                                         V->getName() + ".reload");
+        Value* at = addr(rb, V);
+        if (V == c.counter) {
+          at = rb.CreateSelect(uniform, frameAtFirst(rb, uniformAt[c.id]), at);
+          counterSlots[c.id] = {slot[V], uniformAt[c.id]};
+          states.push_back(c.id | kUniformBit);
+        }
+        LoadInst* ld = rb.CreateAlignedLoad(V->getType(), at, DL.getABITypeAlign(V->getType()),
+                                            V->getName() + ".reload");
+        if (V == c.counter) counterLoads.insert(ld);
         auto* P = dyn_cast<PHINode>(V);
         if (P && P->getParent() == c.block)
           P->addIncoming(ld, c.resume);
         else
           reloads[V].push_back({c.resume, ld});
+      }
+      for (const Cut::Induction& d : c.inductions) {
+        auto here = [&](Value* v) -> Value* {
+          auto it = copies.find(v);
+          return it == copies.end() ? v : static_cast<Value*>(it->second);
+        };
+        Value* k = c.counter->getIncomingValueForBlock(c.resume);
+        Value* now;
+        if (d.gepType) {
+          Value* idx = rb.CreateMul(rb.CreateZExt(k, d.step->getType()), here(d.step));
+          now = rb.CreateGEP(d.gepType, here(d.start), idx, d.iv->getName() + ".resume");
+        } else {
+          Value* kk = rb.CreateZExtOrTrunc(k, d.iv->getType());
+          now = rb.CreateAdd(here(d.start), rb.CreateMul(kk, here(d.step)), d.iv->getName() + ".resume");
+        }
+        d.iv->addIncoming(now, c.resume);
       }
       rb.CreateBr(c.block);
       sw->addCase(ConstantInt::get(cast<IntegerType>(i32), c.id), c.resume);
@@ -590,6 +662,8 @@ class Transform {
       }
     }
 
+    scopeCounterLoads(counterLoads);
+
     std::string err;
     raw_string_ostream os(err);
     if (verifyFunction(G, &os)) return fail(why, "internal error, the result does not verify: " + os.str());
@@ -597,6 +671,76 @@ class Transform {
   }
 
  private:
+  // The counters' loads get a scope of their own that every other memory
+  // access of the body is outside of: in a round reading one counter for
+  // all threads, that word is written by no thread (see counterSlots), and
+  // saying so lets LLVM load it once per round.
+  void scopeCounterLoads(const std::set<LoadInst*>& loads) {
+    if (loads.empty()) return;
+    MDBuilder MDB(G.getContext());
+    MDNode* domain = MDB.createAnonymousAliasScopeDomain("iree.lockstep.counters");
+    MDNode* scope = MDNode::get(G.getContext(), {MDB.createAnonymousAliasScope(domain, "counter")});
+    for (Instruction& I : instructions(G)) {
+      if (!I.mayReadOrWriteMemory()) continue;
+      if (auto* L = dyn_cast<LoadInst>(&I); L && loads.count(L))
+        I.setMetadata(LLVMContext::MD_alias_scope, scope);
+      else
+        I.setMetadata(LLVMContext::MD_noalias,
+                      MDNode::concatenate(I.getMetadata(LLVMContext::MD_noalias), scope));
+    }
+  }
+
+  // Finds cut `c`'s induction variables (see Cut::Induction): header phis
+  // saved at the cut whose value from the preheader and whose step (`+ s`
+  // or a GEP by `s`, from the loop's one latch) can be recomputed at the
+  // resume; gives the loop a counter and saves it instead of them.
+  template <typename Tracked>
+  void countInductions(Cut& c, const SmallVector<BasicBlock*, 4>& latches, Tracked& tracked) {
+    BasicBlock* H = c.block;
+    if (latches.size() != 1) return;
+    BasicBlock* latch = latches[0];
+    BasicBlock* pre = nullptr;
+    for (BasicBlock* P : predecessors(H)) {
+      if (P == latch) continue;
+      if (pre && pre != P) return;
+      pre = P;
+    }
+    if (!pre) return;
+    auto available = [&](Value* v) {
+      Instruction* I = tracked(v);
+      return !I || rematerializable(I, tracked);
+    };
+    for (PHINode& P : H->phis()) {
+      if (!c.live.count(&P)) continue;
+      Value* start = P.getIncomingValueForBlock(pre);
+      Value* next = P.getIncomingValueForBlock(latch);
+      Value* step = nullptr;
+      Type* gepType = nullptr;
+      if (auto* B = dyn_cast<BinaryOperator>(next); B && B->getOpcode() == Instruction::Add) {
+        if (B->getOperand(0) == &P) step = B->getOperand(1);
+        else if (B->getOperand(1) == &P) step = B->getOperand(0);
+      } else if (auto* GEP = dyn_cast<GetElementPtrInst>(next);
+                 GEP && GEP->getPointerOperand() == &P && GEP->getNumIndices() == 1) {
+        step = GEP->getOperand(1);
+        gepType = GEP->getSourceElementType();
+      }
+      if (!step || step == &P || !available(start) || !available(step)) continue;
+      c.inductions.push_back({&P, start, step, gepType});
+    }
+    if (c.inductions.empty()) return;
+    Type* i32 = Type::getInt32Ty(G.getContext());
+    c.counter = PHINode::Create(i32, 2, "ls.k", H->getFirstNonPHIIt());
+    c.counter->addIncoming(ConstantInt::get(i32, 0), pre);
+    IRBuilder<> lb(latch->getTerminator());
+    c.counter->addIncoming(lb.CreateAdd(c.counter, ConstantInt::get(i32, 1), "ls.k.next"), latch);
+    for (const Cut::Induction& d : c.inductions) {
+      c.live.remove(d.iv);
+      for (Value* v : {d.start, d.step})
+        if (Instruction* I = tracked(v)) addRemat(c, I, tracked);
+    }
+    c.live.insert(c.counter);
+  }
+
   // The prologue's loads of the launch's parameters (`args[i]`, then the
   // value it points to) read memory that nothing writes while the block
   // runs (a kernel's parameters are its own copies): saying so lets LLVM
@@ -743,6 +887,7 @@ struct Cuts {
   uint32_t frameBytes = 0;
   unsigned loopCuts = 0, barrierCuts = 0, shortLoops = 0;
   std::vector<uint32_t> states;  // resume states, 1-based
+  std::map<uint32_t, std::pair<uint64_t, uint64_t>> counterSlots;
 };
 
 void eraseFunction(Function* F, FunctionAnalysisManager& FAM) {
@@ -769,6 +914,7 @@ Function* cutCopy(Function& F, unsigned args, Layout layout, const std::set<cons
     return nullptr;
   }
   cuts.states = T.states;
+  cuts.counterSlots = T.counterSlots;
   return G;
 }
 
@@ -806,7 +952,41 @@ void defineConstant(GlobalVariable* var, uint32_t value) {
 // A vector round `R` as one copy per resume state, the state a constant
 // and the segment `G` inlined (folded to that state's code), behind a
 // dispatch on the state that returns kMixed for any other.
+// In dispatch `D` (a round's signature), whether every thread of the
+// block has the same 32-bit value at frame offset `at` as thread 0.
+Value* sameForAllThreads(IRBuilder<>& b, Function* D, uint64_t at, Value*& first) {
+  LLVMContext& C = D->getContext();
+  Type* i32 = b.getInt32Ty();
+  Value* frames = D->getArg(1);
+  Value* dims = b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), D->getArg(3), kLaunchBlockDim);
+  Value* n = b.getInt64(1);
+  for (unsigned i = 0; i < 3; ++i) {
+    Value* d = b.CreateAlignedLoad(i32, b.CreateConstInBoundsGEP1_64(i32, dims, i), Align(4));
+    n = b.CreateMul(n, b.CreateZExt(d, b.getInt64Ty()));
+  }
+  Value* plane = b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), frames, at);
+  first = b.CreateAlignedLoad(i32, plane, Align(4));
+  BasicBlock* pre = b.GetInsertBlock();
+  BasicBlock* loop = BasicBlock::Create(C, "same", D);
+  BasicBlock* done = BasicBlock::Create(C, "same.done", D);
+  b.CreateBr(loop);
+  b.SetInsertPoint(loop);
+  PHINode* t = b.CreatePHI(b.getInt64Ty(), 2);
+  PHINode* diff = b.CreatePHI(i32, 2);
+  t->addIncoming(b.getInt64(0), pre);
+  diff->addIncoming(b.getInt32(0), pre);
+  Value* v = b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(i32, plane, t), Align(4));
+  Value* d = b.CreateOr(diff, b.CreateXor(v, first));
+  Value* t1 = b.CreateAdd(t, b.getInt64(1));
+  t->addIncoming(t1, loop);
+  diff->addIncoming(d, loop);
+  b.CreateCondBr(b.CreateICmpULT(t1, n), loop, done);
+  b.SetInsertPoint(done);
+  return b.CreateICmpEQ(d, b.getInt32(0));
+}
+
 void specialiseRound(Function* R, Function* G, const std::vector<uint32_t>& states,
+                     const std::map<uint32_t, std::pair<uint64_t, uint64_t>>& counterSlots,
                      FunctionAnalysisManager& FAM) {
   Module& M = *R->getParent();
   LLVMContext& C = M.getContext();
@@ -837,11 +1017,33 @@ void specialiseRound(Function* R, Function* G, const std::vector<uint32_t>& stat
   ReturnInst::Create(C, ConstantInt::get(i32, kMixed), other);
   IRBuilder<> b(entry);
   SwitchInst* sw = b.CreateSwitch(D->getArg(2), other, copies.size());
+  std::map<uint32_t, Function*> copyOf(copies.begin(), copies.end());
+  auto call = [&](IRBuilder<>& cb, Function* Rs) {
+    return cb.CreateCall(Rs, {D->getArg(0), D->getArg(1), D->getArg(3), D->getArg(4)});
+  };
   for (auto& [s, Rs] : copies) {
+    if (s & kUniformBit) continue;
     BasicBlock* bb = BasicBlock::Create(C, "s" + Twine(s), D);
-    IRBuilder<> cb(bb);
-    cb.CreateRet(cb.CreateCall(Rs, {D->getArg(0), D->getArg(1), D->getArg(3), D->getArg(4)}));
     sw->addCase(cast<ConstantInt>(ConstantInt::get(i32, s)), bb);
+    IRBuilder<> cb(bb);
+    auto slot = counterSlots.find(s);
+    if (slot == counterSlots.end() || !copyOf.count(s | kUniformBit)) {
+      cb.CreateRet(call(cb, Rs));
+      continue;
+    }
+    // A cut loop: the copy that reads thread 0's counter if every thread's
+    // is the same.
+    Value* first = nullptr;
+    Value* same = sameForAllThreads(cb, D, slot->second.first, first);
+    BasicBlock* yes = BasicBlock::Create(C, "uniform", D);
+    BasicBlock* no = BasicBlock::Create(C, "varying", D);
+    cb.CreateCondBr(same, yes, no);
+    IRBuilder<> yb(yes);
+    yb.CreateAlignedStore(first, yb.CreateConstInBoundsGEP1_64(yb.getInt8Ty(), D->getArg(1), slot->second.second),
+                          Align(4));
+    yb.CreateRet(call(yb, copyOf[s | kUniformBit]));
+    IRBuilder<> nb(no);
+    nb.CreateRet(call(nb, Rs));
   }
   R->replaceAllUsesWith(D);
   D->takeName(R);
@@ -944,7 +1146,7 @@ struct LockstepPass : PassInfoMixin<LockstepPass> {
     defineConstant(vframe, cuts.frameBytes);
     std::vector<uint32_t> states{0};
     states.insert(states.end(), cuts.states.begin(), cuts.states.end());
-    for (Function* R : rounds) specialiseRound(R, G, states, FAM);
+    for (Function* R : rounds) specialiseRound(R, G, states, cuts.counterSlots, FAM);
     inlineEverywhere(G, FAM);
     if (verbose())
       errs() << "iree lockstep: " << k << ": vector rounds for " << states.size() << " state(s), "

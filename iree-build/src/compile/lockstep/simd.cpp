@@ -48,6 +48,7 @@
 #include "llvm/Transforms/Scalar/SimplifyCFG.h"
 #include "llvm/Transforms/Scalar/LICM.h"
 #include "llvm/Transforms/Scalar/LoopPassManager.h"
+#include "llvm/Transforms/Scalar/LoopRotation.h"
 
 namespace {
 
@@ -299,7 +300,22 @@ struct SimdPass : PassInfoMixin<SimdPass> {
       FPM.addPass(EarlyCSEPass(true));
     }
     FPM.addPass(GVNPass());
-    FPM.addPass(createFunctionToLoopPassAdaptor(LICMPass(LICMOptions()), /*UseMemorySSA=*/true));
+    if (isRound(F)) {
+      // Rotated first: the built-ins a round's segment reads (blockIdx,
+      // which the scheduler set) are then loaded where every iteration
+      // runs, and LICM can take them out of the loop (the thread index
+      // stays the vectoriser's induction variable).
+      LoopPassManager LPM;
+      LPM.addPass(LoopRotatePass());
+      LPM.addPass(LICMPass(LICMOptions()));
+      // Again: the first took the per-thread store of threadIdx out of
+      // the loop (after its hoisting), which is what kept the other
+      // built-ins' loads in.
+      LPM.addPass(LICMPass(LICMOptions()));
+      FPM.addPass(createFunctionToLoopPassAdaptor(std::move(LPM), /*UseMemorySSA=*/true));
+    } else {
+      FPM.addPass(createFunctionToLoopPassAdaptor(LICMPass(LICMOptions()), /*UseMemorySSA=*/true));
+    }
     FPM.run(F, FAM);
     unsigned parallel = 0;
     for (Loop* L : FAM.getResult<LoopAnalysis>(F).getLoopsInPreorder())

@@ -90,6 +90,40 @@ fn strided_loops_inside_a_barrier_loop() {
 }
 
 #[test]
+fn grid_stride_loops_before_a_barrier() {
+    for d in Dev::each_switch() {
+        // A multiple of the grid (every thread loops as often: the vector
+        // rounds read one counter for all) and sizes that are not (the
+        // threads' counts differ at the end).
+        for (n, blocks, threads) in [(3 * 128 * 8, 3u32, 128u32), (1000, 3, 128), (77, 2, 64)] {
+            let x: Vec<i32> = (0..n as i32).map(|i| i % 7 + 1).collect();
+            let (px, pp) = (d.upload(&x), d.zeros::<i32>(blocks as usize));
+            d.launch(
+                entry("grid_stride_pair", true),
+                [blocks, 1, 1],
+                [threads, 1, 1],
+                &[px, pp],
+                &[n as u32],
+            );
+            let got = d.download::<i32>(pp, blocks as usize);
+            let stride = (blocks * threads) as usize;
+            for (b, g) in got.iter().enumerate() {
+                let want: i32 = (0..threads as usize)
+                    .map(|t| {
+                        let first = b * threads as usize + t;
+                        let sum: i32 = (first..n).step_by(stride).map(|i| x[i]).sum();
+                        (t..n)
+                            .step_by(threads as usize)
+                            .fold(sum, |acc, i| acc ^ x[i])
+                    })
+                    .sum();
+                assert_eq!(*g, want, "block {b}, n = {n}");
+            }
+        }
+    }
+}
+
+#[test]
 fn kernels_the_lockstep_pass_leaves_run_with_coroutines() {
     for d in Dev::each_switch() {
         let n = 1000usize;
@@ -127,6 +161,7 @@ fn lockstep_pass_transforms_the_kernels_it_can() {
         "reverse_blocks",
         "private_rotate",
         "row_sums",
+        "grid_stride_pair",
         // Warp operations are segment ends too (warps.cu).
         "warp_block_sum",
         "shfl_scan",

@@ -141,6 +141,27 @@ extern "C" __global__ void row_sums(const float* __restrict__ in, float* __restr
   }
 }
 
+// Grid-stride loops in the shapes public code writes them, before a
+// barrier: a size_t index and a pointer bumped by the block size (the
+// lockstep pass's vector body counts their iterations instead of saving
+// them), then thread 0 alone loops over the block's partial results.
+extern "C" __global__ void grid_stride_pair(const int* in, int* partial, unsigned n32) {
+  __shared__ int s[256];
+  const size_t n = n32;
+  int acc = 0;
+  for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n;
+       i += (size_t)gridDim.x * blockDim.x)
+    acc += in[i];
+  for (const int* p = in + threadIdx.x; p < in + n; p += blockDim.x) acc ^= *p;
+  s[threadIdx.x] = acc;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    int total = 0;
+    for (unsigned k = 0; k < blockDim.x; ++k) total += s[k];
+    partial[blockIdx.x] = total;
+  }
+}
+
 // The barrier sits in a function that is not inlined: the lockstep pass
 // cannot see it and leaves the kernel to the coroutines.
 __device__ __noinline__ void opaque_sync() { __syncthreads(); }
@@ -192,6 +213,7 @@ IREE_HOST_EXPORT(mirror3d)
 IREE_HOST_EXPORT(reverse_blocks)
 IREE_HOST_EXPORT(private_rotate)
 IREE_HOST_EXPORT(row_sums)
+IREE_HOST_EXPORT(grid_stride_pair)
 IREE_HOST_EXPORT(opaque_barrier_sum)
 // Integer kernels for the SIMD tests (tests/simd.rs): a divergent branch,
 // a gather through a computed index and a scatter, then every built-in of a
