@@ -159,3 +159,38 @@ fn matmul_barrier_rounds_run_threads_in_vector_lanes() {
 fn disassembly_has(tc: &Toolchain, object: &Path, name: &str) -> bool {
     !functions(tc, object, &[name]).is_empty()
 }
+
+/// The softmax example (`expf` in each thread's strided loops, between
+/// barriers): its vector rounds call glibc's vector `expf` (libmvec, eight
+/// lanes per call) instead of the scalar one per lane, which the build then
+/// links; the program that ran it in the example's tests is the proof that
+/// it links.
+#[test]
+#[cfg(all(target_arch = "x86_64", target_os = "linux", target_env = "gnu"))]
+fn softmax_rounds_call_vector_expf() {
+    std::env::remove_var(plugin::ENV_VAR);
+    let tc = Toolchain::discover();
+    let out = tempfile::tempdir().unwrap();
+    let kernels =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/softmax/kernels/softmax.cu");
+    let mut job = CompileJob::new(kernels, TargetId::Host, out.path());
+    job.host_exports = vec!["softmax_rows".into()];
+    let obj = compile::compile(&job, &tc).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        obj.commands[0].iter().any(|a| a == "-fveclib=libmvec"),
+        "{:?}",
+        obj.commands
+    );
+    use object::{Object, ObjectSymbol};
+    let bytes = std::fs::read(&obj.outputs[0].1).unwrap();
+    let file = object::File::parse(&*bytes).unwrap();
+    let undefined: Vec<&str> = file
+        .symbols()
+        .filter(|s| s.is_undefined())
+        .filter_map(|s| s.name().ok())
+        .collect();
+    assert!(
+        undefined.contains(&"_ZGVdN8v_expf"),
+        "no call of libmvec's 8-lane expf: {undefined:?}"
+    );
+}

@@ -406,11 +406,26 @@ const LIBRARY_SYMBOLS: &[&str] = &[
     "_GLOBAL_OFFSET_TABLE_",
 ];
 
+/// The prefix of glibc's vector math functions (libmvec, the vector
+/// function ABI's mangling: `_ZGVdN8v_expf` is `expf` on eight AVX2 lanes),
+/// which host kernels compiled with `-fveclib=libmvec` call
+/// (`crate::compile::host::vector_math`).
+pub(crate) const LIBMVEC_PREFIX: &str = "_ZGV";
+
+/// Whether host object `bytes` calls libmvec (its program must link it).
+pub(crate) fn uses_libmvec(bytes: &[u8]) -> bool {
+    let Ok(file) = object::File::parse(bytes) else {
+        return false;
+    };
+    file.symbols()
+        .any(|s| s.is_undefined() && s.name().is_ok_and(|n| n.starts_with(LIBMVEC_PREFIX)))
+}
+
 /// Whether an undefined symbol is the C library's or the C++ runtime's,
 /// hence cannot reach `__iree_host_barrier`.
 fn is_library_symbol(name: &str) -> bool {
     let name = name.split('@').next().unwrap_or(name);
-    if LIBRARY_SYMBOLS.contains(&name) {
+    if LIBRARY_SYMBOLS.contains(&name) || name.starts_with(LIBMVEC_PREFIX) {
         return true;
     }
     let base = name

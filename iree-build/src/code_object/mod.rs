@@ -22,7 +22,7 @@ use crate::target::{Format, TargetId};
 pub(crate) mod amd;
 mod cubin;
 pub(crate) mod elf;
-mod host;
+pub(crate) mod host;
 mod names;
 mod offload_bundle;
 mod ptx;

@@ -51,6 +51,11 @@ pub(super) fn plan(
         "-fno-exceptions",
         "-fno-rtti",
         "-ffunction-sections",
+        // A GPU's math functions never set errno (CUDA and HIP have none),
+        // and an `expf` that may write it is a call that writes memory:
+        // the SIMD and lockstep passes' loops could not keep `threadIdx` in
+        // a register across it, nor run it in vector lanes.
+        "-fno-math-errno",
         "-c",
     ]
     .into_iter()
@@ -60,6 +65,9 @@ pub(super) fn plan(
     // TARGET, not on the machine running the build.
     if let Some(target) = &env.cross_target {
         args.push(format!("--target={target}").into());
+    }
+    if vector_math(env.cross_target.as_deref()) {
+        args.push("-fveclib=libmvec".into());
     }
     if job.signature_only {
         args.push("-DIREE_HOST_SIGNATURE_ONLY=1".into());
@@ -90,4 +98,21 @@ pub(super) fn plan(
 /// ([`super::wrapper::host_source`]).
 pub fn wrapper_source(source: &Path, exports: &[String]) -> String {
     super::wrapper::host_source(source, exports)
+}
+
+/// Whether host kernels for `cross_target` (None: the machine running the
+/// build) call glibc's vector math library, libmvec, where a loop the SIMD
+/// or lockstep passes vectorise calls `expf` and friends (8 or 16 lanes per
+/// call instead of one): x86-64 GNU/Linux, where glibc always ships it.
+/// An object that does references `_ZGV*` symbols, and the build links
+/// `libmvec` for it (`code_object::host::LIBMVEC_PREFIX`).
+pub(crate) fn vector_math(cross_target: Option<&str>) -> bool {
+    match cross_target {
+        Some(t) => t.starts_with("x86_64-") && t.ends_with("-linux-gnu"),
+        None => cfg!(all(
+            target_arch = "x86_64",
+            target_os = "linux",
+            target_env = "gnu"
+        )),
+    }
 }

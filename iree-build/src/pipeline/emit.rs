@@ -146,5 +146,13 @@ fn link_host_objects(
         .map_err(|e| Error::Archive {
             message: e.to_string(),
             lib,
-        })
+        })?;
+    // Vectorised loops calling `expf` and friends call glibc's libmvec.
+    if contents
+        .iter()
+        .any(|b| crate::code_object::host::uses_libmvec(b))
+    {
+        println!("cargo:rustc-link-lib=dylib=mvec");
+    }
+    Ok(())
 }

@@ -22,7 +22,20 @@ const HOST_FLAGS: &[&str] = &[
     "-fno-exceptions",
     "-fno-rtti",
     "-ffunction-sections",
+    "-fno-math-errno",
 ];
+
+/// What iree-build adds on x86-64 GNU/Linux (`compile::host::vector_math`):
+/// vectorised loops call glibc's libmvec, which the library then links.
+const VECTOR_MATH_FLAGS: &[&str] = if cfg!(all(
+    target_arch = "x86_64",
+    target_os = "linux",
+    target_env = "gnu"
+)) {
+    &["-fveclib=libmvec", "-lmvec"]
+} else {
+    &[]
+};
 
 /// `IREE_HOST_TEST_TLS=initial-exec` compiles the test kernels with
 /// initial-exec TLS throughout, as fast as a static link's local-exec; the
@@ -51,6 +64,7 @@ pub fn compile_host_library(sources: &[&Path], defines: &[String], so: &Path) {
     let clang = std::env::var("CLANG").unwrap_or_else(|_| "clang++-19".to_string());
     let out = Command::new(&clang)
         .args(HOST_FLAGS)
+        .args(VECTOR_MATH_FLAGS)
         .args(["-Wall", "-Werror", "-I"])
         .arg(include)
         .arg("-I")
