@@ -43,6 +43,10 @@ pub struct Comparison {
     pub work: f64,
     /// The host platform's time.
     pub ours: Sample,
+    /// The host platform's time with the scalar entries and rounds
+    /// (`IREE_HOST_SIMD=0`'s path, as `simd::capped` runs it): what says
+    /// which way `ours` ran, the SIMD lanes or not.
+    pub scalar: Sample,
     /// The Rust reference's time.
     pub rust: Sample,
     /// What the Rust reference is, for the table.
@@ -58,6 +62,11 @@ pub struct Comparison {
 impl Comparison {
     fn rate(&self, s: &Sample) -> f64 {
         self.work / s.median / 1e9
+    }
+
+    /// Ours / the scalar path, as a throughput ratio.
+    pub fn vs_scalar(&self) -> f64 {
+        self.scalar.median / self.ours.median
     }
 
     /// Ours / Rust, as a throughput ratio (higher is better).
@@ -105,11 +114,12 @@ impl Comparison {
             &format!("host.{n}.vs_rust"),
             r,
             &format!(
-                "x (ours/Rust throughput, {}; target >= {}: {}; ran as {})",
+                "x (ours/Rust throughput, {}; target >= {}: {}; ran as {}, {:.2}x its scalar path)",
                 self.rust_what,
                 self.rust_target,
                 Self::verdict(r, self.rust_target),
-                self.path
+                self.path,
+                self.vs_scalar()
             ),
             None,
         );
@@ -131,8 +141,8 @@ impl Comparison {
     /// The markdown table of `rows`, one line per kernel.
     pub fn markdown(rows: &[Comparison]) -> String {
         let mut md = String::from(
-            "| kernel | path | ours | best Rust | ours/Rust | target | pocl | ours/pocl | target |\n\
-             | --- | --- | ---: | ---: | ---: | --- | ---: | ---: | --- |\n",
+            "| kernel | path | ours | ours/scalar path | best Rust | ours/Rust | target | pocl | ours/pocl | target |\n\
+             | --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- |\n",
         );
         for c in rows {
             let r = c.vs_rust();
@@ -147,11 +157,12 @@ impl Comparison {
             };
             let _ = writeln!(
                 md,
-                "| `{}` | {} | {:.2} {} | {:.2} ({}) | {r:.2} | >= {}: {} | {pocl} | {vs_pocl} | {pocl_verdict} |",
+                "| `{}` | {} | {:.2} {} | {:.2} | {:.2} ({}) | {r:.2} | >= {}: {} | {pocl} | {vs_pocl} | {pocl_verdict} |",
                 c.name,
                 c.path,
                 c.rate(&c.ours),
                 c.unit,
+                c.vs_scalar(),
                 c.rate(&c.rust),
                 c.rust_what,
                 c.rust_target,
@@ -295,8 +306,9 @@ pub fn run(
     Ok(())
 }
 
-/// Ours, Rust, the peer's cell and its output (see [`Ctx::time3`]).
-type Timed = (Sample, Sample, Peer, Option<Vec<f32>>);
+/// Ours, ours on the scalar path, Rust, the peer's cell and its output
+/// (see [`Ctx::time3`]).
+type Timed = (Sample, Sample, Sample, Peer, Option<Vec<f32>>);
 
 /// What every comparison uses.
 struct Ctx<'a> {
@@ -319,20 +331,24 @@ impl Ctx<'_> {
         rust: &mut dyn FnMut(),
         peer: Option<Result<pocl::Launch<'_>, opencl::ClError>>,
     ) -> Result<Timed, Error> {
-        let mut failure = None;
-        let mut ours = || {
-            if let Err(e) = ours() {
-                failure.get_or_insert(e);
+        let failure = std::cell::RefCell::new(None);
+        let ours = std::cell::RefCell::new(ours);
+        let run = || {
+            if let Err(e) = (ours.borrow_mut())() {
+                failure.borrow_mut().get_or_insert(e);
             }
         };
+        let mut scalar =
+            || runtime_hip::host::simd::capped(runtime_hip::host::simd::Level::Scalar, run);
+        let mut ours = run;
         let (samples, peer, out) = match peer {
             None => (
-                time_round(reps, &mut [&mut ours, rust]),
+                time_round(reps, &mut [&mut ours, rust, &mut scalar]),
                 Peer::Skipped,
                 None,
             ),
             Some(Err(e)) => (
-                time_round(reps, &mut [&mut ours, rust]),
+                time_round(reps, &mut [&mut ours, rust, &mut scalar]),
                 Peer::Failed(e.to_string()),
                 None,
             ),
@@ -343,17 +359,17 @@ impl Ctx<'_> {
                         peer_failure.get_or_insert(e);
                     }
                 };
-                let s = time_round(reps, &mut [&mut ours, rust, &mut peer]);
+                let s = time_round(reps, &mut [&mut ours, rust, &mut scalar, &mut peer]);
                 match peer_failure.map_or_else(|| launch.output(), Err) {
-                    Ok(out) => (s.clone(), Peer::Measured(s[2]), Some(out)),
+                    Ok(out) => (s.clone(), Peer::Measured(s[3]), Some(out)),
                     Err(e) => (s, Peer::Failed(e.to_string()), None),
                 }
             }
         };
-        if let Some(e) = failure {
+        if let Some(e) = failure.into_inner() {
             return Err(e);
         }
-        Ok((samples[0], samples[1], peer, out))
+        Ok((samples[0], samples[2], samples[1], peer, out))
     }
 
     fn simple_mul(&self, log2_n: u32) -> Result<Comparison, Error> {
@@ -365,7 +381,7 @@ impl Ctx<'_> {
         let mut want = vec![0.0f32; n];
         let stream = self.stream;
         let peer = self.cl.map(|cl| pocl::simple_mul(cl, &lhs_h, &rhs_h));
-        let (ours, rust, pocl, out) = self.time3(
+        let (ours, scalar, rust, pocl, out) = self.time3(
             self.reps,
             &mut || {
                 simple_mul(stream, &lhs, &rhs, &mut ret, n as i32)?;
@@ -382,6 +398,7 @@ impl Ctx<'_> {
             unit: "GB/s",
             work: 12.0 * n as f64,
             ours,
+            scalar,
             rust,
             rust_what: "zipped-slices loop",
             rust_target: 0.9,
@@ -401,7 +418,7 @@ impl Ctx<'_> {
         let mut rust_sum = 0.0f32;
         let stream = self.stream;
         let peer = self.cl.map(|cl| pocl::block_sum(cl, &x_h, blocks));
-        let (ours, rust, pocl, out) = self.time3(
+        let (ours, scalar, rust, pocl, out) = self.time3(
             self.reps,
             &mut || {
                 block_sum(stream, &x, &mut partial, n as i32)?;
@@ -426,6 +443,7 @@ impl Ctx<'_> {
             unit: "GB/s",
             work: 4.0 * n as f64,
             ours,
+            scalar,
             rust,
             rust_what: "chunked sum, 16 accumulators",
             rust_target: 0.8,
@@ -447,7 +465,7 @@ impl Ctx<'_> {
         let mut want = vec![0f32; m * n];
         let stream = self.stream;
         let peer = self.cl.map(|cl| pocl::matmul(cl, &a, &b, (m, n, k)));
-        let (ours, rust, pocl, out) = {
+        let (ours, scalar, rust, pocl, out) = {
             let want_ref = &mut want;
             self.time3(
                 self.reps.min(5),
@@ -471,6 +489,7 @@ impl Ctx<'_> {
             unit: "GFLOP/s",
             work: 2.0 * (m * n * k) as f64,
             ours,
+            scalar,
             rust,
             rust_what: "matrixmultiply::sgemm",
             rust_target: 0.25,
@@ -489,7 +508,7 @@ impl Ctx<'_> {
         let mut want = vec![0f32; rows * cols];
         let stream = self.stream;
         let peer = self.cl.map(|cl| pocl::softmax(cl, &x, (rows, cols)));
-        let (ours, rust, pocl, out) = {
+        let (ours, scalar, rust, pocl, out) = {
             let want_ref = &mut want;
             self.time3(
                 self.reps.min(5),
@@ -515,6 +534,7 @@ impl Ctx<'_> {
             unit: "GB/s",
             work: 8.0 * (rows * cols) as f64,
             ours,
+            scalar,
             rust,
             rust_what: "per-row softmax",
             rust_target: 0.5,
@@ -539,6 +559,7 @@ mod tests {
             unit: "GB/s",
             work: 1e9,
             ours: s(ours),
+            scalar: s(ours),
             rust: s(1.0),
             rust_what: "loop",
             rust_target: 0.9,

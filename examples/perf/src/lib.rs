@@ -99,8 +99,9 @@ pub fn main_with_args(args: &[String]) -> ExitCode {
         sizes.log2_n = n;
     }
     report.note(format!(
-        "host SIMD block entries: {} (IREE_HOST_SIMD=0: scalar); barrier and lockstep \
-         kernels run their scalar entries",
+        "host SIMD block entries and lockstep rounds: {} (IREE_HOST_SIMD=0: scalar); each \
+         comparison also times the scalar path (`ours/scalar path`): a kernel the passes could \
+         not vectorise runs it either way",
         runtime_hip::host::simd::Level::detected().name()
     ));
     report.note(format!(

@@ -4,7 +4,10 @@
 //! Why: with iree-build's pass plugin, the block entry of a barrier-free
 //! kernel also exists compiled for AVX2+FMA and for AVX-512 (the host
 //! header's "SIMD block entries"), its thread loop vectorised so that
-//! consecutive threads run in the vector lanes. The object cannot know the
+//! consecutive threads run in the vector lanes; a barrier kernel the
+//! lockstep pass cut also has vector rounds for AVX2 and AVX-512 (the
+//! header's "vector lockstep"), which its scheduler asks for the same way.
+//! The object cannot know the
 //! CPU it will run on, so the entry asks [`__iree_host_simd_level`] each
 //! call; the answer is the launch's [`Level`], which the worker running the
 //! launch's blocks sets for itself (`Level::enter`).
