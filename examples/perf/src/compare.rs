@@ -604,7 +604,7 @@ mod tests {
         assert_eq!(lines.len(), 5, "{md}");
         assert_eq!(
             lines[2],
-            "| `k` | lockstep | 0.50 GB/s | 1.00 (loop) | 0.50 | >= 0.9: NOT met | 0.33 | 1.50 | >= 1.5: met |"
+            "| `k` | lockstep | 0.50 GB/s | 1.00 | 1.00 (loop) | 0.50 | >= 0.9: NOT met | 0.33 | 1.50 | >= 1.5: met |"
         );
         assert!(
             lines[3].contains("| 1.00 | >= 0.9: met | **failed** | – |"),
