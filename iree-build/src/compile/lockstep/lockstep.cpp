@@ -249,6 +249,8 @@ class Transform {
 
   // The resume states of the cuts made (1-based), for the vector rounds.
   std::vector<uint32_t> states;
+  // Whether the kernel has warp operations (see kWarpPoint).
+  bool warps = false;
   // Per loop cut with an iteration counter (vector bodies): the frame
   // offset of the counter's plane and of the one 32-bit word a round
   // reading one counter for all threads reads it from (written by the
@@ -268,7 +270,6 @@ class Transform {
   bool run(std::string& why, uint32_t& frameBytes, unsigned& loopCuts, unsigned& barrierCuts,
            unsigned& shortLoops) {
     foldCalls(kInLockstep, true);
-    bool warps = false;
     for (Instruction& I : make_early_inc_range(instructions(G)))
       if (isCallTo(I, kWarpPoint)) {
         warps = true;
@@ -888,6 +889,7 @@ struct Cuts {
   unsigned loopCuts = 0, barrierCuts = 0, shortLoops = 0;
   std::vector<uint32_t> states;  // resume states, 1-based
   std::map<uint32_t, std::pair<uint64_t, uint64_t>> counterSlots;
+  bool warps = false;
 };
 
 void eraseFunction(Function* F, FunctionAnalysisManager& FAM) {
@@ -915,6 +917,7 @@ Function* cutCopy(Function& F, unsigned args, Layout layout, const std::set<cons
   }
   cuts.states = T.states;
   cuts.counterSlots = T.counterSlots;
+  cuts.warps = T.warps;
   return G;
 }
 
@@ -1129,6 +1132,15 @@ struct LockstepPass : PassInfoMixin<LockstepPass> {
     Cuts cuts;
     Function* G = nullptr;
     if (scalar && vframe) G = cutCopy(*V, 7, Layout::Planes, reach, FAM, why, cuts);
+    if (G && cuts.warps) {
+      // The lane that completes a warp operation goes on at once, so the
+      // threads never leave one in the same round: every round would be
+      // mixed, and the scalar scheduler (eight loop iterations a segment)
+      // runs them faster.
+      eraseFunction(G, FAM);
+      G = nullptr;
+      why = "warp operations keep the threads' states apart";
+    }
     if (!G) {
       if (verbose() && scalar) errs() << "iree lockstep: " << k << ": no vector rounds: " << why << "\n";
       for (Function* R : rounds) {
