@@ -51,9 +51,13 @@ fn functions(tc: &Toolchain, object: &Path, parts: &[&str]) -> String {
     picked
 }
 
-#[test]
-#[cfg(target_arch = "x86_64")]
-fn simple_mul_avx_entries_run_threads_in_vector_lanes() {
+/// Compiles export `export` of `kernels` (relative to this crate) for the
+/// host with the pass plugin, as a build does: the toolchain, the object's
+/// path and the directory holding it (kept alive by the caller).
+fn host_object(
+    kernels: &str,
+    export: &str,
+) -> (Toolchain, compile::CompiledObject, tempfile::TempDir) {
     std::env::remove_var(plugin::ENV_VAR);
     let tc = Toolchain::discover();
     assert!(
@@ -61,11 +65,20 @@ fn simple_mul_avx_entries_run_threads_in_vector_lanes() {
         "this test needs LLVM 19 headers (`cargo xtask provision` installs llvm-19-dev)\n{tc}"
     );
     let out = tempfile::tempdir().unwrap();
-    let kernels = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples/custom_dispatch/kernels/kernels.cu");
+    let kernels = Path::new(env!("CARGO_MANIFEST_DIR")).join(kernels);
     let mut job = CompileJob::new(kernels, TargetId::Host, out.path());
-    job.host_exports = vec!["simple_mul".into()];
+    job.host_exports = vec![export.into()];
     let obj = compile::compile(&job, &tc).unwrap_or_else(|e| panic!("{e}"));
+    (tc, obj, out)
+}
+
+#[test]
+#[cfg(target_arch = "x86_64")]
+fn simple_mul_avx_entries_run_threads_in_vector_lanes() {
+    let (tc, obj, _dir) = host_object(
+        "../examples/custom_dispatch/kernels/kernels.cu",
+        "simple_mul",
+    );
     assert!(
         obj.commands[0]
             .iter()
@@ -102,18 +115,7 @@ fn simple_mul_avx_entries_run_threads_in_vector_lanes() {
 #[test]
 #[cfg(target_arch = "x86_64")]
 fn matmul_barrier_rounds_run_threads_in_vector_lanes() {
-    std::env::remove_var(plugin::ENV_VAR);
-    let tc = Toolchain::discover();
-    assert!(
-        tc.llvm_include().is_some(),
-        "this test needs LLVM 19 headers (`cargo xtask provision` installs llvm-19-dev)\n{tc}"
-    );
-    let out = tempfile::tempdir().unwrap();
-    let kernels =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/matmul/kernels/matmul.cu");
-    let mut job = CompileJob::new(kernels, TargetId::Host, out.path());
-    job.host_exports = vec!["matmul_tiled".into()];
-    let obj = compile::compile(&job, &tc).unwrap_or_else(|e| panic!("{e}"));
+    let (tc, obj, _dir) = host_object("../examples/matmul/kernels/matmul.cu", "matmul_tiled");
     let object = &obj.outputs[0].1;
 
     let zmm_fma = |parts: &[&str]| {
@@ -168,14 +170,7 @@ fn disassembly_has(tc: &Toolchain, object: &Path, name: &str) -> bool {
 #[test]
 #[cfg(all(target_arch = "x86_64", target_os = "linux", target_env = "gnu"))]
 fn softmax_rounds_call_vector_expf() {
-    std::env::remove_var(plugin::ENV_VAR);
-    let tc = Toolchain::discover();
-    let out = tempfile::tempdir().unwrap();
-    let kernels =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/softmax/kernels/softmax.cu");
-    let mut job = CompileJob::new(kernels, TargetId::Host, out.path());
-    job.host_exports = vec!["softmax_rows".into()];
-    let obj = compile::compile(&job, &tc).unwrap_or_else(|e| panic!("{e}"));
+    let (_tc, obj, _dir) = host_object("../examples/softmax/kernels/softmax.cu", "softmax_rows");
     assert!(
         obj.commands[0].iter().any(|a| a == "-fveclib=libmvec"),
         "{:?}",

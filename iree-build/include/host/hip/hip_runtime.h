@@ -461,6 +461,18 @@ static inline unsigned char* lockstep_memory(size_t want) {
   return s.mem;
 }
 
+/// A worker's lockstep scratch for a block of `n` threads: their states
+/// (a cache line apart from the frames), then `frame_bytes` of frames.
+struct LockstepBlock {
+  unsigned* st;
+  unsigned char* frames;
+};
+static __forceinline__ LockstepBlock lockstep_block(size_t n, size_t frame_bytes) {
+  const size_t states_bytes = (n * sizeof(unsigned) + 63) & ~size_t(63);
+  unsigned char* mem = lockstep_memory(states_bytes + frame_bytes);
+  return {reinterpret_cast<unsigned*>(mem), mem + states_bytes};
+}
+
 /// Runs `l->block_count` blocks, each as rounds over its threads: a thread
 /// waiting at a barrier is skipped until every thread still running waits
 /// at one (a returned thread counts as arrived, as with coroutines); any
@@ -470,10 +482,7 @@ static __forceinline__ void lockstep(const HostLaunch* l, void** args, unsigned 
   const unsigned nx = l->block_dim[0], ny = l->block_dim[1], nz = l->block_dim[2];
   const size_t n = size_t(nx) * ny * nz;
   const size_t fb = (size_t(frame_bytes) + 15) & ~size_t(15);
-  const size_t states_bytes = (n * sizeof(unsigned) + 63) & ~size_t(63);
-  unsigned char* mem = lockstep_memory(states_bytes + n * fb);
-  unsigned* st = reinterpret_cast<unsigned*>(mem);
-  unsigned char* frames = mem + states_bytes;
+  const auto [st, frames] = lockstep_block(n, n * fb);
   Context& c = ctx;
   set_block(c, l);
   const unsigned bx = l->block_idx[0], nb = l->block_count > 1 ? l->block_count : 1;
@@ -640,10 +649,7 @@ template <unsigned (*VBody)(void**, void*, unsigned, unsigned, unsigned, unsigne
           unsigned (*Round)(void**, unsigned char*, unsigned, const HostLaunch*, unsigned*)>
 static __forceinline__ void vlockstep(const HostLaunch* l, void** args, unsigned vframe_bytes) {
   const size_t n = size_t(l->block_dim[0]) * l->block_dim[1] * l->block_dim[2];
-  const size_t states_bytes = (n * sizeof(unsigned) + 63) & ~size_t(63);
-  unsigned char* mem = lockstep_memory(states_bytes + vframe_bytes);
-  unsigned* st = reinterpret_cast<unsigned*>(mem);
-  unsigned char* frames = mem + states_bytes;
+  const auto [st, frames] = lockstep_block(n, vframe_bytes);
   Context& c = ctx;
   set_block(c, l);
   const unsigned bx = l->block_idx[0], nb = l->block_count > 1 ? l->block_count : 1;
