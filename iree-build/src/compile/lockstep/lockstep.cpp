@@ -252,7 +252,7 @@ class Transform {
   // Whether the kernel has warp operations (see kWarpPoint).
   bool warps = false;
   // Per loop cut with an iteration counter (vector bodies): the frame
-  // offset of the counter's plane and of the one 32-bit word a round
+  // offset of the counter's plane and of the one 64-bit word a round
   // reading one counter for all threads reads it from (written by the
   // round's dispatch: no thread writes it, so the value stays one value
   // for the whole round while the threads update their own).
@@ -528,8 +528,8 @@ class Transform {
     std::map<uint32_t, uint64_t> uniformAt;
     for (Cut& c : cuts)
       if (c.counter) {
-        uniformAt[c.id] = alignTo(offset, Align(4));
-        offset = uniformAt[c.id] + 4;
+        uniformAt[c.id] = alignTo(offset, Align(8));
+        offset = uniformAt[c.id] + 8;
       }
     frameBytes = static_cast<uint32_t>(alignTo(std::max<uint64_t>(offset, 1), 16));
     if (offset > (planes ? kVecMaxThreads : 1u) << 20)
@@ -593,7 +593,7 @@ class Transform {
         Value* k = c.counter->getIncomingValueForBlock(c.resume);
         Value* now;
         if (d.gepType) {
-          Value* idx = rb.CreateMul(rb.CreateZExt(k, d.step->getType()), here(d.step));
+          Value* idx = rb.CreateMul(rb.CreateZExtOrTrunc(k, d.step->getType()), here(d.step));
           now = rb.CreateGEP(d.gepType, here(d.start), idx, d.iv->getName() + ".resume");
         } else {
           Value* kk = rb.CreateZExtOrTrunc(k, d.iv->getType());
@@ -729,11 +729,13 @@ class Transform {
       c.inductions.push_back({&P, start, step, gepType});
     }
     if (c.inductions.empty()) return;
-    Type* i32 = Type::getInt32Ty(G.getContext());
-    c.counter = PHINode::Create(i32, 2, "ls.k", H->getFirstNonPHIIt());
-    c.counter->addIncoming(ConstantInt::get(i32, 0), pre);
+    // 64 bits: a 32-bit count would wrap after 2^32 iterations and then
+    // recompute a 64-bit index or pointer wrongly (an access out of bounds).
+    Type* i64 = Type::getInt64Ty(G.getContext());
+    c.counter = PHINode::Create(i64, 2, "ls.k", H->getFirstNonPHIIt());
+    c.counter->addIncoming(ConstantInt::get(i64, 0), pre);
     IRBuilder<> lb(latch->getTerminator());
-    c.counter->addIncoming(lb.CreateAdd(c.counter, ConstantInt::get(i32, 1), "ls.k.next"), latch);
+    c.counter->addIncoming(lb.CreateAdd(c.counter, ConstantInt::get(i64, 1), "ls.k.next"), latch);
     for (const Cut::Induction& d : c.inductions) {
       c.live.remove(d.iv);
       for (Value* v : {d.start, d.step})
@@ -956,10 +958,12 @@ void defineConstant(GlobalVariable* var, uint32_t value) {
 // and the segment `G` inlined (folded to that state's code), behind a
 // dispatch on the state that returns kMixed for any other.
 // In dispatch `D` (a round's signature), whether every thread of the
-// block has the same 32-bit value at frame offset `at` as thread 0.
+// block has the same 64-bit value (a counter) in the plane at frame offset
+// `at` as thread 0, which is `first`.
 Value* sameForAllThreads(IRBuilder<>& b, Function* D, uint64_t at, Value*& first) {
   LLVMContext& C = D->getContext();
   Type* i32 = b.getInt32Ty();
+  Type* i64 = b.getInt64Ty();
   Value* frames = D->getArg(1);
   Value* dims = b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), D->getArg(3), kLaunchBlockDim);
   Value* n = b.getInt64(1);
@@ -968,24 +972,24 @@ Value* sameForAllThreads(IRBuilder<>& b, Function* D, uint64_t at, Value*& first
     n = b.CreateMul(n, b.CreateZExt(d, b.getInt64Ty()));
   }
   Value* plane = b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), frames, at);
-  first = b.CreateAlignedLoad(i32, plane, Align(4));
+  first = b.CreateAlignedLoad(i64, plane, Align(8));
   BasicBlock* pre = b.GetInsertBlock();
   BasicBlock* loop = BasicBlock::Create(C, "same", D);
   BasicBlock* done = BasicBlock::Create(C, "same.done", D);
   b.CreateBr(loop);
   b.SetInsertPoint(loop);
   PHINode* t = b.CreatePHI(b.getInt64Ty(), 2);
-  PHINode* diff = b.CreatePHI(i32, 2);
+  PHINode* diff = b.CreatePHI(i64, 2);
   t->addIncoming(b.getInt64(0), pre);
-  diff->addIncoming(b.getInt32(0), pre);
-  Value* v = b.CreateAlignedLoad(i32, b.CreateInBoundsGEP(i32, plane, t), Align(4));
+  diff->addIncoming(b.getInt64(0), pre);
+  Value* v = b.CreateAlignedLoad(i64, b.CreateInBoundsGEP(i64, plane, t), Align(8));
   Value* d = b.CreateOr(diff, b.CreateXor(v, first));
   Value* t1 = b.CreateAdd(t, b.getInt64(1));
   t->addIncoming(t1, loop);
   diff->addIncoming(d, loop);
   b.CreateCondBr(b.CreateICmpULT(t1, n), loop, done);
   b.SetInsertPoint(done);
-  return b.CreateICmpEQ(d, b.getInt32(0));
+  return b.CreateICmpEQ(d, b.getInt64(0));
 }
 
 void specialiseRound(Function* R, Function* G, const std::vector<uint32_t>& states,
@@ -1043,7 +1047,7 @@ void specialiseRound(Function* R, Function* G, const std::vector<uint32_t>& stat
     cb.CreateCondBr(same, yes, no);
     IRBuilder<> yb(yes);
     yb.CreateAlignedStore(first, yb.CreateConstInBoundsGEP1_64(yb.getInt8Ty(), D->getArg(1), slot->second.second),
-                          Align(4));
+                          Align(8));
     yb.CreateRet(call(yb, copyOf[s | kUniformBit]));
     IRBuilder<> nb(no);
     nb.CreateRet(call(nb, Rs));
