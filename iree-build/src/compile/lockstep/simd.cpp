@@ -59,11 +59,13 @@ constexpr const char* kSimdLevel = "__iree_host_simd_level";
 constexpr unsigned kThreadLoopDepth = 4;
 // A vector lockstep round's loops (hip_runtime.h's `vround`): z, y, x.
 constexpr unsigned kRoundLoopDepth = 3;
-// The prefix of the vector rounds (lockstep.cpp's kVRoundPrefixes), whose
-// copies per state the lockstep pass made.
-constexpr const char* kRoundPrefix = "__iree_host_vround_";
-
-bool isRound(const Function& F) { return F.getName().starts_with(kRoundPrefix); }
+// Whether `F` is a vector round (lockstep.cpp's kVRoundPrefixes) or one of
+// the copies per state the lockstep pass made of one.
+bool isRound(const Function& F) {
+  for (const char* prefix : kVRoundPrefixes)
+    if (F.getName().starts_with(prefix)) return true;
+  return false;
+}
 
 
 // The thread-local global `v` addresses (directly or through
