@@ -610,22 +610,28 @@ static __forceinline__ unsigned vround(void** __restrict__ args, unsigned char* 
 
 /// Scalar rounds, as `lockstep`'s, from the states in `st` until every
 /// thread is at the same one again; returns it (kLockstepDone when all
-/// returned).
+/// returned). At least one round runs, so a state a round had no copy for
+/// (never made; see the contract above) cannot make the scheduler spin.
 template <unsigned (*VBody)(void**, void*, unsigned, unsigned, unsigned, unsigned, size_t)>
 static __attribute__((noinline)) unsigned vmixed(void** args, unsigned char* frames, const HostLaunch* l,
                                                  unsigned* st) {
   const unsigned nx = l->block_dim[0], ny = l->block_dim[1], nz = l->block_dim[2];
-  const unsigned n = nx * ny * nz;
-  for (;;) {
-    size_t alive = 0, waiting = 0;
-    unsigned any = 0, all = ~0u;
-    for (unsigned t = 0; t < n; ++t) {
+  const size_t n = size_t(nx) * ny * nz;
+  size_t alive = 0, waiting = 0;
+  unsigned any = 0, all = ~0u;
+  auto tally = [&] {
+    alive = waiting = 0;
+    any = 0;
+    all = ~0u;
+    for (size_t t = 0; t < n; ++t) {
       alive += st[t] != kLockstepDone;
       waiting += st[t] != kLockstepDone && (st[t] & kLockstepBarrier);
       any |= st[t];
       all &= st[t];
     }
-    if (any == all) return any;
+  };
+  tally();
+  do {
     const bool release = waiting == alive;
     unsigned x = 0, y = 0, z = 0;
     for (size_t t = 0; t < n; ++t) {
@@ -640,7 +646,9 @@ static __attribute__((noinline)) unsigned vmixed(void** args, unsigned char* fra
         }
       }
     }
-  }
+    tally();
+  } while (any != all);
+  return any;
 }
 
 /// `lockstep` with vector rounds: `Round` is the round of the launch's
