@@ -157,6 +157,41 @@ fn matmul_barrier_rounds_run_threads_in_vector_lanes() {
     assert!(avx2 >= 16, "the AVX2 rounds' ymm multiply-adds: {avx2}");
 }
 
+/// The tile loop's index `t` is saved across the matmul's barriers, and is
+/// the same in every thread: the rounds' copies for states whose saved
+/// values all threads share (the state plus the pass's uniform bit,
+/// 0x40000000) read it once for all threads, so the tile loads
+/// `a[row * k + t + tx]` and `b[(t + ty) * n + col]` are masked vector loads,
+/// where the per-thread copies of the same states gather.
+#[test]
+#[cfg(target_arch = "x86_64")]
+fn matmul_tile_loads_are_vector_loads_when_the_tile_index_is_uniform() {
+    let (tc, obj, _dir) = host_object("../examples/matmul/kernels/matmul.cu", "matmul_tiled");
+    let object = &obj.outputs[0].1;
+    const UNIFORM: u32 = 0x4000_0000;
+    let round = |s: u32| format!("__iree_host_vround_avx512_matmul_tiled.s{s}>");
+    let states: Vec<u32> = (1..8)
+        .filter(|&s| disassembly_has(&tc, object, &round(s | UNIFORM)))
+        .collect();
+    assert!(
+        states.len() >= 2,
+        "uniform copies of the states after both barriers: {states:?}"
+    );
+    let gathers = |s: u32| {
+        disassembly(&tc, object, &[&round(s)])
+            .lines()
+            .filter(|l| l.contains("vgather"))
+            .count()
+    };
+    for &s in &states {
+        assert_eq!(gathers(s | UNIFORM), 0, "state {s}'s uniform copy gathers");
+    }
+    assert!(
+        states.iter().any(|&s| gathers(s) > 0),
+        "no per-thread copy gathers: has the test lost its point? {states:?}"
+    );
+}
+
 /// Whether `object` has a function whose name contains `name`.
 fn disassembly_has(tc: &Toolchain, object: &Path, name: &str) -> bool {
     !functions(tc, object, &[name]).is_empty()

@@ -93,10 +93,11 @@ constexpr const char* kVRoundPrefixes[] = {"__iree_host_vround_avx2_", "__iree_h
 constexpr uint64_t kVecMaxThreads = 1024;
 // In step with kLockstepMixed in the header.
 constexpr uint32_t kMixed = 0xffffffffu;
-// A vector body's state with this bit resumes a cut loop whose iteration
-// counters (below) every thread of the block has the same value of: it
-// reads thread 0's, which the loop vectoriser then sees as one value for
-// all lanes. Only the pass's rounds pass it, after checking.
+// A vector body's state with this bit resumes a cut whose uniform slots
+// (see UniformSlot) every thread of the block has the same values of: it
+// reads them from words no thread writes, which the loop vectoriser then
+// sees as one value for all lanes. Only the pass's rounds pass it, after
+// checking.
 constexpr uint32_t kUniformBit = 0x40000000u;
 // `HostLaunch::block_dim`'s offset: in step with the header's static_assert.
 constexpr uint64_t kLaunchBlockDim = 12;
@@ -230,6 +231,9 @@ struct Cut {
   };
   std::vector<Induction> inductions;
   PHINode* counter = nullptr;
+  // Saved values (vector bodies) likely the same in every thread: each a
+  // UniformSlot of the cut.
+  SetVector<Instruction*> uniform;
   BasicBlock* resume = nullptr;
 };
 
@@ -241,6 +245,19 @@ struct Cut {
 // takes.
 enum class Layout { PerThread, Planes };
 
+// A saved value a vector round reads once for all threads when every
+// thread's is the same (checked by the round's dispatch, which copies
+// thread 0's into `word`, a frame word no thread writes): an iteration
+// counter, a tile loop's index across its barriers. Each one the same
+// for all lanes keeps the addresses computed from it affine in threadIdx.x
+// (vector loads, not gathers).
+struct UniformSlot {
+  uint64_t plane;  // the frame offset of the value's plane
+  uint64_t word;   // the frame offset of the round's copy
+  unsigned bytes;  // the value's size: 4 or 8, also its plane's stride
+};
+using UniformSlots = std::map<uint32_t, std::vector<UniformSlot>>;
+
 class Transform {
  public:
   Transform(Function& G, const std::set<const Function*>& reach, FunctionAnalysisManager& FAM,
@@ -251,12 +268,10 @@ class Transform {
   std::vector<uint32_t> states;
   // Whether the kernel has warp operations (see kWarpPoint).
   bool warps = false;
-  // Per loop cut with an iteration counter (vector bodies): the frame
-  // offset of the counter's plane and of the one 64-bit word a round
-  // reading one counter for all threads reads it from (written by the
-  // round's dispatch: no thread writes it, so the value stays one value
-  // for the whole round while the threads update their own).
-  std::map<uint32_t, std::pair<uint64_t, uint64_t>> counterSlots;
+  // Per cut with uniform slots (vector bodies), the slots: the round's
+  // dispatch writes their words, no thread does, so a value stays one
+  // value for the whole round while the threads update their own.
+  UniformSlots uniformSlots;
 
   // Whether `F` is a C library function (TargetLibraryInfo knows it): one
   // that cannot reach the host barrier except through a callback we pass.
@@ -465,8 +480,11 @@ class Transform {
     }
 
     if (layout == Layout::Planes)
-      for (Cut& c : cuts)
+      for (Cut& c : cuts) {
         if (c.loop) countInductions(c, latchesOf[c.block], tracked);
+        for (Instruction* V : c.live)
+          if (likelyUniform(V)) c.uniform.insert(V);
+      }
 
     // 4. The frame: allocas first, then one slot per saved value. With
     // planes, a slot's offset is its plane's and each thread's element is
@@ -525,12 +543,17 @@ class Transform {
           Type* T = V->getType();
           slot[V] = place(DL.getTypeStoreSize(T), DL.getABITypeAlign(T));
         }
-    std::map<uint32_t, uint64_t> uniformAt;
-    for (Cut& c : cuts)
-      if (c.counter) {
-        uniformAt[c.id] = alignTo(offset, Align(8));
-        offset = uniformAt[c.id] + 8;
+    std::map<Instruction*, uint64_t> wordOf;  // per cut: uniform slots' words
+    for (Cut& c : cuts) {
+      std::vector<UniformSlot>& slots = uniformSlots[c.id];
+      for (Instruction* V : c.uniform) {
+        const uint64_t word = alignTo(offset, Align(8));
+        offset = word + 8;
+        slots.push_back({slot[V], word, static_cast<unsigned>(DL.getTypeStoreSize(V->getType()))});
       }
+      if (slots.empty()) uniformSlots.erase(c.id);
+      else states.push_back(c.id | kUniformBit);
+    }
     frameBytes = static_cast<uint32_t>(alignTo(std::max<uint64_t>(offset, 1), 16));
     if (offset > (planes ? kVecMaxThreads : 1u) << 20)
       return fail(why, "frame larger than 1 MiB per thread");
@@ -547,7 +570,7 @@ class Transform {
 
     // 5. Resume blocks and the dispatch after the prologue.
     std::map<Instruction*, SmallVector<std::pair<BasicBlock*, Value*>, 4>> reloads;
-    std::set<LoadInst*> counterLoads;
+    std::set<LoadInst*> uniformLoads;
     pro->getTerminator()->eraseFromParent();
     IRBuilder<> db(pro);
     Value* uniform = nullptr;
@@ -569,16 +592,16 @@ class Transform {
         copies[R] = copy;
         reloads[R].push_back({c.resume, copy});
       }
+      const auto found = uniformSlots.find(c.id);
+      const std::vector<UniformSlot> none;
+      const std::vector<UniformSlot>& slots = found == uniformSlots.end() ? none : found->second;
       for (Instruction* V : c.live) {
         Value* at = addr(rb, V);
-        if (V == c.counter) {
-          at = rb.CreateSelect(uniform, frameAtFirst(rb, uniformAt[c.id]), at);
-          counterSlots[c.id] = {slot[V], uniformAt[c.id]};
-          states.push_back(c.id | kUniformBit);
-        }
+        const size_t u = std::find(c.uniform.begin(), c.uniform.end(), V) - c.uniform.begin();
+        if (u < c.uniform.size()) at = rb.CreateSelect(uniform, frameAtFirst(rb, slots[u].word), at);
         LoadInst* ld = rb.CreateAlignedLoad(V->getType(), at, DL.getABITypeAlign(V->getType()),
                                             V->getName() + ".reload");
-        if (V == c.counter) counterLoads.insert(ld);
+        if (u < c.uniform.size()) uniformLoads.insert(ld);
         auto* P = dyn_cast<PHINode>(V);
         if (P && P->getParent() == c.block)
           P->addIncoming(ld, c.resume);
@@ -663,7 +686,7 @@ class Transform {
       }
     }
 
-    scopeCounterLoads(counterLoads);
+    scopeUniformLoads(uniformLoads);
 
     std::string err;
     raw_string_ostream os(err);
@@ -672,15 +695,15 @@ class Transform {
   }
 
  private:
-  // The counters' loads get a scope of their own that every other memory
-  // access of the body is outside of: in a round reading one counter for
-  // all threads, that word is written by no thread (see counterSlots), and
-  // saying so lets LLVM load it once per round.
-  void scopeCounterLoads(const std::set<LoadInst*>& loads) {
+  // The uniform slots' loads get a scope of their own that every other
+  // memory access of the body is outside of: in a round reading one value
+  // for all threads, its word is written by no thread (see UniformSlot),
+  // and saying so lets LLVM load it once per round.
+  void scopeUniformLoads(const std::set<LoadInst*>& loads) {
     if (loads.empty()) return;
     MDBuilder MDB(G.getContext());
-    MDNode* domain = MDB.createAnonymousAliasScopeDomain("iree.lockstep.counters");
-    MDNode* scope = MDNode::get(G.getContext(), {MDB.createAnonymousAliasScope(domain, "counter")});
+    MDNode* domain = MDB.createAnonymousAliasScopeDomain("iree.lockstep.uniform");
+    MDNode* scope = MDNode::get(G.getContext(), {MDB.createAnonymousAliasScope(domain, "uniform")});
     for (Instruction& I : instructions(G)) {
       if (!I.mayReadOrWriteMemory()) continue;
       if (auto* L = dyn_cast<LoadInst>(&I); L && loads.count(L))
@@ -742,6 +765,38 @@ class Transform {
         if (Instruction* I = tracked(v)) addRemat(c, I, tracked);
     }
     c.live.insert(c.counter);
+  }
+
+  // Whether saved value `V` (an integer of 32 or 64 bits or a pointer) is
+  // computed only from values the same in every thread of a block:
+  // constants, the body's arguments other than the thread's index,
+  // invariant loads (the parameters), the addresses of `__shared__`
+  // arrays. A guess (a branch on threadIdx can still give the threads
+  // different values; the round's dispatch checks) that keeps a value
+  // that plainly differs, such as one computed from threadIdx, from
+  // making every round of its cut take the per-thread copy.
+  bool likelyUniform(Instruction* V) const {
+    Type* T = V->getType();
+    if (!T->isPointerTy() && !T->isIntegerTy(32) && !T->isIntegerTy(64)) return false;
+    std::set<Value*> seen;
+    SmallVector<Value*, 16> work{V};
+    while (!work.empty()) {
+      Value* X = work.pop_back_val();
+      if (!seen.insert(X).second || isa<Constant>(X)) continue;
+      if (auto* A = dyn_cast<Argument>(X)) {
+        if (A->getArgNo() >= 3) return false;  // x, y, z, t
+        continue;
+      }
+      auto* I = dyn_cast<Instruction>(X);
+      if (!I || readsContext(I)) return false;  // threadIdx or another built-in
+      if (auto* II = dyn_cast<IntrinsicInst>(I); II && II->getIntrinsicID() == Intrinsic::threadlocal_address)
+        continue;
+      if (isa<CallBase>(I)) return false;
+      if (auto* L = dyn_cast<LoadInst>(I); L && !L->getMetadata(LLVMContext::MD_invariant_load)) return false;
+      if (I->mayWriteToMemory() || isa<AllocaInst>(I)) return false;
+      for (Value* op : I->operands()) work.push_back(op);
+    }
+    return true;
   }
 
   // The prologue's loads of the launch's parameters (`args[i]`, then the
@@ -890,7 +945,7 @@ struct Cuts {
   uint32_t frameBytes = 0;
   unsigned loopCuts = 0, barrierCuts = 0, shortLoops = 0;
   std::vector<uint32_t> states;  // resume states, 1-based
-  std::map<uint32_t, std::pair<uint64_t, uint64_t>> counterSlots;
+  UniformSlots uniformSlots;
   bool warps = false;
 };
 
@@ -918,7 +973,7 @@ Function* cutCopy(Function& F, unsigned args, Layout layout, const std::set<cons
     return nullptr;
   }
   cuts.states = T.states;
-  cuts.counterSlots = T.counterSlots;
+  cuts.uniformSlots = T.uniformSlots;
   cuts.warps = T.warps;
   return G;
 }
@@ -954,13 +1009,11 @@ void defineConstant(GlobalVariable* var, uint32_t value) {
   var->setLinkage(GlobalValue::InternalLinkage);
 }
 
-// A vector round `R` as one copy per resume state, the state a constant
-// and the segment `G` inlined (folded to that state's code), behind a
-// dispatch on the state that returns kMixed for any other.
 // In dispatch `D` (a round's signature), whether every thread of the
-// block has the same 64-bit value (a counter) in the plane at frame offset
-// `at` as thread 0, which is `first`.
-Value* sameForAllThreads(IRBuilder<>& b, Function* D, uint64_t at, Value*& first) {
+// block has the same value as thread 0 in each of `slots`; thread 0's
+// values go to `firsts`.
+Value* sameForAllThreads(IRBuilder<>& b, Function* D, const std::vector<UniformSlot>& slots,
+                         std::vector<Value*>& firsts) {
   LLVMContext& C = D->getContext();
   Type* i32 = b.getInt32Ty();
   Type* i64 = b.getInt64Ty();
@@ -969,21 +1022,29 @@ Value* sameForAllThreads(IRBuilder<>& b, Function* D, uint64_t at, Value*& first
   Value* n = b.getInt64(1);
   for (unsigned i = 0; i < 3; ++i) {
     Value* d = b.CreateAlignedLoad(i32, b.CreateConstInBoundsGEP1_64(i32, dims, i), Align(4));
-    n = b.CreateMul(n, b.CreateZExt(d, b.getInt64Ty()));
+    n = b.CreateMul(n, b.CreateZExt(d, i64));
   }
-  Value* plane = b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), frames, at);
-  first = b.CreateAlignedLoad(i64, plane, Align(8));
+  std::vector<Value*> planes;
+  for (const UniformSlot& s : slots) {
+    Type* T = b.getIntNTy(8 * s.bytes);
+    planes.push_back(b.CreateConstInBoundsGEP1_64(b.getInt8Ty(), frames, s.plane));
+    firsts.push_back(b.CreateAlignedLoad(T, planes.back(), Align(s.bytes)));
+  }
   BasicBlock* pre = b.GetInsertBlock();
   BasicBlock* loop = BasicBlock::Create(C, "same", D);
   BasicBlock* done = BasicBlock::Create(C, "same.done", D);
   b.CreateBr(loop);
   b.SetInsertPoint(loop);
-  PHINode* t = b.CreatePHI(b.getInt64Ty(), 2);
+  PHINode* t = b.CreatePHI(i64, 2);
   PHINode* diff = b.CreatePHI(i64, 2);
   t->addIncoming(b.getInt64(0), pre);
   diff->addIncoming(b.getInt64(0), pre);
-  Value* v = b.CreateAlignedLoad(i64, b.CreateInBoundsGEP(i64, plane, t), Align(8));
-  Value* d = b.CreateOr(diff, b.CreateXor(v, first));
+  Value* d = diff;
+  for (size_t i = 0; i < slots.size(); ++i) {
+    Type* T = firsts[i]->getType();
+    Value* v = b.CreateAlignedLoad(T, b.CreateInBoundsGEP(T, planes[i], t), Align(slots[i].bytes));
+    d = b.CreateOr(d, b.CreateZExt(b.CreateXor(v, firsts[i]), i64));
+  }
   Value* t1 = b.CreateAdd(t, b.getInt64(1));
   t->addIncoming(t1, loop);
   diff->addIncoming(d, loop);
@@ -992,8 +1053,11 @@ Value* sameForAllThreads(IRBuilder<>& b, Function* D, uint64_t at, Value*& first
   return b.CreateICmpEQ(d, b.getInt64(0));
 }
 
+// A vector round `R` as one copy per resume state, the state a constant
+// and the segment `G` inlined (folded to that state's code), behind a
+// dispatch on the state that returns kMixed for any other.
 void specialiseRound(Function* R, Function* G, const std::vector<uint32_t>& states,
-                     const std::map<uint32_t, std::pair<uint64_t, uint64_t>>& counterSlots,
+                     const UniformSlots& uniformSlots,
                      FunctionAnalysisManager& FAM) {
   Module& M = *R->getParent();
   LLVMContext& C = M.getContext();
@@ -1033,21 +1097,23 @@ void specialiseRound(Function* R, Function* G, const std::vector<uint32_t>& stat
     BasicBlock* bb = BasicBlock::Create(C, "s" + Twine(s), D);
     sw->addCase(cast<ConstantInt>(ConstantInt::get(i32, s)), bb);
     IRBuilder<> cb(bb);
-    auto slot = counterSlots.find(s);
-    if (slot == counterSlots.end() || !copyOf.count(s | kUniformBit)) {
+    auto slots = uniformSlots.find(s);
+    if (slots == uniformSlots.end() || !copyOf.count(s | kUniformBit)) {
       cb.CreateRet(call(cb, Rs));
       continue;
     }
-    // A cut loop: the copy that reads thread 0's counter if every thread's
-    // is the same.
-    Value* first = nullptr;
-    Value* same = sameForAllThreads(cb, D, slot->second.first, first);
+    // The copy that reads the uniform slots once for all threads if every
+    // thread's values are the same.
+    std::vector<Value*> firsts;
+    Value* same = sameForAllThreads(cb, D, slots->second, firsts);
     BasicBlock* yes = BasicBlock::Create(C, "uniform", D);
     BasicBlock* no = BasicBlock::Create(C, "varying", D);
     cb.CreateCondBr(same, yes, no);
     IRBuilder<> yb(yes);
-    yb.CreateAlignedStore(first, yb.CreateConstInBoundsGEP1_64(yb.getInt8Ty(), D->getArg(1), slot->second.second),
-                          Align(8));
+    for (size_t i = 0; i < firsts.size(); ++i)
+      yb.CreateAlignedStore(firsts[i],
+                            yb.CreateConstInBoundsGEP1_64(yb.getInt8Ty(), D->getArg(1), slots->second[i].word),
+                            Align(8));
     yb.CreateRet(call(yb, copyOf[s | kUniformBit]));
     IRBuilder<> nb(no);
     nb.CreateRet(call(nb, Rs));
@@ -1162,7 +1228,7 @@ struct LockstepPass : PassInfoMixin<LockstepPass> {
     defineConstant(vframe, cuts.frameBytes);
     std::vector<uint32_t> states{0};
     states.insert(states.end(), cuts.states.begin(), cuts.states.end());
-    for (Function* R : rounds) specialiseRound(R, G, states, cuts.counterSlots, FAM);
+    for (Function* R : rounds) specialiseRound(R, G, states, cuts.uniformSlots, FAM);
     inlineEverywhere(G, FAM);
     if (verbose())
       errs() << "iree lockstep: " << k << ": vector rounds for " << states.size() << " state(s), "

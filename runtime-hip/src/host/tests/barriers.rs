@@ -124,6 +124,37 @@ fn grid_stride_loops_before_a_barrier() {
 }
 
 #[test]
+fn tile_loops_across_barriers() {
+    for d in Dev::each_switch() {
+        for (n, blocks, threads) in [(4 * 64, 2u32, 64u32), (1000, 2, 256), (70, 3, 64)] {
+            let x: Vec<i32> = (0..n as i32).map(|i| i * 7 % 11 - 5).collect();
+            let total = (blocks * threads) as usize;
+            let (px, po) = (d.upload(&x), d.zeros::<i32>(total));
+            d.launch(
+                entry("tile_walk", true),
+                [blocks, 1, 1],
+                [threads, 1, 1],
+                &[px, po],
+                &[n as u32],
+            );
+            let got = d.download::<i32>(po, total);
+            let threads = threads as usize;
+            for (g, &v) in got.iter().enumerate() {
+                let tid = g % threads;
+                let skew = (0..tid % 4).fold(0i32, |s, _| s * 5 + 1);
+                let mut acc = 0i32;
+                for t in (0..n).step_by(threads) {
+                    let k = (tid + skew as usize) % threads;
+                    let tile = if t + k < n { x[t + k] } else { -1 };
+                    acc = acc.wrapping_mul(3).wrapping_add(tile);
+                }
+                assert_eq!(v, acc ^ skew, "thread {g}, n = {n}, {threads} threads");
+            }
+        }
+    }
+}
+
+#[test]
 fn kernels_the_lockstep_pass_leaves_run_with_coroutines() {
     for d in Dev::each_switch() {
         let n = 1000usize;
@@ -162,6 +193,7 @@ fn lockstep_pass_transforms_the_kernels_it_can() {
         "private_rotate",
         "row_sums",
         "grid_stride_pair",
+        "tile_walk",
         // Warp operations are segment ends too (warps.cu).
         "warp_block_sum",
         "shfl_scan",

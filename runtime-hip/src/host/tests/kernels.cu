@@ -162,6 +162,26 @@ extern "C" __global__ void grid_stride_pair(const int* in, int* partial, unsigne
   }
 }
 
+// A tile loop across barriers, as tiled matmuls write it: its index `t` is
+// the same in every thread (the vector rounds read it once for all and
+// load the tile as a vector), while `skew`, computed from constants by a
+// loop whose trip count is the thread's, is the same by its data flow and
+// not by thread: the rounds must check before they read one value for all.
+extern "C" __global__ void tile_walk(const int* in, int* out, int n) {
+  __shared__ int tile[256];
+  int skew = 0;
+  for (unsigned j = 0; j < threadIdx.x % 4; ++j) skew = skew * 5 + 1;
+  int acc = 0;
+  for (int t = 0; t < n; t += blockDim.x) {
+    const int i = t + threadIdx.x;
+    tile[threadIdx.x] = i < n ? in[i] : -1;
+    __syncthreads();
+    acc = acc * 3 + tile[(threadIdx.x + skew) % blockDim.x];
+    __syncthreads();
+  }
+  out[blockIdx.x * blockDim.x + threadIdx.x] = acc ^ skew;
+}
+
 // The barrier sits in a function that is not inlined: the lockstep pass
 // cannot see it and leaves the kernel to the coroutines.
 __device__ __noinline__ void opaque_sync() { __syncthreads(); }
@@ -214,6 +234,7 @@ IREE_HOST_EXPORT(reverse_blocks)
 IREE_HOST_EXPORT(private_rotate)
 IREE_HOST_EXPORT(row_sums)
 IREE_HOST_EXPORT(grid_stride_pair)
+IREE_HOST_EXPORT(tile_walk)
 IREE_HOST_EXPORT(opaque_barrier_sum)
 // Integer kernels for the SIMD tests (tests/simd.rs): a divergent branch,
 // a gather through a computed index and a scatter, then every built-in of a
