@@ -543,7 +543,6 @@ class Transform {
           Type* T = V->getType();
           slot[V] = place(DL.getTypeStoreSize(T), DL.getABITypeAlign(T));
         }
-    std::map<Instruction*, uint64_t> wordOf;  // per cut: uniform slots' words
     for (Cut& c : cuts) {
       std::vector<UniformSlot>& slots = uniformSlots[c.id];
       for (Instruction* V : c.uniform) {
