@@ -558,7 +558,8 @@ void __iree_host_simd_begin(const void* context);
 // it cuts the scalar one, with two differences: its frames are planes (the
 // slot of saved value v for thread t is at `frames + plane(v) + t *
 // size(v)`, so that consecutive threads' slots are consecutive), and a cut
-// loop yields after every iteration (so a segment has no loop of its own).
+// loop yields after every pass through its body, which the pass unrolls to
+// several iterations where it is small (so a segment has no loop of its own).
 // The rounds `__iree_host_vround_avx2_k` and `..._avx512_k` run one segment
 // for every thread of the block, all at the same state, in a loop over
 // threadIdx.x like the SIMD block entries'; the pass gives each round a copy
