@@ -13,7 +13,7 @@ use iree_build::toolchain::Toolchain;
 
 /// The disassembly of every function of `object` whose (mangled) name
 /// contains all of `parts`, by `llvm-objdump-19` (or the `llvm-objdump`
-/// beside clang).
+/// beside clang), with relocations (the names of called functions).
 fn disassembly(tc: &Toolchain, object: &Path, parts: &[&str]) -> String {
     let picked = functions(tc, object, parts);
     assert!(!picked.is_empty(), "no function named like {parts:?}");
@@ -29,7 +29,7 @@ fn functions(tc: &Toolchain, object: &Path, parts: &[&str]) -> String {
     let out = tools
         .filter_map(|t: std::path::PathBuf| {
             Command::new(t)
-                .args(["-d", "--no-show-raw-insn"])
+                .args(["-dr", "--no-show-raw-insn"])
                 .arg(object)
                 .output()
                 .ok()
@@ -249,6 +249,40 @@ fn avx512_rounds_take_sixteen_threads_a_vector() {
     assert!(
         zmm >= 16,
         "16-lane multiply-adds and masked accesses: {zmm}"
+    );
+}
+
+/// The softmax's loops stride by the block over a row (4 iterations a
+/// thread here), so the pass does not unroll them, and their `expf` has
+/// libmvec variants of 8 lanes but none of 16, so the AVX-512 rounds keep
+/// the vectoriser's width: each round copy calls the 8-lane `expf` a few
+/// times. Unrolled, a copy called it 16 times per pass, masked-off lanes
+/// and all (the softmax ran 2 times slower); at 16 lanes, the rounds called
+/// the scalar `expf` per lane (2.5 times slower).
+#[test]
+#[cfg(all(target_arch = "x86_64", target_os = "linux", target_env = "gnu"))]
+fn softmax_avx512_rounds_call_eight_lane_expf_a_few_times() {
+    let (tc, obj, _dir) = host_object("../examples/softmax/kernels/softmax.cu", "softmax_rows");
+    let object = &obj.outputs[0].1;
+    let calls: Vec<usize> = (1..16)
+        .map(|s| {
+            let name = format!(
+                "__iree_host_vround_avx512_softmax_rows.s{}>",
+                s | 0x4000_0000
+            );
+            functions(&tc, object, &[&name])
+                .lines()
+                .filter(|l| l.contains("R_X86_64_PLT32") && l.contains("_ZGVdN8v_expf"))
+                .count()
+        })
+        .collect();
+    assert!(
+        calls.iter().any(|&n| n > 0),
+        "no 8-lane expf call: {calls:?}"
+    );
+    assert!(
+        calls.iter().all(|&n| n <= 4),
+        "8-lane expf calls per round copy: {calls:?}"
     );
 }
 

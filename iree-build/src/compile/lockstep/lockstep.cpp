@@ -120,6 +120,9 @@ constexpr const char* kBarrier = "__iree_host_barrier";
 constexpr const char* kInLockstep = "__iree_host_in_lockstep";
 // The header's context of built-in variables (`iree_host::ctx`).
 constexpr const char* kContext = "_ZN9iree_host3ctxE";
+// The bytes of `Context::grid_dim` (after thread_idx, block_idx and
+// block_dim, three uint3): in step with the header.
+constexpr uint64_t kContextGridDim = 36, kContextGridDimEnd = 48;
 // The header's "are barriers the bare yield?" query and the call every
 // warp operation makes (iree_host_warp.h): the query is true in a vector
 // body without warp operations, false elsewhere; the calls are deleted.
@@ -139,9 +142,9 @@ constexpr uint32_t kItersPerSegment = 8;
 // iterations of every thread instead of one, while the segment stays free
 // of loops (the vectoriser takes the round's thread loop). 16 was best for
 // the perf example's grid-stride sum (2^24 floats: 5 GB/s without the
-// unrolling, 9 to 12 with 8, 15 with 16, 11 with 32, whose round copies
-// outgrow the caches). Only loops of at most kUnrollBodyLimit instructions
-// without sub-loops are unrolled, so the round copies stay small.
+// unrolling, 9 to 12 with 8, 15 with 16, 11 with 32). Only grid-stride
+// loops (stridesByTheGrid) without sub-loops, of at most kUnrollBodyLimit
+// instructions, are unrolled, so the round copies stay small.
 constexpr unsigned kVectorItersPerSegment = 16;
 constexpr unsigned kUnrollBodyLimit = 80;
 // Loops with at most this many iterations (a known constant) are not cut:
@@ -753,13 +756,13 @@ class Transform {
   // so there is no remainder loop); answers the iterations a pass through
   // the loop now runs (1: left as it was).
   unsigned unrollForRounds(Loop* L, LoopInfo& LI, ScalarEvolution& SE) {
-    if (!L->isInnermost()) return 1;
+    if (!L->isInnermost() || !stridesByTheGrid(L)) return 1;
     unsigned size = 0;
     for (BasicBlock* B : L->blocks()) size += B->size();
     if (size > kUnrollBodyLimit) return 1;
+    auto& TTI = FAM.getResult<TargetIRAnalysis>(G);
     auto& DT = FAM.getResult<DominatorTreeAnalysis>(G);
     auto& AC = FAM.getResult<AssumptionAnalysis>(G);
-    auto& TTI = FAM.getResult<TargetIRAnalysis>(G);
     simplifyLoop(L, &DT, &LI, &SE, &AC, nullptr, false);
     formLCSSA(*L, DT, &LI, &SE);
     OptimizationRemarkEmitter ORE(&G);
@@ -768,6 +771,43 @@ class Transform {
     ULO.Force = true;
     LoopUnrollResult r = UnrollLoop(L, ULO, &LI, &SE, &DT, &AC, &TTI, &ORE, true);
     return r == LoopUnrollResult::PartiallyUnrolled ? kVectorItersPerSegment : 1;
+  }
+
+  // Whether a header phi of `L` advances by a step computed from
+  // `gridDim`: a grid-stride loop, which a launch gives many iterations a
+  // thread (that is what it is for). A loop striding by the block over a
+  // row (`c += blockDim.x`) often runs a handful, and a vector round runs
+  // every unrolled copy in every lane, masked off or not: the softmax's
+  // row maximum (4 iterations a thread) ran half as fast unrolled.
+  bool stridesByTheGrid(Loop* L) const {
+    BasicBlock* latch = L->getLoopLatch();
+    if (!latch) return false;
+    for (PHINode& P : L->getHeader()->phis()) {
+      auto* B = dyn_cast<BinaryOperator>(P.getIncomingValueForBlock(latch));
+      Value* step = nullptr;
+      if (B && B->getOpcode() == Instruction::Add)
+        step = B->getOperand(0) == &P ? B->getOperand(1) : B->getOperand(0);
+      else if (auto* GEP = dyn_cast<GetElementPtrInst>(P.getIncomingValueForBlock(latch));
+               GEP && GEP->getNumIndices() == 1)
+        step = GEP->getOperand(1);
+      if (step && readsGridDim(step)) return true;
+    }
+    return false;
+  }
+
+  // Whether `V`'s data flow (a few steps deep) loads a field of `gridDim`.
+  bool readsGridDim(Value* V, unsigned depth = 0) const {
+    auto* I = dyn_cast<Instruction>(V);
+    if (!I || depth > 6) return false;
+    if (auto* Ld = dyn_cast<LoadInst>(I); Ld && readsContext(Ld)) {
+      APInt offset(DL.getIndexTypeSizeInBits(Ld->getPointerOperandType()), 0);
+      Ld->getPointerOperand()->stripAndAccumulateConstantOffsets(DL, offset, true);
+      const uint64_t at = offset.getZExtValue();
+      return at >= kContextGridDim && at < kContextGridDimEnd;
+    }
+    for (Value* op : I->operands())
+      if (readsGridDim(op, depth + 1)) return true;
+    return false;
   }
 
   // Whether `v` is `P` advanced `m` times by the same `step` (an add or a

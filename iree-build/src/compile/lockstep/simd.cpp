@@ -193,10 +193,25 @@ bool isThreadLoop(const Loop* L, unsigned depth) {
   return false;
 }
 
+// Whether every call in `L` that the vector library maps (libmvec's `expf`,
+// say) has a variant of `lanes` lanes: glibc's `expf` has 8-lane AVX2 ones
+// but LLVM knows no 16-lane one, and a 16-lane hint would then call the
+// scalar `expf` per lane (the softmax rounds ran 2.5 times slower).
+bool vectorCallsTake(const Loop* L, unsigned lanes, const TargetLibraryInfo& TLI) {
+  for (const BasicBlock* B : L->blocks())
+    for (const Instruction& I : *B)
+      if (const auto* CB = dyn_cast<CallBase>(&I))
+        if (const Function* F = CB->getCalledFunction())
+          if (TLI.isFunctionVectorizable(F->getName()) &&
+              !TLI.isFunctionVectorizable(F->getName(), ElementCount::getFixed(lanes)))
+            return false;
+  return true;
+}
+
 // Marks thread loop `L` parallel if every memory access in it is one that
 // threads do not share by construction (see the top of the file); returns
 // whether it did.
-bool markParallel(Loop* L, const GlobalVariable* ctx) {
+bool markParallel(Loop* L, const GlobalVariable* ctx, const TargetLibraryInfo& TLI) {
   SmallVector<Instruction*, 16> accesses;
   auto refuse = [](const Instruction& I, const char* why) {
     if (verbose()) errs() << "iree simd: " << I.getFunction()->getName() << ": thread loop not parallel ("
@@ -249,7 +264,9 @@ bool markParallel(Loop* L, const GlobalVariable* ctx) {
   // at 16 lanes on AVX-512). A width without `vectorize.enable` is a hint,
   // not an order: a loop that cannot take it is no build warning. The
   // price: a block row narrower than a vector runs the scalar remainder.
-  if (unsigned lanes = roundLanes(*L->getHeader()->getParent()))
+  // Loops calling a vector function that has no variant that wide keep the
+  // vectoriser's choice.
+  if (unsigned lanes = roundLanes(*L->getHeader()->getParent()); lanes && vectorCallsTake(L, lanes, TLI))
     ops.push_back(MDNode::get(C, {MDString::get(C, "llvm.loop.vectorize.width"),
                                   ConstantAsMetadata::get(ConstantInt::get(Type::getInt32Ty(C), lanes))}));
   MDNode* id = MDNode::getDistinct(C, ops);
@@ -335,7 +352,7 @@ struct SimdPass : PassInfoMixin<SimdPass> {
     unsigned parallel = 0;
     for (Loop* L : FAM.getResult<LoopAnalysis>(F).getLoopsInPreorder())
       parallel += isThreadLoop(L, isRound(F) ? kRoundLoopDepth : kThreadLoopDepth) &&
-                  markParallel(L, ctx);
+                  markParallel(L, ctx, FAM.getResult<TargetLibraryAnalysis>(F));
     if (verbose())
       errs() << "iree simd: " << F.getName() << ": " << inCtx << " context access(es), " << outside
              << " other, " << unknown << " undescribed (calls or either); " << parallel
