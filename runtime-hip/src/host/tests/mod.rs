@@ -163,13 +163,15 @@ impl Dev {
     }
 
     /// One device per way barrier kernels can switch threads
-    /// ([`Switch::ALL`]), each with the CPU's SIMD entries and with the
-    /// scalar ones (a lockstep kernel runs vector rounds or scalar ones),
-    /// for the barrier tests to run on each; a failing test's output names
-    /// the one it failed on.
+    /// ([`Switch::ALL`]), each with every SIMD level the CPU has (AVX-512,
+    /// AVX2, scalar: a lockstep kernel runs vector rounds of either width or
+    /// scalar ones), for the barrier tests to run on each; a failing test's
+    /// output names the one it failed on.
     fn each_switch() -> impl Iterator<Item = Dev> {
-        Switch::ALL.iter().flat_map(|&switch| {
-            [Level::Avx512, Level::Scalar].map(move |cap| {
+        let mut caps = vec![Level::Avx512, Level::Avx2, Level::Scalar];
+        caps.dedup_by_key(|cap| Level::detected().at_most(*cap));
+        Switch::ALL.iter().flat_map(move |&switch| {
+            caps.clone().into_iter().map(move |cap| {
                 println!(
                     "barrier kernel threads switched by {switch:?}, SIMD level {:?}",
                     Level::detected().at_most(cap)
