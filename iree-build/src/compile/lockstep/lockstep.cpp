@@ -769,6 +769,8 @@ class Transform {
     UnrollLoopOptions ULO{};
     ULO.Count = kVectorItersPerSegment;
     ULO.Force = true;
+    // Never FullyUnrolled (which would free `L`): a cut loop's trip count
+    // is unknown or above kSmallTripCount, more than the copies made.
     LoopUnrollResult r = UnrollLoop(L, ULO, &LI, &SE, &DT, &AC, &TTI, &ORE, true);
     return r == LoopUnrollResult::PartiallyUnrolled ? kVectorItersPerSegment : 1;
   }
