@@ -441,14 +441,12 @@ class Transform {
     }
     loopCuts = cuts.size() - barrierCuts;
     if (layout == Layout::Planes) {
-      bool unrolled = false;
       for (Cut& c : cuts)
         if (c.loop) {
           c.unrolled = unrollForRounds(c.loop, LI, SE);
-          unrolled |= c.unrolled > 1;
           unrolledLoops += c.unrolled > 1;
         }
-      if (unrolled) findKernel();  // the copies are kernel blocks too
+      if (unrolledLoops > 0) findKernel();  // the copies are kernel blocks too
     }
     if (cuts.empty()) return fail(why, "nothing to interleave (no barrier, no long loop)");
     for (size_t i = 0; i < cuts.size(); ++i) {
@@ -785,14 +783,10 @@ class Transform {
     BasicBlock* latch = L->getLoopLatch();
     if (!latch) return false;
     for (PHINode& P : L->getHeader()->phis()) {
-      auto* B = dyn_cast<BinaryOperator>(P.getIncomingValueForBlock(latch));
       Value* step = nullptr;
-      if (B && B->getOpcode() == Instruction::Add)
-        step = B->getOperand(0) == &P ? B->getOperand(1) : B->getOperand(0);
-      else if (auto* GEP = dyn_cast<GetElementPtrInst>(P.getIncomingValueForBlock(latch));
-               GEP && GEP->getNumIndices() == 1)
-        step = GEP->getOperand(1);
-      if (step && readsGridDim(step)) return true;
+      Type* gepType = nullptr;
+      if (advances(P.getIncomingValueForBlock(latch), &P, 1, step, gepType) && readsGridDim(step))
+        return true;
     }
     return false;
   }
@@ -1066,7 +1060,7 @@ struct Cuts {
   std::vector<uint32_t> states;  // resume states, 1-based
   UniformSlots uniformSlots;
   bool warps = false;
-  unsigned unrolledLoops = 0;  // vector bodies: cut loops run 8 iterations a segment
+  unsigned unrolledLoops = 0;  // vector bodies: cut loops unrolled (Transform::unrolledLoops)
 };
 
 void eraseFunction(Function* F, FunctionAnalysisManager& FAM) {
