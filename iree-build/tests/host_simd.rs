@@ -203,21 +203,9 @@ fn matmul_tile_loads_are_vector_loads_when_the_tile_index_is_uniform() {
 fn grid_stride_rounds_run_sixteen_iterations_a_segment() {
     let (tc, obj, _dir) = host_object("../examples/perf/kernels/reduce.cu", "block_sum");
     let object = &obj.outputs[0].1;
-    const UNIFORM: u32 = 0x4000_0000;
-    let adds = (1..8)
-        .map(|s| {
-            functions(
-                &tc,
-                object,
-                &[&format!(
-                    "__iree_host_vround_avx512_block_sum.s{}>",
-                    s | UNIFORM
-                )],
-            )
-            .lines()
-            .filter(|l| l.contains("vaddps"))
-            .count()
-        })
+    let adds = uniform_avx512_rounds(&tc, object, "block_sum", 8)
+        .iter()
+        .map(|round| round.lines().filter(|l| l.contains("vaddps")).count())
         .max()
         .unwrap();
     assert!(
@@ -264,13 +252,10 @@ fn avx512_rounds_take_sixteen_threads_a_vector() {
 fn softmax_avx512_rounds_call_eight_lane_expf_a_few_times() {
     let (tc, obj, _dir) = host_object("../examples/softmax/kernels/softmax.cu", "softmax_rows");
     let object = &obj.outputs[0].1;
-    let calls: Vec<usize> = (1..16)
-        .map(|s| {
-            let name = format!(
-                "__iree_host_vround_avx512_softmax_rows.s{}>",
-                s | 0x4000_0000
-            );
-            functions(&tc, object, &[&name])
+    let calls: Vec<usize> = uniform_avx512_rounds(&tc, object, "softmax_rows", 16)
+        .iter()
+        .map(|round| {
+            round
                 .lines()
                 .filter(|l| l.contains("R_X86_64_PLT32") && l.contains("_ZGVdN8v_expf"))
                 .count()
@@ -284,6 +269,19 @@ fn softmax_avx512_rounds_call_eight_lane_expf_a_few_times() {
         calls.iter().all(|&n| n <= 4),
         "8-lane expf calls per round copy: {calls:?}"
     );
+}
+
+/// The disassembly of `kernel`'s AVX-512 round copies for resume states
+/// 1..`states` with the lockstep pass's uniform bit (0x40000000: every
+/// thread's saved counters read once for all), one string per state (empty
+/// where the pass made no such copy).
+fn uniform_avx512_rounds(tc: &Toolchain, object: &Path, kernel: &str, states: u32) -> Vec<String> {
+    (1..states)
+        .map(|s| {
+            let name = format!("__iree_host_vround_avx512_{kernel}.s{}>", s | 0x4000_0000);
+            functions(tc, object, &[&name])
+        })
+        .collect()
 }
 
 /// Whether `object` has a function whose name contains `name`.
